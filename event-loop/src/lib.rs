@@ -1,0 +1,1 @@
+//! A libevent / Redis-ae style reactor over mio (work in progress).

@@ -1,0 +1,1 @@
+//! `#[derive(Model)]` for `mini-orm` (planned: see the `mini-orm` crate's `# Layout`).
