@@ -14,4 +14,5 @@
 //!   `cargo run --release -p benches -- stress ...`.
 
 pub mod runner;
+pub mod stress;
 pub mod suites;

@@ -1,10 +1,22 @@
 //! Every registered comparison, by crate. Each crate's comparisons live in
-//! their own module; adding a crate is one line in [`all`].
+//! their own module; adding a crate is one `mod` line and one line in [`all`].
+
+use crate::runner::Comparison;
 
 /// Every comparison of every crate, in the README's crate order.
-pub fn all() -> Vec<Box<dyn crate::runner::Comparison>> {
-    let mut all: Vec<Box<dyn crate::runner::Comparison>> = Vec::new();
-    // One line per crate: all.extend(event_loop::comparisons());
+pub fn all() -> Vec<Box<dyn Comparison>> {
+    let mut all: Vec<Box<dyn Comparison>> = Vec::new();
+    // One line per crate, e.g. `all.extend(event_loop::comparisons());`
     all.shrink_to_fit();
     all
+}
+
+/// Entry point of `benches __child <crate> <args...>`: a comparison that must
+/// measure in a separate process (e.g. under `strace -c -f`) re-runs the
+/// runner's own binary with these arguments. Each crate adds one match arm.
+pub fn child(args: &[String]) -> anyhow::Result<()> {
+    match args.first().map(String::as_str) {
+        // Some("event-loop") => event_loop::child(&args[1..]),
+        other => anyhow::bail!("no child entry for {other:?}"),
+    }
 }
