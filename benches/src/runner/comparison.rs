@@ -41,7 +41,11 @@ pub struct Sample {
 impl Sample {
     /// A sample of `metric` with `value` in `unit`.
     pub fn new(metric: &'static str, value: f64, unit: &'static str) -> Sample {
-        Sample { metric, value, unit }
+        Sample {
+            metric,
+            value,
+            unit,
+        }
     }
 }
 
@@ -65,7 +69,11 @@ pub struct Skip {
 
 impl fmt::Display for Skip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "skipped: {} not found — install with: {}", self.what, self.install)
+        write!(
+            f,
+            "skipped: {} not found — install with: {}",
+            self.what, self.install
+        )
     }
 }
 
@@ -94,12 +102,22 @@ pub struct Target {
 impl Target {
     /// `ours/counterpart <= ratio` on `metric`.
     pub fn at_most(counterpart: &'static str, metric: &'static str, ratio: f64) -> Target {
-        Target { counterpart, metric, op: Op::AtMost, ratio }
+        Target {
+            counterpart,
+            metric,
+            op: Op::AtMost,
+            ratio,
+        }
     }
 
     /// `ours/counterpart >= ratio` on `metric`.
     pub fn at_least(counterpart: &'static str, metric: &'static str, ratio: f64) -> Target {
-        Target { counterpart, metric, op: Op::AtLeast, ratio }
+        Target {
+            counterpart,
+            metric,
+            op: Op::AtLeast,
+            ratio,
+        }
     }
 
     /// Whether a measured ratio meets the target.
@@ -117,7 +135,11 @@ impl fmt::Display for Target {
             Op::AtMost => "≤",
             Op::AtLeast => "≥",
         };
-        write!(f, "{op} {}× {} ({})", self.ratio, self.counterpart, self.metric)
+        write!(
+            f,
+            "{op} {}× {} ({})",
+            self.ratio, self.counterpart, self.metric
+        )
     }
 }
 
@@ -204,10 +226,19 @@ pub trait Comparison {
     /// Builds what is needed and says which impls can run here. `ours` should
     /// always be among them; a missing external counterpart comes back as a
     /// [`Skip`] and the run goes on without it.
-    fn prepare(&mut self, quick: bool, prov: &mut Provenance) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)>;
+    fn prepare(
+        &mut self,
+        quick: bool,
+        prov: &mut Provenance,
+    ) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)>;
 
     /// Measures `imp` on `case` once.
-    fn measure(&mut self, case: &str, imp: &str, prov: &mut Provenance) -> anyhow::Result<Vec<Sample>>;
+    fn measure(
+        &mut self,
+        case: &str,
+        imp: &str,
+        prov: &mut Provenance,
+    ) -> anyhow::Result<Vec<Sample>>;
 
     /// Rows measured once, outside the timed rounds.
     fn extra(&mut self, _quick: bool, _prov: &mut Provenance) -> anyhow::Result<Vec<ExtraRow>> {

@@ -57,7 +57,10 @@ impl ChildGuard {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {program}"))?;
-        Ok(ChildGuard { child, command: format!("{program} {}", args.join(" ")) })
+        Ok(ChildGuard {
+            child,
+            command: format!("{program} {}", args.join(" ")),
+        })
     }
 
     /// The process id (for reading its RSS from /proc).
@@ -77,8 +80,15 @@ impl Drop for ChildGuard {
 /// or `None` if it cannot be run.
 pub fn tool_version(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
-    let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
-    String::from_utf8_lossy(&text).lines().next().map(|l| l.trim().to_string())
+    let text = if out.stdout.is_empty() {
+        out.stderr
+    } else {
+        out.stdout
+    };
+    String::from_utf8_lossy(&text)
+        .lines()
+        .next()
+        .map(|l| l.trim().to_string())
 }
 
 /// Resident set size of a process in bytes, from `/proc/<pid>/status` (VmRSS).
@@ -105,7 +115,11 @@ pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
-    if v.len() % 2 == 1 { v[mid] } else { (v[mid - 1] + v[mid]) / 2.0 }
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
 }
 
 #[cfg(test)]

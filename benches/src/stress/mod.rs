@@ -9,6 +9,10 @@
 //! Used by the runner (as a library) and from the command line:
 //! `cargo run --release -p benches -- stress http --url http://127.0.0.1:8080/plaintext -c 64 -d 10s`.
 
+pub mod engine;
+pub mod http;
+pub mod resp;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -14,6 +14,7 @@ pub fn all() -> Vec<Box<dyn Comparison>> {
 /// Entry point of `benches __child <crate> <args...>`: a comparison that must
 /// measure in a separate process (e.g. under `strace -c -f`) re-runs the
 /// runner's own binary with these arguments. Each crate adds one match arm.
+#[allow(clippy::match_single_binding)] // one arm per crate is added here
 pub fn child(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         // Some("event-loop") => event_loop::child(&args[1..]),

@@ -1,0 +1,241 @@
+//! Writing a run down: the terminal tables, and the results folder
+//! (`summary.md`, `raw.csv`, one SVG chart per crate).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::machine::{Machine, locked_versions};
+use super::run::Outcome;
+use super::svg;
+use super::table::{self, Line};
+
+/// The `raw.csv` header (ARCHITECTURE.md): one row per measurement.
+pub const CSV_HEADER: &str = "crate,bench,case,impl,round,metric,value,unit";
+
+/// Crates whose locked versions the summary lists: ours and the counterparts.
+const CRATES_OF_INTEREST: &[&str] = &[
+    "mio",
+    "tokio",
+    "tokio-util",
+    "axum",
+    "hyper",
+    "matchit",
+    "httparse",
+    "redis",
+    "diesel",
+    "rusqlite",
+    "libsqlite3-sys",
+    "tarpc",
+    "tonic",
+    "prost",
+    "bytes",
+    "criterion",
+];
+
+/// Crates in the order their outcomes first appear.
+fn crates_in_order(outcomes: &[Outcome]) -> Vec<&'static str> {
+    let mut crates = Vec::new();
+    for o in outcomes {
+        if !crates.contains(&o.crate_name) {
+            crates.push(o.crate_name);
+        }
+    }
+    crates
+}
+
+/// The lines of one crate's table, across its comparisons.
+pub fn crate_lines(outcomes: &[Outcome], crate_name: &str) -> Vec<Line> {
+    outcomes
+        .iter()
+        .filter(|o| o.crate_name == crate_name)
+        .flat_map(table::lines)
+        .collect()
+}
+
+/// Prints one table per crate to stdout.
+pub fn print_tables(outcomes: &[Outcome]) {
+    for c in crates_in_order(outcomes) {
+        println!("\n## {c}\n");
+        print!("{}", table::markdown(&crate_lines(outcomes, c)));
+        for o in outcomes.iter().filter(|o| o.crate_name == c) {
+            for skip in &o.skips {
+                println!("{}/{}: {skip}", o.crate_name, o.bench);
+            }
+            if let Some(e) = &o.error {
+                println!("{}/{}: error: {e}", o.crate_name, o.bench);
+            }
+        }
+    }
+}
+
+/// Escapes a CSV field (quotes it when it holds a comma or a quote).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The whole `raw.csv`.
+pub fn raw_csv(outcomes: &[Outcome]) -> String {
+    let mut s = format!("{CSV_HEADER}\n");
+    for r in outcomes.iter().flat_map(|o| &o.rows) {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{}",
+            r.crate_name,
+            r.bench,
+            csv_field(&r.case),
+            csv_field(&r.imp),
+            r.round,
+            r.metric,
+            r.value,
+            csv_field(r.unit)
+        );
+    }
+    s
+}
+
+/// A new folder `<date>-<host>` under `root` (`-2`, `-3`... when the day's
+/// folder already exists, so no run overwrites another).
+pub fn new_run_dir(root: &Path, machine: &Machine) -> anyhow::Result<PathBuf> {
+    let base = format!("{}-{}", machine.date, machine.host);
+    let mut dir = root.join(&base);
+    let mut n = 2;
+    while dir.exists() {
+        dir = root.join(format!("{base}-{n}"));
+        n += 1;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Writes `summary.md`, `raw.csv` and `<crate>.svg` into `dir`.
+pub fn write_run(
+    dir: &Path,
+    outcomes: &[Outcome],
+    machine: &Machine,
+    command: &str,
+    workspace: &Path,
+) -> anyhow::Result<()> {
+    std::fs::write(dir.join("raw.csv"), raw_csv(outcomes))?;
+    for c in crates_in_order(outcomes) {
+        let lines = crate_lines(outcomes, c);
+        std::fs::write(
+            dir.join(format!("{c}.svg")),
+            svg::chart(&format!("{c} — {}", machine.date), &lines),
+        )?;
+    }
+    let locked = locked_versions(&workspace.join("Cargo.lock"), CRATES_OF_INTEREST);
+    std::fs::write(
+        dir.join("summary.md"),
+        summary(outcomes, machine, command, &locked),
+    )?;
+    Ok(())
+}
+
+/// The text of `summary.md`.
+pub fn summary(
+    outcomes: &[Outcome],
+    m: &Machine,
+    command: &str,
+    locked: &[(String, String)],
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Run of {} {} UTC on {}\n", m.date, m.time, m.host);
+    let _ = writeln!(s, "Command: `{command}`\n");
+    let _ = writeln!(s, "| machine | |\n|---|---|");
+    let _ = writeln!(s, "| nproc | {} |", m.nproc);
+    let _ = writeln!(s, "| CPU | {} |", m.cpu);
+    let _ = writeln!(s, "| kernel | {} |", m.kernel);
+    let _ = writeln!(s, "| memory | {} |", m.memory);
+    let _ = writeln!(s, "| rustc | {} |", m.rustc);
+    if !locked.is_empty() {
+        let list: Vec<String> = locked.iter().map(|(n, v)| format!("{n} {v}")).collect();
+        let _ = writeln!(s, "| crates (Cargo.lock) | {} |", list.join(", "));
+    }
+    let _ = writeln!(
+        s,
+        "\nRatios are ours/counterpart: the median over rounds of the ratio measured \
+         within one round (implementations alternate A B, B A, ...). Medians of each \
+         side are shown beside it. Round 0 rows in `raw.csv` were measured once, \
+         outside the timed rounds. All raw values: [raw.csv](raw.csv).\n"
+    );
+    for c in crates_in_order(outcomes) {
+        let _ = writeln!(s, "## {c}\n\n![{c}]({c}.svg)\n");
+        s.push_str(&table::markdown(&crate_lines(outcomes, c)));
+        for o in outcomes.iter().filter(|o| o.crate_name == c) {
+            let _ = writeln!(
+                s,
+                "\n### {} ({:.0} s)\n\n{}\n",
+                o.bench, o.seconds, o.description
+            );
+            for imp in &o.impls {
+                let _ = writeln!(s, "- `{}`: {}", imp.name, imp.config);
+            }
+            for skip in &o.skips {
+                let _ = writeln!(s, "- {skip}");
+            }
+            if let Some(e) = &o.error {
+                let _ = writeln!(s, "- **error**: {e}");
+            }
+            for note in &o.provenance.notes {
+                let _ = writeln!(s, "- note: {note}");
+            }
+            for (tool, v) in &o.provenance.versions {
+                let _ = writeln!(s, "- version: {tool}: {v}");
+            }
+            if !o.provenance.commands.is_empty() {
+                s.push_str("\nCommands:\n\n```\n");
+                for cmd in &o.provenance.commands {
+                    let _ = writeln!(s, "{cmd}");
+                }
+                s.push_str("```\n");
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Provenance;
+    use crate::runner::run::Row;
+
+    #[test]
+    fn csv_quotes_commas_and_keeps_the_header() {
+        let o = Outcome {
+            crate_name: "kv-cache",
+            bench: "redis-benchmark",
+            description: String::new(),
+            impls: Vec::new(),
+            skips: Vec::new(),
+            targets: Vec::new(),
+            rows: vec![Row {
+                crate_name: "kv-cache",
+                bench: "redis-benchmark",
+                case: "MSET (10 keys), P1".into(),
+                imp: "ours".into(),
+                round: 1,
+                metric: "throughput",
+                value: 512000.0,
+                unit: "ops/s",
+            }],
+            provenance: Provenance::default(),
+            error: None,
+            seconds: 0.0,
+        };
+        let csv = raw_csv(&[o]);
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some(CSV_HEADER));
+        assert_eq!(
+            lines.next(),
+            Some("kv-cache,redis-benchmark,\"MSET (10 keys), P1\",ours,1,throughput,512000,ops/s")
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! One SVG chart per crate table: a horizontal bar per line, its length the
+//! advantage of ours over the counterpart (> 1 means ours is better, whatever
+//! the metric's direction), drawn on a log scale around the 1.0 line so that
+//! 2× better and 2× worse are bars of the same length.
+//!
+//! Hand-written SVG rather than a plotting crate: the chart is thirty
+//! rectangles and labels, and the file stays diffable text.
+
+use std::fmt::Write as _;
+
+use super::table::Line;
+
+const ROW_H: f64 = 22.0;
+const LABEL_W: f64 = 360.0;
+const PLOT_W: f64 = 420.0;
+const TOP: f64 = 48.0;
+/// The log2 range shown each side of 1.0: 1/8× .. 8×.
+const SPAN: f64 = 3.0;
+
+/// Renders the chart for `lines` with the given title.
+pub fn chart(title: &str, lines: &[Line]) -> String {
+    let height = TOP + ROW_H * lines.len() as f64 + 40.0;
+    let width = LABEL_W + PLOT_W + 90.0;
+    let center = LABEL_W + PLOT_W / 2.0;
+    let scale = PLOT_W / 2.0 / SPAN;
+    let mut s = String::new();
+    // `write!` into a String cannot fail; the results are ignored on purpose.
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="20" font-size="15" font-weight="bold">{}</text>"#,
+        escape(title)
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="38" fill="dimgray">ours vs counterpart: bar right of 1× = ours better (log scale, clipped at 1/8× and 8×)</text>"#
+    );
+    for (i, line) in lines.iter().enumerate() {
+        let y = TOP + ROW_H * i as f64;
+        let adv = line.advantage();
+        let label = format!(
+            "{} {} {} vs {}",
+            line.bench, line.case, line.metric, line.counterpart
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="10" y="{}">{}</text>"#,
+            y + 15.0,
+            escape(&label)
+        );
+        if adv.is_finite() && adv > 0.0 {
+            let l = adv.log2().clamp(-SPAN, SPAN) * scale;
+            let (x, w) = if l >= 0.0 {
+                (center, l)
+            } else {
+                (center + l, -l)
+            };
+            let color = if adv >= 1.0 { "#2e7d32" } else { "#c62828" };
+            let _ = writeln!(
+                s,
+                r#"<rect x="{x:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="{color}"/>"#,
+                y + 4.0,
+                ROW_H - 8.0
+            );
+            let _ = writeln!(
+                s,
+                r#"<text x="{:.1}" y="{}">{adv:.2}×</text>"#,
+                LABEL_W + PLOT_W + 8.0,
+                y + 15.0
+            );
+        }
+    }
+    for tick in [-3i32, -2, -1, 0, 1, 2, 3] {
+        let x = center + f64::from(tick) * scale;
+        let label = if tick >= 0 {
+            format!("{}×", 1u32 << tick)
+        } else {
+            format!("1/{}×", 1u32 << -tick)
+        };
+        let bottom = TOP + ROW_H * lines.len() as f64;
+        let stroke = if tick == 0 { "#000" } else { "#ddd" };
+        let _ = writeln!(
+            s,
+            r#"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{bottom}" stroke="{stroke}"/>"#
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{x:.1}" y="{}" text-anchor="middle" fill="dimgray">{label}</text>"#,
+            bottom + 16.0
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_becomes_a_bar_and_a_label() {
+        let line = Line {
+            bench: "pingpong",
+            case: "n=100".into(),
+            metric: "time_per_loop",
+            unit: "us",
+            ours: 50.0,
+            counterpart: "libevent".into(),
+            theirs: 100.0,
+            ratio: 0.5,
+            rounds: 5,
+            target: None,
+        };
+        let svg = chart("event-loop <test>", &[line]);
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("pingpong n=100 time_per_loop vs libevent"));
+        assert!(svg.contains("2.00×"));
+        assert!(svg.contains("event-loop &lt;test&gt;"));
+        assert!(svg.contains("#2e7d32"));
+    }
+}

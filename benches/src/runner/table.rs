@@ -1,0 +1,250 @@
+//! From raw rows to the comparison table: medians per side, and the median
+//! of the per-round ratios ours/counterpart, judged against the targets.
+
+use super::comparison::{Better, Target};
+use super::run::{Outcome, Row};
+use super::util::median;
+
+/// One line of a crate's table: ours against one counterpart, on one case and metric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// The bench name.
+    pub bench: &'static str,
+    /// The case name.
+    pub case: String,
+    /// The metric.
+    pub metric: &'static str,
+    /// Its unit.
+    pub unit: &'static str,
+    /// Median of ours.
+    pub ours: f64,
+    /// The counterpart's impl name.
+    pub counterpart: String,
+    /// Median of the counterpart.
+    pub theirs: f64,
+    /// Median over rounds of ours/theirs measured in the same round
+    /// (for rows measured once, simply ours/theirs).
+    pub ratio: f64,
+    /// Rounds that contributed a ratio.
+    pub rounds: usize,
+    /// The target that applies, if the issue set one.
+    pub target: Option<Target>,
+}
+
+impl Line {
+    /// Whether the target is met (`None` without a target or a ratio).
+    pub fn met(&self) -> Option<bool> {
+        let target = self.target.as_ref()?;
+        if self.ratio.is_finite() {
+            Some(target.met_by(self.ratio))
+        } else {
+            None
+        }
+    }
+
+    /// How many times better ours is, whatever the metric's direction
+    /// (> 1: ours better). Used for the charts.
+    pub fn advantage(&self) -> f64 {
+        match Better::of(self.metric) {
+            Better::Higher => self.ratio,
+            Better::Lower => 1.0 / self.ratio,
+        }
+    }
+}
+
+/// The lines of one outcome, in the order cases and metrics were first measured.
+pub fn lines(outcome: &Outcome) -> Vec<Line> {
+    let mut keys: Vec<(&str, &'static str)> = Vec::new();
+    for row in &outcome.rows {
+        if !keys.contains(&(row.case.as_str(), row.metric)) {
+            keys.push((row.case.as_str(), row.metric));
+        }
+    }
+    let mut counterparts: Vec<&str> = Vec::new();
+    for row in &outcome.rows {
+        if row.imp != "ours" && !counterparts.contains(&row.imp.as_str()) {
+            counterparts.push(row.imp.as_str());
+        }
+    }
+
+    let mut lines = Vec::new();
+    for (case, metric) in keys {
+        let pick = |imp: &str| -> Vec<&Row> {
+            outcome
+                .rows
+                .iter()
+                .filter(|r| r.case == case && r.metric == metric && r.imp == imp)
+                .collect()
+        };
+        let ours = pick("ours");
+        if ours.is_empty() {
+            continue;
+        }
+        for &cp in &counterparts {
+            let theirs = pick(cp);
+            if theirs.is_empty() {
+                continue;
+            }
+            let ratios = round_ratios(&ours, &theirs);
+            let ours_values: Vec<f64> = ours.iter().map(|r| r.value).collect();
+            let their_values: Vec<f64> = theirs.iter().map(|r| r.value).collect();
+            lines.push(Line {
+                bench: outcome.bench,
+                case: case.to_string(),
+                metric,
+                unit: ours[0].unit,
+                ours: median(&ours_values),
+                counterpart: cp.to_string(),
+                theirs: median(&their_values),
+                ratio: median(&ratios),
+                rounds: ratios.len(),
+                target: outcome
+                    .targets
+                    .iter()
+                    .find(|t| t.counterpart == cp && t.metric == metric)
+                    .cloned(),
+            });
+        }
+    }
+    lines
+}
+
+/// Ratios ours/theirs of values measured in the same round.
+fn round_ratios(ours: &[&Row], theirs: &[&Row]) -> Vec<f64> {
+    ours.iter()
+        .filter_map(|o| {
+            let t = theirs.iter().find(|t| t.round == o.round)?;
+            (t.value != 0.0).then(|| o.value / t.value)
+        })
+        .collect()
+}
+
+/// A number for people: 4 significant figures, thousands grouped.
+pub fn human(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".to_string();
+    }
+    let abs = v.abs();
+    if abs >= 10_000.0 {
+        group_thousands(v.round() as i64)
+    } else if abs >= 100.0 {
+        format!("{v:.1}")
+    } else if abs >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// The Markdown table of one crate's lines (printed to the terminal and
+/// written to `summary.md` alike).
+pub fn markdown(lines: &[Line]) -> String {
+    let mut s = String::from(
+        "| bench | case | metric | ours | counterpart | theirs | ours/theirs | target | met |\n\
+         |---|---|---|---:|---|---:|---:|---|---|\n",
+    );
+    for l in lines {
+        let target = l.target.as_ref().map(|t| t.to_string()).unwrap_or_default();
+        let met = match l.met() {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "",
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} ({}) | {} | {} | {} | {:.3} | {} | {} |\n",
+            l.bench,
+            l.case,
+            l.metric,
+            l.unit,
+            human(l.ours),
+            l.counterpart,
+            human(l.theirs),
+            l.ratio,
+            target,
+            met
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Provenance;
+
+    fn row(imp: &str, round: usize, value: f64) -> Row {
+        Row {
+            crate_name: "c",
+            bench: "b",
+            case: "n=1".into(),
+            imp: imp.into(),
+            round,
+            metric: "throughput",
+            value,
+            unit: "ops/s",
+        }
+    }
+
+    fn outcome(rows: Vec<Row>) -> Outcome {
+        Outcome {
+            crate_name: "c",
+            bench: "b",
+            description: String::new(),
+            impls: Vec::new(),
+            skips: Vec::new(),
+            targets: vec![Target::at_least("them", "throughput", 1.5)],
+            rows,
+            provenance: Provenance::default(),
+            error: None,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn ratio_is_the_median_of_same_round_ratios() {
+        // Round ratios: 2.0, 1.0, 3.0 -> median 2.0, although the ratio of
+        // the medians would be 200/100 = 2.0 too; make them differ:
+        let rows = vec![
+            row("ours", 1, 200.0),
+            row("them", 1, 100.0),
+            row("ours", 2, 100.0),
+            row("them", 2, 100.0),
+            row("ours", 3, 900.0),
+            row("them", 3, 300.0),
+        ];
+        let lines = lines(&outcome(rows));
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].ratio, 2.0);
+        assert_eq!(lines[0].ours, 200.0);
+        assert_eq!(lines[0].theirs, 100.0);
+        assert_eq!(lines[0].rounds, 3);
+        assert_eq!(lines[0].met(), Some(true));
+    }
+
+    #[test]
+    fn lower_is_better_metrics_invert_the_advantage() {
+        let mut l = lines(&outcome(vec![row("ours", 1, 50.0), row("them", 1, 100.0)]))[0].clone();
+        assert_eq!(l.advantage(), 0.5);
+        l.metric = "time";
+        assert_eq!(l.advantage(), 2.0);
+    }
+
+    #[test]
+    fn humans_get_grouped_thousands() {
+        assert_eq!(human(1_234_567.4), "1,234,567");
+        assert_eq!(human(412.51), "412.5");
+        assert_eq!(human(f64::NAN), "—");
+    }
+}

@@ -1,0 +1,194 @@
+//! The closed-loop driver shared by both protocols.
+//!
+//! ```text
+//!  connection task (one per connection, on a multi-thread tokio runtime)
+//!  ┌──────────────────────────────────────────────────────────────────┐
+//!  │ write `pipeline` requests ─► read ─► for each complete response:   │
+//!  │        ▲                             latency = now - sent[i]      │
+//!  │        └──── write as many new requests as responses completed ◄──┘
+//!  └──────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! The protocol only has to produce request bytes and say where a complete
+//! response ends; everything about timing lives here.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use hdrhistogram::Histogram;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::{LoadConfig, LoadReport};
+
+/// What one protocol contributes to the driver.
+pub trait Protocol: Send + 'static {
+    /// Appends the bytes of the next request to `out`.
+    fn next_request(&mut self, out: &mut Vec<u8>);
+
+    /// Looks for one complete response at the start of `buf`: `Ok(None)` when
+    /// more bytes are needed, `Ok(Some((len, is_error)))` when the first `len`
+    /// bytes are a response; `Err` when the bytes are not the protocol at all.
+    fn parse_response(&mut self, buf: &[u8]) -> anyhow::Result<Option<(usize, bool)>>;
+}
+
+/// Per-connection tallies, merged at the end.
+struct Tally {
+    histogram: Histogram<u64>,
+    requests: u64,
+    errors: u64,
+}
+
+fn new_histogram() -> anyhow::Result<Histogram<u64>> {
+    // 1 us .. 60 s with 3 significant figures: wrk's and hdrhistogram's usual setting.
+    Histogram::new_with_bounds(1, 60_000_000, 3).context("creating histogram")
+}
+
+/// Runs the load described by `cfg`, with one protocol instance per
+/// connection made by `make`, and returns what was measured in the window
+/// that starts after the warm-up.
+pub fn drive<P: Protocol>(
+    cfg: &LoadConfig,
+    make: impl Fn(usize) -> P,
+) -> anyhow::Result<LoadReport> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cfg.threads.max(1))
+        .enable_all()
+        .build()
+        .context("building the load generator's runtime")?;
+    let start = Instant::now() + cfg.warmup;
+    let end = start + cfg.duration;
+    let tallies = runtime.block_on(async {
+        let mut tasks = Vec::with_capacity(cfg.connections);
+        for i in 0..cfg.connections {
+            let proto = make(i);
+            let addr = cfg.addr;
+            let pipeline = cfg.pipeline.max(1);
+            tasks.push(tokio::spawn(connection(addr, proto, pipeline, start, end)));
+        }
+        let mut tallies = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            tallies.push(t.await.context("connection task panicked")??);
+        }
+        anyhow::Ok(tallies)
+    })?;
+
+    let mut histogram = new_histogram()?;
+    let (mut requests, mut errors) = (0, 0);
+    for t in tallies {
+        histogram.add(&t.histogram).context("merging histograms")?;
+        requests += t.requests;
+        errors += t.errors;
+    }
+    let secs = cfg.duration.as_secs_f64();
+    Ok(LoadReport {
+        requests,
+        errors,
+        elapsed: cfg.duration,
+        throughput: requests as f64 / secs,
+        p50_us: histogram.value_at_quantile(0.50) as f64,
+        p99_us: histogram.value_at_quantile(0.99) as f64,
+        max_us: histogram.max() as f64,
+    })
+}
+
+async fn connection<P: Protocol>(
+    addr: std::net::SocketAddr,
+    mut proto: P,
+    pipeline: usize,
+    start: Instant,
+    end: Instant,
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally {
+        histogram: new_histogram()?,
+        requests: 0,
+        errors: 0,
+    };
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
+    stream.set_nodelay(true)?;
+    let mut out = Vec::with_capacity(4096);
+    let mut inbuf = vec![0u8; 64 * 1024];
+    let (mut filled, mut consumed) = (0usize, 0usize);
+    let mut sent: VecDeque<Instant> = VecDeque::with_capacity(pipeline);
+
+    let mut to_send = pipeline;
+    loop {
+        if Instant::now() < end {
+            out.clear();
+            let now = Instant::now();
+            for _ in 0..to_send {
+                proto.next_request(&mut out);
+                sent.push_back(now);
+            }
+            if !out.is_empty() {
+                stream.write_all(&out).await?;
+            }
+        }
+        to_send = 0;
+        if sent.is_empty() {
+            return Ok(tally);
+        }
+        // Read until at least one response is complete.
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut inbuf[filled..]))
+            .await
+            .context("no response within 10 s")??;
+        if n == 0 {
+            // The server closed while requests were in flight.
+            tally.errors += sent.len() as u64;
+            return Ok(tally);
+        }
+        filled += n;
+        while let Some((len, is_error)) = proto.parse_response(&inbuf[consumed..filled])? {
+            consumed += len;
+            let now = Instant::now();
+            let sent_at = sent.pop_front().context("a response nobody asked for")?;
+            if now >= start && now < end {
+                tally.requests += 1;
+                tally.errors += u64::from(is_error);
+                let us = now.duration_since(sent_at).as_micros().max(1) as u64;
+                tally.histogram.saturating_record(us);
+            }
+            to_send += 1;
+        }
+        // Keep unparsed bytes at the front; grow when one response outgrows the buffer.
+        inbuf.copy_within(consumed..filled, 0);
+        filled -= consumed;
+        consumed = 0;
+        if filled == inbuf.len() {
+            inbuf.resize(inbuf.len() * 2, 0);
+        }
+    }
+}
+
+/// A small, fast, seedable generator (xorshift64*): key choice must not cost
+/// more than the request it feeds, and runs must be repeatable.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed (0 is replaced, xorshift needs a non-zero state).
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
