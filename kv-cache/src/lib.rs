@@ -1,10 +1,25 @@
-//! A Redis-compatible server on `event-loop` (planned).
+//! kv-cache: a Redis-compatible server running on the workspace's own
+//! [`event_loop`], single-threaded, as Redis runs on `ae`.
 //!
-//! Counterpart: redis-server 7.
+//! Counterpart: redis-server 7. Point `redis-cli`, `redis-benchmark` or any
+//! Redis client at it.
 //!
 //! # Layout
 //!
-//! - `protocol`: RESP2/RESP3 parser and encoder.
-//! - `db`: the keyspace — our own dict with incremental rehashing, expiry.
-//! - `cmd`: one file per command family, driven by a data command table.
-//! - `server`: client connections on `event-loop`, pipelining, limits.
+//! - [`protocol`]: RESP2/RESP3 — the incremental request parser and the reply encoder.
+//! - [`cmd`]: the command table (data: name, arity, flags, keys) and one file per command family.
+//! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with expiry.
+//!
+//! # Example
+//!
+//! ```
+//! use kv_cache::protocol::{RequestParser, request::Parsed, DEFAULT_PROTO_MAX_BULK_LEN};
+//!
+//! let buf = b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n";
+//! let mut parser = RequestParser::new(DEFAULT_PROTO_MAX_BULK_LEN);
+//! assert_eq!(parser.parse(buf).unwrap(), Parsed::Request(buf.len()));
+//! assert_eq!(parser.argv(buf).get(1), b"key");
+//! ```
+
+pub mod db;
+pub mod protocol;

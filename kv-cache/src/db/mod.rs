@@ -1,0 +1,191 @@
+//! The keyspace: numbered databases of keys with optional expiry times.
+//! Redis: `redisDb` in `src/server.h`, `src/db.c`, `src/expire.c`.
+//!
+//! Each [`Db`] is two [`Dict`]s, as in Redis: `dict` maps keys to values, and
+//! `expires` maps the keys that have a TTL to their deadline (Unix ms). Keeping
+//! deadlines apart costs a second entry per volatile key, but lets the active
+//! expire cycle sample only keys that *can* expire, and costs nothing for keys
+//! without a TTL.
+//!
+//! Time is the keyspace's cached clock [`Keyspace::now_ms`], set by the
+//! server before each command (Redis caches `server.mstime` the same way), so
+//! a command sees one instant and tests can move time by hand.
+
+pub mod dict;
+pub mod expire;
+pub mod glob;
+pub mod sds;
+pub mod value;
+
+pub use dict::Dict;
+pub use sds::Sds;
+pub use value::Val;
+
+/// One database (`SELECT n`). Redis: `redisDb`.
+#[derive(Debug, Default)]
+pub struct Db {
+    /// Keys to values.
+    pub dict: Dict<Val>,
+    /// Keys with a TTL to their deadline in Unix milliseconds.
+    pub expires: Dict<i64>,
+    /// Where the active expire cycle resumes its walk of `expires` (Redis `expires_cursor`).
+    pub expire_cursor: u64,
+}
+
+/// What a lookup found, for the `keyspace_hits`/`keyspace_misses` counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    /// Keys removed because their TTL passed (lazily or by the cycle).
+    pub expired_keys: u64,
+    /// Read lookups that found the key.
+    pub keyspace_hits: u64,
+    /// Read lookups that did not.
+    pub keyspace_misses: u64,
+}
+
+/// All databases plus the cached clock.
+#[derive(Debug)]
+pub struct Keyspace {
+    /// The databases, `databases` of them (16 by default).
+    pub dbs: Vec<Db>,
+    /// The current time in Unix milliseconds, as of the current command.
+    pub now_ms: i64,
+    /// Counters for `INFO stats`.
+    pub stats: Stats,
+}
+
+impl Keyspace {
+    /// `n` empty databases.
+    pub fn new(n: usize) -> Keyspace {
+        Keyspace {
+            dbs: (0..n).map(|_| Db::default()).collect(),
+            now_ms: 0,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Deletes `key` from db `i` if its deadline passed; returns whether it did.
+    /// Redis: `expireIfNeeded`.
+    #[inline]
+    pub fn expire_if_needed(&mut self, i: usize, key: &[u8]) -> bool {
+        let db = &mut self.dbs[i];
+        if db.expires.is_empty() {
+            return false;
+        }
+        match db.expires.get(key) {
+            Some(e) if e.value <= self.now_ms => {
+                db.expires.remove(key);
+                db.dict.remove(key);
+                self.stats.expired_keys += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The value of `key` for reading, after lazy expiry (`lookupKeyRead`).
+    #[inline]
+    pub fn get(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
+        self.expire_if_needed(i, key);
+        match self.dbs[i].dict.get_mut(key) {
+            Some(e) => {
+                self.stats.keyspace_hits += 1;
+                Some(&mut e.value)
+            }
+            None => {
+                self.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// The value of `key` for writing, after lazy expiry (`lookupKeyWrite`);
+    /// does not count hits or misses.
+    #[inline]
+    pub fn get_for_write(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
+        self.expire_if_needed(i, key);
+        self.dbs[i].dict.get_mut(key).map(|e| &mut e.value)
+    }
+
+    /// Whether `key` exists (after lazy expiry), without touching counters.
+    pub fn exists(&mut self, i: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(i, key);
+        self.dbs[i].dict.get(key).is_some()
+    }
+
+    /// Sets `key` to `val`. The TTL is removed unless `keep_ttl` (`setKey`).
+    #[inline]
+    pub fn set(&mut self, i: usize, key: &[u8], val: Val, keep_ttl: bool) {
+        let db = &mut self.dbs[i];
+        match db.dict.get_mut(key) {
+            Some(e) => e.value = val,
+            None => {
+                db.dict.insert_new(Sds::new(key), val);
+            }
+        }
+        if !keep_ttl && !db.expires.is_empty() {
+            db.expires.remove(key);
+        }
+    }
+
+    /// Sets or clears the deadline of an existing key.
+    pub fn set_expire(&mut self, i: usize, key: &[u8], at_ms: Option<i64>) {
+        let db = &mut self.dbs[i];
+        match at_ms {
+            Some(at) => {
+                db.expires.insert(key, at);
+            }
+            None => {
+                db.expires.remove(key);
+            }
+        }
+    }
+
+    /// The deadline of `key`, if it has one (call after lazy expiry).
+    pub fn expire_of(&self, i: usize, key: &[u8]) -> Option<i64> {
+        let db = &self.dbs[i];
+        if db.expires.is_empty() {
+            None
+        } else {
+            db.expires.get(key).map(|e| e.value)
+        }
+    }
+
+    /// Removes `key` (after lazy expiry); returns its value and deadline.
+    pub fn remove(&mut self, i: usize, key: &[u8]) -> Option<(Val, Option<i64>)> {
+        self.expire_if_needed(i, key);
+        let db = &mut self.dbs[i];
+        let (_, v) = db.dict.remove(key)?;
+        let at = if db.expires.is_empty() {
+            None
+        } else {
+            db.expires.remove(key).map(|(_, t)| t)
+        };
+        Some((v, at))
+    }
+
+    /// Empties database `i`.
+    pub fn flush(&mut self, i: usize) {
+        self.dbs[i] = Db::default();
+    }
+
+    /// Keys in database `i` (expired ones not yet collected included, as Redis's DBSIZE).
+    pub fn len(&self, i: usize) -> usize {
+        self.dbs[i].dict.len()
+    }
+
+    /// Cron housekeeping for each database: shrink sparse tables and spend
+    /// up to 1 ms per database moving buckets of a running rehash
+    /// (Redis `databasesCron` with `activerehashing yes`).
+    pub fn cron_rehash(&mut self) {
+        for db in &mut self.dbs {
+            db.dict.shrink_if_needed();
+            db.expires.shrink_if_needed();
+            if db.dict.is_rehashing() {
+                db.dict.rehash_for(std::time::Duration::from_millis(1));
+            } else if db.expires.is_rehashing() {
+                db.expires.rehash_for(std::time::Duration::from_millis(1));
+            }
+        }
+    }
+}
