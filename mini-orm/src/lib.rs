@@ -1,10 +1,81 @@
-//! An ORM over SQLite (planned).
+//! mini-orm: an ORM over SQLite with a derive macro, a typed query builder,
+//! hooks, transactions, migrations and batched association loading.
 //!
-//! Counterparts: Diesel, SeaORM, raw rusqlite.
+//! Counterparts: Diesel (typed queries, `belonging_to`/`grouped_by`),
+//! GeeORM (the dialect / schema / session / clause / hooks / transaction /
+//! migrate progression), GORM and SeaORM (hooks, typed errors), measured
+//! against raw rusqlite. SQLite runs through `rusqlite` with the bundled
+//! amalgamation; SQL for PostgreSQL renders through the same [`Dialect`].
 //!
 //! # Layout
 //!
-//! - `dialect`: SQL differences between SQLite and PostgreSQL.
-//! - `model`: what `#[derive(Model)]` generates.
-//! - `query`: the typed query builder.
-//! - `db`: connections, statement cache, transactions.
+//! - [`value`]: `Value`/`ValueRef` and the `Field` conversions of field types.
+//! - [`dialect`]: placeholders, quoting, type names, upsert: SQLite and PostgreSQL.
+//! - [`model`]: the `Model` contract `#[derive(Model)]` implements, `Hooks`, row reading.
+//! - [`expr`]: typed column handles (`User::NAME`) and filter expressions.
+//! - [`query`]: the query builder (`filter`, `order_by`, `limit`, joins, selects).
+//! - [`db`]: the connection, its statement cache, raw SQL.
+//! - [`crud`]: insert one/many, find, update, delete, upsert.
+//! - [`tx`]: closure transactions with savepoints.
+//! - [`schema`]: create/drop tables, indexes, auto-migrate.
+//! - [`migrate`]: versioned migrations.
+//! - [`assoc`]: belongs-to, has-many, many-to-many, eager loading.
+//! - [`pool`]: a small connection pool.
+//! - [`error`]: the error enum.
+//!
+//! # Example
+//!
+//! ```
+//! use mini_orm::{Db, Model};
+//!
+//! #[derive(Model, Debug, PartialEq)]
+//! struct User {
+//!     id: i64,
+//!     #[orm(unique)]
+//!     name: String,
+//!     age: i64,
+//!     hair_color: Option<String>,
+//! }
+//!
+//! # fn main() -> mini_orm::Result<()> {
+//! let db = Db::open_in_memory()?;
+//! db.create_table::<User>()?;
+//! let mut ada = User { id: 0, name: "ada".into(), age: 36, hair_color: None };
+//! db.insert(&mut ada)?;                       // ada.id is now set
+//! let adults = User::query()
+//!     .filter(User::NAME.like("a%").and(User::AGE.gt(18)))
+//!     .order_by(User::NAME.asc())
+//!     .all(&db)?;
+//! assert_eq!(adults, vec![ada]);
+//! # Ok(())
+//! # }
+//! ```
+
+// Lets the derive macro's `::mini_orm::...` paths resolve inside this crate too.
+extern crate self as mini_orm;
+
+pub mod assoc;
+pub mod crud;
+pub mod db;
+pub mod dialect;
+pub mod error;
+pub mod expr;
+pub mod migrate;
+pub mod model;
+pub mod pool;
+pub mod query;
+pub mod schema;
+pub mod tx;
+pub mod value;
+
+pub use assoc::{BelongsTo, ForeignKey, GroupedBy, group_by_key};
+pub use db::Db;
+pub use dialect::{Dialect, Postgres, Sqlite};
+pub use error::{Error, Result};
+pub use expr::{Assignment, Column, Filter, Order};
+pub use migrate::{Migration, Migrator};
+pub use mini_orm_derive::Model;
+pub use model::{ColumnDef, FromRow, Hooks, Model, Row};
+pub use pool::{Pool, PooledDb};
+pub use query::Query;
+pub use value::{AsParam, AutoKey, Field, SqlType, Value, ValueRef};

@@ -1,0 +1,243 @@
+//! Record operations: insert one or many, find by key, update, delete,
+//! upsert. GeeORM's `session/record.go`; GORM's `Create`/`First`/`Save`/
+//! `Delete`. Models with hooks (`#[orm(hooks)]`) run each write inside a
+//! transaction (a savepoint when one is open) so that a hook's `Err` —
+//! before or after the statement — undoes the whole operation; models
+//! without hooks skip both the calls and the transaction.
+
+use crate::db::Db;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::expr::bind;
+use crate::model::Model;
+use crate::value::{AsParam, ValueRef};
+
+/// `INSERT INTO "t" ("a", "b") VALUES (?, ?), ...` for `rows` rows.
+pub fn insert_sql<M: Model>(d: &dyn Dialect, rows: usize, with_auto_key: bool) -> String {
+    let cols: Vec<&str> = M::COLUMNS
+        .iter()
+        .filter(|c| with_auto_key || !c.auto_increment)
+        .map(|c| c.name)
+        .collect();
+    let mut sql = String::with_capacity(32 + rows * cols.len() * 4);
+    sql.push_str("INSERT INTO ");
+    d.quote(M::TABLE, &mut sql);
+    sql.push_str(" (");
+    for (i, c) in cols.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        d.quote(c, &mut sql);
+    }
+    sql.push_str(") VALUES ");
+    let mut n = 0;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for i in 0..cols.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            d.placeholder(n, &mut sql);
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+fn key_where<M: Model>(d: &dyn Dialect, sql: &mut String, n: usize) {
+    sql.push_str(" WHERE ");
+    d.quote(M::COLUMNS[M::PK].name, sql);
+    sql.push_str(" = ");
+    d.placeholder(n, sql);
+}
+
+/// `UPDATE "t" SET "a" = ?, ... WHERE "pk" = ?` (every non-key column).
+pub fn update_sql<M: Model>(d: &dyn Dialect) -> String {
+    let mut sql = String::from("UPDATE ");
+    d.quote(M::TABLE, &mut sql);
+    let mut n = 0;
+    for c in M::COLUMNS.iter().filter(|c| !c.primary_key) {
+        sql.push_str(if n == 0 { " SET " } else { ", " });
+        d.quote(c.name, &mut sql);
+        sql.push_str(" = ");
+        n += 1;
+        d.placeholder(n, &mut sql);
+    }
+    key_where::<M>(d, &mut sql, n + 1);
+    sql
+}
+
+/// `DELETE FROM "t" WHERE "pk" = ?`.
+pub fn delete_sql<M: Model>(d: &dyn Dialect) -> String {
+    let mut sql = String::from("DELETE FROM ");
+    d.quote(M::TABLE, &mut sql);
+    key_where::<M>(d, &mut sql, 1);
+    sql
+}
+
+/// The INSERT ... ON CONFLICT (pk) DO UPDATE of [`Db::upsert`].
+pub fn upsert_sql<M: Model>(d: &dyn Dialect) -> String {
+    let mut sql = insert_sql::<M>(d, 1, true);
+    let update: Vec<&str> = M::COLUMNS
+        .iter()
+        .filter(|c| !c.primary_key)
+        .map(|c| c.name)
+        .collect();
+    d.upsert(&[M::COLUMNS[M::PK].name], &update, &mut sql);
+    sql
+}
+
+impl Db {
+    /// Inserts `record`; an auto-increment key is written back into it.
+    pub fn insert<M: Model>(&self, record: &mut M) -> Result<()> {
+        if M::HAS_HOOKS {
+            self.transaction(|db| {
+                record.before_insert(db)?;
+                db.insert_one(record)?;
+                record.after_insert(db)
+            })
+        } else {
+            self.insert_one(record)
+        }
+    }
+
+    fn insert_one<M: Model>(&self, record: &mut M) -> Result<()> {
+        let sql = insert_sql::<M>(self.dialect(), 1, false);
+        let mut values = Vec::with_capacity(M::COLUMNS.len());
+        record.push_values(&mut values, false);
+        self.exec(&sql, values)?;
+        if M::auto_key() {
+            record.set_auto_key(self.connection().last_insert_rowid());
+        }
+        Ok(())
+    }
+
+    /// Inserts every record with multi-row INSERT statements, as few as the
+    /// dialect's parameter limit allows; returns the rows inserted. Keys the
+    /// database assigns are not written back (like Diesel's `execute`);
+    /// use [`insert`](Db::insert) for that. All or nothing: more than one
+    /// statement (or any hook) runs inside a transaction.
+    pub fn insert_many<M: Model>(&self, records: &mut [M]) -> Result<usize> {
+        let width = M::COLUMNS
+            .iter()
+            .filter(|c| !c.auto_increment)
+            .count()
+            .max(1);
+        let per_chunk = (self.max_params() / width).max(1);
+        if records.is_empty() {
+            return Ok(0);
+        }
+        if !M::HAS_HOOKS && records.len() <= per_chunk {
+            return self.insert_chunk(records);
+        }
+        self.transaction(|db| {
+            if M::HAS_HOOKS {
+                for r in records.iter_mut() {
+                    r.before_insert(db)?;
+                }
+            }
+            let mut total = 0;
+            for chunk in records.chunks(per_chunk) {
+                total += db.insert_chunk(chunk)?;
+            }
+            if M::HAS_HOOKS {
+                for r in records.iter_mut() {
+                    r.after_insert(db)?;
+                }
+            }
+            Ok(total)
+        })
+    }
+
+    fn insert_chunk<M: Model>(&self, chunk: &[M]) -> Result<usize> {
+        let sql = insert_sql::<M>(self.dialect(), chunk.len(), false);
+        let mut values: Vec<ValueRef<'_>> = Vec::with_capacity(chunk.len() * M::COLUMNS.len());
+        for r in chunk {
+            r.push_values(&mut values, false);
+        }
+        self.exec(&sql, values)
+    }
+
+    /// The record with primary key `key`, or [`Error::NotFound`].
+    pub fn find<M: Model>(&self, key: impl AsParam<M::Key>) -> Result<M> {
+        let d = self.dialect();
+        let mut sql = String::with_capacity(64 + M::SELECT_LIST.len());
+        sql.push_str("SELECT ");
+        sql.push_str(M::SELECT_LIST);
+        sql.push_str(" FROM ");
+        d.quote(M::TABLE, &mut sql);
+        let mut params = Vec::with_capacity(1);
+        sql.push_str(" WHERE ");
+        d.quote(M::TABLE, &mut sql);
+        sql.push('.');
+        d.quote(M::COLUMNS[M::PK].name, &mut sql);
+        sql.push_str(" = ");
+        bind(d, key.into_value(), &mut sql, &mut params);
+        let mut found: M = self
+            .load_one(&sql, &params)?
+            .ok_or(Error::NotFound { table: M::TABLE })?;
+        if M::HAS_HOOKS {
+            found.after_find(self)?;
+        }
+        Ok(found)
+    }
+
+    /// Writes every non-key column of `record` to its row; [`Error::NotFound`]
+    /// when no row has its key.
+    pub fn update<M: Model>(&self, record: &mut M) -> Result<()> {
+        if M::HAS_HOOKS {
+            self.transaction(|db| {
+                record.before_update(db)?;
+                db.update_one(record)?;
+                record.after_update(db)
+            })
+        } else {
+            self.update_one(record)
+        }
+    }
+
+    fn update_one<M: Model>(&self, record: &M) -> Result<()> {
+        let sql = update_sql::<M>(self.dialect());
+        let mut all = Vec::with_capacity(M::COLUMNS.len());
+        record.push_values(&mut all, true);
+        let key = all.remove(M::PK);
+        all.push(key);
+        match self.exec(&sql, all)? {
+            0 => Err(Error::NotFound { table: M::TABLE }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Deletes `record`'s row; [`Error::NotFound`] when it is not there.
+    pub fn delete<M: Model>(&self, record: &M) -> Result<()> {
+        if M::HAS_HOOKS {
+            self.transaction(|db| {
+                record.before_delete(db)?;
+                db.delete_one(record)?;
+                record.after_delete(db)
+            })
+        } else {
+            self.delete_one(record)
+        }
+    }
+
+    fn delete_one<M: Model>(&self, record: &M) -> Result<()> {
+        let sql = delete_sql::<M>(self.dialect());
+        match self.exec(&sql, [record.key()])? {
+            0 => Err(Error::NotFound { table: M::TABLE }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Inserts `record`, or — when a row with its key exists — overwrites
+    /// that row's other columns (`ON CONFLICT (pk) DO UPDATE`). The key is
+    /// always written, even an auto-increment one. Runs no hooks.
+    pub fn upsert<M: Model>(&self, record: &M) -> Result<()> {
+        let sql = upsert_sql::<M>(self.dialect());
+        let mut values = Vec::with_capacity(M::COLUMNS.len());
+        record.push_values(&mut values, true);
+        self.exec(&sql, values)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,218 @@
+//! The contract `#[derive(Model)]` fulfils: a table name, a static column
+//! list, a row mapping and a way to bind a record's fields — no runtime
+//! reflection (GeeORM reads struct tags with `reflect` on every call; here
+//! the macro writes it all out at compile time).
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::value::{Field, SqlType, ValueRef};
+
+/// One column of a model, as the macro saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColumnDef {
+    /// SQL column name (`#[orm(column = "...")]`, else the field name).
+    pub name: &'static str,
+    /// SQL type, from the field's [`Field::SQL_TYPE`].
+    pub sql_type: SqlType,
+    /// Nullable: the field is an `Option<T>`.
+    pub nullable: bool,
+    /// Part of the primary key.
+    pub primary_key: bool,
+    /// The database assigns it on insert (`INTEGER PRIMARY KEY`).
+    pub auto_increment: bool,
+    /// `#[orm(unique)]`: a UNIQUE constraint.
+    pub unique: bool,
+    /// `#[orm(index)]`: a secondary index.
+    pub index: bool,
+    /// `#[orm(default = "...")]`: a SQL literal used as the column DEFAULT.
+    pub default: Option<&'static str>,
+}
+
+/// Reads a value out of a result row starting at column `offset` — a model,
+/// a tuple of fields, or an `Option<Model>` for the right side of a LEFT JOIN.
+/// Mirrors Diesel's `Queryable`.
+pub trait FromRow: Sized {
+    /// How many columns it consumes.
+    const WIDTH: usize;
+    /// Reads it from `row` starting at column `offset`.
+    fn from_row(row: &Row<'_>, offset: usize) -> Result<Self>;
+}
+
+/// A struct mapped to a table. Implemented by `#[derive(Model)]`.
+pub trait Model: FromRow + Hooks {
+    /// The primary key's Rust type.
+    type Key: crate::value::Field;
+    /// The table name.
+    const TABLE: &'static str;
+    /// Every column, in field order.
+    const COLUMNS: &'static [ColumnDef];
+    /// Index in [`COLUMNS`](Model::COLUMNS) of the primary key.
+    const PK: usize;
+    /// `"table"."col", ...` for every column, quoted at compile time.
+    const SELECT_LIST: &'static str;
+    /// Whether the model implements [`Hooks`] itself (`#[orm(hooks)]`); when
+    /// false, writes skip the hook calls and the transaction around them.
+    const HAS_HOOKS: bool;
+
+    /// Pushes every column's value, in [`COLUMNS`](Model::COLUMNS) order,
+    /// skipping an auto-increment key unless `with_auto_key`.
+    fn push_values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>, with_auto_key: bool);
+
+    /// The primary key's value.
+    fn key(&self) -> ValueRef<'_>;
+
+    /// Stores the id the database assigned (no-op without an auto-increment key).
+    fn set_auto_key(&mut self, id: i64);
+
+    /// Whether the primary key is assigned by the database.
+    fn auto_key() -> bool {
+        Self::COLUMNS[Self::PK].auto_increment
+    }
+
+    /// A query over this model's table: `User::query().filter(...)`.
+    fn query() -> crate::query::Query<Self> {
+        crate::query::Query::new()
+    }
+}
+
+/// Lifecycle callbacks, GORM's `BeforeCreate`/`AfterFind` and GeeORM's
+/// `hooks.go`. Each defaults to doing nothing. An `Err` aborts the
+/// operation, and because hooked writes run inside a transaction (a
+/// savepoint when nested) the whole operation is rolled back.
+/// Derived models get an empty impl unless they say `#[orm(hooks)]` and
+/// write their own.
+#[allow(unused_variables)]
+pub trait Hooks {
+    /// Before the INSERT; may change the record.
+    fn before_insert(&mut self, db: &Db) -> Result<()> {
+        Ok(())
+    }
+    /// After the INSERT, with the assigned key set.
+    fn after_insert(&mut self, db: &Db) -> Result<()> {
+        Ok(())
+    }
+    /// Before the UPDATE; may change the record.
+    fn before_update(&mut self, db: &Db) -> Result<()> {
+        Ok(())
+    }
+    /// After the UPDATE.
+    fn after_update(&mut self, db: &Db) -> Result<()> {
+        Ok(())
+    }
+    /// Before the DELETE.
+    fn before_delete(&self, db: &Db) -> Result<()> {
+        Ok(())
+    }
+    /// After the DELETE.
+    fn after_delete(&self, db: &Db) -> Result<()> {
+        Ok(())
+    }
+    /// After a record is loaded by any query.
+    fn after_find(&mut self, db: &Db) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// One row of a result, read by column index (the fast path SQLite offers:
+/// no name lookup per value).
+pub struct Row<'a> {
+    inner: &'a rusqlite::Row<'a>,
+}
+
+impl<'a> Row<'a> {
+    pub(crate) fn new(inner: &'a rusqlite::Row<'a>) -> Row<'a> {
+        Row { inner }
+    }
+
+    /// The value at column `idx` as a `T`; a wrong type is a
+    /// [`Error::TypeMismatch`] naming the column.
+    #[inline]
+    pub fn get<T: Field>(&self, idx: usize) -> Result<T> {
+        let raw = self.inner.get_ref(idx)?;
+        let v = match raw {
+            rusqlite::types::ValueRef::Null => ValueRef::Null,
+            rusqlite::types::ValueRef::Integer(i) => ValueRef::Integer(i),
+            rusqlite::types::ValueRef::Real(f) => ValueRef::Real(f),
+            rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => ValueRef::Text(s),
+                Err(_) => return Err(self.mismatch::<T>(idx, "TEXT (invalid UTF-8)")),
+            },
+            rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
+        };
+        T::from_value_ref(v).ok_or_else(|| self.mismatch::<T>(idx, v.kind()))
+    }
+
+    /// Whether column `idx` is NULL.
+    pub fn is_null(&self, idx: usize) -> Result<bool> {
+        Ok(matches!(
+            self.inner.get_ref(idx)?,
+            rusqlite::types::ValueRef::Null
+        ))
+    }
+
+    #[cold]
+    fn mismatch<T: Field>(&self, idx: usize, found: &'static str) -> Error {
+        let column = self
+            .inner
+            .as_ref()
+            .column_name(idx)
+            .map_or_else(|_| format!("#{idx}"), str::to_owned);
+        Error::TypeMismatch {
+            column,
+            expected: T::RUST_TYPE,
+            found,
+        }
+    }
+}
+
+// A LEFT JOIN's right side: all-NULL (detected by its primary key) is `None`.
+impl<M: Model> FromRow for Option<M> {
+    const WIDTH: usize = M::WIDTH;
+    fn from_row(row: &Row<'_>, offset: usize) -> Result<Self> {
+        if row.is_null(offset + M::PK)? {
+            Ok(None)
+        } else {
+            M::from_row(row, offset).map(Some)
+        }
+    }
+}
+
+macro_rules! tuple_from_row {
+    ($($name:ident),+) => {
+        impl<$($name: FromRow),+> FromRow for ($($name,)+) {
+            const WIDTH: usize = 0 $(+ $name::WIDTH)+;
+            #[allow(unused_assignments)]
+            fn from_row(row: &Row<'_>, offset: usize) -> Result<Self> {
+                let mut at = offset;
+                Ok(($({
+                    let v = $name::from_row(row, at)?;
+                    at += $name::WIDTH;
+                    v
+                },)+))
+            }
+        }
+    };
+}
+
+macro_rules! field_from_row {
+    ($($t:ty),*) => {$(
+        impl FromRow for $t {
+            const WIDTH: usize = 1;
+            #[inline]
+            fn from_row(row: &Row<'_>, offset: usize) -> Result<Self> { row.get(offset) }
+        }
+        impl FromRow for Option<$t> {
+            const WIDTH: usize = 1;
+            #[inline]
+            fn from_row(row: &Row<'_>, offset: usize) -> Result<Self> { row.get(offset) }
+        }
+    )*};
+}
+field_from_row!(i64, i32, f64, bool, String, Vec<u8>);
+
+tuple_from_row!(A);
+tuple_from_row!(A, B);
+tuple_from_row!(A, B, C);
+tuple_from_row!(A, B, C, D);
+tuple_from_row!(A, B, C, D, E);
+tuple_from_row!(A, B, C, D, E, F);

@@ -1,0 +1,340 @@
+//! The query builder: `User::query().filter(..).order_by(..).limit(..)`,
+//! finished by a verb (`all`, `first`, `count`, `exists`, `update`,
+//! `delete`, or `select((cols..)).all`). GeeORM's chained `clause` package
+//! and Diesel's `QueryDsl`, with values always bound.
+//!
+//! ```text
+//! Query<M> ── filter: Option<Filter>  ──┐
+//!          ── order:  Vec<Order>       ├─► to_sql(dialect) ─► (SQL text, params)
+//!          ── limit / offset           ──┘          │
+//!                                                  ▼
+//!                               Db::load ─ prepare_cached ─ bind ─ step ─ FromRow
+//! ```
+
+use std::marker::PhantomData;
+
+use crate::db::Db;
+use crate::dialect::Dialect;
+use crate::error::Result;
+use crate::expr::{Assignment, Column, Filter, Order, bind};
+use crate::model::{FromRow, Model};
+use crate::value::Value;
+
+/// A SELECT (or UPDATE/DELETE) over model `M`'s table, not yet run.
+pub struct Query<M> {
+    /// The WHERE clause; successive `filter` calls are ANDed.
+    filter: Option<Filter>,
+    /// ORDER BY terms, in order.
+    order: Vec<Order>,
+    /// LIMIT, bound as a parameter.
+    limit: Option<u64>,
+    /// OFFSET, bound as a parameter.
+    offset: Option<u64>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Query<M> {
+    fn clone(&self) -> Self {
+        Query {
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            _model: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> Default for Query<M> {
+    fn default() -> Self {
+        Query::new()
+    }
+}
+
+impl<M: Model> Query<M> {
+    /// Every row of the table.
+    pub fn new() -> Query<M> {
+        Query {
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            _model: PhantomData,
+        }
+    }
+
+    /// Adds a WHERE condition (ANDed with earlier ones).
+    pub fn filter(mut self, f: Filter) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(prev) => prev.and(f),
+            None => f,
+        });
+        self
+    }
+
+    /// Adds an ORDER BY term.
+    pub fn order_by(mut self, order: Order) -> Self {
+        self.order.push(order);
+        self
+    }
+
+    /// At most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    fn write_from(d: &dyn Dialect, sql: &mut String) {
+        sql.push_str(" FROM ");
+        d.quote(M::TABLE, sql);
+    }
+
+    fn write_where(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
+        if let Some(f) = &self.filter {
+            sql.push_str(" WHERE ");
+            f.write_sql(d, sql, params);
+        }
+    }
+
+    fn write_tail(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
+        self.write_where(d, sql, params);
+        for (i, o) in self.order.iter().enumerate() {
+            sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
+            o.col.write(d, sql);
+            sql.push_str(if o.desc { " DESC" } else { " ASC" });
+        }
+        // OFFSET needs a LIMIT in SQLite; "no limit" is the largest one.
+        if self.limit.is_some() || self.offset.is_some() {
+            sql.push_str(" LIMIT ");
+            let n = self
+                .limit
+                .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
+            bind(d, Value::Integer(n), sql, params);
+        }
+        if let Some(n) = self.offset {
+            sql.push_str(" OFFSET ");
+            bind(
+                d,
+                Value::Integer(i64::try_from(n).unwrap_or(i64::MAX)),
+                sql,
+                params,
+            );
+        }
+    }
+
+    /// The SELECT this query runs, for `dialect`.
+    pub fn to_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
+        let mut sql = String::with_capacity(64 + M::SELECT_LIST.len());
+        let mut params = Vec::new();
+        sql.push_str("SELECT ");
+        sql.push_str(M::SELECT_LIST);
+        Self::write_from(d, &mut sql);
+        self.write_tail(d, &mut sql, &mut params);
+        (sql, params)
+    }
+
+    /// Every matching row, `after_find` hooks run on each.
+    pub fn all(&self, db: &Db) -> Result<Vec<M>> {
+        let (sql, params) = self.to_sql(db.dialect());
+        let mut rows: Vec<M> = db.load(&sql, &params)?;
+        if M::HAS_HOOKS {
+            for r in &mut rows {
+                r.after_find(db)?;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The first matching row, if any.
+    pub fn first(&self, db: &Db) -> Result<Option<M>> {
+        Ok(self.clone().limit(1).all(db)?.pop())
+    }
+
+    /// `SELECT COUNT(*)` over the matching rows.
+    pub fn count(&self, db: &Db) -> Result<i64> {
+        let d = db.dialect();
+        let (mut sql, mut params) = (String::from("SELECT COUNT(*)"), Vec::new());
+        Self::write_from(d, &mut sql);
+        self.write_where(d, &mut sql, &mut params);
+        Ok(db.load_one::<i64, _>(&sql, &params)?.unwrap_or(0))
+    }
+
+    /// Whether any row matches (`SELECT EXISTS(...)`).
+    pub fn exists(&self, db: &Db) -> Result<bool> {
+        let d = db.dialect();
+        let (mut sql, mut params) = (String::from("SELECT EXISTS(SELECT 1"), Vec::new());
+        Self::write_from(d, &mut sql);
+        self.write_where(d, &mut sql, &mut params);
+        sql.push(')');
+        Ok(db.load_one::<bool, _>(&sql, &params)?.unwrap_or(false))
+    }
+
+    /// Only some columns, read into a tuple: `.select((User::ID, User::NAME))`.
+    pub fn select<S: Selection<M>>(self, columns: S) -> Select<M, S> {
+        Select {
+            query: self,
+            columns,
+        }
+    }
+
+    /// The UPDATE of [`update`](Query::update), for `dialect`.
+    pub fn update_sql(&self, d: &dyn Dialect, set: &[Assignment]) -> (String, Vec<Value>) {
+        let (mut sql, mut params) = (String::from("UPDATE "), Vec::new());
+        d.quote(M::TABLE, &mut sql);
+        for (i, a) in set.iter().enumerate() {
+            sql.push_str(if i == 0 { " SET " } else { ", " });
+            d.quote(a.column, &mut sql);
+            sql.push_str(" = ");
+            bind(d, a.value.clone(), &mut sql, &mut params);
+        }
+        self.write_where(d, &mut sql, &mut params);
+        (sql, params)
+    }
+
+    /// Sets columns on every matching row (no hooks: there are no records);
+    /// returns how many rows changed. An empty `set` changes nothing.
+    pub fn update(&self, db: &Db, set: &[Assignment]) -> Result<usize> {
+        if set.is_empty() {
+            return Ok(0);
+        }
+        let (sql, params) = self.update_sql(db.dialect(), set);
+        db.exec(&sql, &params)
+    }
+
+    /// The DELETE of [`delete`](Query::delete), for `dialect`.
+    pub fn delete_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
+        let (mut sql, mut params) = (String::from("DELETE FROM "), Vec::new());
+        d.quote(M::TABLE, &mut sql);
+        self.write_where(d, &mut sql, &mut params);
+        (sql, params)
+    }
+
+    /// Deletes every matching row (no hooks); returns how many.
+    pub fn delete(&self, db: &Db) -> Result<usize> {
+        let (sql, params) = self.delete_sql(db.dialect());
+        db.exec(&sql, &params)
+    }
+
+    /// `FROM m LEFT JOIN p ON on`, loading `(M, Option<P>)` rows.
+    pub fn left_join<P: Model>(self, on: Filter) -> Join<M, P> {
+        Join {
+            query: self,
+            on,
+            left: true,
+            _p: PhantomData,
+        }
+    }
+
+    /// `FROM m INNER JOIN p ON on`, loading `(M, P)` rows.
+    pub fn inner_join<P: Model>(self, on: Filter) -> Join<M, P> {
+        Join {
+            query: self,
+            on,
+            left: false,
+            _p: PhantomData,
+        }
+    }
+}
+
+/// A query reading only some columns. Made by [`Query::select`].
+pub struct Select<M, S> {
+    query: Query<M>,
+    columns: S,
+}
+
+/// A tuple of column handles of model `M` that can be selected.
+pub trait Selection<M> {
+    /// The tuple of Rust types read back.
+    type Output: FromRow;
+    /// Appends the quoted, qualified column list.
+    fn write_columns(&self, d: &dyn Dialect, sql: &mut String);
+}
+
+macro_rules! selection {
+    ($($t:ident $i:tt),+) => {
+        impl<M: Model, $($t),+> Selection<M> for ($(Column<M, $t>,)+)
+        where ($($t,)+): FromRow
+        {
+            type Output = ($($t,)+);
+            fn write_columns(&self, d: &dyn Dialect, sql: &mut String) {
+                $(
+                    if $i > 0 { sql.push_str(", "); }
+                    self.$i.qualified().write(d, sql);
+                )+
+            }
+        }
+    };
+}
+selection!(A 0);
+selection!(A 0, B 1);
+selection!(A 0, B 1, C 2);
+selection!(A 0, B 1, C 2, D 3);
+
+impl<M: Model, S: Selection<M>> Select<M, S> {
+    /// The SELECT this runs, for `dialect`.
+    pub fn to_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
+        let (mut sql, mut params) = (String::from("SELECT "), Vec::new());
+        self.columns.write_columns(d, &mut sql);
+        Query::<M>::write_from(d, &mut sql);
+        self.query.write_tail(d, &mut sql, &mut params);
+        (sql, params)
+    }
+
+    /// Every matching row, as tuples.
+    pub fn all(&self, db: &Db) -> Result<Vec<S::Output>> {
+        let (sql, params) = self.to_sql(db.dialect());
+        db.load(&sql, &params)
+    }
+}
+
+/// A two-table join. Made by [`Query::left_join`] / [`Query::inner_join`].
+pub struct Join<M, P> {
+    query: Query<M>,
+    on: Filter,
+    left: bool,
+    _p: PhantomData<fn() -> P>,
+}
+
+impl<M: Model, P: Model> Join<M, P> {
+    /// The SELECT this runs, for `dialect`.
+    pub fn to_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
+        let mut sql = String::with_capacity(96 + M::SELECT_LIST.len() + P::SELECT_LIST.len());
+        let mut params = Vec::new();
+        sql.push_str("SELECT ");
+        sql.push_str(M::SELECT_LIST);
+        sql.push_str(", ");
+        sql.push_str(P::SELECT_LIST);
+        Query::<M>::write_from(d, &mut sql);
+        sql.push_str(if self.left {
+            " LEFT JOIN "
+        } else {
+            " INNER JOIN "
+        });
+        d.quote(P::TABLE, &mut sql);
+        sql.push_str(" ON ");
+        self.on.write_sql(d, &mut sql, &mut params);
+        self.query.write_tail(d, &mut sql, &mut params);
+        (sql, params)
+    }
+
+    /// LEFT JOIN rows: the right side is `None` where nothing matched.
+    pub fn all(&self, db: &Db) -> Result<Vec<(M, Option<P>)>> {
+        let (sql, params) = self.to_sql(db.dialect());
+        db.load(&sql, &params)
+    }
+
+    /// INNER JOIN rows (with a LEFT join, unmatched rows are dropped).
+    pub fn all_inner(&self, db: &Db) -> Result<Vec<(M, P)>> {
+        Ok(self
+            .all(db)?
+            .into_iter()
+            .filter_map(|(m, p)| p.map(|p| (m, p)))
+            .collect())
+    }
+}
