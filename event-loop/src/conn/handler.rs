@@ -1,0 +1,338 @@
+//! What the loop does when a buffered connection is ready, and the
+//! callbacks it makes.
+//!
+//! The readiness rules, in one place:
+//!
+//! - Registered once for `READABLE | WRITABLE`, edge-triggered, and never
+//!   re-registered: no `epoll_ctl` per request (libevent's `bufferevent`
+//!   adds/deletes `EV_WRITE` as output comes and goes; tokio registers both
+//!   once, as we do).
+//! - Read until a short read, `WouldBlock`, EOF, the high-watermark, or the
+//!   per-turn budget. A short read proves the socket's receive queue was
+//!   empty at that instant, and any byte arriving later raises a new edge,
+//!   so the extra `read` that would return `EAGAIN` is skipped (tokio does
+//!   the same). When the peer's FIN was reported (`READ_CLOSED`) we read on
+//!   to the 0 that confirms it. Stopping for the budget or the watermark
+//!   leaves data behind with no edge to come, so the loop re-activates the
+//!   connection itself (libevent `event_active`).
+//! - Write with one `writev` when the callback returns; a short write means
+//!   the send buffer is full, and a writable edge will follow.
+
+use std::io::{self, Read};
+use std::net::Shutdown;
+
+use mio::Interest;
+
+use super::{BufferedConn, Stream};
+use crate::error::Result;
+use crate::event_loop::EventLoop;
+use crate::io::IoHandler;
+use crate::ready::{IoId, Ready};
+
+/// Callbacks of a buffered connection: libevent's `bufferevent_setcb`
+/// triple (`readcb`, `writecb`, `eventcb`), split by event kind.
+///
+/// A closure `FnMut(&mut EventLoop<S>, &mut S, &mut BufferedConn)`
+/// implements it as the read callback alone.
+pub trait ConnHandler<S>: 'static {
+    /// New input arrived (libevent `readcb`). Consume what you handle from
+    /// `conn.input_mut()`; leave a partial frame for next time.
+    fn on_read(&mut self, ev: &mut EventLoop<S>, state: &mut S, conn: &mut BufferedConn);
+
+    /// A flush brought the output down to the write low-watermark (libevent
+    /// `writecb`): the place to produce more output for a large transfer.
+    fn on_write(&mut self, ev: &mut EventLoop<S>, state: &mut S, conn: &mut BufferedConn) {
+        let _ = (ev, state, conn);
+    }
+
+    /// The peer closed its write side (libevent `BEV_EVENT_EOF`). All its
+    /// data has been passed to `on_read` first. The default closes after
+    /// flushing pending output; keep the connection to answer a half-close.
+    fn on_eof(&mut self, ev: &mut EventLoop<S>, state: &mut S, conn: &mut BufferedConn) {
+        let _ = (ev, state);
+        conn.close_after_flush();
+    }
+
+    /// A read or write failed (libevent `BEV_EVENT_ERROR`; e.g. the peer
+    /// reset). The connection is closed right after.
+    fn on_error(
+        &mut self,
+        ev: &mut EventLoop<S>,
+        state: &mut S,
+        conn: &mut BufferedConn,
+        err: &io::Error,
+    ) {
+        let _ = (ev, state, conn, err);
+    }
+
+    /// The connection is gone (any reason); called exactly once, last.
+    fn on_close(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId) {
+        let _ = (ev, state, id);
+    }
+}
+
+impl<S, F> ConnHandler<S> for F
+where
+    F: FnMut(&mut EventLoop<S>, &mut S, &mut BufferedConn) + 'static,
+{
+    fn on_read(&mut self, ev: &mut EventLoop<S>, state: &mut S, conn: &mut BufferedConn) {
+        self(ev, state, conn)
+    }
+}
+
+/// A connection and its handler, as stored in the loop's slab.
+struct ConnIo<H> {
+    /// Buffers and socket.
+    conn: BufferedConn,
+    /// User callbacks.
+    handler: H,
+    /// `on_close` ran; nothing else may happen.
+    closed: bool,
+}
+
+/// Why reading stopped.
+enum ReadStop {
+    /// Drained (short read or `WouldBlock`), or not reading at all.
+    Drained,
+    /// Data may be left in the socket (budget or watermark).
+    MoreLeft,
+}
+
+impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
+    fn ready(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId, ready: Ready) {
+        self.conn.dirty = false;
+        if self.closed {
+            return;
+        }
+        if ready.is_error() {
+            let err = match self.conn.stream.take_error() {
+                Ok(Some(err)) | Err(err) => err,
+                Ok(None) => io::Error::other("socket reported an error"),
+            };
+            return self.fail(ev, state, id, err);
+        }
+        if ready.is_writable() || ready.is_write_closed() {
+            self.conn.write_blocked = false;
+        }
+        if ready.is_readable() || ready.is_read_closed() {
+            match read_input(&mut self.conn, &mut ev.scratch, ready.is_read_closed()) {
+                Ok(ReadStop::Drained) => {}
+                Ok(ReadStop::MoreLeft) => {
+                    if !self.conn.read_paused {
+                        ev.activate(id, Ready::READABLE);
+                    }
+                }
+                Err(err) => return self.fail(ev, state, id, err),
+            }
+            if !self.conn.input.is_empty() && !self.conn.close_now {
+                self.handler.on_read(ev, state, &mut self.conn);
+            }
+            if self.conn.eof && !self.conn.eof_reported && !self.conn.close_now {
+                self.conn.eof_reported = true;
+                self.handler.on_eof(ev, state, &mut self.conn);
+            }
+        }
+        self.settle(ev, state, id);
+    }
+
+    fn source(&mut self) -> Option<&mut dyn mio::event::Source> {
+        Some(&mut self.conn.stream)
+    }
+
+    fn conn(&mut self) -> Option<&mut BufferedConn> {
+        Some(&mut self.conn)
+    }
+}
+
+impl<H> ConnIo<H> {
+    /// After callbacks: flush, honour close/half-close requests, resume
+    /// reading below the watermark.
+    fn settle<S: 'static>(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId)
+    where
+        H: ConnHandler<S>,
+    {
+        if self.conn.close_now {
+            return self.close(ev, state, id);
+        }
+        if !self.conn.output.is_empty() && !self.conn.write_blocked && !self.conn.write_shut {
+            let before = self.conn.output.len();
+            if let Err(err) = flush(&mut self.conn) {
+                return self.fail(ev, state, id, err);
+            }
+            let after = self.conn.output.len();
+            if before > self.conn.write_low && after <= self.conn.write_low {
+                self.handler.on_write(ev, state, &mut self.conn);
+                if self.conn.close_now {
+                    return self.close(ev, state, id);
+                }
+                if !self.conn.output.is_empty() {
+                    mark_dirty(ev, &mut self.conn);
+                }
+            }
+        }
+        if self.conn.output.is_empty() {
+            if self.conn.close_after_flush {
+                return self.close(ev, state, id);
+            }
+            if self.conn.shutdown_after_flush && !self.conn.write_shut {
+                self.conn.write_shut = true;
+                if let Err(err) = self.conn.stream.shutdown(Shutdown::Write)
+                    && err.kind() != io::ErrorKind::NotConnected
+                {
+                    return self.fail(ev, state, id, err);
+                }
+            }
+        }
+        let below = self.conn.read_high == 0 || self.conn.input.len() < self.conn.read_high;
+        if self.conn.read_paused && below && self.conn.read_enabled {
+            self.conn.read_paused = false;
+            ev.activate(id, Ready::READABLE);
+        }
+    }
+
+    fn fail<S: 'static>(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId, err: io::Error)
+    where
+        H: ConnHandler<S>,
+    {
+        tracing::debug!(?id, %err, "connection error");
+        self.handler.on_error(ev, state, &mut self.conn, &err);
+        self.close(ev, state, id);
+    }
+
+    fn close<S: 'static>(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId)
+    where
+        H: ConnHandler<S>,
+    {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        self.conn.output.clear();
+        self.handler.on_close(ev, state, id);
+        // We are running (taken out of the slot): freeing the slot makes the
+        // dispatcher deregister and drop us when we return.
+        ev.free_slot(id);
+    }
+}
+
+/// Read into `conn.input` through the shared scratch buffer.
+///
+/// Why a scratch buffer: safe Rust can only `read` into initialized memory,
+/// and zeroing 64 KiB of spare capacity per read costs more than copying
+/// the few bytes a request usually has. Input grows by what arrived, not by
+/// a fixed 16 KiB per client (Redis preallocates `querybuf`).
+fn read_input(
+    conn: &mut BufferedConn,
+    scratch: &mut [u8],
+    peer_closed: bool,
+) -> io::Result<ReadStop> {
+    let mut budget = conn.read_budget;
+    loop {
+        if !conn.read_enabled || conn.eof || conn.close_now || conn.close_after_flush {
+            return Ok(ReadStop::Drained);
+        }
+        if conn.read_high > 0 && conn.input.len() >= conn.read_high {
+            conn.read_paused = true;
+            return Ok(ReadStop::MoreLeft);
+        }
+        if budget == 0 {
+            return Ok(ReadStop::MoreLeft);
+        }
+        let mut want = scratch.len().min(budget);
+        if conn.read_high > 0 {
+            want = want.min(conn.read_high - conn.input.len());
+        }
+        match conn.stream.read(&mut scratch[..want]) {
+            Ok(0) => {
+                conn.eof = true;
+                return Ok(ReadStop::Drained);
+            }
+            Ok(n) => {
+                conn.input.extend_from_slice(&scratch[..n]);
+                budget -= n;
+                if n < want && !peer_closed {
+                    return Ok(ReadStop::Drained);
+                }
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(ReadStop::Drained),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Write as much output as the socket takes.
+fn flush(conn: &mut BufferedConn) -> io::Result<()> {
+    while !conn.output.is_empty() {
+        match conn.output.write_to(&mut conn.stream) {
+            Ok(true) => {}
+            Ok(false) => {
+                conn.write_blocked = true;
+                return Ok(());
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                conn.write_blocked = true;
+                return Ok(());
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
+}
+
+/// Queue a connection to be settled before the loop sleeps.
+fn mark_dirty<S: 'static>(ev: &mut EventLoop<S>, conn: &mut BufferedConn) {
+    if !conn.dirty {
+        conn.dirty = true;
+        ev.dirty.push(conn.id);
+    }
+}
+
+impl<S: 'static> EventLoop<S> {
+    /// Hand a connected stream to the loop as a [`BufferedConn`] with
+    /// `handler` (libevent `bufferevent_socket_new` + `bufferevent_setcb`
+    /// + `bufferevent_enable`). Returns its id.
+    pub fn add_conn<H>(&mut self, stream: impl Into<Stream>, handler: H) -> Result<IoId>
+    where
+        H: ConnHandler<S>,
+    {
+        let stream = stream.into();
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        self.register_handler(interest, move |id| {
+            Box::new(ConnIo {
+                conn: BufferedConn::new(id, stream),
+                handler,
+                closed: false,
+            })
+        })
+    }
+
+    /// A connection other than the one whose callback is running: to write
+    /// to it, change its watermarks, or close it. Changes are applied
+    /// (flushed, closed) before the loop next sleeps. `None` if `id` is not
+    /// a live connection, or is the connection whose callback is running
+    /// (that one is the `conn` argument).
+    pub fn conn_mut(&mut self, id: IoId) -> Option<&mut BufferedConn> {
+        self.check(id).ok()?;
+        let slot = &mut self.io[id.index as usize];
+        let conn = slot.handler.as_mut()?.conn()?;
+        if !conn.dirty {
+            conn.dirty = true;
+            self.dirty.push(id);
+        }
+        self.io[id.index as usize].handler.as_mut()?.conn()
+    }
+
+    /// Settle every connection touched outside its own callbacks.
+    pub(crate) fn settle_dirty(&mut self, state: &mut S) {
+        let mut batch = std::mem::take(&mut self.dirty);
+        for &id in &batch {
+            self.dispatch(state, id, Ready::EMPTY);
+        }
+        batch.clear();
+        // Anything marked while settling stays queued for the next turn.
+        std::mem::swap(&mut self.dirty, &mut batch);
+        self.dirty.append(&mut batch);
+    }
+}

@@ -1,0 +1,292 @@
+//! Buffered connections: a stream plus input and output buffers, driven by
+//! the loop.
+//!
+//! [`BufferedConn`] mirrors libevent's `bufferevent` (`bufferevent_sock.c`)
+//! over two `evbuffer`s, and the per-client `querybuf` / reply buffer of a
+//! Redis `client`. The loop reads for it, calls the [`ConnHandler`] with
+//! the new input, writes the output back with `writev`, and closes it when
+//! asked, on error, or after the last byte is flushed.
+
+mod handler;
+mod output;
+
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+
+use bytes::{Bytes, BytesMut};
+
+pub use handler::ConnHandler;
+pub use output::OutputBuffer;
+
+use crate::ready::IoId;
+
+/// Default read high-watermark: stop reading (backpressure) when this much
+/// input is unconsumed. Redis's `client-query-buffer-limit` is 1 GiB and
+/// libevent's default is unlimited; ours is bounded so one client cannot
+/// take all memory.
+pub const DEFAULT_READ_HIGH_WATERMARK: usize = 64 * 1024 * 1024;
+/// Default cap on bytes read for one connection in one turn, so a fast
+/// sender cannot starve the others (Redis reads 16 KiB per event,
+/// `PROTO_IOBUF_LEN`; libevent `bufferevent` reads up to 16 KiB too).
+pub const DEFAULT_READ_BUDGET: usize = 256 * 1024;
+
+/// The byte stream under a [`BufferedConn`].
+#[derive(Debug)]
+pub enum Stream {
+    /// A TCP connection.
+    Tcp(mio::net::TcpStream),
+    /// A Unix-domain stream socket.
+    Unix(mio::net::UnixStream),
+}
+
+impl From<mio::net::TcpStream> for Stream {
+    fn from(s: mio::net::TcpStream) -> Self {
+        Stream::Tcp(s)
+    }
+}
+
+impl From<mio::net::UnixStream> for Stream {
+    fn from(s: mio::net::UnixStream) -> Self {
+        Stream::Unix(s)
+    }
+}
+
+impl Stream {
+    /// Shut down one or both directions.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.shutdown(how),
+            Stream::Unix(s) => s.shutdown(how),
+        }
+    }
+
+    /// The pending socket error, if any (`SO_ERROR`).
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        match self {
+            Stream::Tcp(s) => s.take_error(),
+            Stream::Unix(s) => s.take_error(),
+        }
+    }
+
+    /// The peer's address, for TCP.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Stream::Tcp(s) => s.peer_addr().ok(),
+            Stream::Unix(_) => None,
+        }
+    }
+
+    /// Set `TCP_NODELAY` (no-op for Unix sockets).
+    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_nodelay(on),
+            Stream::Unix(_) => Ok(()),
+        }
+    }
+}
+
+impl io::Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl io::Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write_vectored(bufs),
+            Stream::Unix(s) => s.write_vectored(bufs),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl mio::event::Source for Stream {
+    fn register(&mut self, r: &mio::Registry, t: mio::Token, i: mio::Interest) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.register(r, t, i),
+            Stream::Unix(s) => s.register(r, t, i),
+        }
+    }
+    fn reregister(&mut self, r: &mio::Registry, t: mio::Token, i: mio::Interest) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.reregister(r, t, i),
+            Stream::Unix(s) => s.reregister(r, t, i),
+        }
+    }
+    fn deregister(&mut self, r: &mio::Registry) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.deregister(r),
+            Stream::Unix(s) => s.deregister(r),
+        }
+    }
+}
+
+/// A connection with buffers, owned by the loop (libevent `bufferevent`).
+///
+/// Handlers get `&mut BufferedConn`: read from [`input_mut`](Self::input_mut)
+/// (consume what you parsed with `bytes::Buf::advance` or `split_to`), answer
+/// with [`write`](Self::write) / [`write_bytes`](Self::write_bytes). Output is
+/// flushed when the callback returns, with one `writev`; what the socket
+/// does not take waits for the next writable edge.
+#[derive(Debug)]
+pub struct BufferedConn {
+    /// Id of the connection's event.
+    pub(crate) id: IoId,
+    /// The socket.
+    pub(crate) stream: Stream,
+    /// Bytes read and not yet consumed (libevent `bufferevent_get_input`,
+    /// Redis `querybuf`).
+    pub(crate) input: BytesMut,
+    /// Bytes waiting to be written (libevent `bufferevent_get_output`).
+    pub(crate) output: OutputBuffer,
+    /// Stop reading while `input` holds at least this much (libevent read
+    /// high-watermark; 0 = unlimited).
+    pub(crate) read_high: usize,
+    /// Call `on_write` when a flush brings `output` to this size or below
+    /// (libevent write low-watermark; default 0 = fully flushed).
+    pub(crate) write_low: usize,
+    /// Most bytes read for this connection per turn.
+    pub(crate) read_budget: usize,
+    /// Reading enabled by the user (libevent `bufferevent_enable(EV_READ)`).
+    pub(crate) read_enabled: bool,
+    /// Reading is paused by the high-watermark.
+    pub(crate) read_paused: bool,
+    /// The peer sent EOF (read returned 0).
+    pub(crate) eof: bool,
+    /// `on_eof` has been called.
+    pub(crate) eof_reported: bool,
+    /// The last write did not take everything: wait for a writable edge.
+    pub(crate) write_blocked: bool,
+    /// Shut our write side once output is flushed (half-close).
+    pub(crate) shutdown_after_flush: bool,
+    /// Our write side is shut.
+    pub(crate) write_shut: bool,
+    /// Close once output is flushed (Redis `CLIENT_CLOSE_AFTER_REPLY`).
+    pub(crate) close_after_flush: bool,
+    /// Close now, dropping pending output (Redis `CLIENT_CLOSE_ASAP`).
+    pub(crate) close_now: bool,
+    /// Queued on the loop's dirty list.
+    pub(crate) dirty: bool,
+}
+
+impl BufferedConn {
+    pub(crate) fn new(id: IoId, stream: Stream) -> Self {
+        Self {
+            id,
+            stream,
+            input: BytesMut::new(),
+            output: OutputBuffer::default(),
+            read_high: DEFAULT_READ_HIGH_WATERMARK,
+            write_low: 0,
+            read_budget: DEFAULT_READ_BUDGET,
+            read_enabled: true,
+            read_paused: false,
+            eof: false,
+            eof_reported: false,
+            write_blocked: false,
+            shutdown_after_flush: false,
+            write_shut: false,
+            close_after_flush: false,
+            close_now: false,
+            dirty: false,
+        }
+    }
+
+    /// This connection's id.
+    pub fn id(&self) -> IoId {
+        self.id
+    }
+
+    /// The underlying stream (for `peer_addr`, `set_nodelay`, ...).
+    pub fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// Unconsumed input.
+    pub fn input(&self) -> &[u8] {
+        &self.input
+    }
+
+    /// Unconsumed input, to parse and consume from.
+    pub fn input_mut(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    /// Queue a copy of `data` for writing.
+    pub fn write(&mut self, data: &[u8]) {
+        self.output.push_slice(data);
+    }
+
+    /// Queue `data` for writing without copying (large values).
+    pub fn write_bytes(&mut self, data: Bytes) {
+        self.output.push_bytes(data);
+    }
+
+    /// Bytes waiting to be written.
+    pub fn output_len(&self) -> usize {
+        self.output.len()
+    }
+
+    /// Set the read high-watermark (0 = unlimited): while this much input is
+    /// unconsumed the loop stops reading, so TCP flow control pushes back
+    /// on the sender (libevent `bufferevent_setwatermark(EV_READ)`).
+    pub fn set_read_high_watermark(&mut self, bytes: usize) {
+        self.read_high = bytes;
+    }
+
+    /// Set the write low-watermark for `on_write` (libevent
+    /// `bufferevent_setwatermark(EV_WRITE)`).
+    pub fn set_write_low_watermark(&mut self, bytes: usize) {
+        self.write_low = bytes;
+    }
+
+    /// Most bytes read for this connection in one turn (fairness budget).
+    pub fn set_read_budget(&mut self, bytes: usize) {
+        self.read_budget = bytes.max(1);
+    }
+
+    /// Enable or disable reading (libevent `bufferevent_enable` /
+    /// `bufferevent_disable` of `EV_READ`).
+    pub fn set_read_enabled(&mut self, on: bool) {
+        self.read_enabled = on;
+    }
+
+    /// Whether the peer has sent EOF.
+    pub fn is_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// Whether a close is pending (after flush, or now).
+    pub fn is_closing(&self) -> bool {
+        self.close_now || self.close_after_flush
+    }
+
+    /// Half-close: shut our write side once pending output is flushed; the
+    /// read side stays open.
+    pub fn shutdown_write(&mut self) {
+        self.shutdown_after_flush = true;
+    }
+
+    /// Close once all pending output is written (Redis
+    /// `CLIENT_CLOSE_AFTER_REPLY`); no more input is read.
+    pub fn close_after_flush(&mut self) {
+        self.close_after_flush = true;
+    }
+
+    /// Close at the end of this callback, dropping pending output.
+    pub fn close(&mut self) {
+        self.close_now = true;
+    }
+}
