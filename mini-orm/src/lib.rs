@@ -51,6 +51,45 @@
 //! # }
 //! ```
 
+//! # Mistakes caught at compile time
+//!
+//! The derive's errors point at the field or attribute at fault
+//! (these examples are compiled by the doctests and must fail):
+//!
+//! ```compile_fail
+//! # use mini_orm::Model;
+//! #[derive(Model)]
+//! struct NoKey { name: String } // error: no primary key: mark a field `#[orm(primary_key)]` or name one `id`
+//! ```
+//!
+//! ```compile_fail
+//! # use mini_orm::Model;
+//! #[derive(Model)]
+//! struct Typo { id: i64, #[orm(uniqe)] name: String } // error: unknown field attribute ...
+//! ```
+//!
+//! ```compile_fail
+//! # use mini_orm::Model;
+//! #[derive(Model)]
+//! struct Auto { id: i64, #[orm(auto_increment)] n: i64 } // error: `auto_increment` is only allowed on the `primary_key` field
+//! ```
+//!
+//! ```compile_fail
+//! # use mini_orm::Model;
+//! #[derive(Model)]
+//! #[orm(belongs_to(Auto, foreign_key = "auto_id"))]
+//! struct Child { id: i64 } // error: belongs_to: `Child` has no field `auto_id`
+//! ```
+//!
+//! And the typed column handles reject values of the wrong type:
+//!
+//! ```compile_fail
+//! # use mini_orm::Model;
+//! #[derive(Model)]
+//! struct User { id: i64, age: i64 }
+//! let _ = User::AGE.eq("ten"); // error: `&str` is not `AsParam<i64>`
+//! ```
+
 // Lets the derive macro's `::mini_orm::...` paths resolve inside this crate too.
 extern crate self as mini_orm;
 

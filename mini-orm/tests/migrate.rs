@@ -1,0 +1,197 @@
+//! Versioned migrations (from empty and from every earlier version) and
+//! auto-migrate (add columns; drop by rebuild; dry run).
+
+use mini_orm::{Db, Error, Migration, Migrator, Model};
+
+const STEPS: &[Migration] = &[
+    Migration { version: 1, name: "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)" },
+    Migration {
+        version: 2,
+        name: "posts",
+        up: "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), title TEXT NOT NULL);
+             CREATE INDEX idx_posts_user ON posts (user_id);",
+    },
+    Migration { version: 3, name: "users.email", up: "ALTER TABLE users ADD COLUMN email TEXT" },
+    Migration { version: 5, name: "seed", up: "INSERT INTO users (name, email) VALUES ('admin', 'a@example.com')" },
+];
+
+fn final_schema(db: &Db) -> Vec<String> {
+    db.query_as::<(String,)>(
+        "SELECT name || ':' || sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name <> '_mini_orm_migrations' ORDER BY name",
+        &[],
+    )
+    .unwrap()
+    .into_iter()
+    .map(|(s,)| s)
+    .collect()
+}
+
+#[test]
+fn from_empty_applies_all_in_order_once() {
+    let db = Db::open_in_memory().unwrap();
+    let m = Migrator::new(STEPS).unwrap();
+    assert_eq!(m.run(&db).unwrap(), [1, 2, 3, 5]);
+    assert_eq!(
+        m.run(&db).unwrap(),
+        Vec::<i64>::new(),
+        "second run is a no-op"
+    );
+    assert_eq!(m.applied(&db).unwrap(), [1, 2, 3, 5]);
+    assert_eq!(
+        db.query_as::<(String,)>("SELECT email FROM users", &[])
+            .unwrap(),
+        [("a@example.com".to_owned(),)]
+    );
+}
+
+#[test]
+fn from_each_earlier_version_reaches_the_same_schema() {
+    let reference = Db::open_in_memory().unwrap();
+    Migrator::new(STEPS).unwrap().run(&reference).unwrap();
+    let want = final_schema(&reference);
+    for start in STEPS.iter().map(|s| s.version) {
+        let db = Db::open_in_memory().unwrap();
+        let m = Migrator::new(STEPS).unwrap();
+        m.run_to(&db, start).unwrap();
+        let rest = m.run(&db).unwrap();
+        assert!(rest.iter().all(|v| *v > start), "from {start}: {rest:?}");
+        assert_eq!(final_schema(&db), want, "from version {start}");
+    }
+}
+
+#[test]
+fn a_failing_migration_leaves_no_trace() {
+    const BAD: &[Migration] = &[
+        Migration {
+            version: 1,
+            name: "ok",
+            up: "CREATE TABLE a (x INTEGER)",
+        },
+        Migration {
+            version: 2,
+            name: "half",
+            up: "CREATE TABLE b (x INTEGER); CREATE TABLE a (x INTEGER);",
+        },
+    ];
+    let db = Db::open_in_memory().unwrap();
+    let err = Migrator::new(BAD).unwrap().run(&db).unwrap_err();
+    assert!(
+        matches!(err, Error::Migration { version: 2, .. }),
+        "{err:?}"
+    );
+    assert!(
+        !db.table_exists("b").unwrap(),
+        "first statement of the failed script rolled back"
+    );
+    assert_eq!(Migrator::new(BAD).unwrap().applied(&db).unwrap(), [1]);
+}
+
+#[test]
+fn out_of_order_or_unknown_versions_are_rejected() {
+    let unordered = [STEPS[1], STEPS[0]];
+    assert!(matches!(
+        Migrator::new(&unordered),
+        Err(Error::Migration { version: 1, .. })
+    ));
+    let db = Db::open_in_memory().unwrap();
+    Migrator::new(STEPS).unwrap().run(&db).unwrap();
+    let older = Migrator::new(&STEPS[..2]).unwrap();
+    assert!(matches!(
+        older.applied(&db),
+        Err(Error::Migration { version: 3, .. })
+    ));
+}
+
+mod v1 {
+    use mini_orm::Model;
+    #[derive(Model, Debug, PartialEq)]
+    #[orm(table = "people")]
+    pub(crate) struct Person {
+        pub(crate) id: i64,
+        pub(crate) name: String,
+        pub(crate) nickname: Option<String>,
+    }
+}
+
+mod v2 {
+    use mini_orm::Model;
+    #[derive(Model, Debug, PartialEq)]
+    #[orm(table = "people")]
+    pub(crate) struct Person {
+        pub(crate) id: i64,
+        pub(crate) name: String,
+        #[orm(default = "0")]
+        pub(crate) age: i64,
+    }
+}
+
+#[test]
+fn auto_migrate_creates_adds_and_drops() {
+    let db = Db::open_in_memory().unwrap();
+    let plan = db.auto_migrate::<v1::Person>(true).unwrap();
+    assert_eq!(
+        plan,
+        [
+            r#"CREATE TABLE "people" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL, "nickname" TEXT)"#
+        ]
+    );
+    assert!(
+        !db.table_exists("people").unwrap(),
+        "dry run changed nothing"
+    );
+    db.auto_migrate::<v1::Person>(false).unwrap();
+    db.insert(&mut v1::Person {
+        id: 0,
+        name: "ada".into(),
+        nickname: Some("a".into()),
+    })
+    .unwrap();
+    assert!(
+        db.auto_migrate::<v1::Person>(false).unwrap().is_empty(),
+        "in sync: nothing to do"
+    );
+
+    // v2 removes `nickname` and adds `age`: a rebuild keeping `id` and `name`.
+    let plan = db.auto_migrate::<v2::Person>(true).unwrap();
+    assert_eq!(
+        plan,
+        [
+            r#"CREATE TABLE "people__mini_orm_new" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL, "age" INTEGER NOT NULL DEFAULT 0)"#,
+            r#"INSERT INTO "people__mini_orm_new" ("id", "name") SELECT "id", "name" FROM "people""#,
+            r#"DROP TABLE "people""#,
+            r#"ALTER TABLE "people__mini_orm_new" RENAME TO "people""#,
+        ]
+    );
+    db.auto_migrate::<v2::Person>(false).unwrap();
+    assert_eq!(db.table_columns("people").unwrap(), ["id", "name", "age"]);
+    assert_eq!(
+        db.find::<v2::Person>(1).unwrap(),
+        v2::Person {
+            id: 1,
+            name: "ada".into(),
+            age: 0
+        }
+    );
+}
+
+mod v3 {
+    use mini_orm::Model;
+    #[derive(Model, Debug, PartialEq)]
+    #[orm(table = "people")]
+    pub(crate) struct Person {
+        pub(crate) id: i64,
+        pub(crate) name: String,
+        #[orm(default = "0")]
+        pub(crate) age: i64,
+        pub(crate) email: Option<String>,
+    }
+}
+
+#[test]
+fn auto_migrate_adds_a_column_in_place() {
+    let db = Db::open_in_memory().unwrap();
+    db.auto_migrate::<v2::Person>(false).unwrap();
+    let plan = db.auto_migrate::<v3::Person>(false).unwrap();
+    assert_eq!(plan, [r#"ALTER TABLE "people" ADD COLUMN "email" TEXT"#]);
+    assert_eq!(v3::Person::query().count(&db).unwrap(), 0);
+}
