@@ -6,6 +6,9 @@ mod common;
 use common::*;
 use mini_orm::{BelongsTo, Db, GroupedBy, Model, group_by_key};
 
+/// A user with their posts, each with its comments.
+type UserTree = (User, Vec<(Post, Vec<Comment>)>);
+
 fn seed(db: &Db) -> (Vec<User>, Vec<Post>) {
     let mut users: Vec<User> = (0..4).map(|i| user(&format!("u{i}"), i, None)).collect();
     for u in &mut users {
@@ -54,7 +57,7 @@ fn three_levels_in_three_queries() {
     );
 
     let comments = comments.grouped_by(&posts);
-    let tree: Vec<(User, Vec<(Post, Vec<Comment>)>)> = users
+    let tree: Vec<UserTree> = users
         .iter()
         .cloned()
         .zip(group_by_key(
