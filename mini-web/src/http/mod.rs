@@ -1,0 +1,23 @@
+//! The wire: our own HTTP/1.1 request parser, body framing, chunked decoder
+//! and response writer (RFC 9112). Mirrors the roles of `httparse` and
+//! hyper's `proto::h1`.
+
+mod chunked;
+mod date;
+mod error;
+mod framing;
+mod limits;
+mod method;
+mod parse;
+mod status;
+mod write;
+
+pub use chunked::ChunkedDecoder;
+pub use date::{DATE_LEN, append_date, format_imf};
+pub use error::ParseError;
+pub use framing::{BodyKind, Framing, name_is};
+pub use limits::Limits;
+pub use method::{Method, Version};
+pub use parse::{HeaderSpan, RequestHead, Span, parse_head};
+pub use status::StatusCode;
+pub use write::{WriteOptions, write_continue, write_response};
