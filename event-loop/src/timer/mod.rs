@@ -113,3 +113,6 @@ mod tests {
         assert_eq!(ceil_ms(Duration::from_micros(5001)), 6);
     }
 }
+
+#[cfg(test)]
+mod wheel_tests;

@@ -179,7 +179,7 @@ impl<T> TimerWheel<T> {
             index
         };
         self.len += 1;
-        self.file(index);
+        self.file(index, false);
         TimerKey {
             index,
             generation: self.nodes[index as usize].generation,
@@ -234,7 +234,7 @@ impl<T> TimerWheel<T> {
         }
         self.unlink(key.index);
         self.nodes[key.index as usize].deadline = deadline;
-        self.file(key.index);
+        self.file(key.index, false);
         true
     }
 
@@ -301,10 +301,13 @@ impl<T> TimerWheel<T> {
         (node.generation == key.generation && node.value.is_some()).then_some(node)
     }
 
-    /// Put a detached node into the list its deadline calls for.
-    fn file(&mut self, index: u32) {
+    /// Put a detached node into the list its deadline calls for. A new
+    /// deadline not after `elapsed` is pending; but a cascaded one equal to
+    /// `elapsed` belongs in the current level-0 slot, which this very
+    /// advance is about to expire.
+    fn file(&mut self, index: u32, cascading: bool) {
         let deadline = self.nodes[index as usize].deadline;
-        let list = if deadline <= self.elapsed {
+        let list = if deadline < self.elapsed || (deadline == self.elapsed && !cascading) {
             PENDING
         } else {
             // Highest differing bit picks the level; `| 63` keeps level 0
@@ -354,7 +357,7 @@ impl<T> TimerWheel<T> {
         while index != NIL {
             let next = self.nodes[index as usize].next;
             self.nodes[index as usize].list = DETACHED;
-            self.file(index);
+            self.file(index, true);
             index = next;
         }
     }
