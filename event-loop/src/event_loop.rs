@@ -176,7 +176,9 @@ impl<S: 'static> EventLoop<S> {
         Builder::default().build()
     }
 
-    /// A builder for non-default settings.
+    /// A builder for non-default settings. Spell it
+    /// `EventLoop::<S>::builder()`, or use `Builder::default()` and let the
+    /// state type be inferred at `build`.
     pub fn builder() -> Builder {
         Builder::default()
     }
