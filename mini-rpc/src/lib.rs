@@ -1,11 +1,82 @@
-//! An RPC framework on tokio (planned).
+//! mini-rpc: an RPC framework on tokio — one trait declares a service, the
+//! `#[service]` macro generates a typed client and the server dispatch, and
+//! calls are multiplexed over few TCP connections with deadlines,
+//! cancellation, server streams, interceptors, discovery and load balancing.
 //!
-//! Counterparts: tarpc, tonic/gRPC.
+//! Counterparts: tarpc (service macro, relative deadlines, cancellation on
+//! drop), tonic/gRPC (status codes, metadata, interceptors, streaming),
+//! Go's net/rpc and GeeRPC (codec negotiation, registry with heartbeats,
+//! balancers). The notes chapter `notes/src/mini-rpc/` draws the wire format
+//! and follows a call end to end.
 //!
 //! # Layout
 //!
-//! - `frame`: the length-prefixed wire format.
-//! - `codec`: pluggable serde codecs.
-//! - `client`: one connection, many concurrent calls.
-//! - `server`: dispatch, deadlines, cancellation.
-//! - `discover`: registry and load balancers.
+//! - [`frame`]: the wire format — preface, length-prefixed frames, their kinds.
+//! - [`codec`]: serde codecs for payloads (postcard by default, JSON), negotiated per connection.
+//! - [`metadata`]: the per-call string map.
+//! - [`status`]: `Code` + message, the outcome of every call.
+//! - `io`: frame reader and the batching writer task shared by both ends.
+//! - [`interceptor`]: hooks around calls on either side (logging, metrics, auth).
+//! - [`client`]: the multiplexer, sub-connections, reconnect, retries, streams.
+//! - [`service`]: the untyped `Service` trait the macro implements, `Context`, server streams.
+//! - [`server`]: accept loop, limits, per-connection dispatch, deadlines, cancel, graceful shutdown.
+//! - [`discover`]: `Discover` (static list, registry), balancers, the registry service.
+//!
+//! # Example
+//!
+//! ```
+//! use mini_rpc::{Client, Context, Server, Status};
+//!
+//! #[mini_rpc::service]
+//! pub trait Greeter {
+//!     async fn hello(name: String) -> String;
+//! }
+//!
+//! #[derive(Clone)]
+//! struct Polite;
+//!
+//! impl Greeter for Polite {
+//!     async fn hello(&self, _ctx: Context, name: String) -> Result<String, Status> {
+//!         Ok(format!("hello, {name}"))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! let server = Server::builder().add_service(GreeterServer::new(Polite)).build();
+//! tokio::spawn(async move { server.serve(listener).await });
+//!
+//! let client = GreeterClient::new(Client::connect(addr).await?);
+//! assert_eq!(client.hello("ada".into()).await?, "hello, ada");
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod client;
+pub mod codec;
+pub mod discover;
+pub mod frame;
+pub mod interceptor;
+mod io;
+pub mod metadata;
+pub mod server;
+pub mod service;
+pub mod status;
+
+pub use client::{CallOptions, Channel, Client, ClientStream, RawStream};
+pub use codec::CodecKind;
+pub use io::ConnError;
+pub use metadata::Metadata;
+pub use mini_rpc_macros::service;
+pub use server::{Server, ServerConfig};
+pub use service::{BoxFuture, Context, Reply, ServerStream, Service, StreamSender, Streaming};
+pub use status::{Code, Status};
+
+/// Re-exports used by code that `#[service]` generates; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use bytes::Bytes;
+    pub use serde;
+}

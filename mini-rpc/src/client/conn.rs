@@ -1,0 +1,329 @@
+//! One client connection: the multiplexer.
+//!
+//! Every call takes a fresh request id, parks a oneshot sender in the
+//! `pending` map under that id, and queues its request frame. One reader
+//! task reads replies and completes whichever call each reply names, in
+//! whatever order they come (tarpc's `RequestDispatch`, gRPC's stream ids).
+//!
+//! ```text
+//!  call(a) ─┐ id=1 ─► pending{1: tx_a}                      ┌─► tx_a.send(resp 1)
+//!  call(b) ─┼─ frames ─► write_loop ─► socket ─► … ─► reader ┤
+//!  call(c) ─┘ id=3 ─► pending{3: tx_c}                      └─► tx_c.send(resp 3)
+//! ```
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::codec::CodecKind;
+use crate::frame::{Frame, PREFACE_LEN, Preface, Request, Response, VERSION, preface_status};
+use crate::io::{FrameReader, write_loop};
+use crate::metadata::Metadata;
+use crate::status::Status;
+
+/// What a waiting call receives.
+pub(crate) enum Pending {
+    /// A unary call (or a ping): completed by one Response (or Pong).
+    Unary(oneshot::Sender<Result<Response, Status>>),
+    /// A server-streaming call: fed each message, then its end.
+    Stream(mpsc::UnboundedSender<StreamEvent>),
+}
+
+/// One event of a server stream, as the reader hands it over.
+pub(crate) enum StreamEvent {
+    /// An encoded item.
+    Message(Bytes),
+    /// The end: Ok, or the error that ended it.
+    End(Status),
+}
+
+/// The pending map and whether the connection has died, under one lock so
+/// that no call can register after the reader has failed everyone.
+struct State {
+    /// Calls waiting for a reply, by request id.
+    pending: HashMap<u64, Pending>,
+    /// Set (under the lock) when the reader stops.
+    closed: bool,
+}
+
+/// A live connection to one server.
+///
+/// Only this struct holds the writer's queue: dropping the last handle ends
+/// the writer, which shuts the socket's write half, the server closes, and
+/// the reader (which holds only [`Inner`]) sees the end. So an unused
+/// client cleans up after itself without a close call.
+pub(crate) struct Connection {
+    /// Queue to the writer task.
+    tx: mpsc::UnboundedSender<Frame>,
+    /// What the reader task shares.
+    inner: Arc<Inner>,
+}
+
+/// The part of a connection the reader task needs.
+struct Inner {
+    /// Waiting calls.
+    state: Mutex<State>,
+    /// The next request id; ids are never reused on a connection.
+    next_id: AtomicU64,
+    /// A lock-free copy of `State::closed` for the per-call health check.
+    closed: AtomicBool,
+}
+
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Connection {
+    /// Connects, negotiates `codec`, and starts the reader and writer tasks.
+    pub(crate) async fn connect(
+        addr: SocketAddr,
+        codec: CodecKind,
+        max_frame: usize,
+        timeout: Duration,
+    ) -> Result<Arc<Connection>, Status> {
+        let fail = |what: String| Status::unavailable(format!("{addr}: {what}"));
+        let handshake = async {
+            let mut stream = TcpStream::connect(addr)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            let _ = stream.set_nodelay(true);
+            let preface = Preface {
+                version: VERSION,
+                codec: codec.id(),
+                status: 0,
+            };
+            stream
+                .write_all(&preface.to_bytes())
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            let mut raw = [0u8; PREFACE_LEN];
+            stream
+                .read_exact(&mut raw)
+                .await
+                .map_err(|e| fail(format!("reading preface: {e}")))?;
+            let reply = Preface::parse(&raw).map_err(|e| fail(e.to_string()))?;
+            match reply.status {
+                preface_status::ACCEPTED => Ok(stream),
+                preface_status::BUSY => Err(Status::resource_exhausted(format!(
+                    "{addr}: server at max_connections"
+                ))),
+                other => Err(Status::new(
+                    crate::status::Code::FailedPrecondition,
+                    format!("{addr}: server refused the preface (status {other})"),
+                )),
+            }
+        };
+        let stream = tokio::time::timeout(timeout, handshake)
+            .await
+            .map_err(|_| fail(format!("connect timed out after {timeout:?}")))??;
+
+        let (rd, wr) = stream.into_split();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State {
+                pending: HashMap::new(),
+                closed: false,
+            }),
+            next_id: AtomicU64::new(1),
+            closed: AtomicBool::new(false),
+        });
+        let conn = Arc::new(Connection {
+            tx,
+            inner: inner.clone(),
+        });
+        tokio::spawn(async move {
+            if let Err(e) = write_loop(wr, rx).await {
+                tracing::debug!(%addr, error = %e, "writer stopped");
+            }
+        });
+        let reader = FrameReader::new(rd, max_frame);
+        tokio::spawn(read_loop(inner, reader, addr));
+        Ok(conn)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state()
+    }
+
+    /// Whether the reader has stopped (the connection is unusable).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// Registers a waiter and returns its fresh id.
+    fn register(&self, pending: Pending) -> Result<u64, Status> {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.state();
+        if state.closed {
+            return Err(Status::unavailable("connection closed"));
+        }
+        state.pending.insert(id, pending);
+        Ok(id)
+    }
+
+    /// Forgets call `id`; if it was still waiting, tells the server to stop.
+    pub(crate) fn cancel(&self, id: u64) {
+        if self.state().pending.remove(&id).is_some() {
+            let _ = self.tx.send(Frame::Cancel(id));
+        }
+    }
+
+    /// Sends a frame for an already registered call.
+    pub(crate) fn send(&self, frame: Frame) {
+        let _ = self.tx.send(frame);
+    }
+
+    /// One unary call. Dropping the future before it completes, or its
+    /// deadline passing, sends a `Cancel` frame.
+    pub(crate) async fn call(
+        &self,
+        method: String,
+        payload: Bytes,
+        metadata: Metadata,
+        deadline: Option<Duration>,
+    ) -> Result<Response, Status> {
+        let (tx, rx) = oneshot::channel();
+        let id = self.register(Pending::Unary(tx))?;
+        let guard = CancelOnDrop { conn: self, id };
+        self.send(Frame::Request(Request {
+            id,
+            method,
+            deadline,
+            metadata,
+            payload,
+        }));
+        let reply = match deadline {
+            Some(d) => match tokio::time::timeout(d, rx).await {
+                Ok(reply) => reply,
+                // The guard, dropped on return, sends the cancel.
+                Err(_) => return Err(Status::deadline_exceeded(format!("no reply within {d:?}"))),
+            },
+            None => rx.await,
+        };
+        std::mem::forget(guard); // the reader already removed the entry
+        reply.unwrap_or_else(|_| Err(Status::unavailable("connection lost")))
+    }
+
+    /// Starts a server-streaming call; events arrive on the returned receiver.
+    pub(crate) fn start_stream(
+        &self,
+        method: String,
+        payload: Bytes,
+        metadata: Metadata,
+        deadline: Option<Duration>,
+    ) -> Result<(u64, mpsc::UnboundedReceiver<StreamEvent>), Status> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = self.register(Pending::Stream(tx))?;
+        self.send(Frame::Request(Request {
+            id,
+            method,
+            deadline,
+            metadata,
+            payload,
+        }));
+        Ok((id, rx))
+    }
+
+    /// Round trip of a Ping frame.
+    pub(crate) async fn ping(&self) -> Result<(), Status> {
+        let (tx, rx) = oneshot::channel();
+        let id = self.register(Pending::Unary(tx))?;
+        let _guard = CancelOnDrop { conn: self, id };
+        self.send(Frame::Ping(id));
+        rx.await
+            .unwrap_or_else(|_| Err(Status::unavailable("connection lost")))
+            .map(drop)
+    }
+}
+
+/// Cancels a call whose future is dropped before its reply arrived.
+struct CancelOnDrop<'a> {
+    conn: &'a Connection,
+    id: u64,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        self.conn.cancel(self.id);
+    }
+}
+
+/// Routes each reply to its waiter until the connection ends, then fails
+/// every call still waiting with `Unavailable`.
+async fn read_loop(
+    conn: Arc<Inner>,
+    mut reader: FrameReader<tokio::net::tcp::OwnedReadHalf>,
+    addr: SocketAddr,
+) {
+    let reason = loop {
+        let frame = match reader.next().await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break "server closed the connection".to_string(),
+            Err(e) => break e.to_string(),
+        };
+        match frame {
+            Frame::Response(resp) => {
+                let waiter = conn.state().pending.remove(&resp.id);
+                match waiter {
+                    Some(Pending::Unary(tx)) => {
+                        let _ = tx.send(Ok(resp));
+                    }
+                    // A streaming call refused before its first item.
+                    Some(Pending::Stream(tx)) => {
+                        let _ = tx.send(StreamEvent::End(resp.status));
+                    }
+                    // Late reply to a cancelled or timed-out call: drop it.
+                    None => {}
+                }
+            }
+            Frame::Pong(id) => {
+                if let Some(Pending::Unary(tx)) = conn.state().pending.remove(&id) {
+                    let _ = tx.send(Ok(Response {
+                        id,
+                        status: Status::ok(),
+                        metadata: Metadata::new(),
+                        payload: Bytes::new(),
+                    }));
+                }
+            }
+            Frame::StreamMessage { id, payload } => {
+                if let Some(Pending::Stream(tx)) = conn.state().pending.get(&id) {
+                    let _ = tx.send(StreamEvent::Message(payload));
+                }
+            }
+            Frame::StreamEnd { id, status } => {
+                if let Some(Pending::Stream(tx)) = conn.state().pending.remove(&id) {
+                    let _ = tx.send(StreamEvent::End(status));
+                }
+            }
+            other => break format!("unexpected frame from a server: kind of {other:?}"),
+        }
+    };
+    tracing::debug!(%addr, %reason, "connection closed");
+    let pending = {
+        let mut state = conn.state();
+        state.closed = true;
+        conn.closed.store(true, Ordering::Release);
+        std::mem::take(&mut state.pending)
+    };
+    let status = Status::unavailable(format!("{addr}: {reason}"));
+    for (_, waiter) in pending {
+        match waiter {
+            Pending::Unary(tx) => {
+                let _ = tx.send(Err(status.clone()));
+            }
+            Pending::Stream(tx) => {
+                let _ = tx.send(StreamEvent::End(status.clone()));
+            }
+        }
+    }
+}

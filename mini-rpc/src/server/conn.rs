@@ -1,0 +1,299 @@
+//! One server connection: read frames, run each call in its own task, write
+//! replies through the shared writer, obey cancels, deadlines and shutdown.
+//!
+//! ```text
+//!  socket ─► FrameReader ─► handle() ─┬─ Request ─► spawn(run_call) ─► Service::call ─┐
+//!                                     ├─ Cancel  ─► abort that task                    │
+//!                                     ├─ Credit  ─► add stream window                  │
+//!                                     └─ Ping    ─► Pong ─┐                            │
+//!  socket ◄─ write_loop ◄───────────── frame queue ◄──────┴────────────────────────────┘
+//! ```
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use super::Shared;
+use crate::codec::CodecKind;
+use crate::frame::{Frame, Request, Response, STREAM_WINDOW};
+use crate::interceptor::CallInfo;
+use crate::io::{FrameReader, write_loop};
+use crate::metadata::Metadata;
+use crate::service::{Context, ErasedStream, Reply, Service};
+use crate::status::{Code, Status};
+
+/// A call being handled.
+struct InFlight {
+    /// Aborts the handler task (cancel frame, client gone, grace over).
+    abort: AbortHandle,
+    /// The stream window, once the handler turned out to be streaming.
+    credit: Option<Arc<Semaphore>>,
+}
+
+/// State shared by the connection's reader and its call tasks.
+struct Conn {
+    /// Queue to the writer task.
+    tx: mpsc::UnboundedSender<Frame>,
+    /// Calls in flight by request id. A std Mutex: no await while held.
+    inflight: Mutex<HashMap<u64, InFlight>>,
+    /// The negotiated payload codec.
+    codec: CodecKind,
+    /// Routes, interceptors and limits.
+    shared: Arc<Shared>,
+    /// `max_concurrent_requests` permits; a call holds one until it ends.
+    permits: Arc<Semaphore>,
+}
+
+impl Conn {
+    fn send(&self, frame: Frame) {
+        // An error means the writer is gone (socket failed): nothing to do.
+        let _ = self.tx.send(frame);
+    }
+
+    fn reply(&self, id: u64, status: Status, payload: Bytes) {
+        self.send(Frame::Response(Response {
+            id,
+            status,
+            metadata: Metadata::new(),
+            payload,
+        }));
+    }
+
+    fn inflight(&self) -> std::sync::MutexGuard<'_, HashMap<u64, InFlight>> {
+        // A panicking handler never holds this lock, but do not turn a
+        // poisoned map into a second panic either.
+        self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Serves one connection until the client leaves, sends garbage, or the
+/// server stops.
+pub(super) async fn run(
+    stream: TcpStream,
+    peer: SocketAddr,
+    codec: CodecKind,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let (rd, wr) = stream.into_split();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let writer = tokio::spawn(write_loop(wr, rx));
+    let max_concurrent = shared.config.max_concurrent_requests;
+    let grace = shared.config.shutdown_grace;
+    let mut reader = FrameReader::new(rd, shared.config.max_frame);
+    let conn = Arc::new(Conn {
+        tx,
+        inflight: Mutex::new(HashMap::new()),
+        codec,
+        permits: Arc::new(Semaphore::new(max_concurrent)),
+        shared,
+    });
+
+    // Graceful shutdown: once `stop` fires, new requests are refused with
+    // `Unavailable` (so a client retries them elsewhere) while cancels and
+    // stream credit are still read, and the loop ends when every permit is
+    // back, i.e. every in-flight call has replied, or when the grace ends.
+    let all_permits = u32::try_from(max_concurrent).unwrap_or(u32::MAX);
+    let mut stopping = *stop.borrow();
+    let mut grace_end = Instant::now() + grace;
+    loop {
+        let frame = tokio::select! {
+            biased;
+            _ = stop.changed(), if !stopping => {
+                stopping = true;
+                grace_end = Instant::now() + grace;
+                continue;
+            }
+            drained = conn.permits.acquire_many(all_permits), if stopping => {
+                drop(drained);
+                break;
+            }
+            _ = tokio::time::sleep_until(grace_end), if stopping => {
+                tracing::warn!(%peer, "in-flight calls outlived the shutdown grace, aborting");
+                abort_all(&conn);
+                break;
+            }
+            frame = reader.next() => frame,
+        };
+        let outcome = match frame {
+            Ok(Some(Frame::Request(req))) if stopping => {
+                conn.reply(
+                    req.id,
+                    Status::unavailable("server is shutting down"),
+                    Bytes::new(),
+                );
+                Ok(())
+            }
+            Ok(Some(frame)) => handle(&conn, frame),
+            Ok(None) => Err("client closed the connection".to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(reason) = outcome {
+            // The client is gone or broke the protocol: nobody will read the
+            // replies, so stop the handlers now rather than finish them.
+            if reason.starts_with("client closed") {
+                tracing::debug!(%peer, %reason, "closing connection");
+            } else {
+                tracing::warn!(%peer, %reason, "closing connection");
+            }
+            abort_all(&conn);
+            break;
+        }
+    }
+    // The writer ends once every sender is gone: ours here, and the call
+    // tasks' (aborted tasks drop theirs as they unwind).
+    drop(conn);
+    if tokio::time::timeout(Duration::from_secs(5), writer)
+        .await
+        .is_err()
+    {
+        tracing::warn!(%peer, "writer did not finish flushing");
+    }
+}
+
+fn abort_all(conn: &Conn) {
+    for (_, call) in conn.inflight().drain() {
+        call.abort.abort();
+    }
+}
+
+/// Acts on one frame from the client. `Err` closes the connection.
+fn handle(conn: &Arc<Conn>, frame: Frame) -> Result<(), String> {
+    match frame {
+        Frame::Request(req) => start_call(conn, req),
+        Frame::Cancel(id) => {
+            if let Some(call) = conn.inflight().remove(&id) {
+                call.abort.abort();
+            }
+        }
+        Frame::Credit { id, n } => {
+            if let Some(credit) = conn.inflight().get(&id).and_then(|c| c.credit.clone()) {
+                credit.add_permits(n.min(Semaphore::MAX_PERMITS as u32) as usize);
+            }
+        }
+        Frame::Ping(nonce) => conn.send(Frame::Pong(nonce)),
+        Frame::Pong(_) => {}
+        other => return Err(format!("unexpected frame from a client: {other:?}")),
+    }
+    Ok(())
+}
+
+/// Admits a request (limit, route, interceptors) and spawns its task.
+fn start_call(conn: &Arc<Conn>, mut req: Request) {
+    let Ok(permit) = conn.permits.clone().try_acquire_owned() else {
+        let msg = "max_concurrent_requests reached on this connection";
+        return conn.reply(req.id, Status::resource_exhausted(msg), Bytes::new());
+    };
+    let Some(service) = conn.shared.routes.get(&req.method).cloned() else {
+        let msg = format!("no method {:?} on this server", req.method);
+        return conn.reply(req.id, Status::new(Code::Unimplemented, msg), Bytes::new());
+    };
+    let interceptors = &conn.shared.interceptors;
+    if !interceptors.is_empty() {
+        let mut call = CallInfo {
+            method: &req.method,
+            metadata: &mut req.metadata,
+        };
+        if let Err(status) = interceptors.on_request(&mut call) {
+            interceptors.on_response(&req.method, &status, Duration::ZERO);
+            return conn.reply(req.id, status, Bytes::new());
+        }
+    }
+    let id = req.id;
+    // Lock before spawning and insert after: the task removes its own entry
+    // when it ends, and must not be able to do so before the entry exists.
+    let mut inflight = conn.inflight();
+    if let Some(old) = inflight.remove(&id) {
+        // A reused id while the first call runs is a client bug; the newest wins.
+        old.abort.abort();
+    }
+    let task = tokio::spawn(run_call(conn.clone(), service, req, permit));
+    inflight.insert(
+        id,
+        InFlight {
+            abort: task.abort_handle(),
+            credit: None,
+        },
+    );
+}
+
+/// Runs one call to the end and sends its reply.
+async fn run_call(
+    conn: Arc<Conn>,
+    service: Arc<dyn Service>,
+    req: Request,
+    _permit: OwnedSemaphorePermit,
+) {
+    let started = Instant::now();
+    let deadline = req.deadline.map(|d| started + d);
+    let method = req.method.split_once('.').map_or("", |(_, m)| m);
+    let ctx = Context {
+        deadline,
+        metadata: req.metadata,
+    };
+    let call = service.call(method, ctx, conn.codec, req.payload);
+    let outcome = match deadline {
+        Some(at) => tokio::time::timeout_at(at, call)
+            .await
+            .unwrap_or_else(|_| Err(Status::deadline_exceeded("handler ran past the deadline"))),
+        None => call.await,
+    };
+    let status = match outcome {
+        Ok(Reply::Unary(payload)) => {
+            conn.reply(req.id, Status::ok(), payload);
+            Status::ok()
+        }
+        Ok(Reply::Stream(stream)) => {
+            let pump = pump_stream(&conn, req.id, stream);
+            let status = match deadline {
+                Some(at) => tokio::time::timeout_at(at, pump)
+                    .await
+                    .unwrap_or_else(|_| Status::deadline_exceeded("stream ran past the deadline")),
+                None => pump.await,
+            };
+            conn.send(Frame::StreamEnd {
+                id: req.id,
+                status: status.clone(),
+            });
+            status
+        }
+        Err(status) => {
+            conn.reply(req.id, status.clone(), Bytes::new());
+            status
+        }
+    };
+    let interceptors = &conn.shared.interceptors;
+    if !interceptors.is_empty() {
+        interceptors.on_response(&req.method, &status, started.elapsed());
+    }
+    conn.inflight().remove(&req.id);
+}
+
+/// Sends a stream's items, each only when the client's window allows one.
+/// Returns the status to end the stream with.
+async fn pump_stream(conn: &Conn, id: u64, mut stream: Box<dyn ErasedStream>) -> Status {
+    let credit = Arc::new(Semaphore::new(STREAM_WINDOW as usize));
+    if let Some(call) = conn.inflight().get_mut(&id) {
+        call.credit = Some(credit.clone());
+    }
+    let codec = conn.codec;
+    loop {
+        match credit.acquire().await {
+            Ok(permit) => permit.forget(),
+            Err(_) => return Status::cancelled("stream window closed"),
+        }
+        let item = std::future::poll_fn(|cx| stream.poll_next(cx, codec)).await;
+        match item {
+            Some(Ok(payload)) => conn.send(Frame::StreamMessage { id, payload }),
+            Some(Err(status)) => return status,
+            None => return Status::ok(),
+        }
+    }
+}
