@@ -6,9 +6,13 @@
 //!
 //! # Layout
 //!
+//! - [`server`]: connections on `event-loop` — read, parse, execute, flush in before-sleep; the cron.
 //! - [`protocol`]: RESP2/RESP3 — the incremental request parser and the reply encoder.
+//! - [`state`]: server and per-connection state, and `execute`, one command's path.
 //! - [`cmd`]: the command table (data: name, arity, flags, keys) and one file per command family.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with expiry.
+//! - [`config`]: parameters by their Redis names (`--config` files, `CONFIG GET/SET`).
+//! - [`alloc`]: the counting allocator behind `INFO used_memory`.
 //!
 //! # Example
 //!
@@ -21,5 +25,10 @@
 //! assert_eq!(parser.argv(buf).get(1), b"key");
 //! ```
 
+pub mod alloc;
+pub mod cmd;
+pub mod config;
 pub mod db;
 pub mod protocol;
+pub mod server;
+pub mod state;

@@ -1,0 +1,395 @@
+//! Connection commands: PING, ECHO, SELECT, HELLO, AUTH, QUIT, RESET, CLIENT.
+//! Redis: `src/networking.c` (CLIENT, HELLO), `src/acl.c` (AUTH), `src/server.c`.
+
+use super::{Ctx, int_arg, is};
+use crate::protocol::Argv;
+use crate::state::{ClientInfo, unix_ms};
+
+/// The Redis version kv-cache is compatible with, reported where clients
+/// look for one (`HELLO`, `INFO`), since clients gate features on it.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// `PING [message]`
+pub fn ping(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    match argv.len() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(argv.get(1)),
+        _ => ctx.wrong_arity("ping"),
+    }
+}
+
+/// `ECHO message`
+pub fn echo(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    ctx.out.bulk(argv.get(1));
+}
+
+/// `SELECT index`
+pub fn select(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let Some(n) = int_arg(ctx, argv.get(1)) else {
+        return;
+    };
+    if n < 0 || n as usize >= ctx.srv.ks.dbs.len() || n > i32::MAX as i64 {
+        return ctx.out.error("ERR DB index is out of range");
+    }
+    ctx.client.db = n as usize;
+    if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
+        c.db = n as usize;
+    }
+    ctx.out.ok();
+}
+
+/// Checks a password for user `default`; `true` if it matches.
+fn check_password(ctx: &mut Ctx<'_>, user: Option<&[u8]>, pass: &[u8]) -> bool {
+    let user_ok = user.is_none_or(|u| u == b"default");
+    let pass_ok = match &ctx.srv.config.requirepass {
+        Some(p) => p.as_slice() == pass,
+        // Without requirepass the default user has `nopass`: any password works.
+        None => true,
+    };
+    if user_ok && pass_ok {
+        ctx.client.authenticated = true;
+        true
+    } else {
+        false
+    }
+}
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+/// `AUTH [username] password`
+pub fn auth(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if argv.len() > 3 {
+        return ctx.syntax_error();
+    }
+    if argv.len() == 2 && ctx.srv.config.requirepass.is_none() {
+        return ctx.out.error(
+            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+        );
+    }
+    let (user, pass) = if argv.len() == 3 {
+        (Some(argv.get(1)), argv.get(2))
+    } else {
+        (None, argv.get(1))
+    };
+    if check_password(ctx, user, pass) {
+        ctx.out.ok()
+    } else {
+        ctx.out.error(WRONGPASS)
+    }
+}
+
+/// Validates a client name as Redis does: printable ASCII without spaces.
+fn valid_name(name: &[u8]) -> bool {
+    name.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) {
+    if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
+        c.name = if name.is_empty() {
+            None
+        } else {
+            Some(name.to_vec())
+        };
+    }
+}
+
+/// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
+pub fn hello(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let mut ver = None;
+    if argv.len() >= 2 {
+        match crate::protocol::parse_i64(argv.get(1)) {
+            Some(v) if (2..=3).contains(&v) => ver = Some(v as u8),
+            Some(_) => return ctx.out.error("NOPROTO unsupported protocol version"),
+            None => {
+                return ctx
+                    .out
+                    .error("ERR Protocol version is not an integer or out of range");
+            }
+        }
+    }
+    let mut auth = None;
+    let mut name = None;
+    let mut j = 2;
+    while j < argv.len() {
+        let left = argv.len() - j - 1;
+        let a = argv.get(j);
+        if is(a, "auth") && left >= 2 {
+            auth = Some((argv.get(j + 1), argv.get(j + 2)));
+            j += 3;
+        } else if is(a, "setname") && left >= 1 {
+            name = Some(argv.get(j + 1));
+            j += 2;
+        } else {
+            return ctx.out.error(&format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(a)
+            ));
+        }
+    }
+    if let Some((user, pass)) = auth
+        && !check_password(ctx, Some(user), pass)
+    {
+        return ctx.out.error(WRONGPASS);
+    }
+    if !ctx.client.authenticated {
+        return ctx.out.error(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        );
+    }
+    if let Some(n) = name {
+        if !valid_name(n) {
+            return ctx
+                .out
+                .error("ERR Client names cannot contain spaces, newlines or special characters.");
+        }
+        set_name(ctx, n);
+    }
+    if let Some(v) = ver {
+        ctx.client.resp = v;
+        ctx.out.resp = v;
+        if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
+            c.resp = v;
+        }
+    }
+    let out = &mut ctx.out;
+    out.map(7);
+    out.bulk(b"server");
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.int(ctx.client.resp as i64);
+    out.bulk(b"id");
+    out.int(ctx.client.id as i64);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(b"master");
+    out.bulk(b"modules");
+    out.array(0);
+}
+
+/// `QUIT`: OK, then the connection closes once the reply is written.
+pub fn quit(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.client.close_after_reply = true;
+    ctx.out.ok();
+}
+
+/// `RESET`: back to a fresh connection's state (db 0, RESP2, no name,
+/// unauthenticated when a password is set).
+pub fn reset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.client.db = 0;
+    ctx.client.resp = 2;
+    ctx.out.resp = 2;
+    ctx.client.authenticated = ctx.srv.config.requirepass.is_none();
+    if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
+        c.db = 0;
+        c.resp = 2;
+        c.name = None;
+    }
+    ctx.out.simple("RESET");
+}
+
+/// `CLIENT` without a subcommand never reaches here (arity -2).
+pub fn client(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.wrong_arity("client");
+}
+
+/// `CLIENT ID`
+pub fn client_id(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.out.int(ctx.client.id as i64);
+}
+
+/// `CLIENT SETNAME name`
+pub fn client_setname(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let name = argv.get(2);
+    if !valid_name(name) {
+        return ctx
+            .out
+            .error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    set_name(ctx, name);
+    ctx.out.ok();
+}
+
+/// `CLIENT GETNAME`
+pub fn client_getname(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    match ctx
+        .srv
+        .clients
+        .get(&ctx.client.id)
+        .and_then(|c| c.name.as_deref())
+    {
+        Some(n) => ctx.out.bulk(n),
+        None => ctx.out.null(),
+    }
+}
+
+/// One `CLIENT LIST` line, with Redis 7.0's fields. Fields kv-cache has no
+/// notion of (pub/sub, MULTI) show their idle values.
+fn client_line(id: u64, c: &ClientInfo, now: i64, cmd: &str) -> String {
+    format!(
+        "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={}\n",
+        c.addr,
+        c.laddr,
+        c.fd,
+        String::from_utf8_lossy(c.name.as_deref().unwrap_or_default()),
+        (now - c.created_ms).max(0) / 1000,
+        (now - c.last_interaction_ms).max(0) / 1000,
+        c.db,
+        c.qbuf,
+        c.omem,
+        c.resp,
+    )
+}
+
+/// `CLIENT LIST [TYPE normal] [ID id...]`
+pub fn client_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let mut ids: Option<Vec<u64>> = None;
+    let mut j = 2;
+    while j < argv.len() {
+        let a = argv.get(j);
+        if is(a, "type") && j + 1 < argv.len() {
+            let t = argv.get(j + 1);
+            if !(is(t, "normal")
+                || is(t, "master")
+                || is(t, "replica")
+                || is(t, "slave")
+                || is(t, "pubsub"))
+            {
+                return ctx.out.error(&format!(
+                    "ERR Unknown client type '{}'",
+                    String::from_utf8_lossy(t)
+                ));
+            }
+            if !is(t, "normal") {
+                ids = Some(Vec::new());
+            }
+            j += 2;
+        } else if is(a, "id") && j + 1 < argv.len() {
+            let mut list = Vec::new();
+            for x in argv.iter().skip(j + 1) {
+                match crate::protocol::parse_i64(x) {
+                    Some(n) if n > 0 => list.push(n as u64),
+                    _ => return ctx.out.error("ERR Invalid client ID"),
+                }
+            }
+            ids = Some(list);
+            j = argv.len();
+        } else {
+            return ctx.syntax_error();
+        }
+    }
+    let now = unix_ms();
+    let mut text = String::new();
+    for (&id, c) in &ctx.srv.clients {
+        if ids.as_ref().is_some_and(|l| !l.contains(&id)) {
+            continue;
+        }
+        let cmd = if id == ctx.client.id {
+            "client|list"
+        } else {
+            c.last_cmd
+        };
+        text.push_str(&client_line(id, c, now, cmd));
+    }
+    ctx.out.verbatim(text.as_bytes());
+}
+
+/// `CLIENT INFO`
+pub fn client_info(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    let line = ctx
+        .srv
+        .clients
+        .get(&ctx.client.id)
+        .map(|c| client_line(ctx.client.id, c, unix_ms(), "client|info"));
+    ctx.out.verbatim(line.unwrap_or_default().as_bytes());
+}
+
+/// `CLIENT KILL ip:port` or `CLIENT KILL [ID id] [ADDR a] [LADDR a] [SKIPME yes|no] ...`
+pub fn client_kill(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let me = ctx.client.id;
+    if argv.len() == 3 {
+        let addr = argv.get(2);
+        let found = ctx
+            .srv
+            .clients
+            .iter()
+            .find(|(_, c)| c.addr.as_bytes() == addr)
+            .map(|(&id, _)| id);
+        return match found {
+            Some(id) => {
+                kill(ctx, id, me);
+                ctx.out.ok()
+            }
+            None => ctx.out.error("ERR No such client"),
+        };
+    }
+    let (mut id, mut addr, mut laddr, mut skipme) = (None, None, None, true);
+    let mut j = 2;
+    while j + 1 < argv.len() {
+        let (k, v) = (argv.get(j), argv.get(j + 1));
+        if is(k, "id") {
+            match crate::protocol::parse_i64(v) {
+                Some(n) if n > 0 => id = Some(n as u64),
+                _ => return ctx.out.error("ERR client-id should be greater than 0"),
+            }
+        } else if is(k, "addr") {
+            addr = Some(v);
+        } else if is(k, "laddr") {
+            laddr = Some(v);
+        } else if is(k, "skipme") {
+            if is(v, "yes") {
+                skipme = true;
+            } else if is(v, "no") {
+                skipme = false;
+            } else {
+                return ctx.syntax_error();
+            }
+        } else if is(k, "type") {
+            if !is(v, "normal") {
+                return ctx.out.int(0);
+            }
+        } else if is(k, "user") {
+            if v != b"default" {
+                return ctx.out.int(0);
+            }
+        } else {
+            return ctx.syntax_error();
+        }
+        j += 2;
+    }
+    if j != argv.len() {
+        return ctx.syntax_error();
+    }
+    let victims: Vec<u64> = ctx
+        .srv
+        .clients
+        .iter()
+        .filter(|(cid, c)| {
+            id.is_none_or(|x| x == **cid)
+                && addr.is_none_or(|a| a == c.addr.as_bytes())
+                && laddr.is_none_or(|a| a == c.laddr.as_bytes())
+                && !(skipme && **cid == me)
+        })
+        .map(|(&cid, _)| cid)
+        .collect();
+    for &v in &victims {
+        kill(ctx, v, me);
+    }
+    ctx.out.int(victims.len() as i64);
+}
+
+fn kill(ctx: &mut Ctx<'_>, id: u64, me: u64) {
+    if id == me {
+        ctx.client.close_after_reply = true;
+    } else {
+        ctx.srv.kill_requests.push(id);
+    }
+}

@@ -1,0 +1,158 @@
+//! `COMMAND [COUNT|INFO|DOCS|LIST|HELP]`: the command table, reported from
+//! the same data that drives dispatch. Redis: `commandCommand` and friends.
+
+use super::{COMMANDS, Command, Ctx, FLAG_NAMES, lookup, lookup_sub};
+use crate::protocol::Argv;
+
+/// Writes one `COMMAND INFO` entry (Redis 7 shape: name, arity, flags,
+/// first, last, step, ACL categories, tips, key specs, subcommands).
+/// Tips and key specs are empty: kv-cache has no cluster to route for.
+fn write_info(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
+    let out = &mut ctx.out;
+    out.array(10);
+    match parent {
+        Some(p) => out.bulk(format!("{p}|{}", c.name).as_bytes()),
+        None => out.bulk(c.name.as_bytes()),
+    }
+    out.int(c.arity as i64);
+    let flags: Vec<&str> = FLAG_NAMES
+        .iter()
+        .filter(|(bit, _)| c.flags & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    out.set(flags.len());
+    for f in flags {
+        out.simple(f);
+    }
+    out.int(c.first_key as i64);
+    out.int(c.last_key as i64);
+    out.int(c.step as i64);
+    let cats: Vec<&str> = c.acl.split_whitespace().collect();
+    out.set(cats.len());
+    for cat in cats {
+        out.simple(cat);
+    }
+    out.array(0);
+    out.array(0);
+    out.array(c.subcommands.len());
+    for s in c.subcommands {
+        write_info(ctx, s, Some(c.name));
+    }
+}
+
+/// `COMMAND`: every command's info.
+pub fn command(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.out.array(COMMANDS.len());
+    for c in COMMANDS {
+        write_info(ctx, c, None);
+    }
+}
+
+/// `COMMAND COUNT`
+pub fn command_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.out.int(COMMANDS.len() as i64);
+}
+
+/// Finds `name` or `container|sub`.
+fn find(name: &[u8]) -> Option<(&'static Command, Option<&'static str>)> {
+    match name.iter().position(|&b| b == b'|') {
+        Some(i) => {
+            let (_, top) = lookup(&name[..i])?;
+            Some((lookup_sub(top, &name[i + 1..])?, Some(top.name)))
+        }
+        None => lookup(name).map(|(_, c)| (c, None)),
+    }
+}
+
+/// `COMMAND INFO [name ...]`: null for unknown names.
+pub fn command_info(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if argv.len() == 2 {
+        return command(ctx, argv);
+    }
+    ctx.out.array(argv.len() - 2);
+    for name in argv.iter().skip(2) {
+        match find(name) {
+            Some((c, parent)) => write_info(ctx, c, parent),
+            None => ctx.out.null_array(),
+        }
+    }
+}
+
+/// The docs group of a command, from its ACL categories.
+fn group(c: &Command) -> &'static str {
+    if c.acl.contains("@string") {
+        "string"
+    } else if c.acl.contains("@keyspace") {
+        "generic"
+    } else if c.acl.contains("@connection") {
+        "connection"
+    } else {
+        "server"
+    }
+}
+
+fn write_docs(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
+    let name = match parent {
+        Some(p) => format!("{p}|{}", c.name),
+        None => c.name.to_string(),
+    };
+    ctx.out.bulk(name.as_bytes());
+    let has_subs = !c.subcommands.is_empty();
+    ctx.out.map(if has_subs { 2 } else { 1 });
+    ctx.out.bulk(b"group");
+    ctx.out.bulk(group(c).as_bytes());
+    if has_subs {
+        ctx.out.bulk(b"subcommands");
+        ctx.out.map(c.subcommands.len());
+        for s in c.subcommands {
+            write_docs(ctx, s, Some(c.name));
+        }
+    }
+}
+
+/// `COMMAND DOCS [name ...]`: a map of name to docs. kv-cache ships only the
+/// group of each command (no summaries or argument trees); redis-cli 7.0
+/// takes its hints from its own built-in table.
+pub fn command_docs(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let found: Vec<(&Command, Option<&str>)> = if argv.len() == 2 {
+        COMMANDS.iter().map(|c| (c, None)).collect()
+    } else {
+        argv.iter().skip(2).filter_map(find).collect()
+    };
+    ctx.out.map(found.len());
+    for (c, parent) in found {
+        write_docs(ctx, c, parent);
+    }
+}
+
+/// `COMMAND LIST`: every name.
+pub fn command_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.out.array(COMMANDS.len());
+    for c in COMMANDS {
+        ctx.out.bulk(c.name.as_bytes());
+    }
+}
+
+/// `COMMAND HELP`
+pub fn command_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    super::server::help(
+        ctx,
+        "COMMAND",
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+        ],
+    );
+}

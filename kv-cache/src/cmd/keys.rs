@@ -1,0 +1,474 @@
+//! Keyspace commands: existence, expiry, renaming, iteration. Redis:
+//! `src/db.c` and `src/expire.c`.
+
+use super::{Ctx, int_arg, is};
+use crate::db::glob;
+use crate::protocol::Argv;
+
+/// `DEL key...`: how many existed.
+pub fn del(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let db = ctx.db();
+    let n = argv
+        .iter()
+        .skip(1)
+        .filter(|k| ctx.srv.ks.remove(db, k).is_some())
+        .count();
+    ctx.out.int(n as i64);
+}
+
+/// `UNLINK key...`: as `DEL`. Redis frees large values in a background
+/// thread; our values are freed inline (there is no background thread).
+pub fn unlink(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    del(ctx, argv);
+}
+
+/// `EXISTS key...`: a key named twice counts twice.
+pub fn exists(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let db = ctx.db();
+    let n = argv
+        .iter()
+        .skip(1)
+        .filter(|k| ctx.srv.ks.exists(db, k))
+        .count();
+    ctx.out.int(n as i64);
+}
+
+/// `TOUCH key...`: as `EXISTS` (we keep no access times to update).
+pub fn touch(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    exists(ctx, argv);
+}
+
+/// `TYPE key`
+pub fn r#type(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let db = ctx.db();
+    let name = ctx
+        .srv
+        .ks
+        .get_for_write(db, argv.get(1))
+        .map_or("none", |v| v.type_name());
+    ctx.out.simple(name);
+}
+
+/// `EXPIRE`-family core. Redis: `expireGenericCommand`.
+fn expire_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit_ms: i64, absolute: bool, cmd: &str) {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for a in argv.iter().skip(3) {
+        if is(a, "nx") {
+            nx = true;
+        } else if is(a, "xx") {
+            xx = true;
+        } else if is(a, "gt") {
+            gt = true;
+        } else if is(a, "lt") {
+            lt = true;
+        } else {
+            return ctx.out.error(&format!(
+                "ERR Unsupported option {}",
+                String::from_utf8_lossy(a)
+            ));
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return ctx
+            .out
+            .error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    }
+    if gt && lt {
+        return ctx
+            .out
+            .error("ERR GT and LT options at the same time are not compatible");
+    }
+    let Some(mut when) = int_arg(ctx, argv.get(2)) else {
+        return;
+    };
+    let invalid = format!("ERR invalid expire time in '{cmd}' command");
+    if unit_ms == 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
+            return ctx.out.error(&invalid);
+        }
+        when *= 1000;
+    }
+    if !absolute {
+        match when.checked_add(ctx.srv.ks.now_ms) {
+            Some(w) => when = w,
+            None => return ctx.out.error(&invalid),
+        }
+    }
+    let db = ctx.db();
+    let key = argv.get(1);
+    let ks = &mut ctx.srv.ks;
+    if !ks.exists(db, key) {
+        return ctx.out.int(0);
+    }
+    let current = ks.expire_of(db, key);
+    let refused = (nx && current.is_some())
+        || (xx && current.is_none())
+        || (gt && current.is_none_or(|c| when <= c))
+        || (lt && current.is_some_and(|c| when >= c));
+    if refused {
+        return ctx.out.int(0);
+    }
+    if when <= ks.now_ms {
+        ks.remove(db, key);
+    } else {
+        ks.set_expire(db, key, Some(when));
+    }
+    ctx.out.int(1);
+}
+
+/// `EXPIRE key seconds [NX|XX|GT|LT]`
+pub fn expire(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    expire_generic(ctx, argv, 1000, false, "expire");
+}
+
+/// `PEXPIRE key milliseconds [NX|XX|GT|LT]`
+pub fn pexpire(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    expire_generic(ctx, argv, 1, false, "pexpire");
+}
+
+/// `EXPIREAT key unix-seconds [NX|XX|GT|LT]`
+pub fn expireat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    expire_generic(ctx, argv, 1000, true, "expireat");
+}
+
+/// `PEXPIREAT key unix-ms [NX|XX|GT|LT]`
+pub fn pexpireat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    expire_generic(ctx, argv, 1, true, "pexpireat");
+}
+
+/// -2 if missing, -1 if no TTL, else the deadline.
+fn deadline(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<i64, i64> {
+    let db = ctx.db();
+    if !ctx.srv.ks.exists(db, key) {
+        return Err(-2);
+    }
+    ctx.srv.ks.expire_of(db, key).ok_or(-1)
+}
+
+/// `TTL key`: seconds left, rounded.
+pub fn ttl(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let now = ctx.srv.ks.now_ms;
+    let r = deadline(ctx, argv.get(1)).map(|at| ((at - now).max(0) + 500) / 1000);
+    ctx.out.int(r.unwrap_or_else(|e| e));
+}
+
+/// `PTTL key`: milliseconds left.
+pub fn pttl(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let now = ctx.srv.ks.now_ms;
+    let r = deadline(ctx, argv.get(1)).map(|at| (at - now).max(0));
+    ctx.out.int(r.unwrap_or_else(|e| e));
+}
+
+/// `EXPIRETIME key`: the deadline in Unix seconds.
+pub fn expiretime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let r = deadline(ctx, argv.get(1)).map(|at| at / 1000);
+    ctx.out.int(r.unwrap_or_else(|e| e));
+}
+
+/// `PEXPIRETIME key`: the deadline in Unix ms.
+pub fn pexpiretime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let r = deadline(ctx, argv.get(1));
+    ctx.out.int(r.unwrap_or_else(|e| e));
+}
+
+/// `PERSIST key`: 1 if a TTL was removed.
+pub fn persist(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let had = deadline(ctx, argv.get(1)).is_ok();
+    if had {
+        let db = ctx.db();
+        ctx.srv.ks.set_expire(db, argv.get(1), None);
+    }
+    ctx.out.int(had as i64);
+}
+
+fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, nx: bool) {
+    let db = ctx.db();
+    let (src, dst) = (argv.get(1), argv.get(2));
+    let ks = &mut ctx.srv.ks;
+    if !ks.exists(db, src) {
+        return ctx.out.error("ERR no such key");
+    }
+    if src == dst {
+        return if nx { ctx.out.int(0) } else { ctx.out.ok() };
+    }
+    if nx && ks.exists(db, dst) {
+        return ctx.out.int(0);
+    }
+    if let Some((val, at)) = ks.remove(db, src) {
+        ks.set(db, dst, val, false);
+        ks.set_expire(db, dst, at);
+    }
+    if nx { ctx.out.int(1) } else { ctx.out.ok() }
+}
+
+/// `RENAME key newkey`
+pub fn rename(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    rename_generic(ctx, argv, false);
+}
+
+/// `RENAMENX key newkey`
+pub fn renamenx(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    rename_generic(ctx, argv, true);
+}
+
+/// `KEYS pattern`: every live key matching, in table order.
+pub fn keys(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let db = ctx.db();
+    let pattern = argv.get(1);
+    let all = pattern == b"*";
+    let ks = &ctx.srv.ks;
+    let now = ks.now_ms;
+    let d = &ks.dbs[db];
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    let mut cursor = 0;
+    loop {
+        cursor = d.dict.scan(cursor, |e| {
+            let k = e.key();
+            let expired = !d.expires.is_empty() && d.expires.get(k).is_some_and(|x| x.value <= now);
+            if !expired && (all || glob::matches(pattern, k, false)) {
+                found.push(k.to_vec());
+            }
+        });
+        if cursor == 0 {
+            break;
+        }
+    }
+    ctx.out.array(found.len());
+    for k in &found {
+        ctx.out.bulk(k);
+    }
+}
+
+/// `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`. Redis: `scanGenericCommand`.
+pub fn scan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let Some(mut cursor) = std::str::from_utf8(argv.get(1))
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
+        return ctx.out.error("ERR invalid cursor");
+    };
+    let (mut count, mut pattern, mut type_filter) = (10i64, None, None);
+    let mut j = 2;
+    while j < argv.len() {
+        let has_next = j + 1 < argv.len();
+        let a = argv.get(j);
+        if is(a, "count") && has_next {
+            let Some(n) = int_arg(ctx, argv.get(j + 1)) else {
+                return;
+            };
+            if n < 1 {
+                return ctx.syntax_error();
+            }
+            count = n;
+        } else if is(a, "match") && has_next {
+            pattern = Some(argv.get(j + 1));
+        } else if is(a, "type") && has_next {
+            type_filter = Some(argv.get(j + 1));
+        } else {
+            return ctx.syntax_error();
+        }
+        j += 2;
+    }
+    let db = ctx.db();
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    {
+        let d = &ctx.srv.ks.dbs[db];
+        // Up to ten empty buckets per wanted key, as Redis, so a sparse
+        // table still answers quickly (possibly with few keys).
+        let mut budget = count.saturating_mul(10);
+        loop {
+            cursor = d.dict.scan(cursor, |e| keys.push(e.key().to_vec()));
+            budget -= 1;
+            if cursor == 0 || budget <= 0 || keys.len() as i64 >= count {
+                break;
+            }
+        }
+    }
+    // Filter after collecting, as Redis does: expired keys are deleted
+    // here (lazily), and MATCH/TYPE never shorten the walk.
+    let ks = &mut ctx.srv.ks;
+    keys.retain(|k| {
+        if pattern.is_some_and(|p| p != b"*" && !glob::matches(p, k, false)) {
+            return false;
+        }
+        if ks.expire_if_needed(db, k) {
+            return false;
+        }
+        match type_filter {
+            Some(t) => ks.dbs[db]
+                .dict
+                .get(k)
+                .is_some_and(|e| t.eq_ignore_ascii_case(e.value.type_name().as_bytes())),
+            None => true,
+        }
+    });
+    ctx.out.array(2);
+    ctx.out.bulk(cursor.to_string().as_bytes());
+    ctx.out.array(keys.len());
+    for k in &keys {
+        ctx.out.bulk(k);
+    }
+}
+
+/// `RANDOMKEY`
+pub fn randomkey(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    let db = ctx.db();
+    // A picked key may have expired: delete it and try again (bounded).
+    for _ in 0..100 {
+        let Some(k) = ctx.srv.ks.dbs[db]
+            .dict
+            .random_entry()
+            .map(|e| e.key().to_vec())
+        else {
+            break;
+        };
+        if !ctx.srv.ks.expire_if_needed(db, &k) {
+            return ctx.out.bulk(&k);
+        }
+    }
+    ctx.out.null();
+}
+
+/// Parses a database index argument, replying Redis's errors.
+pub(crate) fn db_index(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<usize> {
+    let n = int_arg(ctx, arg)?;
+    if n < 0 || n as usize >= ctx.srv.ks.dbs.len() || n > i32::MAX as i64 {
+        ctx.out.error("ERR DB index is out of range");
+        return None;
+    }
+    Some(n as usize)
+}
+
+/// `MOVE key db`
+pub fn r#move(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let src = ctx.db();
+    let Some(dst) = db_index(ctx, argv.get(2)) else {
+        return;
+    };
+    if src == dst {
+        return ctx
+            .out
+            .error("ERR source and destination objects are the same");
+    }
+    let key = argv.get(1);
+    let ks = &mut ctx.srv.ks;
+    if !ks.exists(src, key) || ks.exists(dst, key) {
+        return ctx.out.int(0);
+    }
+    if let Some((val, at)) = ks.remove(src, key) {
+        ks.set(dst, key, val, false);
+        ks.set_expire(dst, key, at);
+    }
+    ctx.out.int(1);
+}
+
+/// `COPY source destination [DB db] [REPLACE]`
+pub fn copy(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let src_db = ctx.db();
+    let mut dst_db = src_db;
+    let mut replace = false;
+    let mut j = 3;
+    while j < argv.len() {
+        let a = argv.get(j);
+        if is(a, "replace") {
+            replace = true;
+        } else if is(a, "db") && j + 1 < argv.len() {
+            let Some(n) = int_arg(ctx, argv.get(j + 1)) else {
+                return;
+            };
+            if n < 0 || n as usize >= ctx.srv.ks.dbs.len() {
+                return ctx.out.error("ERR DB index is out of range");
+            }
+            dst_db = n as usize;
+            j += 1;
+        } else {
+            return ctx.syntax_error();
+        }
+        j += 1;
+    }
+    let (src, dst) = (argv.get(1), argv.get(2));
+    if src == dst && src_db == dst_db {
+        return ctx
+            .out
+            .error("ERR source and destination objects are the same");
+    }
+    let ks = &mut ctx.srv.ks;
+    let Some(val) = ks.get_for_write(src_db, src).map(|v| v.clone()) else {
+        return ctx.out.int(0);
+    };
+    let at = ks.expire_of(src_db, src);
+    if ks.exists(dst_db, dst) && !replace {
+        return ctx.out.int(0);
+    }
+    ks.set(dst_db, dst, val, false);
+    ks.set_expire(dst_db, dst, at);
+    ctx.out.int(1);
+}
+
+/// `OBJECT` without a subcommand never reaches here (arity -2).
+pub fn object(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.wrong_arity("object");
+}
+
+/// `OBJECT ENCODING key`
+pub fn object_encoding(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let db = ctx.db();
+    match ctx.srv.ks.get_for_write(db, argv.get(2)) {
+        Some(v) => {
+            let e = v.encoding();
+            ctx.out.bulk(e.as_bytes());
+        }
+        None => ctx.out.null(),
+    }
+}
+
+/// `OBJECT REFCOUNT key`: 1, or Redis's shared-integer count for 0..9999
+/// (Redis shares those objects and reports `INT_MAX`).
+pub fn object_refcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let db = ctx.db();
+    match ctx.srv.ks.get_for_write(db, argv.get(2)) {
+        Some(crate::db::Val::Int(n)) if (0..10_000).contains(n) => ctx.out.int(i32::MAX as i64),
+        Some(_) => ctx.out.int(1),
+        None => ctx.out.null(),
+    }
+}
+
+/// `OBJECT FREQ key`: only meaningful under an LFU policy, which kv-cache
+/// does not have — Redis's own error for that case.
+pub fn object_freq(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let db = ctx.db();
+    if !ctx.srv.ks.exists(db, argv.get(2)) {
+        return ctx.out.null();
+    }
+    ctx.out.error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+    );
+}
+
+/// `OBJECT IDLETIME key`: kv-cache keeps no access clock per key (it would
+/// cost memory on every key for no eviction policy), so it says so.
+pub fn object_idletime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let db = ctx.db();
+    if !ctx.srv.ks.exists(db, argv.get(2)) {
+        return ctx.out.null();
+    }
+    ctx.out
+        .error("ERR kv-cache does not track key access times");
+}
+
+/// `OBJECT HELP`
+pub fn object_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    super::server::help(
+        ctx,
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used to store the value at <key>.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value at <key>.",
+        ],
+    );
+}

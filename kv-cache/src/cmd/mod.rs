@@ -1,0 +1,252 @@
+//! Commands: the command table and its dispatcher. Redis: `src/commands.def`
+//! (the table, generated from JSON files) and `processCommand` in
+//! `src/server.c` (lookup, arity, authentication, call).
+//!
+//! The table is data, not a `match`: each [`Command`] carries its name,
+//! arity, flags and key positions — the facts `COMMAND INFO` reports, checked
+//! against redis-server 7 — and a handler function. Dispatch, `COMMAND`
+//! output, and later cluster key extraction all read the same table.
+//!
+//! Handlers live in one file per family: [`connection`], [`strings`],
+//! [`keys`], [`server`] (with [`info`], [`config`] and [`introspect`] for the
+//! larger server commands).
+
+pub mod config;
+pub mod connection;
+pub mod info;
+pub mod introspect;
+pub mod keys;
+pub mod server;
+pub mod strings;
+mod table;
+
+use crate::protocol::{Argv, Reply};
+use crate::state::{Server, Session};
+
+pub use table::COMMANDS;
+
+/// A command handler: reads `argv` (arity already checked), replies through `ctx`.
+pub type Handler = fn(&mut Ctx<'_>, &Argv<'_>);
+
+/// One entry of the command table. Mirrors Redis's `redisCommand`.
+#[derive(Debug)]
+pub struct Command {
+    /// Lower-case name (`get`), or `container|sub` shown as `sub` for subcommands.
+    pub name: &'static str,
+    /// Argument count including the name; negative means "at least -arity".
+    pub arity: i32,
+    /// `F_*` bits: what the command does (`write`, `readonly`, `fast` ...).
+    pub flags: u32,
+    /// Position of the first key argument (0: no keys).
+    pub first_key: i32,
+    /// Position of the last key argument (-1: the last argument).
+    pub last_key: i32,
+    /// Distance between key arguments (`MSET k v k v`: 2).
+    pub step: i32,
+    /// ACL categories, space-separated (`@read @string @fast`).
+    pub acl: &'static str,
+    /// The function that runs it (for a container, the one that reports a
+    /// missing or unknown subcommand).
+    pub handler: Handler,
+    /// Subcommands (`CONFIG GET`...), dispatched on the second argument.
+    pub subcommands: &'static [Command],
+}
+
+/// Flag bits, in the order Redis prints them.
+pub const F_NONE: u32 = 0;
+/// Changes data.
+pub const F_WRITE: u32 = 1 << 0;
+/// Only reads data.
+pub const F_READONLY: u32 = 1 << 1;
+/// May use more memory (refused when over `maxmemory`, in Redis).
+pub const F_DENYOOM: u32 = 1 << 2;
+/// Administrative.
+pub const F_ADMIN: u32 = 1 << 3;
+/// Not allowed from scripts.
+pub const F_NOSCRIPT: u32 = 1 << 4;
+/// Allowed while loading the dataset.
+pub const F_LOADING: u32 = 1 << 5;
+/// Allowed on a stale replica.
+pub const F_STALE: u32 = 1 << 6;
+/// Constant or O(log N) time.
+pub const F_FAST: u32 = 1 << 7;
+/// Allowed before authentication.
+pub const F_NO_AUTH: u32 = 1 << 8;
+/// Allowed while a script is busy.
+pub const F_ALLOW_BUSY: u32 = 1 << 9;
+/// Not allowed inside MULTI.
+pub const F_NO_MULTI: u32 = 1 << 10;
+
+/// Flag names as `COMMAND INFO` prints them, by bit.
+pub const FLAG_NAMES: &[(u32, &str)] = &[
+    (F_WRITE, "write"),
+    (F_READONLY, "readonly"),
+    (F_DENYOOM, "denyoom"),
+    (F_ADMIN, "admin"),
+    (F_NOSCRIPT, "noscript"),
+    (F_LOADING, "loading"),
+    (F_STALE, "stale"),
+    (F_FAST, "fast"),
+    (F_NO_AUTH, "no_auth"),
+    (F_ALLOW_BUSY, "allow_busy"),
+    (F_NO_MULTI, "no_multi"),
+];
+
+/// Everything a handler may touch: the server, its own connection's
+/// session, and the reply buffer.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    /// Shared server state: keyspace, config, clients, stats.
+    pub srv: &'a mut Server,
+    /// The calling connection.
+    pub client: &'a mut Session,
+    /// Where the reply goes.
+    pub out: Reply<'a>,
+}
+
+impl Ctx<'_> {
+    /// The calling client's database index.
+    #[inline]
+    pub fn db(&self) -> usize {
+        self.client.db
+    }
+
+    /// `-ERR syntax error`.
+    pub fn syntax_error(&mut self) {
+        self.out.error("ERR syntax error");
+    }
+
+    /// `-ERR value is not an integer or out of range`.
+    pub fn not_integer(&mut self) {
+        self.out
+            .error("ERR value is not an integer or out of range");
+    }
+
+    /// `-ERR wrong number of arguments for '<name>' command`.
+    pub fn wrong_arity(&mut self, name: &str) {
+        self.out.error(&format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ));
+    }
+}
+
+/// Parses an integer argument, replying the Redis error if it is not one.
+pub fn int_arg(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<i64> {
+    let v = crate::protocol::parse_i64(arg);
+    if v.is_none() {
+        ctx.not_integer();
+    }
+    v
+}
+
+/// Whether the argument equals `word`, ignoring ASCII case (`EX`, `ex`, `Ex`).
+#[inline]
+pub fn is(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Whether `argc` satisfies `arity` (exact if positive, minimum if negative).
+#[inline]
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
+    if arity >= 0 {
+        argc == arity as usize
+    } else {
+        argc >= (-arity) as usize
+    }
+}
+
+/// Looks up a command by name, ignoring case, without allocating; returns
+/// its index in [`COMMANDS`] too (the slot of its statistics).
+pub fn lookup(name: &[u8]) -> Option<(usize, &'static Command)> {
+    let mut buf = [0u8; 24];
+    if name.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = &buf[..name.len()];
+    let idx = table_index().get(lower)?.value;
+    Some((idx, &COMMANDS[idx]))
+}
+
+/// The name → index map over [`COMMANDS`], built once.
+fn table_index() -> &'static crate::db::Dict<usize> {
+    static INDEX: std::sync::OnceLock<crate::db::Dict<usize>> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut d = crate::db::Dict::with_seed(0x636d64);
+        for (i, c) in COMMANDS.iter().enumerate() {
+            d.insert(c.name.as_bytes(), i);
+        }
+        while d.rehash(100) {}
+        d
+    })
+}
+
+/// A container command's subcommand by name, ignoring case.
+pub fn lookup_sub(cmd: &'static Command, name: &[u8]) -> Option<&'static Command> {
+    cmd.subcommands.iter().find(|c| is(name, c.name))
+}
+
+/// Reply for a container command called with an unknown subcommand.
+pub fn unknown_subcommand(ctx: &mut Ctx<'_>, container: &str, sub: &[u8]) {
+    ctx.out.error(&format!(
+        "ERR unknown subcommand '{}'. Try {} HELP.",
+        String::from_utf8_lossy(&sub[..sub.len().min(128)]),
+        container.to_ascii_uppercase()
+    ));
+}
+
+/// The `ERR unknown command` reply, with Redis's argument preview.
+pub fn unknown_command(out: &mut Reply<'_>, argv: &Argv<'_>) {
+    let name = argv.get(0);
+    let mut msg = format!(
+        "ERR unknown command '{}', with args beginning with: ",
+        String::from_utf8_lossy(&name[..name.len().min(128)])
+    );
+    let mut budget = 128usize;
+    for a in argv.iter().skip(1) {
+        if budget == 0 {
+            break;
+        }
+        let take = a.len().min(budget);
+        msg.push('\'');
+        msg.push_str(&String::from_utf8_lossy(&a[..take]));
+        msg.push_str("' ");
+        budget -= take;
+    }
+    out.error(&msg);
+}
+
+/// Resolves a container's subcommand and checks its arity; on failure the
+/// error is replied and `None` returned. Redis reports subcommand arity
+/// errors as `'config|get'`.
+pub fn resolve(
+    cmd: &'static Command,
+    argv: &Argv<'_>,
+    out: &mut Reply<'_>,
+) -> Option<&'static Command> {
+    if cmd.subcommands.is_empty() {
+        return Some(cmd);
+    }
+    let sub = lookup_sub(cmd, argv.get(1));
+    match sub {
+        Some(sub) if arity_ok(sub.arity, argv.len()) => Some(sub),
+        Some(sub) => {
+            out.error(&format!(
+                "ERR wrong number of arguments for '{}|{}' command",
+                cmd.name, sub.name
+            ));
+            None
+        }
+        None => {
+            let s = argv.get(1);
+            out.error(&format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                String::from_utf8_lossy(&s[..s.len().min(128)]),
+                cmd.name.to_ascii_uppercase()
+            ));
+            None
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Server commands: DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, TIME, SHUTDOWN,
+//! LASTSAVE, DEBUG SLEEP, SLOWLOG, FUNCTION FLUSH, SCRIPT FLUSH.
+//! Redis: `src/server.c`, `src/db.c`, `src/slowlog.c`, `src/debug.c`.
+
+use super::{Ctx, is};
+use crate::protocol::Argv;
+use crate::state::unix_ms;
+
+/// Replies a `HELP` listing: the header line, `lines`, then `HELP`.
+pub fn help(ctx: &mut Ctx<'_>, container: &str, lines: &[&str]) {
+    ctx.out.array(lines.len() + 3);
+    ctx.out.simple(&format!(
+        "{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
+    for l in lines {
+        ctx.out.simple(l);
+    }
+    ctx.out.simple("HELP");
+    ctx.out.simple("    Print this help.");
+}
+
+/// `DBSIZE`
+pub fn dbsize(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    let n = ctx.srv.ks.len(ctx.client.db);
+    ctx.out.int(n as i64);
+}
+
+/// Checks the optional `ASYNC|SYNC` of the flush commands. There is no
+/// background thread: both flush synchronously (as Redis's SYNC).
+fn flush_mode_ok(ctx: &mut Ctx<'_>, argv: &Argv<'_>, from: usize) -> bool {
+    match argv.len() - from {
+        0 => true,
+        1 if is(argv.get(from), "async") || is(argv.get(from), "sync") => true,
+        _ => {
+            ctx.syntax_error();
+            false
+        }
+    }
+}
+
+/// `FLUSHDB [ASYNC|SYNC]`
+pub fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if flush_mode_ok(ctx, argv, 1) {
+        let db = ctx.db();
+        ctx.srv.ks.flush(db);
+        ctx.out.ok();
+    }
+}
+
+/// `FLUSHALL [ASYNC|SYNC]`
+pub fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if flush_mode_ok(ctx, argv, 1) {
+        for i in 0..ctx.srv.ks.dbs.len() {
+            ctx.srv.ks.flush(i);
+        }
+        ctx.out.ok();
+    }
+}
+
+/// `SWAPDB index1 index2`
+pub fn swapdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let parse = |b: &[u8]| {
+        crate::protocol::parse_i64(b).filter(|n| (i32::MIN as i64..=i32::MAX as i64).contains(n))
+    };
+    let Some(a) = parse(argv.get(1)) else {
+        return ctx.out.error("ERR invalid first DB index");
+    };
+    let Some(b) = parse(argv.get(2)) else {
+        return ctx.out.error("ERR invalid second DB index");
+    };
+    let n = ctx.srv.ks.dbs.len() as i64;
+    if a < 0 || a >= n || b < 0 || b >= n {
+        return ctx.out.error("ERR DB index is out of range");
+    }
+    ctx.srv.ks.dbs.swap(a as usize, b as usize);
+    ctx.out.ok();
+}
+
+/// `TIME`: `[seconds, microseconds]`.
+pub fn time(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    ctx.out.array(2);
+    ctx.out.bulk_int(now.as_secs() as i64);
+    ctx.out.bulk_int(now.subsec_micros() as i64);
+}
+
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: stops the server after
+/// this event-loop iteration. With no persistence, SAVE has nothing to do.
+pub fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let mut abort = false;
+    for a in argv.iter().skip(1) {
+        if is(a, "abort") {
+            abort = true;
+        } else if !(is(a, "nosave") || is(a, "save") || is(a, "now") || is(a, "force")) {
+            return ctx.syntax_error();
+        }
+    }
+    if abort {
+        if argv.len() > 2 {
+            return ctx.syntax_error();
+        }
+        return ctx.out.error("ERR No shutdown in progress.");
+    }
+    tracing::warn!("User requested shutdown...");
+    ctx.srv.shutdown_requested = true;
+    // Redis closes the connection without a reply when it goes down.
+    ctx.client.close_after_reply = true;
+}
+
+/// `LASTSAVE`: no save ever happens; Redis reports its start time then.
+pub fn lastsave(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    let started_ms = unix_ms() - ctx.srv.started.elapsed().as_millis() as i64;
+    ctx.out.int(started_ms / 1000);
+}
+
+/// `DEBUG SLEEP seconds` (blocks the whole server, as in Redis). Allowed
+/// when `enable-debug-command` is `yes`, or `local` and the client is local.
+pub fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let mode = ctx.srv.config.enable_debug_command.as_str();
+    let local = ctx
+        .srv
+        .clients
+        .get(&ctx.client.id)
+        .is_some_and(|c| c.addr.starts_with("127.") || c.addr.starts_with("[::1]"));
+    if !(mode == "yes" || (mode == "local" && local)) {
+        return ctx.out.error(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        );
+    }
+    if is(argv.get(1), "sleep") && argv.len() == 3 {
+        let secs = std::str::from_utf8(argv.get(2))
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite())
+            .unwrap_or(0.0);
+        std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.0)));
+        return ctx.out.ok();
+    }
+    ctx.out.error(&format!(
+        "ERR unknown subcommand '{}'. Try DEBUG HELP.",
+        String::from_utf8_lossy(argv.get(1))
+    ));
+}
+
+/// `SLOWLOG` without a subcommand never reaches here (arity -2).
+pub fn slowlog(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.wrong_arity("slowlog");
+}
+
+/// `SLOWLOG GET [count]` (default 10, -1 for all).
+pub fn slowlog_get(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let mut count = 10usize;
+    if argv.len() == 3 {
+        match crate::protocol::parse_i64(argv.get(2)) {
+            Some(-1) => count = usize::MAX,
+            Some(n) if n >= 0 => count = n as usize,
+            _ => {
+                return ctx
+                    .out
+                    .error("ERR count should be greater than or equal to -1");
+            }
+        }
+    } else if argv.len() > 3 {
+        return ctx.wrong_arity("slowlog|get");
+    }
+    let n = count.min(ctx.srv.slowlog.len());
+    ctx.out.array(n);
+    for e in ctx.srv.slowlog.iter().take(n) {
+        ctx.out.array(6);
+        ctx.out.int(e.id as i64);
+        ctx.out.int(e.time);
+        ctx.out.int(e.duration_us as i64);
+        ctx.out.array(e.args.len());
+        for a in &e.args {
+            ctx.out.bulk(a);
+        }
+        ctx.out.bulk(e.addr.as_bytes());
+        ctx.out.bulk(&e.name);
+    }
+}
+
+/// `SLOWLOG LEN`
+pub fn slowlog_len(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.out.int(ctx.srv.slowlog.len() as i64);
+}
+
+/// `SLOWLOG RESET`
+pub fn slowlog_reset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.srv.slowlog.clear();
+    ctx.out.ok();
+}
+
+/// `SLOWLOG HELP`
+pub fn slowlog_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    help(
+        ctx,
+        "SLOWLOG",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    );
+}
+
+/// `FUNCTION` without a subcommand never reaches here (arity -2).
+pub fn function(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.wrong_arity("function");
+}
+
+/// `FUNCTION FLUSH [ASYNC|SYNC]`: there are no functions; OK.
+pub fn function_flush(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if flush_mode_ok(ctx, argv, 2) {
+        ctx.out.ok();
+    }
+}
+
+/// `SCRIPT` without a subcommand never reaches here (arity -2).
+pub fn script(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    ctx.wrong_arity("script");
+}
+
+/// `SCRIPT FLUSH [ASYNC|SYNC]`: there are no scripts; OK.
+pub fn script_flush(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if flush_mode_ok(ctx, argv, 2) {
+        ctx.out.ok();
+    }
+}

@@ -1,0 +1,153 @@
+//! One client connection: read → parse → execute → reply. Redis:
+//! `readQueryFromClient` → `processInputBuffer` → `processCommand`, with the
+//! replies gathered in the client's buffer and written once per turn.
+//!
+//! ```text
+//!  socket ──read──► conn.input ──RequestParser──► Argv (slices of input)
+//!                                                    │
+//!                              execute (table → handler → Keyspace)
+//!                                                    │
+//!  socket ◄─one writev after the callback── conn.output ◄── reply bytes
+//! ```
+//!
+//! Every complete request in the input is executed before anything is
+//! written, so a pipelined batch of N commands costs one `read` and one
+//! `writev`. Redis gets the same effect by flushing in `beforeSleep`; our
+//! event loop's `BufferedConn` writes when the read callback returns, which
+//! is the same point in the turn for this connection (see the book's
+//! "anatomy of a command" for the trade-off).
+
+use std::time::Instant;
+
+use bytes::Buf;
+use event_loop::{BufferedConn, ConnHandler, EventLoop, IoId};
+
+use super::Runtime;
+use crate::protocol::request::Parsed;
+use crate::protocol::{Reply, RequestParser};
+use crate::state::{Session, execute};
+
+/// Output buffers kept between turns are trimmed back to this capacity, so
+/// one large reply does not pin memory for the connection's whole life.
+const KEEP_OUT_CAPACITY: usize = 64 * 1024;
+
+/// A connection's handler: its protocol session, parser and reply buffer.
+/// Mirrors the per-connection half of Redis's `client` struct.
+#[derive(Debug)]
+pub struct Client {
+    /// Protocol state commands see (db, RESP version, auth...).
+    pub session: Session,
+    /// Incremental parser over `conn.input`.
+    parser: RequestParser,
+    /// Replies of this turn, appended by handlers (Redis `c->buf`).
+    out: Vec<u8>,
+    /// Input bytes already counted in `net_input_bytes`.
+    counted_input: usize,
+    /// Since when output has been above the soft limit (Redis `obuf_soft_limit_reached_time`).
+    soft_limit_since: Option<Instant>,
+}
+
+impl Client {
+    /// A handler for a new connection.
+    pub fn new(session: Session, max_bulk_len: usize) -> Client {
+        Client {
+            session,
+            parser: RequestParser::new(max_bulk_len),
+            out: Vec::with_capacity(1024),
+            counted_input: 0,
+            soft_limit_since: None,
+        }
+    }
+
+    /// Executes every complete request in `input`; returns the bytes used.
+    fn process_input(&mut self, rt: &mut Runtime, input: &[u8]) -> usize {
+        let mut used = 0;
+        while !self.session.close_after_reply {
+            match self.parser.parse(&input[used..]) {
+                Ok(Parsed::Request(n)) => {
+                    let argv = self.parser.argv(&input[used..]);
+                    execute(&mut rt.srv, &mut self.session, &argv, &mut self.out);
+                    used += n;
+                }
+                Ok(Parsed::Skip(n)) => used += n,
+                Ok(Parsed::Incomplete) => break,
+                Err(e) => {
+                    // Reply, then close, as Redis's `setProtocolError`.
+                    tracing::debug!(client = self.session.id, error = %e, "protocol error");
+                    Reply::new(&mut self.out, self.session.resp).error(&format!("ERR {e}"));
+                    rt.srv.stats.total_error_replies += 1;
+                    self.session.close_after_reply = true;
+                    used = input.len();
+                }
+            }
+        }
+        used
+    }
+
+    /// Applies `client-output-buffer-limit` for normal clients: over the
+    /// hard limit, or over the soft limit for too long, the client is closed
+    /// at once (Redis `checkClientOutputBufferLimits`, logged the same way).
+    fn output_limit_exceeded(&mut self, rt: &Runtime, pending: usize) -> bool {
+        let lim = rt.srv.config.output_limit_normal;
+        let pending = pending as u64;
+        if lim.hard > 0 && pending >= lim.hard {
+            return true;
+        }
+        if lim.soft > 0 && pending >= lim.soft {
+            let since = *self.soft_limit_since.get_or_insert_with(Instant::now);
+            return since.elapsed().as_secs() >= lim.soft_seconds;
+        }
+        self.soft_limit_since = None;
+        false
+    }
+}
+
+impl ConnHandler<Runtime> for Client {
+    fn on_read(&mut self, ev: &mut EventLoop<Runtime>, rt: &mut Runtime, conn: &mut BufferedConn) {
+        rt.srv.refresh_clock();
+        let input_len = conn.input().len();
+        rt.srv.stats.net_input_bytes += (input_len - self.counted_input.min(input_len)) as u64;
+        let used = self.process_input(rt, conn.input());
+        conn.input_mut().advance(used);
+        self.counted_input = conn.input().len();
+        if !self.out.is_empty() {
+            rt.srv.stats.net_output_bytes += self.out.len() as u64;
+            conn.write(&self.out);
+            self.out.clear();
+            if self.out.capacity() > KEEP_OUT_CAPACITY {
+                self.out.shrink_to(KEEP_OUT_CAPACITY);
+            }
+        }
+        let id = self.session.id;
+        if let Some(info) = rt.srv.clients.get_mut(&id) {
+            info.last_interaction_ms = rt.srv.ks.now_ms;
+            info.qbuf = conn.input().len();
+            info.omem = conn.output_len();
+        }
+        // `client-query-buffer-limit`: a request still incomplete past the
+        // limit closes the client (Redis logs and frees it).
+        if conn.input().len() as u64 > rt.srv.config.client_query_buffer_limit {
+            tracing::warn!(
+                client = id,
+                "closing client that reached max query buffer length"
+            );
+            return conn.close();
+        }
+        if self.output_limit_exceeded(rt, conn.output_len()) {
+            tracing::warn!(
+                client = id,
+                "client scheduled to be closed ASAP for overcoming of output buffer limits"
+            );
+            return conn.close();
+        }
+        if self.session.close_after_reply {
+            conn.close_after_flush();
+        }
+        rt.after_commands(ev);
+    }
+
+    fn on_close(&mut self, _ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: IoId) {
+        rt.srv.disconnect(self.session.id);
+        rt.conns.remove(&self.session.id);
+    }
+}

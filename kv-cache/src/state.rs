@@ -1,0 +1,345 @@
+//! Server state shared by all connections, each connection's [`Session`],
+//! and [`execute`], the path of one command from parsed arguments to reply.
+//! Redis: `struct redisServer`, `struct client`, `processCommand` + `call`.
+//!
+//! Nothing here knows about sockets: the network layer ([`crate::server`])
+//! feeds parsed requests in and flushes the output buffer out, and tests
+//! drive `execute` directly.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::cmd::{self, COMMANDS, Command, Ctx, F_NO_AUTH};
+use crate::config::Config;
+use crate::db::Keyspace;
+use crate::protocol::{Argv, Reply};
+
+/// One connection's protocol state. Redis: the parts of `client` that
+/// commands read and change.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Client id (`CLIENT ID`), unique and increasing.
+    pub id: u64,
+    /// Selected database (`SELECT`).
+    pub db: usize,
+    /// Protocol version, 2 or 3 (`HELLO`).
+    pub resp: u8,
+    /// Whether `AUTH` succeeded (or no password is set).
+    pub authenticated: bool,
+    /// Set by `QUIT` or a protocol error: close once the reply is written.
+    pub close_after_reply: bool,
+}
+
+/// What `CLIENT LIST` shows about a connection. Redis: fields of `client`.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// Peer address, `ip:port`.
+    pub addr: String,
+    /// Local address, `ip:port`.
+    pub laddr: String,
+    /// The socket's file descriptor.
+    pub fd: i64,
+    /// `CLIENT SETNAME`.
+    pub name: Option<Vec<u8>>,
+    /// Selected database.
+    pub db: usize,
+    /// Protocol version.
+    pub resp: u8,
+    /// When it connected, Unix ms.
+    pub created_ms: i64,
+    /// Last time it sent something, Unix ms.
+    pub last_interaction_ms: i64,
+    /// Name of its last command.
+    pub last_cmd: &'static str,
+    /// Bytes waiting in its query buffer.
+    pub qbuf: usize,
+    /// Bytes waiting in its output buffer.
+    pub omem: usize,
+}
+
+/// Per-command counters for `INFO commandstats`. Redis: fields of `redisCommand`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CmdStat {
+    /// Times called.
+    pub calls: u64,
+    /// Total microseconds spent.
+    pub usec: u64,
+    /// Calls that replied with an error.
+    pub failed_calls: u64,
+    /// Calls rejected before running (arity, auth).
+    pub rejected_calls: u64,
+}
+
+/// Counters for `INFO stats`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServerStats {
+    /// Connections accepted.
+    pub total_connections_received: u64,
+    /// Commands executed.
+    pub total_commands_processed: u64,
+    /// Connections refused (`maxclients`).
+    pub rejected_connections: u64,
+    /// Bytes read from clients.
+    pub net_input_bytes: u64,
+    /// Bytes written to clients.
+    pub net_output_bytes: u64,
+    /// Error replies sent.
+    pub total_error_replies: u64,
+}
+
+/// One slow log entry. Redis: `slowlogEntry`.
+#[derive(Debug, Clone)]
+pub struct SlowEntry {
+    /// Increasing id.
+    pub id: u64,
+    /// Unix time (seconds) the command ran.
+    pub time: i64,
+    /// Microseconds it took.
+    pub duration_us: u64,
+    /// Its arguments, trimmed as Redis trims them (32 args, 128 bytes each).
+    pub args: Vec<Vec<u8>>,
+    /// The client's address.
+    pub addr: String,
+    /// The client's name.
+    pub name: Vec<u8>,
+}
+
+/// State shared by every connection. Redis: `struct redisServer`.
+#[derive(Debug)]
+pub struct Server {
+    /// The databases.
+    pub ks: Keyspace,
+    /// Current configuration.
+    pub config: Config,
+    /// Connected clients by id, for `CLIENT LIST/KILL`.
+    pub clients: BTreeMap<u64, ClientInfo>,
+    /// The next client id.
+    pub next_client_id: u64,
+    /// Counters for `INFO stats`.
+    pub stats: ServerStats,
+    /// Per top-level command (by table index).
+    pub cmdstats: Vec<CmdStat>,
+    /// Per subcommand (by container and subcommand index).
+    pub substats: HashMap<(usize, usize), CmdStat>,
+    /// The slow log, newest first.
+    pub slowlog: VecDeque<SlowEntry>,
+    /// Next slow log id.
+    pub slowlog_next_id: u64,
+    /// Set by `SHUTDOWN`: the event loop stops after this iteration.
+    pub shutdown_requested: bool,
+    /// Clients `CLIENT KILL` asked to close; the network layer closes them.
+    pub kill_requests: Vec<u64>,
+    /// When the server started.
+    pub started: Instant,
+    /// Random 40-hex-digit id of this run (`INFO server run_id`).
+    pub run_id: String,
+    /// Whether `now_ms` is frozen (tests move it by hand).
+    pub frozen_clock: bool,
+    /// Peak of `used_memory` seen by `INFO`.
+    pub peak_memory: usize,
+}
+
+/// Current Unix time in milliseconds.
+pub fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Server {
+    /// A server with `config` and empty databases.
+    pub fn new(config: Config) -> Server {
+        let mut ks = Keyspace::new(config.databases);
+        ks.now_ms = unix_ms();
+        let seed =
+            std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 1u8);
+        let seed2 =
+            std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 2u8);
+        Server {
+            ks,
+            config,
+            clients: BTreeMap::new(),
+            next_client_id: 1,
+            stats: ServerStats::default(),
+            cmdstats: vec![CmdStat::default(); COMMANDS.len()],
+            substats: HashMap::new(),
+            slowlog: VecDeque::new(),
+            slowlog_next_id: 0,
+            shutdown_requested: false,
+            kill_requests: Vec::new(),
+            started: Instant::now(),
+            run_id: format!("{seed:016x}{seed2:016x}{:08x}", seed ^ seed2)[..40].to_string(),
+            frozen_clock: false,
+            peak_memory: 0,
+        }
+    }
+
+    /// Updates the cached clock (unless frozen). Called once per batch of
+    /// commands read together, as Redis refreshes `server.mstime` per event.
+    #[inline]
+    pub fn refresh_clock(&mut self) {
+        if !self.frozen_clock {
+            self.ks.now_ms = unix_ms();
+        }
+    }
+
+    /// Registers a new connection and returns its session.
+    pub fn connect(&mut self, addr: String, laddr: String, fd: i64) -> Session {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        self.stats.total_connections_received += 1;
+        let now = self.ks.now_ms;
+        self.clients.insert(
+            id,
+            ClientInfo {
+                addr,
+                laddr,
+                fd,
+                created_ms: now,
+                last_interaction_ms: now,
+                resp: 2,
+                last_cmd: "NULL",
+                ..ClientInfo::default()
+            },
+        );
+        Session {
+            id,
+            db: 0,
+            resp: 2,
+            authenticated: self.config.requirepass.is_none(),
+            close_after_reply: false,
+        }
+    }
+
+    /// Forgets a closed connection.
+    pub fn disconnect(&mut self, id: u64) {
+        self.clients.remove(&id);
+    }
+
+    /// Clears `INFO` counters (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&mut self) {
+        self.stats = ServerStats::default();
+        self.cmdstats
+            .iter_mut()
+            .for_each(|s| *s = CmdStat::default());
+        self.substats.clear();
+        self.ks.stats = Default::default();
+    }
+
+    fn stat_for(
+        &mut self,
+        ti: usize,
+        top: &'static Command,
+        sub: Option<&'static Command>,
+    ) -> &mut CmdStat {
+        match sub {
+            Some(s) if !std::ptr::eq(s, top) => {
+                let si = index_in(top.subcommands, s);
+                self.substats.entry((ti, si)).or_default()
+            }
+            _ => &mut self.cmdstats[ti],
+        }
+    }
+}
+
+/// The position of `c` in `table` (0 if absent, which cannot happen for
+/// commands found by lookup in that table).
+fn index_in(table: &'static [Command], c: &'static Command) -> usize {
+    table.iter().position(|x| std::ptr::eq(x, c)).unwrap_or(0)
+}
+
+/// Runs one command: lookup, arity, authentication, the handler, then the
+/// counters and the slow log. Redis: `processCommand` and `call`.
+pub fn execute(srv: &mut Server, session: &mut Session, argv: &Argv<'_>, out: &mut Vec<u8>) {
+    let resp = session.resp;
+    let Some((ti, top)) = cmd::lookup(argv.get(0)) else {
+        srv.stats.total_error_replies += 1;
+        cmd::unknown_command(&mut Reply::new(out, resp), argv);
+        return;
+    };
+    if !cmd::arity_ok(top.arity, argv.len()) {
+        srv.stats.total_error_replies += 1;
+        srv.stat_for(ti, top, None).rejected_calls += 1;
+        Reply::new(out, resp).error(&format!(
+            "ERR wrong number of arguments for '{}' command",
+            top.name
+        ));
+        return;
+    }
+    let sub = if top.subcommands.is_empty() || argv.len() < 2 {
+        top
+    } else {
+        match cmd::resolve(top, argv, &mut Reply::new(out, resp)) {
+            Some(s) => s,
+            None => {
+                srv.stats.total_error_replies += 1;
+                return;
+            }
+        }
+    };
+    if !session.authenticated && srv.config.requirepass.is_some() && top.flags & F_NO_AUTH == 0 {
+        srv.stats.total_error_replies += 1;
+        srv.stat_for(ti, top, Some(sub)).rejected_calls += 1;
+        Reply::new(out, resp).error("NOAUTH Authentication required.");
+        return;
+    }
+    let before = out.len();
+    let start = Instant::now();
+    {
+        let mut ctx = Ctx {
+            srv: &mut *srv,
+            client: &mut *session,
+            out: Reply::new(out, resp),
+        };
+        (sub.handler)(&mut ctx, argv);
+    }
+    let us = start.elapsed().as_micros() as u64;
+    let failed = out.get(before) == Some(&b'-');
+    srv.stats.total_commands_processed += 1;
+    if failed {
+        srv.stats.total_error_replies += 1;
+    }
+    let st = srv.stat_for(ti, top, Some(sub));
+    st.calls += 1;
+    st.usec += us;
+    if failed {
+        st.failed_calls += 1;
+    }
+    let threshold = srv.config.slowlog_log_slower_than;
+    if threshold >= 0 && us as i64 >= threshold {
+        log_slow(srv, session, argv, us);
+    }
+}
+
+/// Appends to the slow log, trimming arguments as Redis's `slowlogCreateEntry`.
+fn log_slow(srv: &mut Server, session: &Session, argv: &Argv<'_>, us: u64) {
+    const MAX_ARGC: usize = 32;
+    const MAX_STRING: usize = 128;
+    let mut args = Vec::new();
+    for (i, a) in argv.iter().enumerate() {
+        if i == MAX_ARGC - 1 && argv.len() > MAX_ARGC {
+            args.push(format!("... ({} more arguments)", argv.len() - MAX_ARGC + 1).into_bytes());
+            break;
+        }
+        if a.len() > MAX_STRING {
+            let mut v = a[..MAX_STRING].to_vec();
+            v.extend(format!("... ({} more bytes)", a.len() - MAX_STRING).bytes());
+            args.push(v);
+        } else {
+            args.push(a.to_vec());
+        }
+    }
+    let info = srv.clients.get(&session.id);
+    let entry = SlowEntry {
+        id: srv.slowlog_next_id,
+        time: srv.ks.now_ms / 1000,
+        duration_us: us,
+        args,
+        addr: info.map(|c| c.addr.clone()).unwrap_or_default(),
+        name: info.and_then(|c| c.name.clone()).unwrap_or_default(),
+    };
+    srv.slowlog_next_id += 1;
+    srv.slowlog.push_front(entry);
+    srv.slowlog.truncate(srv.config.slowlog_max_len);
+}
