@@ -151,9 +151,19 @@ impl Background {
         })
     }
 
-    /// Runs `f` on the server's thread with its state (e.g. to move the clock).
-    pub fn with_state(&self, f: impl FnOnce(&mut Runtime) + Send + 'static) {
-        let _ = self.handle.run(move |_ev, rt| f(rt));
+    /// Runs `f` on the server's thread with its state (e.g. to move the
+    /// clock) and waits for it to finish.
+    pub fn with_state<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Runtime) -> R + Send + 'static,
+    ) -> Option<R> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.handle
+            .run(move |_ev, rt| {
+                let _ = tx.send(f(rt));
+            })
+            .ok()?;
+        rx.recv().ok()
     }
 
     /// Whether the server thread has exited (after `SHUTDOWN`).
