@@ -10,6 +10,7 @@
 use anyhow::Context;
 use mini_orm::{BelongsTo, Db, Error, GroupedBy, Migration, Migrator, Model, group_by_key};
 
+// ANCHOR: models
 #[derive(Model, Debug, Clone)]
 struct User {
     id: i64,
@@ -35,6 +36,9 @@ struct Comment {
     text: String,
 }
 
+// ANCHOR_END: models
+
+// ANCHOR: migrations
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -55,6 +59,7 @@ const MIGRATIONS: &[Migration] = &[
              CREATE INDEX idx_comments_post_id ON comments (post_id);",
     },
 ];
+// ANCHOR_END: migrations
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -111,6 +116,7 @@ fn main() -> anyhow::Result<()> {
         Ok::<_, Error>(())
     })?;
 
+    // ANCHOR: failed_tx
     // A failing transaction leaves nothing behind.
     let failed = db.transaction(|db| {
         db.insert(&mut User {
@@ -129,6 +135,7 @@ fn main() -> anyhow::Result<()> {
         failed.err().map_or("ok?".into(), |e| e.to_string())
     );
     println!("users now: {}", User::query().count(&db)?);
+    // ANCHOR_END: failed_tx
 
     // A typed query.
     let black = User::query()
@@ -140,6 +147,7 @@ fn main() -> anyhow::Result<()> {
         black.iter().map(|u| &u.name).collect::<Vec<_>>()
     );
 
+    // ANCHOR: eager
     // Eager loading: three queries for the whole tree, never one per user.
     let before = db.statements_run();
     let users = User::query().order_by(User::ID.asc()).all(&db)?;
@@ -157,5 +165,6 @@ fn main() -> anyhow::Result<()> {
         }
     }
     println!("statements for the tree: {}", db.statements_run() - before);
+    // ANCHOR_END: eager
     Ok(())
 }

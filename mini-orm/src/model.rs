@@ -38,6 +38,7 @@ pub trait FromRow: Sized {
     fn from_row(row: &Row<'_>, offset: usize) -> Result<Self>;
 }
 
+// ANCHOR: model_trait
 /// A struct mapped to a table. Implemented by `#[derive(Model)]`.
 pub trait Model: FromRow + Hooks {
     /// The primary key's Rust type.
@@ -74,6 +75,8 @@ pub trait Model: FromRow + Hooks {
         crate::query::Query::new()
     }
 }
+
+// ANCHOR_END: model_trait
 
 /// Lifecycle callbacks, GORM's `BeforeCreate`/`AfterFind` and GeeORM's
 /// `hooks.go`. Each defaults to doing nothing. An `Err` aborts the

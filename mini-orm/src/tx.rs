@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::error::Error;
 
 impl Db {
+    // ANCHOR: transaction
     /// Runs `f` in a transaction (or a savepoint, when one is already open).
     /// Commits on `Ok`; rolls back on `Err` and on panic, then re-raises it.
     pub fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
@@ -62,6 +63,8 @@ impl Db {
             }
         }
     }
+
+    // ANCHOR_END: transaction
 
     /// Whether a transaction is open on this handle.
     pub fn in_transaction(&self) -> bool {
