@@ -330,37 +330,27 @@ impl<S: 'static> EventLoop<S> {
                 continue;
             };
             let interval = entry.interval;
-            let Some(mut callback) = entry.callback.take() else {
-                self.timers.remove(key);
-                continue;
-            };
+            let mut callback = std::mem::replace(&mut entry.callback, crate::timer::noop());
             callback(self, state, crate::timer::TimerId(key));
             if !self.timers.contains(key) {
                 continue; // cancelled inside its own callback
             }
             let rescheduled = !self.timers.is_detached(key);
-            match (rescheduled, interval) {
-                (false, None) => {
-                    self.timers.remove(key);
-                }
-                (true, _) => self.put_back(key, callback),
-                (false, Some(every)) => {
-                    self.put_back(key, callback);
-                    let previous = self.timers.deadline(key).unwrap_or(self.now_ms);
-                    let mut next = previous + every;
-                    if next <= self.now_ms {
-                        next = self.now_ms + every;
-                    }
-                    self.timers.reset(key, next);
-                }
+            if !rescheduled && interval == crate::timer::ONE_SHOT {
+                self.timers.remove(key);
+                continue;
             }
-        }
-    }
-
-    /// Return a timer callback to its entry after it ran.
-    fn put_back(&mut self, key: crate::timer::TimerKey, callback: crate::timer::TimerCallback<S>) {
-        if let Some(entry) = self.timers.get_mut(key) {
-            entry.callback = Some(callback);
+            if let Some(entry) = self.timers.get_mut(key) {
+                entry.callback = callback;
+            }
+            if !rescheduled {
+                let previous = self.timers.deadline(key).unwrap_or(self.now_ms);
+                let mut next = previous.saturating_add(interval);
+                if next <= self.now_ms {
+                    next = self.now_ms.saturating_add(interval);
+                }
+                self.timers.reset(key, next);
+            }
         }
     }
 

@@ -22,12 +22,21 @@ pub struct TimerId(pub(crate) TimerKey);
 /// A timer callback.
 pub(crate) type TimerCallback<S> = Box<dyn FnMut(&mut EventLoop<S>, &mut S, TimerId)>;
 
-/// What the wheel stores per timer.
+/// What the wheel stores per timer (24 bytes: the wheel node is 48).
 pub(crate) struct TimerEntry<S> {
-    /// The callback; `None` while it runs.
-    pub(crate) callback: Option<TimerCallback<S>>,
-    /// Period of a repeating timer in ms; `None` for one-shot.
-    pub(crate) interval: Option<u64>,
+    /// The callback; a no-op stand-in while it runs (a boxed zero-sized
+    /// closure, which does not allocate).
+    pub(crate) callback: TimerCallback<S>,
+    /// Period of a repeating timer in ms; [`ONE_SHOT`] for one-shot.
+    pub(crate) interval: u64,
+}
+
+/// `TimerEntry::interval` of a one-shot timer.
+pub(crate) const ONE_SHOT: u64 = u64::MAX;
+
+/// The stand-in callback left in a running timer's entry.
+pub(crate) fn noop<S>() -> TimerCallback<S> {
+    Box::new(|_, _, _| {})
 }
 
 /// Whole milliseconds in `d`, rounded up.
@@ -42,7 +51,7 @@ impl<S: 'static> EventLoop<S> {
     where
         F: FnMut(&mut EventLoop<S>, &mut S, TimerId) + 'static,
     {
-        self.add_timer(delay, None, Box::new(callback))
+        self.add_timer(delay, ONE_SHOT, Box::new(callback))
     }
 
     /// Run `callback` every `interval`, first after one interval (libevent
@@ -52,21 +61,18 @@ impl<S: 'static> EventLoop<S> {
     where
         F: FnMut(&mut EventLoop<S>, &mut S, TimerId) + 'static,
     {
-        let every = ceil_ms(interval);
-        self.add_timer(interval, Some(every), Box::new(callback))
+        let every = ceil_ms(interval).min(ONE_SHOT - 1);
+        self.add_timer(interval, every, Box::new(callback))
     }
 
     fn add_timer(
         &mut self,
         delay: Duration,
-        interval: Option<u64>,
+        interval: u64,
         callback: TimerCallback<S>,
     ) -> TimerId {
         let deadline = self.deadline_after(delay);
-        let entry = TimerEntry {
-            callback: Some(callback),
-            interval,
-        };
+        let entry = TimerEntry { callback, interval };
         TimerId(self.timers.insert(deadline, entry))
     }
 

@@ -19,16 +19,25 @@
 //!
 //!  overflow: one list for deadlines >= 2^36 ms ahead, re-filed every 2^36 ms
 //!  pending:  deadlines already due when inserted; fired on the next advance
-//!  expired:  what `advance` found due, popped one by one by the loop
+//!  due:      the pending list as it was at the last advance, fired first
 //! ```
 //!
 //! A deadline `d` lives at the level of the highest bit in which it differs
 //! from the wheel's `elapsed` time, in slot `(d >> 6*level) & 63`. When time
 //! reaches the start of a slot above level 0, its entries are re-filed
 //! ("cascaded") into lower levels; a level-0 slot holds exactly one
-//! millisecond and is moved whole onto the expired list. Each level keeps a
-//! 64-bit occupancy mask, so finding the next due slot is a rotate and a
-//! `trailing_zeros`, never a scan.
+//! millisecond, and its timers are popped straight from it. Each level
+//! keeps a 64-bit occupancy mask, so finding the next due slot is a rotate
+//! and a `trailing_zeros`, never a scan.
+//!
+//! Expiry is lazy: [`TimerWheel::advance`] only raises the target time, and
+//! [`TimerWheel::pop_expired`] walks the wheel up to it one timer at a time,
+//! cascading as it goes. So each timer is touched once per level it passes
+//! through and once to fire, with no separate "collect the expired" pass
+//! (which, with a million timers spread over a large slab, costs a cache
+//! miss per timer). A timer added while firing with a deadline not after
+//! the target waits for the next advance, so a callback re-adding itself
+//! with zero delay cannot spin one advance forever.
 //!
 //! Ordering: timers fire in deadline order, and timers with the same
 //! deadline fire in insertion order (lists are FIFO and a cascade keeps list
@@ -47,10 +56,10 @@ const RANGE: u64 = 1 << (LEVEL_BITS as u64 * LEVELS as u64);
 const OVERFLOW: u16 = (LEVELS * SLOTS) as u16;
 /// List index of the pending list (already due when inserted).
 const PENDING: u16 = OVERFLOW + 1;
-/// List index of the expired list (due, waiting to be popped).
-const EXPIRED: u16 = OVERFLOW + 2;
+/// List index of the due list (pending at the last advance).
+const DUE: u16 = OVERFLOW + 2;
 /// Number of lists.
-const LISTS: usize = EXPIRED as usize + 1;
+const LISTS: usize = DUE as usize + 1;
 /// Marker: the node is in no list (popped and firing, or free).
 const DETACHED: u16 = u16::MAX;
 /// Null link.
@@ -106,12 +115,15 @@ pub struct TimerWheel<T> {
     /// Head of the free-cell chain.
     free: u32,
     /// All list heads: `LEVELS * SLOTS` wheel slots, then overflow,
-    /// pending, expired.
+    /// pending, due.
     lists: Box<[List; LISTS]>,
     /// One occupancy bit per slot, per level.
     occupied: [u64; LEVELS],
-    /// Time the wheel has been advanced to, in ms.
+    /// How far expiry has progressed, in ms (`<= target`; the wheel's
+    /// slots are laid out relative to it).
     elapsed: u64,
+    /// The time of the last `advance`: timers due by it may be popped.
+    target: u64,
     /// Timers inserted and not yet removed or popped.
     len: usize,
 }
@@ -131,6 +143,7 @@ impl<T> TimerWheel<T> {
             lists: Box::new([EMPTY; LISTS]),
             occupied: [0; LEVELS],
             elapsed: 0,
+            target: 0,
             len: 0,
         }
     }
@@ -146,9 +159,9 @@ impl<T> TimerWheel<T> {
         self.len == 0
     }
 
-    /// The time the wheel has been advanced to.
+    /// The time the wheel has been advanced to: the wheel's "now".
     pub fn elapsed(&self) -> u64 {
-        self.elapsed
+        self.target
     }
 
     /// Reserve slab room for `additional` more timers.
@@ -238,46 +251,49 @@ impl<T> TimerWheel<T> {
         true
     }
 
-    /// The earliest time at which [`advance`](Self::advance) can find a due
-    /// timer: `elapsed` if some are pending or expired, the start of the next
-    /// occupied slot otherwise (a lower bound for slots above level 0), or
-    /// `None` when empty.
+    /// The earliest time at which a timer can be due: `elapsed` if some
+    /// are pending or due, else the start of the next occupied slot (a lower
+    /// bound for slots above level 0), or `None` when empty.
     pub fn next_deadline(&self) -> Option<u64> {
-        if self.lists[PENDING as usize].head != NIL || self.lists[EXPIRED as usize].head != NIL {
-            return Some(self.elapsed);
+        if self.lists[PENDING as usize].head != NIL || self.lists[DUE as usize].head != NIL {
+            return Some(self.target);
         }
         self.next_slot().map(|(_, _, at)| at)
     }
 
-    /// Advance time to `now`, moving every timer due at or before `now` onto
-    /// the expired list, in (deadline, insertion) order. Time never goes
-    /// backwards: a `now` before `elapsed` only flushes pending timers.
+    /// Advance time to `now`: every timer due at or before `now` can then
+    /// be popped, in (deadline, insertion) order. Time never goes
+    /// backwards; an earlier `now` only releases pending timers.
     pub fn advance(&mut self, now: u64) {
-        self.splice(PENDING, EXPIRED);
-        while let Some((level, slot, at)) = self.next_slot() {
-            if at > now {
+        self.splice(PENDING, DUE);
+        self.target = self.target.max(now);
+    }
+
+    /// Take the next timer due by the last advance. It stays live (and its
+    /// key valid) in a detached state: the caller then
+    /// [`remove`](Self::remove)s it, or [`reset`](Self::reset)s it to repeat.
+    pub fn pop_expired(&mut self) -> Option<TimerKey> {
+        let mut index = self.lists[DUE as usize].head;
+        while index == NIL {
+            let Some((level, slot, at)) = self.next_slot() else {
+                break;
+            };
+            if at > self.target {
                 break;
             }
             self.elapsed = at;
-            let list = (level * SLOTS + slot) as u16;
+            let list = level * SLOTS + slot;
             if level == 0 {
-                self.splice(list, EXPIRED);
+                index = self.lists[list].head;
             } else {
-                self.cascade(list);
-            }
-            if level < LEVELS {
-                self.occupied[level] &= !(1 << slot);
+                self.cascade(list as u16);
+                if level < LEVELS {
+                    self.occupied[level] &= !(1 << slot);
+                }
             }
         }
-        self.elapsed = self.elapsed.max(now);
-    }
-
-    /// Take the next expired timer. It stays live (and its key valid) in a
-    /// detached state: the caller then [`remove`](Self::remove)s it, or
-    /// [`reset`](Self::reset)s it to repeat.
-    pub fn pop_expired(&mut self) -> Option<TimerKey> {
-        let index = self.lists[EXPIRED as usize].head;
         if index == NIL {
+            self.elapsed = self.target;
             return None;
         }
         self.unlink(index);
@@ -302,12 +318,12 @@ impl<T> TimerWheel<T> {
     }
 
     /// Put a detached node into the list its deadline calls for. A new
-    /// deadline not after `elapsed` is pending; but a cascaded one equal to
-    /// `elapsed` belongs in the current level-0 slot, which this very
-    /// advance is about to expire.
+    /// deadline not after the target is pending; a cascaded one (never
+    /// before `elapsed`) goes by wheel position, even when equal to
+    /// `elapsed`: the current level-0 slot, about to be popped.
     fn file(&mut self, index: u32, cascading: bool) {
         let deadline = self.nodes[index as usize].deadline;
-        let list = if deadline < self.elapsed || (deadline == self.elapsed && !cascading) {
+        let list = if !cascading && deadline <= self.target {
             PENDING
         } else {
             // Highest differing bit picks the level; `| 63` keeps level 0
