@@ -1,4 +1,3 @@
-//! # Guide: using the event loop
-//!
-//! (Written step by step below; every example is compiled and run by
-//! `cargo test --doc`.)
+//! A tutorial, kept as Markdown next to the code (`src/guide.md`) and
+//! included here so that its examples are compiled and run as doc tests.
+#![doc = include_str!("guide.md")]

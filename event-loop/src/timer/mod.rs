@@ -65,12 +65,7 @@ impl<S: 'static> EventLoop<S> {
         self.add_timer(interval, every, Box::new(callback))
     }
 
-    fn add_timer(
-        &mut self,
-        delay: Duration,
-        interval: u64,
-        callback: TimerCallback<S>,
-    ) -> TimerId {
+    fn add_timer(&mut self, delay: Duration, interval: u64, callback: TimerCallback<S>) -> TimerId {
         let deadline = self.deadline_after(delay);
         let entry = TimerEntry { callback, interval };
         TimerId(self.timers.insert(deadline, entry))

@@ -23,20 +23,20 @@
 //! ```
 //!
 //! A deadline `d` lives at the level of the highest bit in which it differs
-//! from the wheel's `elapsed` time, in slot `(d >> 6*level) & 63`. When time
+//! from the wheel's `cursor` (how far expiry has got), in slot `(d >> 6*level) & 63`. When time
 //! reaches the start of a slot above level 0, its entries are re-filed
 //! ("cascaded") into lower levels; a level-0 slot holds exactly one
 //! millisecond, and its timers are popped straight from it. Each level
 //! keeps a 64-bit occupancy mask, so finding the next due slot is a rotate
 //! and a `trailing_zeros`, never a scan.
 //!
-//! Expiry is lazy: [`TimerWheel::advance`] only raises the target time, and
+//! Expiry is lazy: [`TimerWheel::advance`] only raises `now`, and
 //! [`TimerWheel::pop_expired`] walks the wheel up to it one timer at a time,
 //! cascading as it goes. So each timer is touched once per level it passes
 //! through and once to fire, with no separate "collect the expired" pass
 //! (which, with a million timers spread over a large slab, costs a cache
 //! miss per timer). A timer added while firing with a deadline not after
-//! the target waits for the next advance, so a callback re-adding itself
+//! `now` waits for the next advance, so a callback re-adding itself
 //! with zero delay cannot spin one advance forever.
 //!
 //! Ordering: timers fire in deadline order, and timers with the same
@@ -50,7 +50,7 @@ const LEVEL_BITS: u32 = 6;
 const SLOTS: usize = 1 << LEVEL_BITS;
 /// Number of wheel levels.
 const LEVELS: usize = 6;
-/// Deadlines this far ahead of `elapsed` (2^36 ms) go to the overflow list.
+/// Deadlines this far ahead of `cursor` (2^36 ms) go to the overflow list.
 const RANGE: u64 = 1 << (LEVEL_BITS as u64 * LEVELS as u64);
 /// List index of the overflow list.
 const OVERFLOW: u16 = (LEVELS * SLOTS) as u16;
@@ -119,11 +119,11 @@ pub struct TimerWheel<T> {
     lists: Box<[List; LISTS]>,
     /// One occupancy bit per slot, per level.
     occupied: [u64; LEVELS],
-    /// How far expiry has progressed, in ms (`<= target`; the wheel's
-    /// slots are laid out relative to it).
-    elapsed: u64,
+    /// How far expiry has progressed, in ms (`<= now`; the wheel's
+    /// slots are laid out relative to it; tokio calls this `elapsed`).
+    cursor: u64,
     /// The time of the last `advance`: timers due by it may be popped.
-    target: u64,
+    now: u64,
     /// Timers inserted and not yet removed or popped.
     len: usize,
 }
@@ -142,8 +142,8 @@ impl<T> TimerWheel<T> {
             free: NIL,
             lists: Box::new([EMPTY; LISTS]),
             occupied: [0; LEVELS],
-            elapsed: 0,
-            target: 0,
+            cursor: 0,
+            now: 0,
             len: 0,
         }
     }
@@ -161,7 +161,7 @@ impl<T> TimerWheel<T> {
 
     /// The time the wheel has been advanced to: the wheel's "now".
     pub fn elapsed(&self) -> u64 {
-        self.target
+        self.now
     }
 
     /// Reserve slab room for `additional` more timers.
@@ -169,7 +169,7 @@ impl<T> TimerWheel<T> {
         self.nodes.reserve(additional);
     }
 
-    /// Add a timer due at `deadline` (ms). A deadline not after `elapsed`
+    /// Add a timer due at `deadline` (ms). A deadline not after `elapsed()`
     /// fires on the next [`advance`](Self::advance).
     pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
         let index = if self.free != NIL {
@@ -251,12 +251,12 @@ impl<T> TimerWheel<T> {
         true
     }
 
-    /// The earliest time at which a timer can be due: `elapsed` if some
+    /// The earliest time at which a timer can be due: `elapsed()` if some
     /// are pending or due, else the start of the next occupied slot (a lower
     /// bound for slots above level 0), or `None` when empty.
     pub fn next_deadline(&self) -> Option<u64> {
         if self.lists[PENDING as usize].head != NIL || self.lists[DUE as usize].head != NIL {
-            return Some(self.target);
+            return Some(self.now);
         }
         self.next_slot().map(|(_, _, at)| at)
     }
@@ -266,7 +266,7 @@ impl<T> TimerWheel<T> {
     /// backwards; an earlier `now` only releases pending timers.
     pub fn advance(&mut self, now: u64) {
         self.splice(PENDING, DUE);
-        self.target = self.target.max(now);
+        self.now = self.now.max(now);
     }
 
     /// Take the next timer due by the last advance. It stays live (and its
@@ -278,10 +278,10 @@ impl<T> TimerWheel<T> {
             let Some((level, slot, at)) = self.next_slot() else {
                 break;
             };
-            if at > self.target {
+            if at > self.now {
                 break;
             }
-            self.elapsed = at;
+            self.cursor = at;
             let list = level * SLOTS + slot;
             if level == 0 {
                 index = self.lists[list].head;
@@ -293,7 +293,7 @@ impl<T> TimerWheel<T> {
             }
         }
         if index == NIL {
-            self.elapsed = self.target;
+            self.cursor = self.now;
             return None;
         }
         self.unlink(index);
@@ -318,17 +318,17 @@ impl<T> TimerWheel<T> {
     }
 
     /// Put a detached node into the list its deadline calls for. A new
-    /// deadline not after the target is pending; a cascaded one (never
-    /// before `elapsed`) goes by wheel position, even when equal to
-    /// `elapsed`: the current level-0 slot, about to be popped.
+    /// deadline not after `now` is pending; a cascaded one (never
+    /// before `cursor`) goes by wheel position, even when equal to
+    /// `cursor`: the current level-0 slot, about to be popped.
     fn file(&mut self, index: u32, cascading: bool) {
         let deadline = self.nodes[index as usize].deadline;
-        let list = if !cascading && deadline <= self.target {
+        let list = if !cascading && deadline <= self.now {
             PENDING
         } else {
             // Highest differing bit picks the level; `| 63` keeps level 0
             // for deadlines inside the current 64 ms block.
-            let masked = (deadline ^ self.elapsed) | (SLOTS as u64 - 1);
+            let masked = (deadline ^ self.cursor) | (SLOTS as u64 - 1);
             if masked >= RANGE {
                 OVERFLOW
             } else {
@@ -342,7 +342,7 @@ impl<T> TimerWheel<T> {
     }
 
     /// The next slot holding timers, as (level, slot, start time). Lower
-    /// levels always come first: a level-L entry agrees with `elapsed` on
+    /// levels always come first: a level-L entry agrees with `cursor` on
     /// every bit above level L, so it is due before anything at level L+1.
     fn next_slot(&self) -> Option<(usize, usize, u64)> {
         for level in 0..LEVELS {
@@ -351,22 +351,22 @@ impl<T> TimerWheel<T> {
                 continue;
             }
             let shift = level as u32 * LEVEL_BITS;
-            let pos = ((self.elapsed >> shift) as usize) & (SLOTS - 1);
+            let pos = ((self.cursor >> shift) as usize) & (SLOTS - 1);
             // Entries never sit behind `pos` at their level, so no wrap.
             let slot = pos + mask.rotate_right(pos as u32).trailing_zeros() as usize;
             let level_span = 1u64 << (shift + LEVEL_BITS);
-            let base = self.elapsed & !(level_span - 1);
+            let base = self.cursor & !(level_span - 1);
             return Some((level, slot, base + ((slot as u64) << shift)));
         }
         if self.lists[OVERFLOW as usize].head != NIL {
             // Re-file the overflow list at the next 2^36 ms boundary.
-            let at = (self.elapsed | (RANGE - 1)) + 1;
+            let at = (self.cursor | (RANGE - 1)) + 1;
             return Some((LEVELS, 0, at));
         }
         None
     }
 
-    /// Re-file every node of `list` against the current `elapsed`.
+    /// Re-file every node of `list` against the current `cursor`.
     fn cascade(&mut self, list: u16) {
         let mut index = self.lists[list as usize].head;
         self.lists[list as usize] = EMPTY;
