@@ -20,6 +20,7 @@ struct Stats {
     served: usize,
 }
 
+// ANCHOR: handler
 /// Per-connection handler: echo every byte back.
 struct Echo;
 
@@ -33,6 +34,7 @@ impl ConnHandler<Stats> for Echo {
         stats.open -= 1;
     }
 }
+// ANCHOR_END: handler
 
 fn main() -> anyhow::Result<()> {
     let port = std::env::args()
@@ -42,6 +44,7 @@ fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(7000);
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    // ANCHOR: setup
     let mut ev: EventLoop<Stats> = EventLoop::new()?;
     ev.listen(TcpListener::bind(addr)?, |ev, stats, stream, _peer| {
         let _ = stream.set_nodelay(true);
@@ -53,6 +56,7 @@ fn main() -> anyhow::Result<()> {
     for signal in [SIGINT, SIGTERM] {
         ev.signal(signal, |ev, _, _| ev.stop())?;
     }
+    // ANCHOR_END: setup
     println!("echo server on {addr}; try: nc 127.0.0.1 {port}");
     let mut stats = Stats::default();
     ev.run(&mut stats)?;

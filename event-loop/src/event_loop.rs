@@ -198,6 +198,7 @@ impl<S: 'static> EventLoop<S> {
         }
     }
 
+    // ANCHOR: run_once
     /// Run one turn, sleeping at most `timeout` (`None`: until something
     /// happens; `Some(Duration::ZERO)`: never sleep, libevent's
     /// `EVLOOP_NONBLOCK`).
@@ -225,6 +226,7 @@ impl<S: 'static> EventLoop<S> {
         self.iterations += 1;
         Ok(())
     }
+    // ANCHOR_END: run_once
 
     /// Ask [`run`](Self::run) to return after the current turn (Redis
     /// `aeStop`, libevent `event_base_loopbreak`).

@@ -254,6 +254,7 @@ impl<S: 'static> EventLoop<S> {
         }
     }
 
+    // ANCHOR: dispatch
     /// Run one event's handler: take it out, call it, put it back unless
     /// it was removed meanwhile (then deregister its source and drop it).
     pub(crate) fn dispatch(&mut self, state: &mut S, id: IoId, ready: Ready) {
@@ -274,6 +275,7 @@ impl<S: 'static> EventLoop<S> {
             let _ = self.poll.registry().deregister(source);
         }
     }
+    // ANCHOR_END: dispatch
 
     fn alloc_slot(&mut self) -> IoId {
         let default_priority = self.priorities / 2;

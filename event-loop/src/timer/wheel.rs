@@ -5,6 +5,7 @@
 //! min-heap and Redis's unsorted list is in `notes/src/event-loop/timers.md`.
 //!
 //! ```text
+// ANCHOR: diagram
 //!  level 5  [ 0 | 1 | 2 | ... | 63 ]   slot = 64^5 ms  (~12.4 days), range ~2.2 years
 //!  level 4  [ 0 | 1 | 2 | ... | 63 ]   slot = 64^4 ms  (~4.7 hours)
 //!  level 3  [ 0 | 1 | 2 | ... | 63 ]   slot = 64^3 ms  (~4.4 minutes)
@@ -20,6 +21,7 @@
 //!  overflow: one list for deadlines >= 2^36 ms ahead, re-filed every 2^36 ms
 //!  pending:  deadlines already due when inserted; fired on the next advance
 //!  due:      the pending list as it was at the last advance, fired first
+// ANCHOR_END: diagram
 //! ```
 //!
 //! A deadline `d` lives at the level of the highest bit in which it differs
