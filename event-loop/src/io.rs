@@ -196,7 +196,9 @@ impl<S: 'static> EventLoop<S> {
     /// event's own (it is then dropped when it returns). Readiness already
     /// queued for the event in this turn is discarded. For a caller-held
     /// source prefer [`deregister`](Self::deregister), else the OS keeps
-    /// reporting it (harmlessly: stale ids are ignored).
+    /// reporting it (harmlessly: stale ids are ignored). For a
+    /// [`BufferedConn`] prefer `conn_mut(id)` and `close()`, which runs its
+    /// `on_close`; `remove` drops it silently.
     pub fn remove(&mut self, id: IoId) -> Result<()> {
         self.check(id)?;
         let handler = self.io[id.index as usize].handler.take();

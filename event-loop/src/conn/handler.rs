@@ -35,7 +35,8 @@ use crate::ready::{IoId, Ready};
 /// A closure `FnMut(&mut EventLoop<S>, &mut S, &mut BufferedConn)`
 /// implements it as the read callback alone.
 pub trait ConnHandler<S>: 'static {
-    /// New input arrived (libevent `readcb`). Consume what you handle from
+    /// Input is waiting (libevent `readcb`): called after each read event
+    /// that leaves `conn.input()` non-empty. Consume what you handle from
     /// `conn.input_mut()`; leave a partial frame for next time.
     fn on_read(&mut self, ev: &mut EventLoop<S>, state: &mut S, conn: &mut BufferedConn);
 

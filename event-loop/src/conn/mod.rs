@@ -224,6 +224,12 @@ impl BufferedConn {
         &mut self.input
     }
 
+    /// Input and output together, to parse requests and queue replies
+    /// without splitting the input off (no allocation, no extra copy).
+    pub fn buffers(&mut self) -> (&mut BytesMut, &mut OutputBuffer) {
+        (&mut self.input, &mut self.output)
+    }
+
     /// Queue a copy of `data` for writing.
     pub fn write(&mut self, data: &[u8]) {
         self.output.push_slice(data);
@@ -260,6 +266,11 @@ impl BufferedConn {
     /// Enable or disable reading (libevent `bufferevent_enable` /
     /// `bufferevent_disable` of `EV_READ`).
     pub fn set_read_enabled(&mut self, on: bool) {
+        if on && !self.read_enabled {
+            // Data may have arrived while disabled, and its edge is spent:
+            // treat it like a watermark pause so the loop resumes reading.
+            self.read_paused = true;
+        }
         self.read_enabled = on;
     }
 
