@@ -54,6 +54,9 @@
 //! # }
 //! ```
 
+// Lets `#[service]` (which names `::mini_rpc`) be used inside this crate too.
+extern crate self as mini_rpc;
+
 pub mod client;
 pub mod codec;
 pub mod discover;

@@ -22,6 +22,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use self::conn::Connection;
+pub(crate) use self::options::stable_hash;
 pub use self::options::{Backoff, CallOptions, RetryPolicy};
 pub use self::stream::{ClientStream, RawStream};
 use crate::codec::CodecKind;

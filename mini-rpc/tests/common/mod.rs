@@ -28,7 +28,10 @@ pub trait Echo {
 /// Records when a `slow` handler is dropped before finishing.
 #[derive(Clone, Default)]
 pub struct EchoImpl {
+    /// `slow` handlers dropped before they finished.
     pub dropped: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// `slow` handlers started.
+    pub started: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 struct DropFlag(std::sync::Arc<std::sync::atomic::AtomicUsize>, bool);
@@ -46,6 +49,8 @@ impl Echo for EchoImpl {
     }
 
     async fn slow(&self, _ctx: Context, ms: u64) -> Result<u64, Status> {
+        self.started
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut flag = DropFlag(self.dropped.clone(), false);
         tokio::time::sleep(Duration::from_millis(ms)).await;
         flag.1 = true;
@@ -119,4 +124,15 @@ pub fn start_on(listener: TcpListener, builder: mini_rpc::server::ServerBuilder)
         task,
         service,
     }
+}
+
+/// Waits (on tokio's clock, 1 ms steps, at most 5 s) until `counter` reaches `want`.
+pub async fn wait_for(counter: &std::sync::atomic::AtomicUsize, want: usize) -> bool {
+    for _ in 0..5000 {
+        if counter.load(std::sync::atomic::Ordering::SeqCst) >= want {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    false
 }
