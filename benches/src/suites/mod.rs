@@ -1,12 +1,15 @@
 //! Every registered comparison, by crate. Each crate's comparisons live in
 //! their own module; adding a crate is one `mod` line and one line in [`all`].
 
+mod mini_rpc;
+
 use crate::runner::Comparison;
 
 /// Every comparison of every crate, in the README's crate order.
 pub fn all() -> Vec<Box<dyn Comparison>> {
     let mut all: Vec<Box<dyn Comparison>> = Vec::new();
     // One line per crate, e.g. `all.extend(event_loop::comparisons());`
+    all.extend(mini_rpc::comparisons());
     all.shrink_to_fit();
     all
 }
