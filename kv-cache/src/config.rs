@@ -224,7 +224,7 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.hz.to_string(),
         set: |c, v| {
             // Redis clamps out-of-range values to 1..=500 rather than refusing them.
-            c.hz = int_in(v, i32::MIN as i64, i32::MAX as i64)?.clamp(1, 500) as u32;
+            c.hz = int_in(v, 0, i32::MAX as i64)?.clamp(1, 500) as u32;
             Ok(())
         },
     },

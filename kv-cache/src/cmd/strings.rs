@@ -412,9 +412,7 @@ pub fn append(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         .map(|v| v.str_len());
     match cur_len {
         None => {
-            ctx.srv
-                .ks
-                .set(db, argv.get(1), Val::Str(Sds::new(add)), false);
+            ctx.srv.ks.set(db, argv.get(1), Val::from_bytes(add), false);
             ctx.out.int(add.len() as i64);
         }
         Some(len) => {
