@@ -2,6 +2,7 @@
 //! their own module; adding a crate is one `mod` line and one line in [`all`].
 
 mod mini_rpc;
+mod mini_web;
 
 use crate::runner::Comparison;
 
@@ -10,6 +11,7 @@ pub fn all() -> Vec<Box<dyn Comparison>> {
     let mut all: Vec<Box<dyn Comparison>> = Vec::new();
     // One line per crate, e.g. `all.extend(event_loop::comparisons());`
     all.extend(mini_rpc::comparisons());
+    all.extend(mini_web::comparisons());
     all.shrink_to_fit();
     all
 }
