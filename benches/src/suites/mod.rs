@@ -1,7 +1,12 @@
 //! Every registered comparison, by crate. Each crate's comparisons live in
 //! their own module; adding a crate is one `mod` line and one line in [`all`].
 
+mod event_loop;
+mod kv_cache;
+
+mod mini_orm;
 mod mini_rpc;
+
 mod mini_web;
 
 use crate::runner::Comparison;
@@ -10,7 +15,10 @@ use crate::runner::Comparison;
 pub fn all() -> Vec<Box<dyn Comparison>> {
     let mut all: Vec<Box<dyn Comparison>> = Vec::new();
     // One line per crate, e.g. `all.extend(event_loop::comparisons());`
+    all.extend(event_loop::comparisons());
+    all.extend(kv_cache::comparisons());
     all.extend(mini_rpc::comparisons());
+    all.extend(mini_orm::comparisons());
     all.extend(mini_web::comparisons());
     all.shrink_to_fit();
     all
@@ -22,7 +30,7 @@ pub fn all() -> Vec<Box<dyn Comparison>> {
 #[allow(clippy::match_single_binding)] // one arm per crate is added here
 pub fn child(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
-        // Some("event-loop") => event_loop::child(&args[1..]),
+        Some("event-loop") => event_loop::child(&args[1..]),
         other => anyhow::bail!("no child entry for {other:?}"),
     }
 }

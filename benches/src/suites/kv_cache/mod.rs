@@ -1,0 +1,32 @@
+//! The `kv-cache` crate against redis-server 7.
+//!
+//! Two comparisons, named as in `raw.csv`:
+//!
+//! - `redis-benchmark` ([`bench`]): `redis-benchmark -t <test> -n 200000
+//!   -c 50 -P {1,16} -q --csv` against both servers, alternating.
+//! - `memory` ([`memory`]): one million `key:<n>` → 10-byte strings (half
+//!   with a TTL) loaded into each, then RSS and `INFO used_memory`.
+//!
+//! Both servers run as child processes on free loopback ports with
+//! persistence off (`redis-server --save '' --appendonly no`; kv-cache has
+//! none), so the only difference is the server.
+//!
+//! # Layout
+//!
+//! - [`servers`]: building and starting both servers, a tiny RESP client.
+//! - [`bench`]: the redis-benchmark comparison.
+//! - [`memory`]: the memory comparison.
+
+mod bench;
+mod memory;
+mod servers;
+
+use crate::runner::Comparison;
+
+/// The kv-cache comparisons, in the order.
+pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
+    vec![
+        Box::new(bench::RedisBenchmark::default()),
+        Box::new(memory::Memory::default()),
+    ]
+}
