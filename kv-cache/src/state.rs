@@ -251,6 +251,7 @@ fn index_in(table: &'static [Command], c: &'static Command) -> usize {
 
 /// Runs one command: lookup, arity, authentication, the handler, then the
 /// counters and the slow log. Redis: `processCommand` and `call`.
+// ANCHOR: dispatch
 pub fn execute(srv: &mut Server, session: &mut Session, argv: &Argv<'_>, out: &mut Vec<u8>) {
     let resp = session.resp;
     let Some((ti, top)) = cmd::lookup(argv.get(0)) else {
@@ -267,6 +268,7 @@ pub fn execute(srv: &mut Server, session: &mut Session, argv: &Argv<'_>, out: &m
         ));
         return;
     }
+    // ANCHOR_END: dispatch
     let sub = if top.subcommands.is_empty() || argv.len() < 2 {
         top
     } else {

@@ -187,6 +187,7 @@ impl<V> Dict<V> {
     /// Moves up to `n` buckets from `ht0` to `ht1`, visiting at most `10 * n`
     /// empty buckets (so one step stays cheap even in a sparse table).
     /// Returns whether the rehash still has work. Redis: `dictRehash`.
+    // ANCHOR: rehash
     pub fn rehash(&mut self, n: usize) -> bool {
         let Some(mut idx) = self.rehash_idx else {
             return false;
@@ -227,6 +228,7 @@ impl<V> Dict<V> {
         self.rehash_idx = Some(idx);
         true
     }
+    // ANCHOR_END: rehash
 
     /// Rehashes in steps of 100 buckets until `budget` has passed.
     /// Redis: `dictRehashMilliseconds`, called from the server cron.
@@ -444,6 +446,7 @@ impl<V> Dict<V> {
     /// merges buckets, which may return some keys again, never skip one.
     /// While rehashing, the small table's bucket is visited together with all
     /// the large table's buckets that expand from it.
+    // ANCHOR: scan
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Entry<V>)) -> u64 {
         if self.is_empty() {
             return 0;
@@ -476,14 +479,17 @@ impl<V> Dict<V> {
             }
         }
     }
+    // ANCHOR_END: scan
 }
 
+// ANCHOR: next_cursor
 /// Increments the reversed bits of `v` under `mask`.
 #[inline]
 fn next_cursor(v: u64, mask: u64) -> u64 {
     let v = v | !mask;
     (v.reverse_bits().wrapping_add(1)).reverse_bits()
 }
+// ANCHOR_END: next_cursor
 
 fn find_in<'a, V>(bucket: &'a Bucket<V>, key: &[u8]) -> Option<&'a Entry<V>> {
     let mut cur = bucket.as_deref();

@@ -56,6 +56,7 @@ impl Keyspace {
         let mut rounds = 0u32;
         let mut expired_keys = 0;
         'dbs: for db in &mut self.dbs {
+            // ANCHOR: cycle
             loop {
                 if db.expires.is_empty() {
                     break;
@@ -95,6 +96,7 @@ impl Keyspace {
                     break;
                 }
             }
+            // ANCHOR_END: cycle
         }
         self.stats.expired_keys += expired_keys;
         report

@@ -67,6 +67,7 @@ impl Keyspace {
     /// Deletes `key` from db `i` if its deadline passed; returns whether it did.
     /// Redis: `expireIfNeeded`.
     #[inline]
+    // ANCHOR: lazy
     pub fn expire_if_needed(&mut self, i: usize, key: &[u8]) -> bool {
         let db = &mut self.dbs[i];
         if db.expires.is_empty() {
@@ -82,6 +83,7 @@ impl Keyspace {
             _ => false,
         }
     }
+    // ANCHOR_END: lazy
 
     /// The value of `key` for reading, after lazy expiry (`lookupKeyRead`).
     #[inline]

@@ -59,6 +59,7 @@ impl Client {
         }
     }
 
+    // ANCHOR: process_input
     /// Executes every complete request in `input`; returns the bytes used.
     fn process_input(&mut self, rt: &mut Runtime, input: &[u8]) -> usize {
         let mut used = 0;
@@ -83,6 +84,7 @@ impl Client {
         }
         used
     }
+    // ANCHOR_END: process_input
 
     /// Applies `client-output-buffer-limit` for normal clients: over the
     /// hard limit, or over the soft limit for too long, the client is closed
