@@ -28,7 +28,7 @@ use crate::io::IoSlot;
 use crate::ready::{IoId, Ready};
 use crate::remote::{RemoteFn, Shared};
 use crate::signal::Signals;
-use crate::timer::{TimerEntry, TimerWheel};
+use crate::timer::{TimerCallback, TimerEntry, TimerWheel};
 
 /// Token of the cross-thread waker.
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
@@ -78,7 +78,9 @@ pub struct EventLoop<S> {
     pub(crate) start: Instant,
     /// The clock cached at the last wake-up.
     pub(crate) now: Instant,
-    /// `now` in wheel milliseconds since `start`.
+    /// `now - start`, cached with `now`.
+    pub(crate) since_start: Duration,
+    /// `now` in wheel milliseconds since `start` (rounded down).
     pub(crate) now_ms: u64,
     /// Before-sleep and after-sleep hooks.
     pub(crate) hooks: Callbacks<S>,
@@ -159,6 +161,7 @@ impl Builder {
             timers,
             start: now,
             now,
+            since_start: Duration::ZERO,
             now_ms: 0,
             hooks: Callbacks::default(),
             signals: None,
@@ -250,7 +253,9 @@ impl<S: 'static> EventLoop<S> {
     /// Useful after a long callback, before scheduling a timer.
     pub fn update_time(&mut self) {
         self.now = Instant::now();
-        self.now_ms = self.now.duration_since(self.start).as_millis() as u64;
+        self.since_start = self.now.duration_since(self.start);
+        self.now_ms =
+            self.since_start.as_secs() * 1000 + u64::from(self.since_start.subsec_millis());
     }
 
     /// How long the next poll may sleep.
@@ -332,8 +337,23 @@ impl<S: 'static> EventLoop<S> {
                 continue;
             };
             let interval = entry.interval;
-            let mut callback = std::mem::replace(&mut entry.callback, crate::timer::noop());
-            callback(self, state, crate::timer::TimerId(key));
+            let id = crate::timer::TimerId(key);
+            let boxed = match entry.callback {
+                TimerCallback::Fn(function, arg) => {
+                    function(self, state, id, arg);
+                    None
+                }
+                TimerCallback::Boxed(_) => {
+                    let stand_in = TimerCallback::Fn(crate::timer::noop, 0);
+                    let TimerCallback::Boxed(mut callback) =
+                        std::mem::replace(&mut entry.callback, stand_in)
+                    else {
+                        continue;
+                    };
+                    callback(self, state, id);
+                    Some(callback)
+                }
+            };
             if !self.timers.contains(key) {
                 continue; // cancelled inside its own callback
             }
@@ -342,8 +362,8 @@ impl<S: 'static> EventLoop<S> {
                 self.timers.remove(key);
                 continue;
             }
-            if let Some(entry) = self.timers.get_mut(key) {
-                entry.callback = callback;
+            if let (Some(callback), Some(entry)) = (boxed, self.timers.get_mut(key)) {
+                entry.callback = TimerCallback::Boxed(callback);
             }
             if !rescheduled {
                 let previous = self.timers.deadline(key).unwrap_or(self.now_ms);

@@ -84,4 +84,4 @@ pub use hooks::HookId;
 pub use mio::Interest;
 pub use ready::{IoEvent, IoId, Ready};
 pub use remote::LoopHandle;
-pub use timer::{TimerId, TimerWheel};
+pub use timer::{TimerFn, TimerId, TimerWheel};

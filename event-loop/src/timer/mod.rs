@@ -19,13 +19,24 @@ use crate::event_loop::EventLoop;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimerId(pub(crate) TimerKey);
 
-/// A timer callback.
-pub(crate) type TimerCallback<S> = Box<dyn FnMut(&mut EventLoop<S>, &mut S, TimerId)>;
+/// A plain-function timer callback with its argument, stored inline: the
+/// shape of libevent's `evtimer_new(base, cb, arg)`.
+pub type TimerFn<S> = fn(&mut EventLoop<S>, &mut S, TimerId, u64);
 
-/// What the wheel stores per timer (24 bytes: the wheel node is 48).
+/// A closure timer callback.
+pub(crate) type BoxedTimer<S> = Box<dyn FnMut(&mut EventLoop<S>, &mut S, TimerId)>;
+
+/// A timer callback: a boxed closure, or a function and its argument.
+pub(crate) enum TimerCallback<S> {
+    /// Any closure; one allocation per timer.
+    Boxed(BoxedTimer<S>),
+    /// A function pointer and a `u64`; no allocation.
+    Fn(TimerFn<S>, u64),
+}
+
+/// What the wheel stores per timer.
 pub(crate) struct TimerEntry<S> {
-    /// The callback; a no-op stand-in while it runs (a boxed zero-sized
-    /// closure, which does not allocate).
+    /// The callback; while a boxed one runs, a `Fn(noop)` stands in.
     pub(crate) callback: TimerCallback<S>,
     /// Period of a repeating timer in ms; [`ONE_SHOT`] for one-shot.
     pub(crate) interval: u64,
@@ -34,14 +45,18 @@ pub(crate) struct TimerEntry<S> {
 /// `TimerEntry::interval` of a one-shot timer.
 pub(crate) const ONE_SHOT: u64 = u64::MAX;
 
-/// The stand-in callback left in a running timer's entry.
-pub(crate) fn noop<S>() -> TimerCallback<S> {
-    Box::new(|_, _, _| {})
-}
+/// The stand-in for a boxed callback while it runs.
+pub(crate) fn noop<S>(_: &mut EventLoop<S>, _: &mut S, _: TimerId, _: u64) {}
 
-/// Whole milliseconds in `d`, rounded up.
+/// Whole milliseconds in `d`, rounded up (u64 arithmetic only: this runs
+/// once per timer scheduled, and a u128 division is not cheap).
 fn ceil_ms(d: Duration) -> u64 {
-    d.as_nanos().div_ceil(1_000_000).min(u64::MAX as u128) as u64
+    let nanos = d.subsec_nanos();
+    let ms = d
+        .as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(nanos / 1_000_000));
+    ms.saturating_add(u64::from(!nanos.is_multiple_of(1_000_000)))
 }
 
 impl<S: 'static> EventLoop<S> {
@@ -51,7 +66,7 @@ impl<S: 'static> EventLoop<S> {
     where
         F: FnMut(&mut EventLoop<S>, &mut S, TimerId) + 'static,
     {
-        self.add_timer(delay, ONE_SHOT, Box::new(callback))
+        self.add_timer(delay, ONE_SHOT, TimerCallback::Boxed(Box::new(callback)))
     }
 
     /// Run `callback` every `interval`, first after one interval (libevent
@@ -62,7 +77,21 @@ impl<S: 'static> EventLoop<S> {
         F: FnMut(&mut EventLoop<S>, &mut S, TimerId) + 'static,
     {
         let every = ceil_ms(interval).min(ONE_SHOT - 1);
-        self.add_timer(interval, every, Box::new(callback))
+        self.add_timer(interval, every, TimerCallback::Boxed(Box::new(callback)))
+    }
+
+    /// Like [`timer`](Self::timer), with a plain function and a `u64`
+    /// argument stored inline, as libevent's `evtimer_new(base, cb, arg)`:
+    /// no allocation per timer. The argument usually indexes the state.
+    pub fn timer_fn(&mut self, delay: Duration, callback: TimerFn<S>, arg: u64) -> TimerId {
+        self.add_timer(delay, ONE_SHOT, TimerCallback::Fn(callback, arg))
+    }
+
+    /// Like [`repeat`](Self::repeat), with a plain function and a `u64`
+    /// argument stored inline.
+    pub fn repeat_fn(&mut self, interval: Duration, callback: TimerFn<S>, arg: u64) -> TimerId {
+        let every = ceil_ms(interval).min(ONE_SHOT - 1);
+        self.add_timer(interval, every, TimerCallback::Fn(callback, arg))
     }
 
     fn add_timer(&mut self, delay: Duration, interval: u64, callback: TimerCallback<S>) -> TimerId {
@@ -97,8 +126,7 @@ impl<S: 'static> EventLoop<S> {
     }
 
     fn deadline_after(&self, delay: Duration) -> u64 {
-        let since_start = self.now.duration_since(self.start);
-        ceil_ms(since_start.saturating_add(delay))
+        ceil_ms(self.since_start.saturating_add(delay))
     }
 }
 
@@ -112,6 +140,8 @@ mod tests {
         assert_eq!(ceil_ms(Duration::from_micros(1)), 1);
         assert_eq!(ceil_ms(Duration::from_millis(5)), 5);
         assert_eq!(ceil_ms(Duration::from_micros(5001)), 6);
+        assert_eq!(ceil_ms(Duration::new(2, 1)), 2001);
+        assert_eq!(ceil_ms(Duration::MAX), u64::MAX);
     }
 }
 

@@ -1,8 +1,10 @@
-//! The timer structure: a hierarchical timing wheel with intrusive lists.
+//! The timer structure: a hierarchical timing wheel whose slots are
+//! vectors of entries, with lazy cancellation.
 //!
-//! Mirrors the shape of tokio's `runtime/time/wheel` (6 levels x 64 slots)
-//! and the Linux kernel's `timer_list` wheel; the comparison with libevent's
-//! min-heap and Redis's unsorted list is in `notes/src/event-loop/timers.md`.
+//! The geometry is tokio's `runtime/time/wheel` (6 levels x 64 slots, 1 ms
+//! at the bottom) and the Linux kernel's `timer_list` wheel; the comparison
+//! with libevent's min-heap and Redis's unsorted list is in
+//! `notes/src/event-loop/timers.md`.
 //!
 //! ```text
 // ANCHOR: diagram
@@ -13,38 +15,49 @@
 //!  level 1  [ 0 | 1 | 2 | ... | 63 ]   slot = 64 ms
 //!  level 0  [ 0 | 1 | 2 | ... | 63 ]   slot = 1 ms
 //!                  |
-//!                  v  each slot is a doubly linked list threaded through
-//!            +------+   +------+   +------+      one slab of nodes:
-//!   head --> | node | <-> node | <-> node | <-- tail   insert = push_back, O(1)
-//!            +------+   +------+   +------+           cancel = unlink,   O(1)
+//!                  v  each slot is a Vec of 16-byte entries, in insertion order
+//!            [ (deadline, node 7, stamp 0) (deadline, node 2, stamp 3) ... ]
+//!                               |
+//!                               v  nodes: one slab, indexed by TimerKey
+//!            node 7 { deadline, generation, stamp, filed, value: T }
 //!
-//!  overflow: one list for deadlines >= 2^36 ms ahead, re-filed every 2^36 ms
+//!  an entry is live while its stamp equals its node's stamp:
+//!    cancel  = bump the node's stamp and free it         O(1), entry left stale
+//!    reset   = bump the stamp, push a new entry          O(1)
+//!    stale entries are dropped when their slot is reached, or by a
+//!    compaction once they outnumber the live timers (amortized O(1))
+//!
+//!  overflow: entries >= 2^36 ms ahead, re-filed every 2^36 ms
 //!  pending:  deadlines already due when inserted; fired on the next advance
-//!  due:      the pending list as it was at the last advance, fired first
 // ANCHOR_END: diagram
 //! ```
 //!
 //! A deadline `d` lives at the level of the highest bit in which it differs
-//! from the wheel's `cursor` (how far expiry has got), in slot `(d >> 6*level) & 63`. When time
-//! reaches the start of a slot above level 0, its entries are re-filed
-//! ("cascaded") into lower levels; a level-0 slot holds exactly one
-//! millisecond, and its timers are popped straight from it. Each level
-//! keeps a 64-bit occupancy mask, so finding the next due slot is a rotate
-//! and a `trailing_zeros`, never a scan.
+//! from the wheel's `cursor` (how far expiry has got), in slot
+//! `(d >> 6*level) & 63`. When time reaches the start of a slot above level
+//! 0, its entries are re-filed ("cascaded") into lower levels; a level-0
+//! slot holds exactly one millisecond, and its entries fire in order. Each
+//! level keeps a 64-bit occupancy mask, so finding the next due slot is a
+//! rotate and a `trailing_zeros`, never a scan.
+//!
+//! Why vectors and not the intrusive doubly linked lists of tokio and
+//! Linux: walking a list is pointer chasing, one cache miss after another
+//! that the CPU cannot overlap, and with a million timers in a 50 MB slab
+//! nearly every node is a miss. A cascade over a vector reads and writes
+//! memory sequentially, and it needs only the entry (the deadline travels
+//! with it), not the node. The price of O(1) cancel without links is the
+//! stale entry, bounded by compaction.
 //!
 //! Expiry is lazy: [`TimerWheel::advance`] only raises `now`, and
-//! [`TimerWheel::pop_expired`] walks the wheel up to it one timer at a time,
-//! cascading as it goes. So each timer is touched once per level it passes
-//! through and once to fire, with no separate "collect the expired" pass
-//! (which, with a million timers spread over a large slab, costs a cache
-//! miss per timer). A timer added while firing with a deadline not after
-//! `now` waits for the next advance, so a callback re-adding itself
-//! with zero delay cannot spin one advance forever.
+//! [`TimerWheel::pop_expired`] walks the wheel up to it one timer at a time.
+//! A timer added while firing with a deadline not after `now` waits for the
+//! next advance, so a callback re-adding itself with zero delay cannot spin
+//! one advance forever.
 //!
 //! Ordering: timers fire in deadline order, and timers with the same
-//! deadline fire in insertion order (lists are FIFO and a cascade keeps list
-//! order). The property test at the bottom checks this against a sorted
-//! reference model.
+//! deadline fire in insertion order (slots are FIFO and a cascade keeps
+//! slot order). The property test in `wheel_tests.rs` checks this against a
+//! sorted reference model.
 
 /// Bits of time per level: 64 slots.
 const LEVEL_BITS: u32 = 6;
@@ -52,19 +65,19 @@ const LEVEL_BITS: u32 = 6;
 const SLOTS: usize = 1 << LEVEL_BITS;
 /// Number of wheel levels.
 const LEVELS: usize = 6;
-/// Deadlines this far ahead of `cursor` (2^36 ms) go to the overflow list.
+/// Deadlines this far ahead of `cursor` (2^36 ms) go to the overflow slot.
 const RANGE: u64 = 1 << (LEVEL_BITS as u64 * LEVELS as u64);
-/// List index of the overflow list.
-const OVERFLOW: u16 = (LEVELS * SLOTS) as u16;
-/// List index of the pending list (already due when inserted).
-const PENDING: u16 = OVERFLOW + 1;
-/// List index of the due list (pending at the last advance).
-const DUE: u16 = OVERFLOW + 2;
-/// Number of lists.
-const LISTS: usize = DUE as usize + 1;
-/// Marker: the node is in no list (popped and firing, or free).
-const DETACHED: u16 = u16::MAX;
-/// Null link.
+/// Index of the overflow slot, after the wheel's slots.
+const OVERFLOW: usize = LEVELS * SLOTS;
+/// Compact when stale entries exceed both this and the live count (tiny
+/// in unit tests, so the property test exercises compaction).
+#[cfg(not(test))]
+const COMPACT_MIN: usize = 4096;
+#[cfg(test)]
+const COMPACT_MIN: usize = 4;
+/// Entries each slot has room for from the start.
+const SLOT_CAPACITY: usize = 4;
+/// Null link in the free-cell chain.
 const NIL: u32 = u32::MAX;
 
 /// Names one timer in a [`TimerWheel`]; stale keys (of removed timers) are
@@ -77,57 +90,67 @@ pub struct TimerKey {
     generation: u32,
 }
 
-/// One slab node: a timer, or a free cell.
+/// One filing of a timer in a slot (16 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// The deadline, carried so cascades need not read the node.
+    deadline: u64,
+    /// The node filed.
+    index: u32,
+    /// The node's stamp when filed; a mismatch means the entry is stale.
+    stamp: u32,
+}
+
+/// One slab cell: a timer, or a free cell.
 #[derive(Debug)]
 struct Node<T> {
     /// Absolute deadline in wheel milliseconds.
     deadline: u64,
-    /// Next node in the same list (or next free cell), `NIL` at the end.
-    next: u32,
-    /// Previous node in the same list.
-    prev: u32,
-    /// Which list the node is in, or `DETACHED`.
-    list: u16,
-    /// Bumped each time the cell is freed, to invalidate old keys.
+    /// Bumped when the cell is freed, to invalidate old keys.
     generation: u32,
+    /// Bumped when the timer is cancelled or reset, to invalidate entries.
+    stamp: u32,
+    /// Whether a live entry for this timer sits in the wheel (false once
+    /// popped: the caller is firing it).
+    filed: bool,
+    /// Next free cell when this one is free.
+    next_free: u32,
     /// The payload; `None` for a free cell.
     value: Option<T>,
 }
-
-/// Head and tail of one intrusive list.
-#[derive(Debug, Clone, Copy)]
-struct List {
-    /// First node, `NIL` if empty.
-    head: u32,
-    /// Last node, `NIL` if empty.
-    tail: u32,
-}
-
-const EMPTY: List = List {
-    head: NIL,
-    tail: NIL,
-};
 
 /// A hierarchical timing wheel over millisecond deadlines, generic over the
 /// payload. The event loop stores its timer callbacks in it.
 #[derive(Debug)]
 pub struct TimerWheel<T> {
-    /// Slab of nodes; freed cells are chained through `next` from `free`.
+    /// Slab of nodes.
     nodes: Vec<Node<T>>,
     /// Head of the free-cell chain.
     free: u32,
-    /// All list heads: `LEVELS * SLOTS` wheel slots, then overflow,
-    /// pending, due.
-    lists: Box<[List; LISTS]>,
-    /// One occupancy bit per slot, per level.
+    /// `LEVELS * SLOTS` wheel slots, then the overflow slot.
+    slots: Vec<Vec<Entry>>,
+    /// One occupancy bit per slot, per level (set on push, cleared when the
+    /// slot is emptied; a slot of stale entries only costs a visit).
     occupied: [u64; LEVELS],
-    /// How far expiry has progressed, in ms (`<= now`; the wheel's
-    /// slots are laid out relative to it; tokio calls this `elapsed`).
+    /// Entries due when filed; moved to `due` by the next advance.
+    pending: Vec<Entry>,
+    /// Entries to fire first: what was pending at the last advance.
+    due: Vec<Entry>,
+    /// Next unread position in `due`.
+    due_pos: usize,
+    /// The level-0 slot being fired (swapped out of the wheel).
+    firing: Vec<Entry>,
+    /// Next unread position in `firing`.
+    firing_pos: usize,
+    /// How far expiry has progressed, in ms (`<= now`; the slots are laid
+    /// out relative to it; tokio calls this `elapsed`).
     cursor: u64,
     /// The time of the last `advance`: timers due by it may be popped.
     now: u64,
-    /// Timers inserted and not yet removed or popped.
+    /// Live timers.
     len: usize,
+    /// Stale entries still sitting in slots.
+    stale: usize,
 }
 
 impl<T> Default for TimerWheel<T> {
@@ -142,16 +165,26 @@ impl<T> TimerWheel<T> {
         Self {
             nodes: Vec::new(),
             free: NIL,
-            lists: Box::new([EMPTY; LISTS]),
+            // A little room in every slot up front (24 KiB in all), so a
+            // loop with a few timers never allocates in its steady state.
+            slots: (0..=OVERFLOW)
+                .map(|_| Vec::with_capacity(SLOT_CAPACITY))
+                .collect(),
             occupied: [0; LEVELS],
+            pending: Vec::with_capacity(SLOT_CAPACITY),
+            due: Vec::with_capacity(SLOT_CAPACITY),
+            due_pos: 0,
+            firing: Vec::with_capacity(SLOT_CAPACITY),
+            firing_pos: 0,
             cursor: 0,
             now: 0,
             len: 0,
+            stale: 0,
         }
     }
 
-    /// Number of timers held (pending, in the wheel, or expired and not yet
-    /// popped).
+    /// Number of live timers (pending, in the wheel, or popped and not yet
+    /// removed or reset).
     pub fn len(&self) -> usize {
         self.len
     }
@@ -177,7 +210,7 @@ impl<T> TimerWheel<T> {
         let index = if self.free != NIL {
             let index = self.free;
             let node = &mut self.nodes[index as usize];
-            self.free = node.next;
+            self.free = node.next_free;
             node.deadline = deadline;
             node.value = Some(value);
             index
@@ -185,23 +218,23 @@ impl<T> TimerWheel<T> {
             let index = self.nodes.len() as u32;
             self.nodes.push(Node {
                 deadline,
-                next: NIL,
-                prev: NIL,
-                list: DETACHED,
                 generation: 0,
+                stamp: 0,
+                filed: false,
+                next_free: NIL,
                 value: Some(value),
             });
             index
         };
         self.len += 1;
-        self.file(index, false);
+        self.file(index);
         TimerKey {
             index,
             generation: self.nodes[index as usize].generation,
         }
     }
 
-    /// Whether `key` names a live timer (filed, expired or popped-and-firing).
+    /// Whether `key` names a live timer.
     pub fn contains(&self, key: TimerKey) -> bool {
         self.node(key).is_some()
     }
@@ -220,23 +253,27 @@ impl<T> TimerWheel<T> {
         self.node(key).map(|n| n.deadline)
     }
 
-    /// Whether a live timer has been popped and is in no list (it is being
-    /// fired by the caller).
+    /// Whether a live timer has been popped and not re-filed (the caller is
+    /// firing it).
     pub fn is_detached(&self, key: TimerKey) -> bool {
-        self.node(key).is_some_and(|n| n.list == DETACHED)
+        self.node(key).is_some_and(|n| !n.filed)
     }
 
     /// Remove a timer, returning its payload; `None` if `key` is stale.
     pub fn remove(&mut self, key: TimerKey) -> Option<T> {
         self.node(key)?;
-        let index = key.index;
-        self.unlink(index);
-        let node = &mut self.nodes[index as usize];
-        let value = node.value.take();
+        let node = &mut self.nodes[key.index as usize];
+        if node.filed {
+            node.filed = false;
+            self.stale += 1;
+        }
+        node.stamp = node.stamp.wrapping_add(1);
         node.generation = node.generation.wrapping_add(1);
-        node.next = self.free;
-        self.free = index;
+        node.next_free = self.free;
+        let value = node.value.take();
+        self.free = key.index;
         self.len -= 1;
+        self.maybe_compact();
         value
     }
 
@@ -247,17 +284,30 @@ impl<T> TimerWheel<T> {
         if self.node(key).is_none() {
             return false;
         }
-        self.unlink(key.index);
-        self.nodes[key.index as usize].deadline = deadline;
-        self.file(key.index, false);
+        let node = &mut self.nodes[key.index as usize];
+        if node.filed {
+            node.filed = false;
+            self.stale += 1;
+        }
+        node.stamp = node.stamp.wrapping_add(1);
+        node.deadline = deadline;
+        self.file(key.index);
+        self.maybe_compact();
         true
     }
 
     /// The earliest time at which a timer can be due: `elapsed()` if some
-    /// are pending or due, else the start of the next occupied slot (a lower
-    /// bound for slots above level 0), or `None` when empty.
+    /// are pending or being fired, else the start of the next occupied slot
+    /// (a lower bound: it may be a slot holding only cancelled entries),
+    /// or `None` when there are no timers.
     pub fn next_deadline(&self) -> Option<u64> {
-        if self.lists[PENDING as usize].head != NIL || self.lists[DUE as usize].head != NIL {
+        if self.len == 0 {
+            return None;
+        }
+        if !self.pending.is_empty()
+            || self.due_pos < self.due.len()
+            || self.firing_pos < self.firing.len()
+        {
             return Some(self.now);
         }
         self.next_slot().map(|(_, _, at)| at)
@@ -267,7 +317,13 @@ impl<T> TimerWheel<T> {
     /// be popped, in (deadline, insertion) order. Time never goes
     /// backwards; an earlier `now` only releases pending timers.
     pub fn advance(&mut self, now: u64) {
-        self.splice(PENDING, DUE);
+        if self.due_pos == self.due.len() {
+            self.due.clear();
+            self.due_pos = 0;
+            std::mem::swap(&mut self.due, &mut self.pending);
+        } else {
+            self.due.append(&mut self.pending);
+        }
         self.now = self.now.max(now);
     }
 
@@ -275,34 +331,30 @@ impl<T> TimerWheel<T> {
     /// key valid) in a detached state: the caller then
     /// [`remove`](Self::remove)s it, or [`reset`](Self::reset)s it to repeat.
     pub fn pop_expired(&mut self) -> Option<TimerKey> {
-        let mut index = self.lists[DUE as usize].head;
-        while index == NIL {
-            let Some((level, slot, at)) = self.next_slot() else {
-                break;
-            };
-            if at > self.now {
-                break;
-            }
-            self.cursor = at;
-            let list = level * SLOTS + slot;
-            if level == 0 {
-                index = self.lists[list].head;
+        loop {
+            let entry = if self.due_pos < self.due.len() {
+                self.due_pos += 1;
+                self.due[self.due_pos - 1]
+            } else if self.firing_pos < self.firing.len() {
+                self.firing_pos += 1;
+                self.firing[self.firing_pos - 1]
             } else {
-                self.cascade(list as u16);
-                if level < LEVELS {
-                    self.occupied[level] &= !(1 << slot);
+                if !self.step() {
+                    return None;
                 }
+                continue;
+            };
+            let node = &mut self.nodes[entry.index as usize];
+            if node.stamp != entry.stamp || !node.filed {
+                self.stale -= 1;
+                continue;
             }
+            node.filed = false;
+            return Some(TimerKey {
+                index: entry.index,
+                generation: node.generation,
+            });
         }
-        if index == NIL {
-            self.cursor = self.now;
-            return None;
-        }
-        self.unlink(index);
-        Some(TimerKey {
-            index,
-            generation: self.nodes[index as usize].generation,
-        })
     }
 
     /// Take the next expired timer and free it, returning its deadline and
@@ -314,38 +366,84 @@ impl<T> TimerWheel<T> {
         Some((key, deadline, value))
     }
 
+    /// Move expiry forward to the next occupied slot due by `now`: fire a
+    /// level-0 slot (swap it into `firing`) or cascade a higher one. False
+    /// when nothing more is due.
+    fn step(&mut self) -> bool {
+        self.firing.clear();
+        self.firing_pos = 0;
+        let Some((level, slot, at)) = self.next_slot() else {
+            self.cursor = self.now;
+            return false;
+        };
+        if at > self.now {
+            self.cursor = self.now;
+            return false;
+        }
+        self.cursor = at;
+        let index = level * SLOTS + slot;
+        if level < LEVELS {
+            self.occupied[level] &= !(1 << slot);
+        }
+        if level == 0 {
+            // The emptied `firing` buffer goes back into the slot, so both
+            // keep their capacity.
+            std::mem::swap(&mut self.firing, &mut self.slots[index]);
+        } else {
+            let mut entries = std::mem::take(&mut self.slots[index]);
+            for entry in entries.drain(..) {
+                self.place(entry);
+            }
+            // Only the overflow slot can receive its own entries back.
+            if self.slots[index].is_empty() {
+                self.slots[index] = entries;
+            }
+        }
+        true
+    }
+
     fn node(&self, key: TimerKey) -> Option<&Node<T>> {
         let node = self.nodes.get(key.index as usize)?;
         (node.generation == key.generation && node.value.is_some()).then_some(node)
     }
 
-    /// Put a detached node into the list its deadline calls for. A new
-    /// deadline not after `now` is pending; a cascaded one (never
-    /// before `cursor`) goes by wheel position, even when equal to
-    /// `cursor`: the current level-0 slot, about to be popped.
-    fn file(&mut self, index: u32, cascading: bool) {
-        let deadline = self.nodes[index as usize].deadline;
-        let list = if !cascading && deadline <= self.now {
-            PENDING
-        } else {
-            // Highest differing bit picks the level; `| 63` keeps level 0
-            // for deadlines inside the current 64 ms block.
-            let masked = (deadline ^ self.cursor) | (SLOTS as u64 - 1);
-            if masked >= RANGE {
-                OVERFLOW
-            } else {
-                let level = ((63 - masked.leading_zeros()) / LEVEL_BITS) as usize;
-                let slot = ((deadline >> (level as u32 * LEVEL_BITS)) as usize) & (SLOTS - 1);
-                self.occupied[level] |= 1 << slot;
-                (level * SLOTS + slot) as u16
-            }
+    /// File a node's current deadline: pending if not after `now`, else by
+    /// wheel position.
+    fn file(&mut self, index: u32) {
+        let node = &mut self.nodes[index as usize];
+        node.filed = true;
+        let entry = Entry {
+            deadline: node.deadline,
+            index,
+            stamp: node.stamp,
         };
-        self.push_back(list, index);
+        if entry.deadline <= self.now {
+            self.pending.push(entry);
+        } else {
+            self.place(entry);
+        }
     }
 
-    /// The next slot holding timers, as (level, slot, start time). Lower
-    /// levels always come first: a level-L entry agrees with `cursor` on
-    /// every bit above level L, so it is due before anything at level L+1.
+    /// Put an entry in the slot its deadline calls for, relative to
+    /// `cursor`. Cascaded entries may equal `cursor`: they land in the
+    /// current level-0 slot, which is visited next.
+    fn place(&mut self, entry: Entry) {
+        // Highest differing bit picks the level; `| 63` keeps level 0 for
+        // deadlines inside the current 64 ms block.
+        let masked = (entry.deadline ^ self.cursor) | (SLOTS as u64 - 1);
+        if masked >= RANGE {
+            self.slots[OVERFLOW].push(entry);
+            return;
+        }
+        let level = ((63 - masked.leading_zeros()) / LEVEL_BITS) as usize;
+        let slot = ((entry.deadline >> (level as u32 * LEVEL_BITS)) as usize) & (SLOTS - 1);
+        self.occupied[level] |= 1 << slot;
+        self.slots[level * SLOTS + slot].push(entry);
+    }
+
+    /// The next occupied slot, as (level, slot, start time). Lower levels
+    /// always come first: a level-L entry agrees with `cursor` on every bit
+    /// above level L, so it is due before anything at level L+1.
     fn next_slot(&self) -> Option<(usize, usize, u64)> {
         for level in 0..LEVELS {
             let mask = self.occupied[level];
@@ -360,91 +458,38 @@ impl<T> TimerWheel<T> {
             let base = self.cursor & !(level_span - 1);
             return Some((level, slot, base + ((slot as u64) << shift)));
         }
-        if self.lists[OVERFLOW as usize].head != NIL {
-            // Re-file the overflow list at the next 2^36 ms boundary.
+        if !self.slots[OVERFLOW].is_empty() {
+            // Re-file the overflow slot at the next 2^36 ms boundary.
             let at = (self.cursor | (RANGE - 1)) + 1;
             return Some((LEVELS, 0, at));
         }
         None
     }
 
-    /// Re-file every node of `list` against the current `cursor`.
-    fn cascade(&mut self, list: u16) {
-        let mut index = self.lists[list as usize].head;
-        self.lists[list as usize] = EMPTY;
-        while index != NIL {
-            let next = self.nodes[index as usize].next;
-            self.nodes[index as usize].list = DETACHED;
-            self.file(index, true);
-            index = next;
-        }
-    }
-
-    /// Move all of `from` to the tail of `to`, keeping order.
-    fn splice(&mut self, from: u16, to: u16) {
-        let src = self.lists[from as usize];
-        if src.head == NIL {
+    /// Drop every stale entry once they outnumber the live timers, so
+    /// cancel-heavy use (idle timeouts reset per request) stays bounded.
+    fn maybe_compact(&mut self) {
+        if self.stale < COMPACT_MIN || self.stale <= self.len {
             return;
         }
-        let mut index = src.head;
-        while index != NIL {
-            let node = &mut self.nodes[index as usize];
-            node.list = to;
-            index = node.next;
-        }
-        let dst = self.lists[to as usize];
-        if dst.tail == NIL {
-            self.lists[to as usize] = src;
-        } else {
-            self.nodes[dst.tail as usize].next = src.head;
-            self.nodes[src.head as usize].prev = dst.tail;
-            self.lists[to as usize].tail = src.tail;
-        }
-        self.lists[from as usize] = EMPTY;
-    }
-
-    fn push_back(&mut self, list: u16, index: u32) {
-        let tail = self.lists[list as usize].tail;
-        {
-            let node = &mut self.nodes[index as usize];
-            node.list = list;
-            node.prev = tail;
-            node.next = NIL;
-        }
-        if tail == NIL {
-            self.lists[list as usize].head = index;
-        } else {
-            self.nodes[tail as usize].next = index;
-        }
-        self.lists[list as usize].tail = index;
-    }
-
-    /// Take a node out of whatever list holds it.
-    fn unlink(&mut self, index: u32) {
-        let (list, prev, next) = {
-            let node = &self.nodes[index as usize];
-            (node.list, node.prev, node.next)
+        let nodes = &self.nodes;
+        let live = |e: &Entry| {
+            let node = &nodes[e.index as usize];
+            node.stamp == e.stamp && node.filed
         };
-        if list == DETACHED {
-            return;
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            slot.retain(live);
+            if slot.is_empty() && i < OVERFLOW {
+                self.occupied[i / SLOTS] &= !(1 << (i % SLOTS));
+            }
         }
-        if prev == NIL {
-            self.lists[list as usize].head = next;
-        } else {
-            self.nodes[prev as usize].next = next;
-        }
-        if next == NIL {
-            self.lists[list as usize].tail = prev;
-        } else {
-            self.nodes[next as usize].prev = prev;
-        }
-        if (list as usize) < LEVELS * SLOTS && self.lists[list as usize].head == NIL {
-            let level = list as usize / SLOTS;
-            self.occupied[level] &= !(1 << (list as usize % SLOTS));
-        }
-        let node = &mut self.nodes[index as usize];
-        node.list = DETACHED;
-        node.prev = NIL;
-        node.next = NIL;
+        self.pending.retain(live);
+        self.due.drain(..self.due_pos);
+        self.due_pos = 0;
+        self.due.retain(live);
+        self.firing.drain(..self.firing_pos);
+        self.firing_pos = 0;
+        self.firing.retain(live);
+        self.stale = 0;
     }
 }
