@@ -5,10 +5,9 @@
 //! before or after the statement — undoes the whole operation; models
 //! without hooks skip both the calls and the transaction.
 
-use crate::db::Db;
+use crate::db::{Db, Shape};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::expr::bind;
 use crate::model::Model;
 use crate::value::{AsParam, ValueRef};
 
@@ -103,7 +102,9 @@ impl Db {
     }
 
     fn insert_one<M: Model>(&self, record: &mut M) -> Result<()> {
-        let sql = insert_sql::<M>(self.dialect(), 1, false);
+        let sql = self.sql_for::<M>(Shape::Insert(1), || {
+            insert_sql::<M>(self.dialect(), 1, false)
+        });
         let mut values = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut values, false);
         self.exec(&sql, values)?;
@@ -151,7 +152,9 @@ impl Db {
     }
 
     fn insert_chunk<M: Model>(&self, chunk: &[M]) -> Result<usize> {
-        let sql = insert_sql::<M>(self.dialect(), chunk.len(), false);
+        let sql = self.sql_for::<M>(Shape::Insert(chunk.len()), || {
+            insert_sql::<M>(self.dialect(), chunk.len(), false)
+        });
         let mut values: Vec<ValueRef<'_>> = Vec::with_capacity(chunk.len() * M::COLUMNS.len());
         for r in chunk {
             r.push_values(&mut values, false);
@@ -162,18 +165,21 @@ impl Db {
     /// The record with primary key `key`, or [`Error::NotFound`].
     pub fn find<M: Model>(&self, key: impl AsParam<M::Key>) -> Result<M> {
         let d = self.dialect();
-        let mut sql = String::with_capacity(64 + M::SELECT_LIST.len());
-        sql.push_str("SELECT ");
-        sql.push_str(M::SELECT_LIST);
-        sql.push_str(" FROM ");
-        d.quote(M::TABLE, &mut sql);
-        let mut params = Vec::with_capacity(1);
-        sql.push_str(" WHERE ");
-        d.quote(M::TABLE, &mut sql);
-        sql.push('.');
-        d.quote(M::COLUMNS[M::PK].name, &mut sql);
-        sql.push_str(" = ");
-        bind(d, key.into_value(), &mut sql, &mut params);
+        let sql = self.sql_for::<M>(Shape::Find, || {
+            let mut sql = String::with_capacity(64 + M::SELECT_LIST.len());
+            sql.push_str("SELECT ");
+            sql.push_str(M::SELECT_LIST);
+            sql.push_str(" FROM ");
+            d.quote(M::TABLE, &mut sql);
+            sql.push_str(" WHERE ");
+            d.quote(M::TABLE, &mut sql);
+            sql.push('.');
+            d.quote(M::COLUMNS[M::PK].name, &mut sql);
+            sql.push_str(" = ");
+            d.placeholder(1, &mut sql);
+            sql
+        });
+        let params = [key.into_value()];
         let mut found: M = self
             .load_one(&sql, &params)?
             .ok_or(Error::NotFound { table: M::TABLE })?;
@@ -198,7 +204,7 @@ impl Db {
     }
 
     fn update_one<M: Model>(&self, record: &M) -> Result<()> {
-        let sql = update_sql::<M>(self.dialect());
+        let sql = self.sql_for::<M>(Shape::Update, || update_sql::<M>(self.dialect()));
         let mut all = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut all, true);
         let key = all.remove(M::PK);
@@ -223,7 +229,7 @@ impl Db {
     }
 
     fn delete_one<M: Model>(&self, record: &M) -> Result<()> {
-        let sql = delete_sql::<M>(self.dialect());
+        let sql = self.sql_for::<M>(Shape::Delete, || delete_sql::<M>(self.dialect()));
         match self.exec(&sql, [record.key()])? {
             0 => Err(Error::NotFound { table: M::TABLE }),
             _ => Ok(()),
@@ -234,7 +240,7 @@ impl Db {
     /// that row's other columns (`ON CONFLICT (pk) DO UPDATE`). The key is
     /// always written, even an auto-increment one. Runs no hooks.
     pub fn upsert<M: Model>(&self, record: &M) -> Result<()> {
-        let sql = upsert_sql::<M>(self.dialect());
+        let sql = self.sql_for::<M>(Shape::Upsert, || upsert_sql::<M>(self.dialect()));
         let mut values = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut values, true);
         self.exec(&sql, values)?;

@@ -10,8 +10,11 @@
 //! parser and planner and only binds and steps — the same work a
 //! hand-written, prepared rusqlite loop does.
 
-use std::cell::Cell;
+use std::any::TypeId;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use rusqlite::ToSql;
 
@@ -25,6 +28,29 @@ use crate::value::Value;
 /// IN-list length is its own shape) overflow; 256 costs a few hundred KB.
 pub const STATEMENT_CACHE_CAPACITY: usize = 256;
 
+/// Distinct rendered statements kept in [`Db`]'s SQL text cache before it
+/// is cleared (a model inserted in many different batch sizes could
+/// otherwise grow it without bound).
+const SQL_TEXT_CACHE_LIMIT: usize = 512;
+
+/// The fixed statements of a model, whose text depends only on the model
+/// type (and a row count): rendered once per connection, then reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Shape {
+    /// `SELECT <all columns> FROM t`.
+    SelectAll,
+    /// `SELECT <all columns> FROM t WHERE pk = ?`.
+    Find,
+    /// A multi-row INSERT of this many rows (auto-increment key excluded).
+    Insert(usize),
+    /// `UPDATE t SET <non-key columns> WHERE pk = ?`.
+    Update,
+    /// `DELETE FROM t WHERE pk = ?`.
+    Delete,
+    /// `INSERT ... ON CONFLICT (pk) DO UPDATE`.
+    Upsert,
+}
+
 /// A connection to one SQLite database, with mini-orm's operations on it.
 pub struct Db {
     /// The SQLite connection (owns the prepared-statement cache).
@@ -36,6 +62,10 @@ pub struct Db {
     max_params: Cell<usize>,
     /// Statements run so far (lets tests prove eager loading is not N+1).
     statements: Cell<u64>,
+    /// Rendered SQL of each model (`Arc`, not `Rc`: a `Db` must stay `Send` for the pool)'s fixed statements, so the hot paths
+    /// (load a table, find by key, insert a batch) skip rendering and go
+    /// straight to the prepared-statement cache.
+    sql_text: RefCell<HashMap<(TypeId, Shape), Arc<str>>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -69,6 +99,7 @@ impl Db {
             depth: Cell::new(0),
             max_params: Cell::new(Sqlite.max_params()),
             statements: Cell::new(0),
+            sql_text: RefCell::new(HashMap::new()),
         })
     }
 
@@ -113,6 +144,26 @@ impl Db {
     /// tuple of fields): `db.query_as::<(i64, String)>("SELECT ...", &[...])`.
     pub fn query_as<T: FromRow>(&self, sql: &str, params: &[Value]) -> Result<Vec<T>> {
         self.load(sql, params)
+    }
+
+    /// The SQL text of model `M`'s statement `shape`, rendered by `render`
+    /// on first use.
+    pub(crate) fn sql_for<M: 'static>(
+        &self,
+        shape: Shape,
+        render: impl FnOnce() -> String,
+    ) -> Arc<str> {
+        let key = (TypeId::of::<M>(), shape);
+        if let Some(sql) = self.sql_text.borrow().get(&key) {
+            return Arc::clone(sql);
+        }
+        let sql: Arc<str> = render().into();
+        let mut cache = self.sql_text.borrow_mut();
+        if cache.len() >= SQL_TEXT_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&sql));
+        sql
     }
 
     pub(crate) fn exec<P: ToSql>(

@@ -74,6 +74,12 @@ pub trait Dialect: Sync {
 /// ANSI identifier quoting: `a"b` becomes `"a""b"`.
 pub fn quote_ansi(ident: &str, out: &mut String) {
     out.push('"');
+    if !ident.contains('"') {
+        // The common case: copy the name whole.
+        out.push_str(ident);
+        out.push('"');
+        return;
+    }
     for ch in ident.chars() {
         if ch == '"' {
             out.push('"');

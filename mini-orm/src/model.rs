@@ -40,7 +40,7 @@ pub trait FromRow: Sized {
 
 // ANCHOR: model_trait
 /// A struct mapped to a table. Implemented by `#[derive(Model)]`.
-pub trait Model: FromRow + Hooks {
+pub trait Model: FromRow + Hooks + 'static {
     /// The primary key's Rust type.
     type Key: crate::value::Field;
     /// The table name.

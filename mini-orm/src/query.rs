@@ -13,7 +13,7 @@
 
 use std::marker::PhantomData;
 
-use crate::db::Db;
+use crate::db::{Db, Shape};
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::expr::{Assignment, Column, Filter, Order, bind};
@@ -141,14 +141,27 @@ impl<M: Model> Query<M> {
 
     /// Every matching row, `after_find` hooks run on each.
     pub fn all(&self, db: &Db) -> Result<Vec<M>> {
-        let (sql, params) = self.to_sql(db.dialect());
-        let mut rows: Vec<M> = db.load(&sql, &params)?;
+        let mut rows: Vec<M> = if self.is_whole_table() {
+            // The most common shape has a fixed text: render it once per connection.
+            let sql = db.sql_for::<M>(Shape::SelectAll, || self.to_sql(db.dialect()).0);
+            db.load(&sql, [Value::Null; 0])?
+        } else {
+            let (sql, params) = self.to_sql(db.dialect());
+            db.load(&sql, &params)?
+        };
         if M::HAS_HOOKS {
             for r in &mut rows {
                 r.after_find(db)?;
             }
         }
         Ok(rows)
+    }
+
+    fn is_whole_table(&self) -> bool {
+        self.filter.is_none()
+            && self.order.is_empty()
+            && self.limit.is_none()
+            && self.offset.is_none()
     }
 
     /// The first matching row, if any.
