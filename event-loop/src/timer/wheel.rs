@@ -263,17 +263,20 @@ impl<T> TimerWheel<T> {
     pub fn remove(&mut self, key: TimerKey) -> Option<T> {
         self.node(key)?;
         let node = &mut self.nodes[key.index as usize];
-        if node.filed {
-            node.filed = false;
-            self.stale += 1;
-        }
+        let was_filed = node.filed;
+        node.filed = false;
         node.stamp = node.stamp.wrapping_add(1);
         node.generation = node.generation.wrapping_add(1);
         node.next_free = self.free;
         let value = node.value.take();
         self.free = key.index;
         self.len -= 1;
-        self.maybe_compact();
+        if was_filed {
+            // Only a cancel leaves a stale entry behind; removing a fired
+            // timer does not, and must not trigger a compaction pass.
+            self.stale += 1;
+            self.maybe_compact();
+        }
         value
     }
 
@@ -285,14 +288,14 @@ impl<T> TimerWheel<T> {
             return false;
         }
         let node = &mut self.nodes[key.index as usize];
-        if node.filed {
-            node.filed = false;
-            self.stale += 1;
-        }
+        let was_filed = node.filed;
         node.stamp = node.stamp.wrapping_add(1);
         node.deadline = deadline;
         self.file(key.index);
-        self.maybe_compact();
+        if was_filed {
+            self.stale += 1;
+            self.maybe_compact();
+        }
         true
     }
 
