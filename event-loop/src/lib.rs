@@ -16,7 +16,8 @@
 //! - [`io`]: registering mio sources with callbacks; dispatching one event.
 //! - [`conn`]: [`BufferedConn`] (libevent `bufferevent`) and its handler.
 //! - [`listener`]: accepting TCP connections (libevent `evconnlistener`).
-//! - [`timer`]: one-shot and repeating timers on a [`TimerWheel`].
+//! - [`timer`]: one-shot and repeating timers on a [`TimerWheel`]
+//!   (closures, or `timer_fn` with an inline argument: no allocation).
 //! - [`signal`]: Unix signals delivered as loop events (libevent `evsig`).
 //! - [`hooks`]: before-sleep / after-sleep hooks (Redis `beforeSleep`).
 //! - [`remote`]: [`LoopHandle`], to run closures on the loop from other
@@ -39,8 +40,9 @@
 //! ev.listen(listener, |ev, _state, stream, _addr| {
 //!     // The handler runs with each chunk of new input.
 //!     let echo = |_ev: &mut EventLoop<()>, _s: &mut (), conn: &mut BufferedConn| {
-//!         let input = conn.input_mut().split();
-//!         conn.write(&input);
+//!         let (input, output) = conn.buffers();
+//!         output.push_slice(input);
+//!         input.clear();
 //!     };
 //!     let _ = ev.add_conn(stream, echo);
 //! })?;

@@ -121,3 +121,28 @@ fn a_million_pending_timers_are_fine() {
     }
     assert_eq!(fired, 500_000);
 }
+
+/// The plain-function form of a timer: the argument comes back.
+fn record(_: &mut EventLoop<Vec<u64>>, log: &mut Vec<u64>, _: TimerId, arg: u64) {
+    log.push(arg);
+}
+
+fn stop_at_three(ev: &mut EventLoop<Vec<u64>>, log: &mut Vec<u64>, id: TimerId, arg: u64) {
+    log.push(arg);
+    if log.iter().filter(|&&a| a == arg).count() == 3 {
+        ev.cancel_timer(id);
+        ev.stop();
+    }
+}
+
+#[test]
+fn function_timers_carry_their_argument_and_repeat() {
+    let mut ev: EventLoop<Vec<u64>> = EventLoop::new().unwrap();
+    ev.timer_fn(MS * 2, record, 7);
+    let cancelled = ev.timer_fn(MS, record, 8);
+    assert!(ev.cancel_timer(cancelled));
+    ev.repeat_fn(MS * 5, stop_at_three, 42);
+    let mut log = Vec::new();
+    ev.run(&mut log).unwrap();
+    assert_eq!(log, [7, 42, 42, 42]);
+}

@@ -405,6 +405,15 @@ impl<T> TimerWheel<T> {
         true
     }
 
+    /// Entries held in all slots and queues, live or stale.
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> usize {
+        self.slots.iter().map(Vec::len).sum::<usize>()
+            + self.pending.len()
+            + (self.due.len() - self.due_pos)
+            + (self.firing.len() - self.firing_pos)
+    }
+
     fn node(&self, key: TimerKey) -> Option<&Node<T>> {
         let node = self.nodes.get(key.index as usize)?;
         (node.generation == key.generation && node.value.is_some()).then_some(node)

@@ -180,3 +180,29 @@ fn a_million_timers_insert_cancel_half_and_fire_the_rest() {
     assert_eq!(count, 500_000);
     assert!(wheel.is_empty());
 }
+
+#[test]
+fn resetting_an_idle_timeout_over_and_over_keeps_entries_bounded() {
+    let mut wheel = TimerWheel::new();
+    let others: Vec<_> = (0..10)
+        .map(|i| wheel.insert(300_000 + i, i as u32))
+        .collect();
+    let idle = wheel.insert(300_000, 99);
+    for step in 0..100_000u64 {
+        wheel.advance(step / 10);
+        assert!(wheel.reset(idle, step / 10 + 300_000));
+        // Stale entries never outnumber live timers by more than the
+        // compaction threshold.
+        assert!(
+            wheel.entries() <= 2 * wheel.len() + 8,
+            "{} entries",
+            wheel.entries()
+        );
+    }
+    assert_eq!(wheel.len(), 11);
+    for key in others {
+        assert!(wheel.remove(key).is_some());
+    }
+    wheel.advance(10_000 + 300_000);
+    assert_eq!(drain(&mut wheel), vec![(9_999 + 300_000, 99)]);
+}
