@@ -194,7 +194,11 @@ impl<S: 'static> EventLoop<S> {
         self.stopped = false;
         loop {
             self.run_once(state, None)?;
-            if self.stopped || self.remote.stop.swap(false, Ordering::AcqRel) {
+            // A plain load first: the swap (a locked instruction) only
+            // when another thread actually asked.
+            let remote_stop = self.remote.stop.load(Ordering::Relaxed)
+                && self.remote.stop.swap(false, Ordering::AcqRel);
+            if self.stopped || remote_stop {
                 self.stopped = false;
                 return Ok(());
             }
