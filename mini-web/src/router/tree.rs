@@ -169,11 +169,10 @@ impl<'k> Params<'k> {
         self.len += 1;
     }
 
-    fn pop(&mut self) {
-        self.len -= 1;
-        if self.len >= self.inline.len() {
-            self.spill.pop();
-        }
+    fn truncate(&mut self, len: usize) {
+        self.len = len.min(self.len);
+        self.spill
+            .truncate(self.len.saturating_sub(self.inline.len()));
     }
 
     /// Number of captures.
@@ -286,6 +285,7 @@ impl<T> Tree<T> {
     }
 
     /// Finds the most specific route matching `path` (no query string).
+    #[inline]
     pub fn at<'k>(&'k self, path: &str) -> Option<Match<'k, T>> {
         let mut params = Params::default();
         let id = find(&self.root, path.as_bytes(), 0, &mut params)?;
@@ -337,34 +337,66 @@ fn insert_static<'n>(node: &'n mut Node, s: &[u8]) -> &'n mut Node {
 }
 
 /// Depth-first search in priority order; `node`'s own prefix is already matched.
-fn find<'k>(node: &'k Node, path: &[u8], at: usize, params: &mut Params<'k>) -> Option<usize> {
-    let rest = &path[at..];
-    let Some(&first) = rest.first() else {
-        return node.route;
-    };
-    if let Some(i) = node.indices.iter().position(|&c| c == first) {
-        let child = &node.children[i];
-        if rest.starts_with(&child.prefix)
-            && let Some(found) = find(child, path, at + child.prefix.len(), params)
-        {
-            return Some(found);
-        }
-    }
-    if let Some(p) = &node.param {
-        let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
-        if len > 0 {
-            params.push((&p.name, at, at + len));
-            if let Some(found) = find(&p.node, path, at + len, params) {
+///
+/// Recursion happens only at nodes that offer an alternative (a static child
+/// *and* a parameter or catch-all): elsewhere the walk is a loop, as most
+/// nodes of a real route table have one kind of child. A failed branch
+/// truncates the captures it pushed.
+fn find<'k>(
+    mut node: &'k Node,
+    path: &[u8],
+    mut at: usize,
+    params: &mut Params<'k>,
+) -> Option<usize> {
+    loop {
+        let rest = &path[at..];
+        let Some(&first) = rest.first() else {
+            return node.route;
+        };
+        let has_alternative = node.param.is_some() || node.catch_all.is_some();
+        // The first byte is already known to match; compare the rest of the edge.
+        let static_child = node
+            .indices
+            .iter()
+            .position(|&c| c == first)
+            .and_then(|i| node.children.get(i))
+            .filter(|child| {
+                rest.len() >= child.prefix.len() && rest[1..child.prefix.len()] == child.prefix[1..]
+            });
+        if let Some(child) = static_child {
+            if !has_alternative {
+                at += child.prefix.len();
+                node = child;
+                continue;
+            }
+            let mark = params.len();
+            if let Some(found) = find(child, path, at + child.prefix.len(), params) {
                 return Some(found);
             }
-            params.pop();
+            params.truncate(mark);
         }
+        if let Some(p) = &node.param {
+            let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+            if len > 0 {
+                let mark = params.len();
+                params.push((&p.name, at, at + len));
+                if node.catch_all.is_none() {
+                    at += len;
+                    node = &p.node;
+                    continue;
+                }
+                if let Some(found) = find(&p.node, path, at + len, params) {
+                    return Some(found);
+                }
+                params.truncate(mark);
+            }
+        }
+        if let Some(c) = &node.catch_all {
+            params.push((&c.name, at, path.len()));
+            return Some(c.route);
+        }
+        return None;
     }
-    if let Some(c) = &node.catch_all {
-        params.push((&c.name, at, path.len()));
-        return Some(c.route);
-    }
-    None
 }
 
 #[cfg(test)]
