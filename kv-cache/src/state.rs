@@ -251,8 +251,23 @@ fn index_in(table: &'static [Command], c: &'static Command) -> usize {
 
 /// Runs one command: lookup, arity, authentication, the handler, then the
 /// counters and the slow log. Redis: `processCommand` and `call`.
-// ANCHOR: dispatch
 pub fn execute(srv: &mut Server, session: &mut Session, argv: &Argv<'_>, out: &mut Vec<u8>) {
+    let mut clock = Instant::now();
+    execute_timed(srv, session, argv, out, &mut clock);
+}
+
+/// [`execute`] for a batch: `clock` holds the time the command started and
+/// is advanced to the time it ended, so that consecutive commands share one
+/// clock read each (the end of one is the start of the next). Reading the
+/// clock twice per command showed up at ~8% of CPU with 16-deep pipelines.
+// ANCHOR: dispatch
+pub fn execute_timed(
+    srv: &mut Server,
+    session: &mut Session,
+    argv: &Argv<'_>,
+    out: &mut Vec<u8>,
+    clock: &mut Instant,
+) {
     let resp = session.resp;
     let Some((ti, top)) = cmd::lookup(argv.get(0)) else {
         srv.stats.total_error_replies += 1;
@@ -287,7 +302,7 @@ pub fn execute(srv: &mut Server, session: &mut Session, argv: &Argv<'_>, out: &m
         return;
     }
     let before = out.len();
-    let start = Instant::now();
+    let start = *clock;
     {
         let mut ctx = Ctx {
             srv: &mut *srv,
@@ -296,7 +311,9 @@ pub fn execute(srv: &mut Server, session: &mut Session, argv: &Argv<'_>, out: &m
         };
         (sub.handler)(&mut ctx, argv);
     }
-    let us = start.elapsed().as_micros() as u64;
+    let end = Instant::now();
+    *clock = end;
+    let us = end.duration_since(start).as_micros() as u64;
     let failed = out.get(before) == Some(&b'-');
     srv.stats.total_commands_processed += 1;
     if failed {

@@ -25,7 +25,7 @@ use event_loop::{BufferedConn, ConnHandler, EventLoop, IoId};
 use super::Runtime;
 use crate::protocol::request::Parsed;
 use crate::protocol::{Reply, RequestParser};
-use crate::state::{Session, execute};
+use crate::state::{Session, execute_timed};
 
 /// Output buffers kept between turns are trimmed back to this capacity, so
 /// one large reply does not pin memory for the connection's whole life.
@@ -63,11 +63,18 @@ impl Client {
     /// Executes every complete request in `input`; returns the bytes used.
     fn process_input(&mut self, rt: &mut Runtime, input: &[u8]) -> usize {
         let mut used = 0;
+        let mut clock = Instant::now();
         while !self.session.close_after_reply {
             match self.parser.parse(&input[used..]) {
                 Ok(Parsed::Request(n)) => {
                     let argv = self.parser.argv(&input[used..]);
-                    execute(&mut rt.srv, &mut self.session, &argv, &mut self.out);
+                    execute_timed(
+                        &mut rt.srv,
+                        &mut self.session,
+                        &argv,
+                        &mut self.out,
+                        &mut clock,
+                    );
                     used += n;
                 }
                 Ok(Parsed::Skip(n)) => used += n,
