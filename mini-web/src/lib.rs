@@ -21,6 +21,7 @@
 //! - [`handler`]: async functions of extractors, and the signature rules.
 //! - [`extract`]: `Path`, `Query`, `Json`, `Form`, `State`, headers, body; rejections.
 //! - [`response`]: [`Response`] and [`IntoResponse`].
+//! - [`static_files`]: a directory as a handler (ETag, Range, no traversal).
 //!
 //! # Example
 //!
@@ -52,6 +53,7 @@ pub mod response;
 pub mod router;
 pub mod server;
 pub mod service;
+pub mod static_files;
 
 pub use request::Request;
 pub use response::{IntoResponse, Response};
