@@ -130,6 +130,10 @@ pub struct IoId {
     pub(crate) generation: u32,
 }
 
+// Ids are packed into one mio `Token` (a `usize`): 32 bits of index, 32 of
+// generation.
+const _: () = assert!(usize::BITS >= 64, "event-loop packs ids into 64-bit mio tokens");
+
 impl IoId {
     /// Pack into a mio token: generation in the high half, index in the low.
     pub(crate) fn token(self) -> Token {
