@@ -102,14 +102,32 @@ impl Db {
     }
 
     fn insert_one<M: Model>(&self, record: &mut M) -> Result<()> {
-        let sql = self.sql_for::<M>(Shape::Insert(1), || {
-            insert_sql::<M>(self.dialect(), 1, false)
-        });
         let mut values = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut values, false);
-        self.exec(&sql, values)?;
-        if M::auto_key() {
-            record.set_auto_key(self.connection().last_insert_rowid());
+        match self.connection() {
+            // SQLite hands back the rowid of the last insert for free (and
+            // without an auto key there is nothing to hand back).
+            conn if conn.is_some() || !M::auto_key() => {
+                let sql = self.sql_for::<M>(Shape::Insert(1), || {
+                    insert_sql::<M>(self.dialect(), 1, false)
+                });
+                self.exec(&sql, &values)?;
+                if let (true, Some(conn)) = (M::auto_key(), conn) {
+                    record.set_auto_key(conn.last_insert_rowid());
+                }
+            }
+            // Elsewhere the key comes back through RETURNING.
+            _ => {
+                let sql = self.sql_for::<M>(Shape::InsertReturning, || {
+                    let mut sql = insert_sql::<M>(self.dialect(), 1, false);
+                    sql.push_str(" RETURNING ");
+                    self.dialect().quote(M::COLUMNS[M::PK].name, &mut sql);
+                    sql
+                });
+                if let Some(id) = self.load_one::<i64, _>(&sql, &values)? {
+                    record.set_auto_key(id);
+                }
+            }
         }
         Ok(())
     }
@@ -159,7 +177,7 @@ impl Db {
         for r in chunk {
             r.push_values(&mut values, false);
         }
-        self.exec(&sql, values)
+        self.exec(&sql, &values)
     }
 
     /// The record with primary key `key`, or [`Error::NotFound`].
@@ -209,7 +227,7 @@ impl Db {
         record.push_values(&mut all, true);
         let key = all.remove(M::PK);
         all.push(key);
-        match self.exec(&sql, all)? {
+        match self.exec(&sql, &all)? {
             0 => Err(Error::NotFound { table: M::TABLE }),
             _ => Ok(()),
         }
@@ -230,7 +248,7 @@ impl Db {
 
     fn delete_one<M: Model>(&self, record: &M) -> Result<()> {
         let sql = self.sql_for::<M>(Shape::Delete, || delete_sql::<M>(self.dialect()));
-        match self.exec(&sql, [record.key()])? {
+        match self.exec(&sql, &[record.key()])? {
             0 => Err(Error::NotFound { table: M::TABLE }),
             _ => Ok(()),
         }
@@ -243,7 +261,7 @@ impl Db {
         let sql = self.sql_for::<M>(Shape::Upsert, || upsert_sql::<M>(self.dialect()));
         let mut values = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut values, true);
-        self.exec(&sql, values)?;
+        self.exec(&sql, &values)?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
-//! A database handle: one SQLite connection, its prepared-statement cache,
-//! and the raw SQL escape hatch. GeeORM's `Engine` + `Session` in one type.
+//! A database handle: one connection (SQLite, or PostgreSQL with the
+//! `postgres` feature), its prepared-statement cache, and the raw SQL escape
+//! hatch. GeeORM's `Engine` + `Session` in one type.
 //!
 //! # Why statements are cached
 //!
@@ -16,12 +17,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use rusqlite::ToSql;
-
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::Result;
 use crate::model::{FromRow, Row};
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// How many distinct statements each connection keeps prepared.
 /// rusqlite's default is 16, which the query shapes of a modest app (each
@@ -43,6 +42,9 @@ pub(crate) enum Shape {
     Find,
     /// A multi-row INSERT of this many rows (auto-increment key excluded).
     Insert(usize),
+    /// A one-row INSERT ending in `RETURNING pk` (dialects without a
+    /// last-insert-id call).
+    InsertReturning,
     /// `UPDATE t SET <non-key columns> WHERE pk = ?`.
     Update,
     /// `DELETE FROM t WHERE pk = ?`.
@@ -51,10 +53,10 @@ pub(crate) enum Shape {
     Upsert,
 }
 
-/// A connection to one SQLite database, with mini-orm's operations on it.
+/// A connection to one database, with mini-orm's operations on it.
 pub struct Db {
-    /// The SQLite connection (owns the prepared-statement cache).
-    conn: rusqlite::Connection,
+    /// The driver connection (owns the prepared-statement cache).
+    conn: Conn,
     /// Open transaction levels: 0 = none, 1 = `BEGIN`, n > 1 = savepoints.
     pub(crate) depth: Cell<u32>,
     /// Parameters allowed per statement (the dialect's limit; lowered in tests
@@ -62,30 +64,64 @@ pub struct Db {
     max_params: Cell<usize>,
     /// Statements run so far (lets tests prove eager loading is not N+1).
     statements: Cell<u64>,
-    /// Rendered SQL of each model (`Arc`, not `Rc`: a `Db` must stay `Send` for the pool)'s fixed statements, so the hot paths
-    /// (load a table, find by key, insert a batch) skip rendering and go
-    /// straight to the prepared-statement cache.
+    /// Rendered SQL of each model's fixed statements, so the hot paths (load
+    /// a table, find by key, insert a batch) skip rendering and go straight
+    /// to the prepared-statement cache. `Arc`, not `Rc`: a `Db` must stay
+    /// `Send` for the pool.
     sql_text: RefCell<HashMap<(TypeId, Shape), Arc<str>>>,
+}
+
+/// The driver behind a [`Db`].
+enum Conn {
+    Sqlite(rusqlite::Connection),
+    #[cfg(feature = "postgres")]
+    // Boxed: the client is several times larger than a SQLite handle.
+    Postgres(Box<crate::pg::PgConn>),
+}
+
+/// Something bindable as a statement parameter.
+pub(crate) trait BindValue {
+    fn value_ref(&self) -> ValueRef<'_>;
+}
+impl BindValue for Value {
+    fn value_ref(&self) -> ValueRef<'_> {
+        self.as_ref()
+    }
+}
+impl BindValue for ValueRef<'_> {
+    fn value_ref(&self) -> ValueRef<'_> {
+        *self
+    }
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Db")
-            .field("path", &self.conn.path())
+            .field("dialect", &self.dialect().name())
             .field("depth", &self.depth.get())
             .finish()
     }
 }
 
 impl Db {
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the SQLite database file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Db> {
         Db::init(rusqlite::Connection::open(path)?)
     }
 
-    /// Opens a private in-memory database.
+    /// Opens a private in-memory SQLite database.
     pub fn open_in_memory() -> Result<Db> {
         Db::init(rusqlite::Connection::open_in_memory()?)
+    }
+
+    /// Connects to PostgreSQL (`postgres://user:pass@host:port/db`, no TLS).
+    #[cfg(feature = "postgres")]
+    pub fn connect_postgres(url: &str) -> Result<Db> {
+        let conn = crate::pg::PgConn::connect(url)?;
+        Ok(Db::with_conn(
+            Conn::Postgres(Box::new(conn)),
+            crate::dialect::Postgres.max_params(),
+        ))
     }
 
     fn init(conn: rusqlite::Connection) -> Result<Db> {
@@ -94,23 +130,41 @@ impl Db {
         conn.execute_batch("PRAGMA foreign_keys = ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
-        Ok(Db {
+        Ok(Db::with_conn(Conn::Sqlite(conn), Sqlite.max_params()))
+    }
+
+    fn with_conn(conn: Conn, max_params: usize) -> Db {
+        Db {
             conn,
             depth: Cell::new(0),
-            max_params: Cell::new(Sqlite.max_params()),
+            max_params: Cell::new(max_params),
             statements: Cell::new(0),
             sql_text: RefCell::new(HashMap::new()),
-        })
+        }
     }
 
     /// The SQL dialect of this connection.
     pub fn dialect(&self) -> &'static dyn Dialect {
-        &Sqlite
+        match &self.conn {
+            Conn::Sqlite(_) => &Sqlite,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => &crate::dialect::Postgres,
+        }
     }
 
-    /// The underlying rusqlite connection, for what mini-orm does not cover.
-    pub fn connection(&self) -> &rusqlite::Connection {
-        &self.conn
+    /// Whether this is a SQLite connection.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.conn, Conn::Sqlite(_))
+    }
+
+    /// The underlying rusqlite connection (SQLite only), for what mini-orm
+    /// does not cover.
+    pub fn connection(&self) -> Option<&rusqlite::Connection> {
+        match &self.conn {
+            Conn::Sqlite(c) => Some(c),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => None,
+        }
     }
 
     /// Parameters per statement before multi-row inserts are split.
@@ -129,6 +183,7 @@ impl Db {
     }
 
     /// Raw SQL with bound parameters: runs one statement, returns rows changed.
+    /// Placeholders are the dialect's (`?` on SQLite, `$1` on PostgreSQL).
     pub fn execute(&self, sql: &str, params: &[Value]) -> Result<usize> {
         self.exec(sql, params)
     }
@@ -137,7 +192,11 @@ impl Db {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         tracing::debug!(sql, "batch");
         self.statements.set(self.statements.get() + 1);
-        Ok(self.conn.execute_batch(sql)?)
+        match &self.conn {
+            Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(c) => c.batch_execute(sql),
+        }
     }
 
     /// Raw SQL with bound parameters, each row read as a `T` (a model or a
@@ -166,46 +225,92 @@ impl Db {
         sql
     }
 
-    pub(crate) fn exec<P: ToSql>(
-        &self,
-        sql: &str,
-        params: impl IntoIterator<Item = P>,
-    ) -> Result<usize> {
+    pub(crate) fn exec<B: BindValue>(&self, sql: &str, params: &[B]) -> Result<usize> {
         tracing::trace!(sql, "execute");
         self.statements.set(self.statements.get() + 1);
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        Ok(stmt.execute(rusqlite::params_from_iter(params))?)
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                Ok(stmt.execute(rusqlite::params_from_iter(
+                    params.iter().map(BindValue::value_ref),
+                ))?)
+            }
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(c) => c.execute(sql, params),
+        }
     }
 
-    pub(crate) fn load<T: FromRow, P: ToSql>(
+    /// Runs a query, handing each row to `each` (so the caller decides
+    /// whether to collect all rows or stop at the first).
+    fn query_rows<B: BindValue>(
         &self,
         sql: &str,
-        params: impl IntoIterator<Item = P>,
-    ) -> Result<Vec<T>> {
+        params: &[B],
+        each: &mut dyn FnMut(&Row<'_>) -> Result<bool>,
+    ) -> Result<()> {
         tracing::trace!(sql, "query");
         self.statements.set(self.statements.get() + 1);
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(T::from_row(&Row::new(row), 0)?);
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(
+                    params.iter().map(BindValue::value_ref),
+                ))?;
+                while let Some(row) = rows.next()? {
+                    if !each(&Row::sqlite(row))? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(c) => {
+                for row in c.query(sql, params)? {
+                    if !each(&Row::postgres(&row))? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
         }
+    }
+
+    #[allow(irrefutable_let_patterns)] // irrefutable when built without `postgres`
+    pub(crate) fn load<T: FromRow, B: BindValue>(&self, sql: &str, params: &[B]) -> Result<Vec<T>> {
+        // SQLite's path is written out (not through `query_rows`) because it
+        // is the hot loop of every benchmark: no closure per row.
+        if let Conn::Sqlite(c) = &self.conn {
+            tracing::trace!(sql, "query");
+            self.statements.set(self.statements.get() + 1);
+            let mut stmt = c.prepare_cached(sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(
+                params.iter().map(BindValue::value_ref),
+            ))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(T::from_row(&Row::sqlite(row), 0)?);
+            }
+            return Ok(out);
+        }
+        let mut out = Vec::new();
+        self.query_rows(sql, params, &mut |row| {
+            out.push(T::from_row(row, 0)?);
+            Ok(true)
+        })?;
         Ok(out)
     }
 
     /// The first row, if any (for `count`, `exists`, `RETURNING`).
-    pub(crate) fn load_one<T: FromRow, P: ToSql>(
+    pub(crate) fn load_one<T: FromRow, B: BindValue>(
         &self,
         sql: &str,
-        params: impl IntoIterator<Item = P>,
+        params: &[B],
     ) -> Result<Option<T>> {
-        tracing::trace!(sql, "query one");
-        self.statements.set(self.statements.get() + 1);
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-        match rows.next()? {
-            Some(row) => Ok(Some(T::from_row(&Row::new(row), 0)?)),
-            None => Ok(None),
-        }
+        let mut first = None;
+        self.query_rows(sql, params, &mut |row| {
+            first = Some(T::from_row(row, 0)?);
+            Ok(false)
+        })?;
+        Ok(first)
     }
 }

@@ -37,6 +37,14 @@ pub trait Dialect: Sync {
     /// table exists.
     fn table_exists_sql(&self) -> &'static str;
 
+    /// A query with one parameter (the table name) returning its column
+    /// names in order.
+    fn table_columns_sql(&self) -> &'static str;
+
+    /// Whether `ALTER TABLE .. DROP COLUMN` can remove any column in place;
+    /// if not, auto-migrate rebuilds the table.
+    fn drops_columns_in_place(&self) -> bool;
+
     /// Appends `ident` quoted, with embedded quotes doubled, so no name can
     /// end the identifier early.
     fn quote(&self, ident: &str, out: &mut String) {
@@ -121,6 +129,14 @@ impl Dialect for Sqlite {
     fn table_exists_sql(&self) -> &'static str {
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     }
+    fn table_columns_sql(&self) -> &'static str {
+        "SELECT name FROM pragma_table_info(?) ORDER BY cid"
+    }
+    fn drops_columns_in_place(&self) -> bool {
+        // SQLite's DROP COLUMN refuses indexed, UNIQUE, PRIMARY KEY and
+        // foreign-key columns; the rebuild handles all of them.
+        false
+    }
 }
 
 /// PostgreSQL (SQL rendering only in this crate; see the notes).
@@ -153,6 +169,13 @@ impl Dialect for Postgres {
     }
     fn table_exists_sql(&self) -> &'static str {
         "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+    }
+    fn table_columns_sql(&self) -> &'static str {
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+    }
+    fn drops_columns_in_place(&self) -> bool {
+        true
     }
 }
 

@@ -80,6 +80,10 @@ pub enum Error {
     /// Any other error from SQLite (syntax error, I/O, busy ...).
     #[error("sqlite: {0}")]
     Sqlite(rusqlite::Error),
+    /// Any other error from PostgreSQL (syntax error, connection lost ...).
+    #[cfg(feature = "postgres")]
+    #[error("postgres: {0}")]
+    Postgres(postgres::Error),
 }
 
 impl Error {

@@ -15,6 +15,7 @@
 //! - [`expr`]: typed column handles (`User::NAME`) and filter expressions.
 //! - [`query`]: the query builder (`filter`, `order_by`, `limit`, joins, selects).
 //! - [`db`]: the connection, its statement cache, raw SQL.
+//! - `pg` (feature `postgres`): the PostgreSQL driver glue.
 //! - [`crud`]: insert one/many, find, update, delete, upsert.
 //! - [`tx`]: closure transactions with savepoints.
 //! - [`schema`]: create/drop tables, indexes, auto-migrate.
@@ -101,6 +102,8 @@ pub mod error;
 pub mod expr;
 pub mod migrate;
 pub mod model;
+#[cfg(feature = "postgres")]
+mod pg;
 pub mod pool;
 pub mod query;
 pub mod schema;

@@ -48,7 +48,7 @@ impl<'a> Migrator<'a> {
 
     fn ensure_table(db: &Db) -> Result<()> {
         db.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS \"{MIGRATIONS_TABLE}\" (version INTEGER PRIMARY KEY, name TEXT NOT NULL, \
+            "CREATE TABLE IF NOT EXISTS \"{MIGRATIONS_TABLE}\" (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
              applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
         ))
     }
@@ -101,8 +101,13 @@ impl<'a> Migrator<'a> {
             tracing::info!(version = m.version, name = m.name, "applying migration");
             db.transaction(|db| {
                 db.execute_batch(m.up)?;
+                let (mut a, mut b) = (String::new(), String::new());
+                db.dialect().placeholder(1, &mut a);
+                db.dialect().placeholder(2, &mut b);
                 db.execute(
-                    &format!("INSERT INTO \"{MIGRATIONS_TABLE}\" (version, name) VALUES (?, ?)"),
+                    &format!(
+                        "INSERT INTO \"{MIGRATIONS_TABLE}\" (version, name) VALUES ({a}, {b})"
+                    ),
                     &[Value::Integer(m.version), Value::from(m.name)],
                 )
             })

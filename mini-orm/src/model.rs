@@ -116,53 +116,81 @@ pub trait Hooks {
     }
 }
 
-/// One row of a result, read by column index (the fast path SQLite offers:
-/// no name lookup per value).
+/// One row of a result, read by column index (the fast path both drivers
+/// offer: no name lookup per value).
 pub struct Row<'a> {
-    inner: &'a rusqlite::Row<'a>,
+    inner: RowInner<'a>,
+}
+
+enum RowInner<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    #[cfg(feature = "postgres")]
+    Postgres(&'a postgres::Row),
 }
 
 impl<'a> Row<'a> {
-    pub(crate) fn new(inner: &'a rusqlite::Row<'a>) -> Row<'a> {
-        Row { inner }
+    pub(crate) fn sqlite(inner: &'a rusqlite::Row<'a>) -> Row<'a> {
+        Row {
+            inner: RowInner::Sqlite(inner),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres(inner: &'a postgres::Row) -> Row<'a> {
+        Row {
+            inner: RowInner::Postgres(inner),
+        }
+    }
+
+    /// The raw value at column `idx`.
+    #[inline]
+    fn value(&self, idx: usize) -> Result<ValueRef<'a>> {
+        match &self.inner {
+            RowInner::Sqlite(r) => Ok(match r.get_ref(idx)? {
+                rusqlite::types::ValueRef::Null => ValueRef::Null,
+                rusqlite::types::ValueRef::Integer(i) => ValueRef::Integer(i),
+                rusqlite::types::ValueRef::Real(f) => ValueRef::Real(f),
+                rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
+                    Ok(s) => ValueRef::Text(s),
+                    Err(_) => {
+                        return Err(self.mismatch_named(
+                            "valid UTF-8 text",
+                            idx,
+                            "TEXT (invalid UTF-8)",
+                        ));
+                    }
+                },
+                rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
+            }),
+            #[cfg(feature = "postgres")]
+            RowInner::Postgres(r) => crate::pg::value_at(r, idx)
+                .map_err(|found| self.mismatch_named("a supported type", idx, found)),
+        }
     }
 
     /// The value at column `idx` as a `T`; a wrong type is a
     /// [`Error::TypeMismatch`] naming the column.
     #[inline]
     pub fn get<T: Field>(&self, idx: usize) -> Result<T> {
-        let raw = self.inner.get_ref(idx)?;
-        let v = match raw {
-            rusqlite::types::ValueRef::Null => ValueRef::Null,
-            rusqlite::types::ValueRef::Integer(i) => ValueRef::Integer(i),
-            rusqlite::types::ValueRef::Real(f) => ValueRef::Real(f),
-            rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
-                Ok(s) => ValueRef::Text(s),
-                Err(_) => return Err(self.mismatch::<T>(idx, "TEXT (invalid UTF-8)")),
-            },
-            rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
-        };
-        T::from_value_ref(v).ok_or_else(|| self.mismatch::<T>(idx, v.kind()))
+        let v = self.value(idx)?;
+        T::from_value_ref(v).ok_or_else(|| self.mismatch_named(T::RUST_TYPE, idx, v.kind()))
     }
 
     /// Whether column `idx` is NULL.
     pub fn is_null(&self, idx: usize) -> Result<bool> {
-        Ok(matches!(
-            self.inner.get_ref(idx)?,
-            rusqlite::types::ValueRef::Null
-        ))
+        Ok(matches!(self.value(idx)?, ValueRef::Null))
     }
 
     #[cold]
-    fn mismatch<T: Field>(&self, idx: usize, found: &'static str) -> Error {
-        let column = self
-            .inner
-            .as_ref()
-            .column_name(idx)
-            .map_or_else(|_| format!("#{idx}"), str::to_owned);
+    fn mismatch_named(&self, expected: &'static str, idx: usize, found: &'static str) -> Error {
+        let column = match &self.inner {
+            RowInner::Sqlite(r) => r.as_ref().column_name(idx).map(str::to_owned).ok(),
+            #[cfg(feature = "postgres")]
+            RowInner::Postgres(r) => r.columns().get(idx).map(|c| c.name().to_owned()),
+        };
         Error::TypeMismatch {
-            column,
-            expected: T::RUST_TYPE,
+            column: column.unwrap_or_else(|| format!("#{idx}")),
+            expected,
             found,
         }
     }

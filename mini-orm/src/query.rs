@@ -144,7 +144,7 @@ impl<M: Model> Query<M> {
         let mut rows: Vec<M> = if self.is_whole_table() {
             // The most common shape has a fixed text: render it once per connection.
             let sql = db.sql_for::<M>(Shape::SelectAll, || self.to_sql(db.dialect()).0);
-            db.load(&sql, [Value::Null; 0])?
+            db.load::<M, Value>(&sql, &[])?
         } else {
             let (sql, params) = self.to_sql(db.dialect());
             db.load(&sql, &params)?

@@ -88,30 +88,27 @@ impl Db {
     /// Creates `M`'s table and indexes.
     pub fn create_table<M: Model>(&self) -> Result<()> {
         for sql in create_table_sql::<M>(self.dialect()) {
-            self.exec(&sql, [Value::Null; 0])?;
+            self.execute_batch(&sql)?;
         }
         Ok(())
     }
 
     /// Drops `M`'s table if it exists.
     pub fn drop_table<M: Model>(&self) -> Result<()> {
-        self.exec(&drop_table_sql::<M>(self.dialect()), [Value::Null; 0])?;
+        self.execute_batch(&drop_table_sql::<M>(self.dialect()))?;
         Ok(())
     }
 
     /// Whether a table named `table` exists.
     pub fn table_exists(&self, table: &str) -> Result<bool> {
         let found: Option<i64> =
-            self.load_one(self.dialect().table_exists_sql(), [Value::from(table)])?;
+            self.load_one(self.dialect().table_exists_sql(), &[Value::from(table)])?;
         Ok(found.is_some())
     }
 
     /// The column names of `table`, in order.
     pub fn table_columns(&self, table: &str) -> Result<Vec<String>> {
-        self.load(
-            "SELECT name FROM pragma_table_info(?) ORDER BY cid",
-            [Value::from(table)],
-        )
+        self.load(self.dialect().table_columns_sql(), &[Value::from(table)])
     }
 
     /// Brings `M`'s table in line with the model: creates it if missing,
@@ -136,7 +133,14 @@ impl Db {
             .filter(|c| !existing.iter().any(|e| e == c.name))
             .collect();
         let mut plan = Vec::new();
-        if removed.is_empty() {
+        if removed.is_empty() || d.drops_columns_in_place() {
+            for r in removed {
+                let mut sql = String::from("ALTER TABLE ");
+                d.quote(M::TABLE, &mut sql);
+                sql.push_str(" DROP COLUMN ");
+                d.quote(r, &mut sql);
+                plan.push(sql);
+            }
             for c in added {
                 let mut sql = String::from("ALTER TABLE ");
                 d.quote(M::TABLE, &mut sql);
@@ -182,6 +186,7 @@ impl Db {
         // SQLite's rebuild recipe turns foreign-key enforcement off around
         // the swap (the pragma is a no-op inside a transaction, so it is set
         // outside) and checks the result before committing.
+        let rebuild = rebuild && self.is_sqlite();
         if rebuild && !self.in_transaction() {
             self.execute_batch("PRAGMA foreign_keys = OFF")?;
         }
@@ -191,7 +196,7 @@ impl Db {
             }
             if rebuild {
                 let broken: Vec<(String,)> =
-                    db.load("PRAGMA foreign_key_check", [Value::Null; 0])?;
+                    db.load::<(String,), Value>("PRAGMA foreign_key_check", &[])?;
                 if let Some((table,)) = broken.first() {
                     return Err(crate::Error::ForeignKeyViolation {
                         message: format!("table rebuild left dangling references in {table}"),

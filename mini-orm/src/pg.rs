@@ -1,0 +1,190 @@
+//! PostgreSQL through the `postgres` crate (the blocking client over
+//! tokio-postgres): a statement cache, binding of [`ValueRef`]s to whatever
+//! type the server inferred for each `$n`, reading columns back as
+//! [`ValueRef`]s, and SQLSTATE → typed [`Error`] mapping.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use bytes::BytesMut;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, NoTls, Statement};
+
+use crate::db::BindValue;
+use crate::error::{Error, Result};
+use crate::value::ValueRef;
+
+/// Prepared statements kept per connection, like SQLite's
+/// [`STATEMENT_CACHE_CAPACITY`](crate::db::STATEMENT_CACHE_CAPACITY).
+const CAPACITY: usize = crate::db::STATEMENT_CACHE_CAPACITY;
+
+/// One PostgreSQL connection and its prepared statements.
+pub(crate) struct PgConn {
+    /// The client; `RefCell` because `Db` methods take `&self`.
+    client: RefCell<Client>,
+    /// Prepared statements by SQL text; cleared when full (a simple bound:
+    /// an LRU would keep hot ones, but a full cache means the shapes are
+    /// churning anyway).
+    statements: RefCell<HashMap<String, Statement>>,
+}
+
+impl PgConn {
+    pub(crate) fn connect(url: &str) -> Result<PgConn> {
+        let client = Client::connect(url, NoTls).map_err(from_pg)?;
+        Ok(PgConn {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        })
+    }
+
+    fn prepare(&self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let stmt = self.client.borrow_mut().prepare(sql).map_err(from_pg)?;
+        let mut cache = self.statements.borrow_mut();
+        if cache.len() >= CAPACITY {
+            cache.clear();
+        }
+        cache.insert(sql.to_owned(), stmt.clone());
+        Ok(stmt)
+    }
+
+    pub(crate) fn execute<B: BindValue>(&self, sql: &str, params: &[B]) -> Result<usize> {
+        let stmt = self.prepare(sql)?;
+        let values: Vec<ValueRef<'_>> = params.iter().map(BindValue::value_ref).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        let n = self
+            .client
+            .borrow_mut()
+            .execute(&stmt, &refs)
+            .map_err(from_pg)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub(crate) fn query<B: BindValue>(
+        &self,
+        sql: &str,
+        params: &[B],
+    ) -> Result<Vec<postgres::Row>> {
+        let stmt = self.prepare(sql)?;
+        let values: Vec<ValueRef<'_>> = params.iter().map(BindValue::value_ref).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        self.client
+            .borrow_mut()
+            .query(&stmt, &refs)
+            .map_err(from_pg)
+    }
+
+    pub(crate) fn batch_execute(&self, sql: &str) -> Result<()> {
+        // DDL may invalidate cached plans' result types; start afresh.
+        self.statements.borrow_mut().clear();
+        self.client.borrow_mut().batch_execute(sql).map_err(from_pg)
+    }
+}
+
+/// Maps a driver error: integrity violations by SQLSTATE, the rest as is.
+pub(crate) fn from_pg(e: postgres::Error) -> Error {
+    if let Some(db) = e.as_db_error() {
+        let message = match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_owned(),
+        };
+        if let Some(typed) = Error::from_sqlstate(db.code().code(), message) {
+            return typed;
+        }
+    }
+    Error::Postgres(e)
+}
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+// The server infers each parameter's type from the statement; an integer
+// bound where it expects INT4 is narrowed (with a range check), where it
+// expects BOOL becomes a boolean, and so on — what SQLite's dynamic typing
+// does for free.
+impl ToSql for ValueRef<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, BoxError> {
+        match *self {
+            ValueRef::Null => Ok(IsNull::Yes),
+            ValueRef::Integer(i) => {
+                if *ty == Type::INT8 {
+                    i.to_sql(ty, out)
+                } else if *ty == Type::INT4 {
+                    i32::try_from(i)?.to_sql(ty, out)
+                } else if *ty == Type::INT2 {
+                    i16::try_from(i)?.to_sql(ty, out)
+                } else if *ty == Type::BOOL {
+                    (i != 0).to_sql(ty, out)
+                } else if *ty == Type::FLOAT8 {
+                    (i as f64).to_sql(ty, out)
+                } else {
+                    Err(format!("cannot bind an integer to a {ty} parameter").into())
+                }
+            }
+            ValueRef::Real(f) => {
+                if *ty == Type::FLOAT4 {
+                    (f as f32).to_sql(ty, out)
+                } else {
+                    f.to_sql(ty, out)
+                }
+            }
+            ValueRef::Text(s) => s.to_sql(ty, out),
+            ValueRef::Blob(b) => b.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// Column `idx` of `row` as a [`ValueRef`]; `Err` names what was found when
+/// the column's type has no mapping.
+pub(crate) fn value_at(
+    row: &postgres::Row,
+    idx: usize,
+) -> std::result::Result<ValueRef<'_>, &'static str> {
+    let ty = row.columns().get(idx).ok_or("no such column")?.type_();
+    let bad = |_| "a value the driver could not decode";
+    Ok(if *ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(idx)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, ValueRef::Integer)
+    } else if *ty == Type::INT4 {
+        row.try_get::<_, Option<i32>>(idx)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, |v| ValueRef::Integer(v.into()))
+    } else if *ty == Type::INT2 {
+        row.try_get::<_, Option<i16>>(idx)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, |v| ValueRef::Integer(v.into()))
+    } else if *ty == Type::BOOL {
+        row.try_get::<_, Option<bool>>(idx)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, |v| ValueRef::Integer(v.into()))
+    } else if *ty == Type::FLOAT8 {
+        row.try_get::<_, Option<f64>>(idx)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, ValueRef::Real)
+    } else if *ty == Type::FLOAT4 {
+        row.try_get::<_, Option<f32>>(idx)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, |v| ValueRef::Real(v.into()))
+    } else if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::BPCHAR || *ty == Type::NAME
+    {
+        row.try_get::<_, Option<&str>>(idx)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, ValueRef::Text)
+    } else if *ty == Type::BYTEA {
+        row.try_get::<_, Option<&[u8]>>(idx)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, ValueRef::Blob)
+    } else {
+        return Err("a PostgreSQL type mini-orm does not map");
+    })
+}
