@@ -15,6 +15,11 @@ pub enum Error {
     /// re-register it; use [`EventLoop::reregister`](crate::EventLoop::reregister).
     #[error("event {0} was registered with a borrowed source; pass the source to reregister")]
     SourceNotOwned(String),
+    /// The event's own callback is running, so its source is in the
+    /// callback's hands: call [`EventLoop::reregister`](crate::EventLoop::reregister)
+    /// with the `&mut` source the callback was given.
+    #[error("event {0} is running; reregister the source the callback was given")]
+    Running(String),
     /// The signal cannot be caught (SIGKILL, SIGSTOP, SIGSEGV, SIGILL, SIGFPE).
     #[error("signal {0} cannot be handled by an event loop")]
     ForbiddenSignal(i32),

@@ -165,8 +165,9 @@ impl<S: 'static> EventLoop<S> {
         Ok(())
     }
 
-    /// Change the interest of a loop-owned source. Works from inside the
-    /// event's own callback too (the change applies when it returns).
+    /// Change the interest of a loop-owned source. From inside the event's
+    /// own callback the source is in the callback's hands: use
+    /// [`reregister`](Self::reregister) with it instead.
     pub fn set_interest(&mut self, id: IoId, interest: Interest) -> Result<()> {
         self.check(id)?;
         let registry = self.poll.registry();
@@ -176,7 +177,7 @@ impl<S: 'static> EventLoop<S> {
                 None => Err(Error::SourceNotOwned(id.to_string())),
             },
             // Running: the source is inside the callback, which has it.
-            None => Err(Error::SourceNotOwned(id.to_string())),
+            None => Err(Error::Running(id.to_string())),
         }
     }
 

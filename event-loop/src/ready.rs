@@ -132,7 +132,10 @@ pub struct IoId {
 
 // Ids are packed into one mio `Token` (a `usize`): 32 bits of index, 32 of
 // generation.
-const _: () = assert!(usize::BITS >= 64, "event-loop packs ids into 64-bit mio tokens");
+const _: () = assert!(
+    usize::BITS >= 64,
+    "event-loop packs ids into 64-bit mio tokens"
+);
 
 impl IoId {
     /// Pack into a mio token: generation in the high half, index in the low.

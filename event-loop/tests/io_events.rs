@@ -217,3 +217,26 @@ fn borrowed_sources_live_in_the_state_and_deregister_cleanly() {
     assert!(!ev.contains(id));
     assert_eq!(ev.io_len(), 0);
 }
+
+#[test]
+fn an_owned_event_changes_its_own_interest_through_the_source_it_was_given() {
+    let (a, mut peer) = pair();
+    let mut ev: EventLoop<Vec<bool>> = EventLoop::new().unwrap();
+    ev.register_owned(a, Interest::READABLE, |ev, log, sock, event| {
+        log.push(event.is_writable());
+        if log.len() == 1 {
+            // `set_interest` cannot reach a running event's source ...
+            assert!(matches!(
+                ev.set_interest(event.id, Interest::WRITABLE),
+                Err(event_loop::Error::Running(_))
+            ));
+            // ... but the callback holds it.
+            ev.reregister(sock, event.id, Interest::WRITABLE).unwrap();
+        }
+    })
+    .unwrap();
+    peer.write_all(b"x").unwrap();
+    let mut log = Vec::new();
+    turn_until(&mut ev, &mut log, |l| l.len() >= 2);
+    assert_eq!(log[..2], [false, true]);
+}
