@@ -142,6 +142,7 @@ impl Framing {
             return Err(ParseError::MissingHost);
         }
 
+        // ANCHOR: body_rules
         let body = if te_seen {
             if head.version == Version::Http10 {
                 return Err(ParseError::TransferEncodingOnHttp10);
@@ -164,6 +165,7 @@ impl Framing {
                 Some(n) => BodyKind::Length(n),
             }
         };
+        // ANCHOR_END: body_rules
 
         let keep_alive = match head.version {
             Version::Http11 => !close,

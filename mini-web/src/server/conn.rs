@@ -113,6 +113,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
             };
             head_started = None;
 
+            // ANCHOR: request_cycle
             let framing = match Framing::of(&head, &self.headers, &self.read) {
                 Ok(f) => f,
                 Err(e) => return self.refuse(e, head.version).await,
@@ -142,6 +143,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
             if self.write.len() >= FLUSH_AT {
                 self.flush().await?;
             }
+            // ANCHOR_END: request_cycle
         }
     }
 
