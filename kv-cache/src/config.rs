@@ -421,7 +421,7 @@ impl Config {
             }
             let mut out = Vec::new();
             let mut ranges = Vec::new();
-            crate::protocol::request::split_args(line.as_bytes(), &mut out, &mut ranges)
+            crate::protocol::inline::split_args(line.as_bytes(), &mut out, &mut ranges)
                 .map_err(|_| format!("line {}: unbalanced quotes", n + 1))?;
             let words: Vec<String> = ranges
                 .iter()

@@ -356,3 +356,24 @@ fn redis_cli_works_when_installed() {
     assert!(run(&["INFO"]).contains("redis_version:"));
     assert_eq!(run(&["DBSIZE"]), "1");
 }
+
+#[test]
+fn idle_clients_are_closed_after_timeout() {
+    let srv = start_ours(|c| {
+        c.timeout = 2;
+        c.hz = 100;
+    });
+    let mut idle = Conn::connect(srv.addr);
+    assert_eq!(idle.cmds(&["PING"]), simple("PONG"));
+    let t0 = srv.with_state(|rt| {
+        rt.srv.frozen_clock = true;
+        rt.srv.ks.now_ms
+    });
+    let t0 = t0.unwrap();
+    // Two seconds pass on the server's clock, not on the test's.
+    srv.with_state(move |rt| rt.srv.ks.now_ms = t0 + 2_001);
+    assert!(
+        idle.is_closed(),
+        "the cron closes a client idle past `timeout`"
+    );
+}

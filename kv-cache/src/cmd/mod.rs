@@ -7,12 +7,14 @@
 //! against redis-server 7 — and a handler function. Dispatch, `COMMAND`
 //! output, and later cluster key extraction all read the same table.
 //!
-//! Handlers live in one file per family: [`connection`], [`strings`],
-//! [`keys`], [`server`] (with [`info`], [`config`] and [`introspect`] for the
+//! Handlers live in one file per family: [`connection`], [`strings`], [`counters`],
+//! [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and [`introspect`] for the
 //! larger server commands).
 
 pub mod config;
 pub mod connection;
+pub mod counters;
+pub mod expire;
 pub mod info;
 pub mod introspect;
 pub mod keys;

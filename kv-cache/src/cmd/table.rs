@@ -224,7 +224,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
-        handler: strings::incr,
+        handler: counters::incr,
         subcommands: &[],
     },
     Command {
@@ -235,7 +235,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
-        handler: strings::decr,
+        handler: counters::decr,
         subcommands: &[],
     },
     Command {
@@ -246,7 +246,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
-        handler: strings::incrby,
+        handler: counters::incrby,
         subcommands: &[],
     },
     Command {
@@ -257,7 +257,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
-        handler: strings::decrby,
+        handler: counters::decrby,
         subcommands: &[],
     },
     Command {
@@ -268,7 +268,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
-        handler: strings::incrbyfloat,
+        handler: counters::incrbyfloat,
         subcommands: &[],
     },
     Command {
@@ -367,7 +367,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
-        handler: keys::expire,
+        handler: expire::expire,
         subcommands: &[],
     },
     Command {
@@ -378,7 +378,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
-        handler: keys::pexpire,
+        handler: expire::pexpire,
         subcommands: &[],
     },
     Command {
@@ -389,7 +389,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
-        handler: keys::expireat,
+        handler: expire::expireat,
         subcommands: &[],
     },
     Command {
@@ -400,7 +400,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
-        handler: keys::pexpireat,
+        handler: expire::pexpireat,
         subcommands: &[],
     },
     Command {
@@ -411,7 +411,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
-        handler: keys::ttl,
+        handler: expire::ttl,
         subcommands: &[],
     },
     Command {
@@ -422,7 +422,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
-        handler: keys::pttl,
+        handler: expire::pttl,
         subcommands: &[],
     },
     Command {
@@ -433,7 +433,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
-        handler: keys::expiretime,
+        handler: expire::expiretime,
         subcommands: &[],
     },
     Command {
@@ -444,7 +444,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
-        handler: keys::pexpiretime,
+        handler: expire::pexpiretime,
         subcommands: &[],
     },
     Command {
@@ -455,7 +455,7 @@ pub static COMMANDS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
-        handler: keys::persist,
+        handler: expire::persist,
         subcommands: &[],
     },
     Command {

@@ -6,6 +6,7 @@
 //!
 //! - [`request`]: the incremental request parser (multibulk and inline),
 //!   which hands out arguments as slices of the connection's read buffer.
+//! - [`inline`]: splitting an inline request line, quotes and escapes.
 //! - [`reply`]: the encoder, which writes RESP2 or RESP3 replies straight
 //!   into the connection's output buffer.
 //! - [`value`]: a complete RESP3 value type with a parser and an encoder, used
@@ -13,6 +14,7 @@
 //!
 //! Limits are Redis's, with Redis's error texts (clients and users see them).
 
+pub mod inline;
 pub mod reply;
 pub mod request;
 pub mod value;

@@ -1,0 +1,98 @@
+//! The `kv-cache-server` binary: command-line options, `--config` files in
+//! redis.conf syntax, and a graceful exit on SIGTERM.
+
+mod common;
+
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Conn, err, simple};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_kv-cache-server"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts")
+}
+
+fn wait_for(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "server did not listen on {addr}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "server did not exit");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn config_file_and_flags_then_sigterm_exits_cleanly() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("kv-cache-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("kv.conf");
+    std::fs::write(
+        &conf,
+        "# redis.conf syntax\nrequirepass \"s3cret\"\ndatabases 4\nsave \"\"\nappendonly no\n",
+    )
+    .unwrap();
+    let mut child = spawn(&[
+        "--config",
+        conf.to_str().unwrap(),
+        "--port",
+        &port.to_string(),
+        "--maxclients",
+        "7",
+    ]);
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    wait_for(addr);
+    let mut c = Conn::connect(addr);
+    assert_eq!(c.cmds(&["PING"]), err("NOAUTH Authentication required."));
+    assert_eq!(c.cmds(&["AUTH", "s3cret"]), simple("OK"));
+    assert_eq!(
+        c.cmds(&["SELECT", "4"]),
+        err("ERR DB index is out of range")
+    );
+    assert_eq!(
+        c.cmds(&["CONFIG", "GET", "maxclients"]),
+        kv_cache::protocol::Value::Array(vec![common::bulk("maxclients"), common::bulk("7")])
+    );
+    // SIGTERM: the loop stops, the process exits 0, as redis-server does.
+    // SAFETY: kill(2) with a valid pid of our own child and a valid signal.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    assert!(wait_exit(&mut child).success());
+    assert!(c.is_closed());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_config_is_refused_at_startup() {
+    let mut child = spawn(&[
+        "--port",
+        &free_port().to_string(),
+        "--set",
+        "appendonly=yes",
+    ]);
+    assert!(!wait_exit(&mut child).success());
+}
