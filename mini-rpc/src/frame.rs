@@ -98,6 +98,7 @@ impl Preface {
     }
 }
 
+// ANCHOR: kinds
 /// Frame kinds, the byte after the length.
 mod kind {
     pub(super) const REQUEST: u8 = 1;
@@ -109,6 +110,7 @@ mod kind {
     pub(super) const STREAM_END: u8 = 7;
     pub(super) const CREDIT: u8 = 8;
 }
+// ANCHOR_END: kinds
 
 /// A call, client to server.
 #[derive(Clone, Debug, PartialEq, Eq)]

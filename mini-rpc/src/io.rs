@@ -82,17 +82,43 @@ pub(crate) async fn write_loop<W: AsyncWrite + Unpin>(
     mut rx: mpsc::UnboundedReceiver<Frame>,
 ) -> io::Result<()> {
     let mut buf = BytesMut::with_capacity(WRITE_BATCH);
+    // Batches left to write without yielding first; see below.
+    let mut skip_yields = 0u32;
     while let Some(frame) = rx.recv().await {
         frame.encode(&mut buf);
-        while buf.len() < WRITE_BATCH {
-            match rx.try_recv() {
-                Ok(frame) => frame.encode(&mut buf),
-                Err(_) => break,
+        drain(&mut rx, &mut buf);
+        if buf.len() < WRITE_BATCH && skip_yields == 0 {
+            // The first frame woke us, and tokio runs a task woken by the
+            // running task next (its LIFO slot): without this yield every
+            // reply would go out in its own `write` while other handlers
+            // that are ready are about to queue theirs. One trip to the back
+            // of the run queue lets them: on the echo bench at 64 concurrent
+            // calls it cut `sendto` calls per call from 2 to well under 1
+            // and nearly tripled throughput. When a yield gathers nothing
+            // (one call at a time), the next 16 batches skip it, so a lone
+            // caller does not pay an extra scheduler pass per frame.
+            let before = buf.len();
+            tokio::task::yield_now().await;
+            drain(&mut rx, &mut buf);
+            if buf.len() == before {
+                skip_yields = 16;
             }
+        } else {
+            skip_yields = skip_yields.saturating_sub(1);
         }
         wr.write_all(&buf).await?;
         buf.clear();
     }
     wr.flush().await?;
     wr.shutdown().await
+}
+
+/// Encodes every frame already queued, up to the batch limit.
+fn drain(rx: &mut mpsc::UnboundedReceiver<Frame>, buf: &mut BytesMut) {
+    while buf.len() < WRITE_BATCH {
+        match rx.try_recv() {
+            Ok(frame) => frame.encode(buf),
+            Err(_) => break,
+        }
+    }
 }

@@ -182,6 +182,7 @@ impl Connection {
         let _ = self.tx.send(frame);
     }
 
+    // ANCHOR: call
     /// One unary call. Dropping the future before it completes, or its
     /// deadline passing, sends a `Cancel` frame.
     pub(crate) async fn call(
@@ -212,6 +213,8 @@ impl Connection {
         std::mem::forget(guard); // the reader already removed the entry
         reply.unwrap_or_else(|_| Err(Status::unavailable("connection lost")))
     }
+
+    // ANCHOR_END: call
 
     /// Starts a server-streaming call; events arrive on the returned receiver.
     pub(crate) fn start_stream(

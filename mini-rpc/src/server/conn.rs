@@ -224,6 +224,7 @@ fn start_call(conn: &Arc<Conn>, mut req: Request) {
     );
 }
 
+// ANCHOR: run_call
 /// Runs one call to the end and sends its reply.
 async fn run_call(
     conn: Arc<Conn>,
@@ -245,6 +246,7 @@ async fn run_call(
             .unwrap_or_else(|_| Err(Status::deadline_exceeded("handler ran past the deadline"))),
         None => call.await,
     };
+    // ANCHOR_END: run_call
     let status = match outcome {
         Ok(Reply::Unary(payload)) => {
             conn.reply(req.id, Status::ok(), payload);
