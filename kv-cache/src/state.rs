@@ -137,6 +137,9 @@ pub struct Server {
     pub frozen_clock: bool,
     /// Peak of `used_memory` seen by `INFO`.
     pub peak_memory: usize,
+    /// A monotonic instant and the Unix ms it corresponds to (see
+    /// [`Server::refresh_clock_at`]).
+    pub clock_base: (Instant, i64),
 }
 
 /// Current Unix time in milliseconds.
@@ -172,6 +175,7 @@ impl Server {
             run_id: format!("{seed:016x}{seed2:016x}{:08x}", seed ^ seed2)[..40].to_string(),
             frozen_clock: false,
             peak_memory: 0,
+            clock_base: (Instant::now(), unix_ms()),
         }
     }
 
@@ -180,7 +184,21 @@ impl Server {
     #[inline]
     pub fn refresh_clock(&mut self) {
         if !self.frozen_clock {
-            self.ks.now_ms = unix_ms();
+            let now = Instant::now();
+            self.clock_base = (now, unix_ms());
+            self.ks.now_ms = self.clock_base.1;
+        }
+    }
+
+    /// Updates the cached clock from a monotonic instant the caller already
+    /// read, without a second (wall-clock) read: Unix time is extrapolated
+    /// from the base the cron re-reads `hz` times a second. On the hot path
+    /// this saves one clock read per batch.
+    #[inline]
+    pub fn refresh_clock_at(&mut self, now: Instant) {
+        if !self.frozen_clock {
+            let (base, base_ms) = self.clock_base;
+            self.ks.now_ms = base_ms + now.saturating_duration_since(base).as_millis() as i64;
         }
     }
 

@@ -332,6 +332,11 @@ fn sequence() -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(one, 150..250).prop_map(|v| v.concat())
 }
 
+/// A sequence and the protocol it runs in (RESP3 after `HELLO 3`, else RESP2).
+fn session() -> impl Strategy<Value = (bool, Vec<Step>)> {
+    (prop::bool::weighted(0.3), sequence())
+}
+
 fn as_ints(v: &Value) -> Option<i64> {
     if let Value::Int(n) = v {
         Some(*n)
@@ -372,11 +377,21 @@ fn scan_all(c: &mut Conn, opts: &[String]) -> Result<BTreeSet<Vec<u8>>, Value> {
 }
 
 /// Runs one sequence on both servers; returns the number of commands sent.
-fn run_sequence(ours: &mut Conn, redis: &mut Conn, steps: &[Step]) -> Result<usize, TestCaseError> {
+fn run_sequence(
+    ours: &mut Conn,
+    redis: &mut Conn,
+    resp3: bool,
+    steps: &[Step],
+) -> Result<usize, TestCaseError> {
     for c in [&mut *ours, &mut *redis] {
         c.cmds(&["RESET"]);
         c.cmds(&["FLUSHALL"]);
         c.cmds(&["CONFIG", "SET", "hz", "10"]);
+        if resp3 {
+            // The HELLO reply itself differs (server id, version); what
+            // follows is compared in RESP3: nulls, maps, doubles.
+            c.cmds(&["HELLO", "3"]);
+        }
     }
     let mut sent = 0;
     for (i, step) in steps.iter().enumerate() {
@@ -456,8 +471,13 @@ fn differential_against_redis_server() {
         failure_persistence: None,
         ..PtConfig::default()
     });
-    let result = runner.run(&sequence(), |steps| {
-        let n = run_sequence(&mut ours.borrow_mut(), &mut redis.borrow_mut(), &steps)?;
+    let result = runner.run(&session(), |(resp3, steps)| {
+        let n = run_sequence(
+            &mut ours.borrow_mut(),
+            &mut redis.borrow_mut(),
+            resp3,
+            &steps,
+        )?;
         total.set(total.get() + n);
         Ok(())
     });

@@ -61,9 +61,8 @@ impl Client {
 
     // ANCHOR: process_input
     /// Executes every complete request in `input`; returns the bytes used.
-    fn process_input(&mut self, rt: &mut Runtime, input: &[u8]) -> usize {
+    fn process_input(&mut self, rt: &mut Runtime, input: &[u8], mut clock: Instant) -> usize {
         let mut used = 0;
-        let mut clock = Instant::now();
         while !self.session.close_after_reply {
             match self.parser.parse(&input[used..]) {
                 Ok(Parsed::Request(n)) => {
@@ -113,10 +112,14 @@ impl Client {
 
 impl ConnHandler<Runtime> for Client {
     fn on_read(&mut self, ev: &mut EventLoop<Runtime>, rt: &mut Runtime, conn: &mut BufferedConn) {
-        rt.srv.refresh_clock();
+        let now = Instant::now();
+        rt.srv.refresh_clock_at(now);
+        // `CONFIG SET proto-max-bulk-len` applies to connected clients too.
+        self.parser
+            .set_max_bulk_len(rt.srv.config.proto_max_bulk_len.min(usize::MAX as u64) as usize);
         let input_len = conn.input().len();
         rt.srv.stats.net_input_bytes += (input_len - self.counted_input.min(input_len)) as u64;
-        let used = self.process_input(rt, conn.input());
+        let used = self.process_input(rt, conn.input(), now);
         conn.input_mut().advance(used);
         self.counted_input = conn.input().len();
         if !self.out.is_empty() {
