@@ -82,7 +82,7 @@ pub enum Error {
     Sqlite(rusqlite::Error),
     /// Any other error from PostgreSQL (syntax error, connection lost ...).
     #[cfg(feature = "postgres")]
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", crate::pg::describe(.0))]
     Postgres(postgres::Error),
 }
 

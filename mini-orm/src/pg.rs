@@ -99,6 +99,15 @@ pub(crate) fn from_pg(e: postgres::Error) -> Error {
     Error::Postgres(e)
 }
 
+/// The server's message when there is one (the driver's own `Display`
+/// says only "db error").
+pub(crate) fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
 
 // The server infers each parameter's type from the statement; an integer

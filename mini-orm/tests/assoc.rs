@@ -39,9 +39,7 @@ fn seed(db: &Db) -> (Vec<User>, Vec<Post>) {
     (users, posts)
 }
 
-#[test]
-fn three_levels_in_three_queries() {
-    let db = blog_db();
+fn three_levels_in_three_queries(db: &Db) {
     seed(&db);
     let before = db.statements_run();
     let users = User::query().order_by(User::ID.asc()).all(&db).unwrap();
@@ -90,9 +88,7 @@ fn three_levels_in_three_queries() {
     }
 }
 
-#[test]
-fn load_children_and_parents() {
-    let db = blog_db();
+fn load_children_and_parents(db: &Db) {
     let (users, posts) = seed(&db);
     let before = db.statements_run();
     let by_user: Vec<Vec<Post>> = db.load_children::<User, Post>(&users).unwrap();
@@ -111,9 +107,7 @@ fn load_children_and_parents() {
     assert_eq!(again, by_user);
 }
 
-#[test]
-fn many_to_many_through_a_join_table() {
-    let db = blog_db();
+fn many_to_many_through_a_join_table(db: &Db) {
     let (_, posts) = seed(&db);
     let mut tags: Vec<Tag> = ["rust", "sql", "orm"]
         .iter()
@@ -174,3 +168,5 @@ fn belonging_to_renders_an_in_list() {
     assert_eq!(params, [3.into(), 9.into()]);
     assert_eq!(<Post as BelongsTo<User>>::FOREIGN_KEY, "user_id");
 }
+
+common::dual_tests!(blog: three_levels_in_three_queries, load_children_and_parents, many_to_many_through_a_join_table);

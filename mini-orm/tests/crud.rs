@@ -5,9 +5,7 @@ mod common;
 use common::*;
 use mini_orm::{Db, Error, Model, Value};
 
-#[test]
-fn insert_sets_id_and_find_reads_it_back() {
-    let db = blog_db();
+fn insert_sets_id_and_find_reads_it_back(db: &Db) {
     let mut ada = user("ada", 36, Some("black"));
     db.insert(&mut ada).unwrap();
     assert_eq!(ada.id, 1);
@@ -22,9 +20,7 @@ fn insert_sets_id_and_find_reads_it_back() {
     ));
 }
 
-#[test]
-fn insert_many_uses_chunks_under_the_parameter_limit() {
-    let db = blog_db();
+fn insert_many_uses_chunks_under_the_parameter_limit(db: &Db) {
     let mut users: Vec<User> = (0..25).map(|i| user(&format!("u{i}"), i, None)).collect();
     // 3 inserted columns per row, 7 params allowed: 2 rows per statement.
     db.set_max_params(7);
@@ -46,9 +42,7 @@ fn insert_many_uses_chunks_under_the_parameter_limit() {
     assert_eq!(User::query().count(&db).unwrap(), 125);
 }
 
-#[test]
-fn insert_many_is_all_or_nothing_across_chunks() {
-    let db = blog_db();
+fn insert_many_is_all_or_nothing_across_chunks(db: &Db) {
     db.set_max_params(3);
     let mut users = vec![user("a", 1, None), user("b", 2, None), user("a", 3, None)];
     assert!(matches!(
@@ -58,8 +52,7 @@ fn insert_many_is_all_or_nothing_across_chunks() {
     assert_eq!(User::query().count(&db).unwrap(), 0);
 }
 
-fn seeded() -> Db {
-    let db = blog_db();
+fn seed_users(db: &Db) {
     let mut users = vec![
         user("ada", 36, Some("black")),
         user("bob", 17, None),
@@ -68,16 +61,14 @@ fn seeded() -> Db {
         user("eve", 29, None),
     ];
     db.insert_many(&mut users).unwrap();
-    db
 }
 
 fn names(users: &[User]) -> Vec<&str> {
     users.iter().map(|u| u.name.as_str()).collect()
 }
 
-#[test]
-fn filters_order_limit_offset() {
-    let db = seeded();
+fn filters_order_limit_offset(db: &Db) {
+    seed_users(db);
     let adults = User::query()
         .filter(User::AGE.gt(18))
         .order_by(User::AGE.desc())
@@ -140,9 +131,8 @@ fn filters_order_limit_offset() {
     assert_eq!(either, 3);
 }
 
-#[test]
-fn count_exists_first_select_subset() {
-    let db = seeded();
+fn count_exists_first_select_subset(db: &Db) {
+    seed_users(db);
     assert_eq!(User::query().count(&db).unwrap(), 5);
     assert!(
         User::query()
@@ -178,9 +168,8 @@ fn count_exists_first_select_subset() {
     assert_eq!(hair, vec![(Some("black".to_owned()),), (None,)]);
 }
 
-#[test]
-fn update_record_and_update_by_filter() {
-    let db = seeded();
+fn update_record_and_update_by_filter(db: &Db) {
+    seed_users(db);
     let mut bob = User::query()
         .filter(User::NAME.eq("bob"))
         .first(&db)
@@ -204,9 +193,8 @@ fn update_record_and_update_by_filter() {
     assert!(matches!(db.update(&mut ghost), Err(Error::NotFound { .. })));
 }
 
-#[test]
-fn delete_record_and_delete_by_filter() {
-    let db = seeded();
+fn delete_record_and_delete_by_filter(db: &Db) {
+    seed_users(db);
     let ada = db.find::<User>(1).unwrap();
     db.delete(&ada).unwrap();
     assert!(matches!(db.delete(&ada), Err(Error::NotFound { .. })));
@@ -217,9 +205,7 @@ fn delete_record_and_delete_by_filter() {
     assert_eq!(User::query().count(&db).unwrap(), 2);
 }
 
-#[test]
-fn upsert_inserts_then_overwrites() {
-    let db = blog_db();
+fn upsert_inserts_then_overwrites(db: &Db) {
     let mut u = user("ada", 1, None);
     u.id = 7;
     db.upsert(&u).unwrap();
@@ -230,9 +216,8 @@ fn upsert_inserts_then_overwrites() {
     assert_eq!(db.find::<User>(7).unwrap(), u);
 }
 
-#[test]
-fn left_join_yields_none_for_users_without_posts() {
-    let db = seeded();
+fn left_join_yields_none_for_users_without_posts(db: &Db) {
+    seed_users(db);
     let mut p = Post {
         id: 0,
         user_id: 1,
@@ -252,19 +237,18 @@ fn left_join_yields_none_for_users_without_posts() {
     assert!(rows[1].1.is_none());
 }
 
-#[test]
-fn raw_sql_with_bound_parameters() {
-    let db = seeded();
+fn raw_sql_with_bound_parameters(db: &Db) {
+    seed_users(db);
     let rows: Vec<(String, i64)> = db
         .query_as(
-            "SELECT name, age FROM users WHERE age > ? ORDER BY age",
+            &sql(db, "SELECT name, age FROM users WHERE age > ? ORDER BY age"),
             &[Value::from(30)],
         )
         .unwrap();
     assert_eq!(rows, vec![("ada".to_owned(), 36), ("cy".to_owned(), 52)]);
     assert_eq!(
         db.execute(
-            "UPDATE users SET age = age + ? WHERE name = ?",
+            &sql(db, "UPDATE users SET age = age + ? WHERE name = ?"),
             &[Value::from(1), Value::from("cy")]
         )
         .unwrap(),
@@ -272,18 +256,22 @@ fn raw_sql_with_bound_parameters() {
     );
     let models: Vec<User> = db
         .query_as(
-            &format!("SELECT {} FROM users WHERE name = ?", User::SELECT_LIST),
+            &sql(
+                db,
+                &format!("SELECT {} FROM users WHERE name = ?", User::SELECT_LIST),
+            ),
             &["cy".into()],
         )
         .unwrap();
     assert_eq!(models[0].age, 53);
 }
 
-#[test]
-fn defaults_and_create_table_sql() {
-    let db = blog_db();
-    db.execute("INSERT INTO users (name) VALUES (?)", &["x".into()])
-        .unwrap();
+fn defaults_and_create_table_sql(db: &Db) {
+    db.execute(
+        &sql(db, "INSERT INTO users (name) VALUES (?)"),
+        &["x".into()],
+    )
+    .unwrap();
     let x = User::query().first(&db).unwrap().unwrap();
     assert_eq!(x.age, 0, "DEFAULT 0 applied");
     assert!(db.table_exists("users").unwrap());
@@ -291,3 +279,5 @@ fn defaults_and_create_table_sql() {
     db.drop_table::<PostTag>().unwrap();
     assert!(!db.table_exists("post_tags").unwrap());
 }
+
+common::dual_tests!(blog: insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);

@@ -9,9 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use common::*;
 use mini_orm::{Db, Error, Hooks, Model};
 
-#[test]
-fn commit_on_ok_rollback_on_err() {
-    let db = blog_db();
+fn commit_on_ok_rollback_on_err(db: &Db) {
     db.transaction(|db| db.insert(&mut user("kept", 1, None)))
         .unwrap();
     let r: Result<(), Error> = db.transaction(|db| {
@@ -25,9 +23,7 @@ fn commit_on_ok_rollback_on_err() {
     assert!(!db.in_transaction());
 }
 
-#[test]
-fn rollback_on_panic_and_handle_stays_usable() {
-    let db = blog_db();
+fn rollback_on_panic_and_handle_stays_usable(db: &Db) {
     let r = catch_unwind(AssertUnwindSafe(|| {
         let _: Result<(), Error> = db.transaction(|db| {
             db.insert(&mut user("ghost", 1, None))?;
@@ -42,9 +38,7 @@ fn rollback_on_panic_and_handle_stays_usable() {
     assert_eq!(User::query().count(&db).unwrap(), 1);
 }
 
-#[test]
-fn nested_failure_undoes_only_the_savepoint() {
-    let db = blog_db();
+fn nested_failure_undoes_only_the_savepoint(db: &Db) {
     db.transaction(|db| {
         db.insert(&mut user("outer", 1, None))?;
         let inner: Result<(), Error> = db.transaction(|db| {
@@ -66,9 +60,7 @@ fn nested_failure_undoes_only_the_savepoint() {
     assert_eq!(names, ["inner-ok", "outer"]);
 }
 
-#[test]
-fn outer_failure_undoes_committed_savepoints() {
-    let db = blog_db();
+fn outer_failure_undoes_committed_savepoints(db: &Db) {
     let r: Result<(), Error> = db.transaction(|db| {
         db.transaction(|db| db.insert(&mut user("inner", 1, None)))?;
         Err(Error::hook("test", "outer fails"))
@@ -77,9 +69,7 @@ fn outer_failure_undoes_committed_savepoints() {
     assert_eq!(User::query().count(&db).unwrap(), 0);
 }
 
-#[test]
-fn anyhow_errors_work_in_closures() {
-    let db = blog_db();
+fn anyhow_errors_work_in_closures(db: &Db) {
     let r: anyhow::Result<()> = db.transaction(|db| {
         db.insert(&mut user("x", 1, None))?;
         anyhow::bail!("application error")
@@ -153,9 +143,7 @@ impl Hooks for Audited {
     }
 }
 
-#[test]
-fn hooks_run_in_order_around_each_operation() {
-    let db = Db::open_in_memory().unwrap();
+fn hooks_run_in_order_around_each_operation(db: &Db) {
     db.create_table::<Audited>().unwrap();
     take_log();
     let mut a = Audited {
@@ -182,9 +170,7 @@ fn hooks_run_in_order_around_each_operation() {
     );
 }
 
-#[test]
-fn a_failing_hook_aborts_the_operation() {
-    let db = Db::open_in_memory().unwrap();
+fn a_failing_hook_aborts_the_operation(db: &Db) {
     db.create_table::<Audited>().unwrap();
     let err = db
         .insert(&mut Audited {
@@ -230,9 +216,7 @@ fn a_failing_hook_aborts_the_operation() {
     );
 }
 
-#[test]
-fn a_hook_error_inside_a_transaction_aborts_it() {
-    let db = Db::open_in_memory().unwrap();
+fn a_hook_error_inside_a_transaction_aborts_it(db: &Db) {
     db.create_table::<Audited>().unwrap();
     let r = db.transaction(|db| {
         db.insert(&mut Audited {
@@ -247,3 +231,5 @@ fn a_hook_error_inside_a_transaction_aborts_it() {
     assert!(r.is_err());
     assert_eq!(Audited::query().count(&db).unwrap(), 0);
 }
+
+common::dual_tests!(blog: commit_on_ok_rollback_on_err, rollback_on_panic_and_handle_stays_usable, nested_failure_undoes_only_the_savepoint, outer_failure_undoes_committed_savepoints, anyhow_errors_work_in_closures, hooks_run_in_order_around_each_operation, a_failing_hook_aborts_the_operation, a_hook_error_inside_a_transaction_aborts_it);
