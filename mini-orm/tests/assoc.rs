@@ -40,14 +40,14 @@ fn seed(db: &Db) -> (Vec<User>, Vec<Post>) {
 }
 
 fn three_levels_in_three_queries(db: &Db) {
-    seed(&db);
+    seed(db);
     let before = db.statements_run();
-    let users = User::query().order_by(User::ID.asc()).all(&db).unwrap();
+    let users = User::query().order_by(User::ID.asc()).all(db).unwrap();
     let posts = Post::belonging_to(&users)
         .order_by(Post::ID.asc())
-        .all(&db)
+        .all(db)
         .unwrap();
-    let comments = Comment::belonging_to(&posts).all(&db).unwrap();
+    let comments = Comment::belonging_to(&posts).all(db).unwrap();
     assert_eq!(
         db.statements_run() - before,
         3,
@@ -89,7 +89,7 @@ fn three_levels_in_three_queries(db: &Db) {
 }
 
 fn load_children_and_parents(db: &Db) {
-    let (users, posts) = seed(&db);
+    let (users, posts) = seed(db);
     let before = db.statements_run();
     let by_user: Vec<Vec<Post>> = db.load_children::<User, Post>(&users).unwrap();
     assert_eq!(
@@ -108,7 +108,7 @@ fn load_children_and_parents(db: &Db) {
 }
 
 fn many_to_many_through_a_join_table(db: &Db) {
-    let (_, posts) = seed(&db);
+    let (_, posts) = seed(db);
     let mut tags: Vec<Tag> = ["rust", "sql", "orm"]
         .iter()
         .map(|l| Tag {

@@ -29,7 +29,7 @@ fn insert_many_uses_chunks_under_the_parameter_limit(db: &Db) {
     let statements = db.statements_run() - before;
     // BEGIN + 13 inserts + COMMIT.
     assert_eq!(statements, 15);
-    assert_eq!(User::query().count(&db).unwrap(), 25);
+    assert_eq!(User::query().count(db).unwrap(), 25);
     db.set_max_params(usize::MAX);
     let mut more: Vec<User> = (25..125).map(|i| user(&format!("u{i}"), i, None)).collect();
     let before = db.statements_run();
@@ -39,7 +39,7 @@ fn insert_many_uses_chunks_under_the_parameter_limit(db: &Db) {
         1,
         "100 rows fit one statement"
     );
-    assert_eq!(User::query().count(&db).unwrap(), 125);
+    assert_eq!(User::query().count(db).unwrap(), 125);
 }
 
 fn insert_many_is_all_or_nothing_across_chunks(db: &Db) {
@@ -49,7 +49,7 @@ fn insert_many_is_all_or_nothing_across_chunks(db: &Db) {
         db.insert_many(&mut users),
         Err(Error::UniqueViolation { .. })
     ));
-    assert_eq!(User::query().count(&db).unwrap(), 0);
+    assert_eq!(User::query().count(db).unwrap(), 0);
 }
 
 fn seed_users(db: &Db) {
@@ -72,83 +72,83 @@ fn filters_order_limit_offset(db: &Db) {
     let adults = User::query()
         .filter(User::AGE.gt(18))
         .order_by(User::AGE.desc())
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(names(&adults), ["cy", "ada", "eve"]);
     let q = User::query().filter(User::HAIR_COLOR.eq("black").and(User::AGE.ge(18)));
     assert_eq!(
-        names(&q.order_by(User::NAME.asc()).all(&db).unwrap()),
+        names(&q.order_by(User::NAME.asc()).all(db).unwrap()),
         ["ada", "dee"]
     );
     let page = User::query()
         .order_by(User::NAME.asc())
         .limit(2)
         .offset(1)
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(names(&page), ["bob", "cy"]);
     let tail = User::query()
         .order_by(User::NAME.asc())
         .offset(3)
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(names(&tail), ["dee", "eve"]);
     let nulls = User::query()
         .filter(User::HAIR_COLOR.is_null())
         .order_by(User::NAME.asc())
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(names(&nulls), ["bob", "eve"]);
     let some = User::query()
         .filter(User::NAME.in_(["bob", "eve", "zed"]))
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(some.len(), 2);
     assert!(
         User::query()
             .filter(User::NAME.in_(Vec::<String>::new()))
-            .all(&db)
+            .all(db)
             .unwrap()
             .is_empty()
     );
     assert_eq!(
         User::query()
             .filter(User::NAME.not_in(Vec::<String>::new()))
-            .count(&db)
+            .count(db)
             .unwrap(),
         5
     );
     let like = User::query()
         .filter(User::NAME.like("%e%"))
         .order_by(User::NAME.asc())
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(names(&like), ["dee", "eve"]);
     let either = User::query()
         .filter(User::AGE.lt(18).or(User::AGE.gt(50)).not())
-        .count(&db)
+        .count(db)
         .unwrap();
     assert_eq!(either, 3);
 }
 
 fn count_exists_first_select_subset(db: &Db) {
     seed_users(db);
-    assert_eq!(User::query().count(&db).unwrap(), 5);
+    assert_eq!(User::query().count(db).unwrap(), 5);
     assert!(
         User::query()
             .filter(User::NAME.eq("cy"))
-            .exists(&db)
+            .exists(db)
             .unwrap()
     );
     assert!(
         !User::query()
             .filter(User::NAME.eq("zed"))
-            .exists(&db)
+            .exists(db)
             .unwrap()
     );
     let first = User::query()
         .order_by(User::AGE.asc())
-        .first(&db)
+        .first(db)
         .unwrap()
         .unwrap();
     assert_eq!(first.name, "bob");
@@ -156,14 +156,14 @@ fn count_exists_first_select_subset(db: &Db) {
         .filter(User::AGE.le(18))
         .order_by(User::NAME.asc())
         .select((User::NAME, User::AGE))
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(pairs, vec![("bob".to_owned(), 17), ("dee".to_owned(), 18)]);
     let hair: Vec<(Option<String>,)> = User::query()
         .order_by(User::NAME.asc())
         .limit(2)
         .select((User::HAIR_COLOR,))
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(hair, vec![(Some("black".to_owned()),), (None,)]);
 }
@@ -172,7 +172,7 @@ fn update_record_and_update_by_filter(db: &Db) {
     seed_users(db);
     let mut bob = User::query()
         .filter(User::NAME.eq("bob"))
-        .first(&db)
+        .first(db)
         .unwrap()
         .unwrap();
     bob.age = 18;
@@ -181,13 +181,10 @@ fn update_record_and_update_by_filter(db: &Db) {
     assert_eq!(db.find::<User>(bob.id).unwrap(), bob);
     let changed = User::query()
         .filter(User::HAIR_COLOR.eq("black"))
-        .update(&db, &[User::HAIR_COLOR.set("grey"), User::AGE.set(99)])
+        .update(db, &[User::HAIR_COLOR.set("grey"), User::AGE.set(99)])
         .unwrap();
     assert_eq!(changed, 2);
-    assert_eq!(
-        User::query().filter(User::AGE.eq(99)).count(&db).unwrap(),
-        2
-    );
+    assert_eq!(User::query().filter(User::AGE.eq(99)).count(db).unwrap(), 2);
     let mut ghost = user("ghost", 1, None);
     ghost.id = 999;
     assert!(matches!(db.update(&mut ghost), Err(Error::NotFound { .. })));
@@ -199,10 +196,10 @@ fn delete_record_and_delete_by_filter(db: &Db) {
     db.delete(&ada).unwrap();
     assert!(matches!(db.delete(&ada), Err(Error::NotFound { .. })));
     assert_eq!(
-        User::query().filter(User::AGE.lt(20)).delete(&db).unwrap(),
+        User::query().filter(User::AGE.lt(20)).delete(db).unwrap(),
         2
     );
-    assert_eq!(User::query().count(&db).unwrap(), 2);
+    assert_eq!(User::query().count(db).unwrap(), 2);
 }
 
 fn upsert_inserts_then_overwrites(db: &Db) {
@@ -212,7 +209,7 @@ fn upsert_inserts_then_overwrites(db: &Db) {
     u.age = 2;
     u.hair_color = Some("black".into());
     db.upsert(&u).unwrap();
-    assert_eq!(User::query().count(&db).unwrap(), 1);
+    assert_eq!(User::query().count(db).unwrap(), 1);
     assert_eq!(db.find::<User>(7).unwrap(), u);
 }
 
@@ -228,7 +225,7 @@ fn left_join_yields_none_for_users_without_posts(db: &Db) {
         .filter(User::AGE.gt(30))
         .order_by(User::NAME.asc())
         .left_join::<Post>(Post::USER_ID.eq_col(User::ID))
-        .all(&db)
+        .all(db)
         .unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].0.name, "ada");
@@ -272,7 +269,7 @@ fn defaults_and_create_table_sql(db: &Db) {
         &["x".into()],
     )
     .unwrap();
-    let x = User::query().first(&db).unwrap().unwrap();
+    let x = User::query().first(db).unwrap().unwrap();
     assert_eq!(x.age, 0, "DEFAULT 0 applied");
     assert!(db.table_exists("users").unwrap());
     assert!(!db.table_exists("nope").unwrap());

@@ -32,17 +32,17 @@ fn hostile_values_are_stored_and_matched_verbatim(db: &Db) {
         assert_eq!(db.find::<User>(u.id).unwrap().name, *attack);
     }
     assert!(db.table_exists("users").unwrap());
-    assert_eq!(User::query().count(&db).unwrap(), attacks.len() as i64);
+    assert_eq!(User::query().count(db).unwrap(), attacks.len() as i64);
     for attack in &attacks {
         let hits = User::query()
             .filter(User::NAME.eq(*attack))
-            .all(&db)
+            .all(db)
             .unwrap();
         assert_eq!(hits.len(), 1, "{attack:?} matched {} rows", hits.len());
         assert_eq!(
             User::query()
                 .filter(User::HAIR_COLOR.in_([*attack]))
-                .count(&db)
+                .count(db)
                 .unwrap(),
             1
         );
@@ -50,7 +50,7 @@ fn hostile_values_are_stored_and_matched_verbatim(db: &Db) {
     // Through update-by-filter and raw SQL too.
     User::query()
         .filter(User::NAME.eq(ATTACKS[0]))
-        .update(&db, &[User::HAIR_COLOR.set(ATTACKS[1])])
+        .update(db, &[User::HAIR_COLOR.set(ATTACKS[1])])
         .unwrap();
     let n: Vec<(i64,)> = db
         .query_as(
@@ -59,7 +59,7 @@ fn hostile_values_are_stored_and_matched_verbatim(db: &Db) {
         )
         .unwrap();
     assert_eq!(n, vec![(1,)]);
-    assert_eq!(User::query().count(&db).unwrap(), attacks.len() as i64);
+    assert_eq!(User::query().count(db).unwrap(), attacks.len() as i64);
 }
 
 /// Table and column names with quotes and SQL in them are quoted, not run.
@@ -79,7 +79,7 @@ fn hostile_identifiers_are_quoted(db: &Db) {
     };
     db.insert(&mut w).unwrap();
     assert_eq!(
-        Weird::query().filter(Weird::NAME.eq("x")).all(&db).unwrap(),
+        Weird::query().filter(Weird::NAME.eq("x")).all(db).unwrap(),
         vec![w]
     );
     assert!(db.table_exists("users").unwrap());

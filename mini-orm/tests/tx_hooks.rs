@@ -17,7 +17,7 @@ fn commit_on_ok_rollback_on_err(db: &Db) {
         Err(Error::hook("test", "no"))
     });
     assert!(r.is_err());
-    let all = User::query().all(&db).unwrap();
+    let all = User::query().all(db).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].name, "kept");
     assert!(!db.in_transaction());
@@ -32,10 +32,10 @@ fn rollback_on_panic_and_handle_stays_usable(db: &Db) {
     }));
     assert!(r.is_err());
     assert!(!db.in_transaction());
-    assert_eq!(User::query().count(&db).unwrap(), 0);
+    assert_eq!(User::query().count(db).unwrap(), 0);
     db.transaction(|db| db.insert(&mut user("after", 1, None)))
         .unwrap();
-    assert_eq!(User::query().count(&db).unwrap(), 1);
+    assert_eq!(User::query().count(db).unwrap(), 1);
 }
 
 fn nested_failure_undoes_only_the_savepoint(db: &Db) {
@@ -51,7 +51,7 @@ fn nested_failure_undoes_only_the_savepoint(db: &Db) {
     })
     .unwrap();
     let mut names: Vec<String> = User::query()
-        .all(&db)
+        .all(db)
         .unwrap()
         .into_iter()
         .map(|u| u.name)
@@ -66,7 +66,7 @@ fn outer_failure_undoes_committed_savepoints(db: &Db) {
         Err(Error::hook("test", "outer fails"))
     });
     assert!(r.is_err());
-    assert_eq!(User::query().count(&db).unwrap(), 0);
+    assert_eq!(User::query().count(db).unwrap(), 0);
 }
 
 fn anyhow_errors_work_in_closures(db: &Db) {
@@ -75,7 +75,7 @@ fn anyhow_errors_work_in_closures(db: &Db) {
         anyhow::bail!("application error")
     });
     assert!(r.is_err());
-    assert_eq!(User::query().count(&db).unwrap(), 0);
+    assert_eq!(User::query().count(db).unwrap(), 0);
 }
 
 thread_local! {
@@ -199,7 +199,7 @@ fn a_failing_hook_aborts_the_operation(db: &Db) {
         }
     ));
     assert_eq!(
-        Audited::query().count(&db).unwrap(),
+        Audited::query().count(db).unwrap(),
         0,
         "after_insert failure rolled the row back"
     );
@@ -210,7 +210,7 @@ fn a_failing_hook_aborts_the_operation(db: &Db) {
     db.insert(&mut u).unwrap();
     assert!(db.delete(&u).is_err());
     assert_eq!(
-        Audited::query().count(&db).unwrap(),
+        Audited::query().count(db).unwrap(),
         1,
         "after_delete failure restored the row"
     );
@@ -229,7 +229,7 @@ fn a_hook_error_inside_a_transaction_aborts_it(db: &Db) {
         })
     });
     assert!(r.is_err());
-    assert_eq!(Audited::query().count(&db).unwrap(), 0);
+    assert_eq!(Audited::query().count(db).unwrap(), 0);
 }
 
 common::dual_tests!(blog: commit_on_ok_rollback_on_err, rollback_on_panic_and_handle_stays_usable, nested_failure_undoes_only_the_savepoint, outer_failure_undoes_committed_savepoints, anyhow_errors_work_in_closures, hooks_run_in_order_around_each_operation, a_failing_hook_aborts_the_operation, a_hook_error_inside_a_transaction_aborts_it);

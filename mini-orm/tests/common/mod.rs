@@ -92,6 +92,13 @@ pub(crate) fn sqlite_empty() -> TestDb {
 
 /// `None` when `MINI_ORM_PG_URL` is not set (the PostgreSQL tests then pass
 /// without running; CI sets it, see `.ci/postgres.sh`).
+#[cfg(not(feature = "postgres"))]
+pub(crate) fn pg_empty() -> Option<TestDb> {
+    None
+}
+
+/// A fresh schema on `MINI_ORM_PG_URL`, or `None` when it is not set.
+#[cfg(feature = "postgres")]
 pub(crate) fn pg_empty() -> Option<TestDb> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
