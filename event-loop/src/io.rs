@@ -37,6 +37,10 @@ pub(crate) trait IoHandler<S>: 'static {
     }
 }
 
+/// A plain-function I/O callback with its argument, stored inline in the
+/// slot: the shape of libevent's `event_new(base, fd, what, cb, arg)`.
+pub type IoFn<S> = fn(&mut EventLoop<S>, &mut S, IoEvent, u64);
+
 /// One slab slot.
 pub(crate) struct IoSlot<S> {
     /// Bumped each time the slot is freed.
@@ -45,6 +49,8 @@ pub(crate) struct IoSlot<S> {
     pub(crate) live: bool,
     /// The handler; `None` while it runs (it is taken out) or when free.
     pub(crate) handler: Option<Box<dyn IoHandler<S>>>,
+    /// Or a plain function and its argument (then `handler` is `None`).
+    pub(crate) function: Option<(IoFn<S>, u64)>,
     /// Priority level, lower runs first.
     pub(crate) priority: u8,
     /// Next free slot when this one is free.
@@ -104,6 +110,29 @@ impl<S: 'static> EventLoop<S> {
             return Err(err.into());
         }
         self.io[id.index as usize].handler = Some(Box::new(Borrowed(callback)));
+        Ok(id)
+    }
+
+    /// Like [`register`](Self::register), with a plain function and a `u64`
+    /// argument stored inline (libevent's `event_new(base, fd, what, cb,
+    /// arg)`): no allocation, and no pointer to follow when the event fires.
+    /// The argument usually indexes the state, where the source lives.
+    pub fn register_fn<T>(
+        &mut self,
+        source: &mut T,
+        interest: Interest,
+        callback: IoFn<S>,
+        arg: u64,
+    ) -> Result<IoId>
+    where
+        T: Source + ?Sized,
+    {
+        let id = self.alloc_slot();
+        if let Err(err) = self.poll.registry().register(source, id.token(), interest) {
+            self.free_slot(id);
+            return Err(err.into());
+        }
+        self.io[id.index as usize].function = Some((callback, arg));
         Ok(id)
     }
 
@@ -171,7 +200,11 @@ impl<S: 'static> EventLoop<S> {
     pub fn set_interest(&mut self, id: IoId, interest: Interest) -> Result<()> {
         self.check(id)?;
         let registry = self.poll.registry();
-        match self.io[id.index as usize].handler.as_mut() {
+        let slot = &mut self.io[id.index as usize];
+        if slot.function.is_some() {
+            return Err(Error::SourceNotOwned(id.to_string()));
+        }
+        match slot.handler.as_mut() {
             Some(handler) => match handler.source() {
                 Some(source) => Ok(registry.reregister(source, id.token(), interest)?),
                 None => Err(Error::SourceNotOwned(id.to_string())),
@@ -267,6 +300,11 @@ impl<S: 'static> EventLoop<S> {
         if slot.generation != id.generation {
             return; // stale: removed earlier in this turn
         }
+        if let Some((function, arg)) = slot.function {
+            // Nothing to take out: removal during the call just frees the
+            // slot, and there is no box to put back.
+            return function(self, state, IoEvent { id, ready }, arg);
+        }
         let Some(mut handler) = slot.handler.take() else {
             return; // free, or already running (an activation of itself)
         };
@@ -299,6 +337,7 @@ impl<S: 'static> EventLoop<S> {
             generation: 0,
             live: true,
             handler: None,
+            function: None,
             priority: default_priority,
             next_free: u32::MAX,
         });
@@ -315,6 +354,7 @@ impl<S: 'static> EventLoop<S> {
             return;
         }
         slot.live = false;
+        slot.function = None;
         slot.generation = slot.generation.wrapping_add(1);
         slot.next_free = self.io_free;
         self.io_free = id.index;

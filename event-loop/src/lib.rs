@@ -13,7 +13,8 @@
 //! # Layout
 //!
 //! - [`ready`]: readiness flags (`EV_READ`/`AE_READABLE`), event ids.
-//! - [`io`]: registering mio sources with callbacks; dispatching one event.
+//! - [`io`]: registering mio sources with callbacks (closures, or
+//!   `register_fn` with an inline argument); dispatching one event.
 //! - [`conn`]: [`BufferedConn`] (libevent `bufferevent`) and its handler.
 //! - [`listener`]: accepting TCP connections (libevent `evconnlistener`).
 //! - [`timer`]: one-shot and repeating timers on a [`TimerWheel`]
@@ -83,6 +84,7 @@ pub use conn::{BufferedConn, ConnHandler, Stream};
 pub use error::{Error, Result};
 pub use event_loop::{Builder, EventLoop};
 pub use hooks::HookId;
+pub use io::IoFn;
 pub use mio::Interest;
 pub use ready::{IoEvent, IoId, Ready};
 pub use remote::LoopHandle;

@@ -240,3 +240,46 @@ fn an_owned_event_changes_its_own_interest_through_the_source_it_was_given() {
     turn_until(&mut ev, &mut log, |l| l.len() >= 2);
     assert_eq!(log[..2], [false, true]);
 }
+
+/// State for the function-callback test: sources indexed by the argument.
+struct Socks {
+    socks: Vec<UnixStream>,
+    got: Vec<(u64, u8)>,
+}
+
+fn on_sock(ev: &mut EventLoop<Socks>, st: &mut Socks, event: event_loop::IoEvent, arg: u64) {
+    let mut b = [0u8; 1];
+    while let Ok(1) = st.socks[arg as usize].read(&mut b) {
+        st.got.push((arg, b[0]));
+    }
+    if st.got.len() == 2 {
+        ev.remove(event.id).unwrap(); // removing itself works here too
+    }
+}
+
+#[test]
+fn function_callbacks_get_their_argument_and_can_remove_themselves() {
+    let (a, mut a_peer) = pair();
+    let (b, mut b_peer) = pair();
+    let mut ev: EventLoop<Socks> = EventLoop::new().unwrap();
+    let mut st = Socks {
+        socks: vec![a, b],
+        got: Vec::new(),
+    };
+    let id_a = ev
+        .register_fn(&mut st.socks[0], Interest::READABLE, on_sock, 0)
+        .unwrap();
+    ev.register_fn(&mut st.socks[1], Interest::READABLE, on_sock, 1)
+        .unwrap();
+    assert!(matches!(
+        ev.set_interest(id_a, Interest::WRITABLE),
+        Err(event_loop::Error::SourceNotOwned(_))
+    ));
+    a_peer.write_all(b"A").unwrap();
+    turn_until(&mut ev, &mut st, |s| s.got.len() == 1);
+    b_peer.write_all(b"B").unwrap();
+    turn_until(&mut ev, &mut st, |s| s.got.len() == 2);
+    assert_eq!(st.got, [(0, b'A'), (1, b'B')]);
+    assert_eq!(ev.io_len(), 1);
+    assert!(ev.contains(id_a));
+}
