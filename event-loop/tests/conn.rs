@@ -242,7 +242,10 @@ fn read_high_watermark_stops_reading_until_input_is_consumed() {
         })
         .unwrap();
     });
-    const TOTAL: usize = 16 * 1024 * 1024;
+    // Well above what the kernel can buffer on loopback (the tcp_rmem and
+    // tcp_wmem maxima: 6 + 4 MiB by default, 32 + 4 MiB on some hosts), so
+    // the writer must block once we stop reading.
+    const TOTAL: usize = 48 * 1024 * 1024;
     let mut client = TcpStream::connect(addr).unwrap();
     let writer = thread::spawn(move || {
         let chunk = vec![7u8; 64 * 1024];
