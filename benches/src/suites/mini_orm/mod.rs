@@ -187,6 +187,13 @@ impl Comparison for OrmComparison {
         sizes.iter().map(|n| format!("n={n}")).collect()
     }
 
+    /// More rounds than the default: one round of a small case is a few
+    /// milliseconds, and the medians of the 1-row cases need them on a
+    /// shared machine.
+    fn rounds(&self, quick: bool) -> usize {
+        if quick { 3 } else { 9 }
+    }
+
     fn targets(&self) -> Vec<Target> {
         vec![
             Target::at_most("rusqlite", "time", 1.1),
