@@ -1,0 +1,189 @@
+//! `echo`: 64 connections doing 64-byte round trips over loopback, against
+//! an echo server on our event loop and one on a tokio current-thread
+//! runtime. Both servers run on a thread of their own in the runner's
+//! process; the client is the same code for both.
+//!
+//! # Layout
+//!
+//! - [`client`]: the closed-loop mio client.
+//! - [`server`]: the running-server handle and the thread CPU clock.
+//! - [`ours_server`]: the echo server on `event-loop`.
+//! - [`tokio_server`]: the echo server on tokio.
+
+mod client;
+mod ours_server;
+mod server;
+mod tokio_server;
+
+use anyhow::{Context, bail};
+
+use self::client::{Load, MESSAGE};
+use crate::runner::util::median;
+use crate::runner::{Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target};
+
+/// Connections.
+const CLIENTS: usize = 64;
+/// Round trips per connection.
+const ROUND_TRIPS: usize = 10_000;
+/// Round trips per connection in a `--quick` run.
+const ROUND_TRIPS_QUICK: usize = 1_000;
+
+/// The echo comparison.
+#[derive(Debug, Default)]
+pub(crate) struct Echo {
+    /// Per measurement: impl, server thread CPU / wall, client thread CPU / wall.
+    busy: Vec<(&'static str, f64, f64)>,
+}
+
+impl Echo {
+    /// The load of case `<clients>x<round trips>`.
+    fn load(case: &str) -> anyhow::Result<Load> {
+        let (clients, round_trips) = case
+            .split_once('x')
+            .and_then(|(c, r)| Some((c.parse().ok()?, r.parse().ok()?)))
+            .with_context(|| format!("bad echo case {case:?}"))?;
+        Ok(Load {
+            clients,
+            round_trips,
+        })
+    }
+}
+
+impl Comparison for Echo {
+    fn crate_name(&self) -> &'static str {
+        "event-loop"
+    }
+
+    fn bench(&self) -> &'static str {
+        "echo"
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "TCP echo over loopback: {CLIENTS} connections x {ROUND_TRIPS} round trips each \
+             ({ROUND_TRIPS_QUICK} with --quick; the case is <connections>x<round trips>) of a \
+             {MESSAGE}-byte message, one message in flight per connection. The client is the same \
+             for both servers: one thread on bare mio, TCP_NODELAY. Throughput = round trips / \
+             time from the first send to the last reply. Each server runs on its own thread in the \
+             runner's process with TCP_NODELAY on accepted sockets. ours: {}. tokio: a \
+             current-thread runtime (enable_io), a task per connection doing read into a 4 KiB \
+             buffer then write_all, as in tokio's echo example. The notes give each server \
+             thread's CPU time over the run's wall time: near 100% means the server, not the \
+             client, was the bottleneck.",
+            ours_server::DESCRIPTION
+        )
+    }
+
+    fn cases(&self, quick: bool) -> Vec<String> {
+        let round_trips = if quick {
+            ROUND_TRIPS_QUICK
+        } else {
+            ROUND_TRIPS
+        };
+        vec![format!("{CLIENTS}x{round_trips}")]
+    }
+
+    fn targets(&self) -> Vec<Target> {
+        vec![Target::at_least("tokio", "throughput", 1.0)]
+    }
+
+    fn prepare(
+        &mut self,
+        _quick: bool,
+        _prov: &mut Provenance,
+    ) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)> {
+        self.busy.clear();
+        Ok((
+            vec![
+                Impl {
+                    name: "ours",
+                    config: ours_server::DESCRIPTION.into(),
+                },
+                Impl {
+                    name: "tokio",
+                    config: "tokio current-thread runtime, task per connection".into(),
+                },
+            ],
+            Vec::new(),
+        ))
+    }
+
+    fn measure(
+        &mut self,
+        case: &str,
+        imp: &str,
+        _prov: &mut Provenance,
+    ) -> anyhow::Result<Vec<Sample>> {
+        let load = Self::load(case)?;
+        let (name, server) = match imp {
+            "ours" => ("ours", ours_server::start()?),
+            "tokio" => ("tokio", tokio_server::start()?),
+            other => bail!("no echo server named {other:?}"),
+        };
+        // Stop the server whatever the client's fate, then report both.
+        let run = client::run(server.addr, load);
+        let server_cpu = server.stop()?;
+        let run = run?;
+        let wall = run.wall.as_secs_f64();
+        self.busy.push((
+            name,
+            server_cpu.as_secs_f64() / wall,
+            run.cpu.as_secs_f64() / wall,
+        ));
+        let round_trips = (load.clients * load.round_trips) as f64;
+        Ok(vec![Sample::new("throughput", round_trips / wall, "ops/s")])
+    }
+
+    fn extra(&mut self, _quick: bool, prov: &mut Provenance) -> anyhow::Result<Vec<ExtraRow>> {
+        let per_impl: Vec<String> = ["ours", "tokio"]
+            .iter()
+            .map(|imp| {
+                let of = |pick: fn(&(&str, f64, f64)) -> f64| {
+                    let v: Vec<f64> = self.busy.iter().filter(|b| b.0 == *imp).map(pick).collect();
+                    100.0 * median(&v)
+                };
+                format!(
+                    "{imp}: server {:.0}%, client {:.0}%",
+                    of(|b| b.1),
+                    of(|b| b.2)
+                )
+            })
+            .collect();
+        prov.note(format!(
+            "echo: thread CPU time / wall time of the run (median over rounds) — {}",
+            per_impl.join(", ")
+        ));
+        Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_servers_echo_a_small_load() {
+        assert_eq!(
+            Echo::load("64x1000").unwrap(),
+            Load {
+                clients: 64,
+                round_trips: 1000
+            }
+        );
+        assert!(Echo::load("64").is_err());
+        let mut cmp = Echo::default();
+        let mut prov = Provenance::default();
+        let (impls, skips) = cmp.prepare(true, &mut prov).unwrap();
+        assert!(skips.is_empty());
+        for imp in impls {
+            let samples = cmp.measure("8x50", imp.name, &mut prov).unwrap();
+            assert!(samples[0].value > 0.0, "{}: {samples:?}", imp.name);
+        }
+        cmp.extra(true, &mut prov).unwrap();
+        assert!(
+            prov.notes[0].starts_with("echo: thread CPU"),
+            "{:?}",
+            prov.notes
+        );
+    }
+}
