@@ -68,3 +68,11 @@ fn a_handle_outliving_its_loop_reports_it_gone() {
     assert!(matches!(handle.run(|_, _| {}), Err(Error::LoopGone)));
     assert!(matches!(handle.stop(), Err(Error::LoopGone)));
 }
+
+#[test]
+fn the_handle_is_send_and_sync_whatever_the_state() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    // The state itself may be neither Send nor Sync: it never leaves the
+    // loop thread; only closures (which must be Send) cross.
+    assert_send_sync::<event_loop::LoopHandle<std::rc::Rc<std::cell::Cell<u8>>>>();
+}
