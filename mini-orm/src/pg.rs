@@ -79,10 +79,26 @@ impl PgConn {
     }
 
     pub(crate) fn batch_execute(&self, sql: &str) -> Result<()> {
-        // DDL may invalidate cached plans' result types; start afresh.
-        self.statements.borrow_mut().clear();
+        // A script may be DDL that changes what cached statements return
+        // (PostgreSQL then refuses them: "cached plan must not change result
+        // type"), so forget them — except for transaction control, which
+        // runs on every `transaction()` and changes no schema.
+        if !is_transaction_control(sql) {
+            self.statements.borrow_mut().clear();
+        }
         self.client.borrow_mut().batch_execute(sql).map_err(from_pg)
     }
+}
+
+fn is_transaction_control(sql: &str) -> bool {
+    let head = sql
+        .trim_start()
+        .split_ascii_whitespace()
+        .next()
+        .unwrap_or("");
+    ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+        .iter()
+        .any(|k| head.eq_ignore_ascii_case(k))
 }
 
 /// Maps a driver error: integrity violations by SQLSTATE, the rest as is.
@@ -196,4 +212,18 @@ pub(crate) fn value_at(
     } else {
         return Err("a PostgreSQL type mini-orm does not map");
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transaction_control_keeps_the_statement_cache() {
+        assert!(is_transaction_control("BEGIN"));
+        assert!(is_transaction_control("  savepoint sp2"));
+        assert!(is_transaction_control("ROLLBACK TO sp2; RELEASE sp2"));
+        assert!(!is_transaction_control("ALTER TABLE t ADD COLUMN x TEXT"));
+        assert!(!is_transaction_control(""));
+    }
 }
