@@ -29,6 +29,15 @@ async fn unary_calls_return_values_and_statuses() {
 }
 
 #[tokio::test]
+async fn a_panicking_handler_answers_internal_and_the_server_lives_on() {
+    let server = start(Server::builder()).await;
+    let client = EchoClient::new(Client::connect(server.addr).await.unwrap());
+    assert_eq!(client.boom().await.unwrap_err().code, Code::Internal);
+    assert_eq!(client.add(1, 1).await.unwrap(), 2);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn json_codec_is_negotiated_and_works() {
     let server = start(Server::builder()).await;
     let channel = Client::builder(server.addr)

@@ -10,8 +10,12 @@
 //! ```
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{self, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -26,7 +30,7 @@ use crate::frame::{Frame, Request, Response, STREAM_WINDOW};
 use crate::interceptor::CallInfo;
 use crate::io::{FrameReader, write_loop};
 use crate::metadata::Metadata;
-use crate::service::{Context, ErasedStream, Reply, Service};
+use crate::service::{BoxFuture, Context, ErasedStream, Reply, Service};
 use crate::status::{Code, Status};
 
 /// A call being handled.
@@ -239,7 +243,7 @@ async fn run_call(
         deadline,
         metadata: req.metadata,
     };
-    let call = service.call(method, ctx, conn.codec, req.payload);
+    let call = CatchPanic(service.call(method, ctx, conn.codec, req.payload));
     let outcome = match deadline {
         Some(at) => tokio::time::timeout_at(at, call)
             .await
@@ -296,6 +300,24 @@ async fn pump_stream(conn: &Conn, id: u64, mut stream: Box<dyn ErasedStream>) ->
             Some(Ok(payload)) => conn.send(Frame::StreamMessage { id, payload }),
             Some(Err(status)) => return status,
             None => return Status::ok(),
+        }
+    }
+}
+
+/// Turns a panic inside a handler into an `Internal` reply. Without it the
+/// task would die silently and its caller wait until its deadline, or
+/// forever. (tokio catches the panic at the task boundary, too late to answer.)
+struct CatchPanic(BoxFuture<Result<Reply, Status>>);
+
+impl Future for CatchPanic {
+    type Output = Result<Reply, Status>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
+        // A boxed future is Unpin, so no pin projection is needed.
+        let fut = &mut self.get_mut().0;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => Poll::Ready(Err(Status::internal("the handler panicked"))),
         }
     }
 }

@@ -21,6 +21,8 @@ pub trait Echo {
     async fn fail() -> ();
     /// The `user` metadata entry, if any.
     async fn whoami() -> Option<String>;
+    /// Panics (a bug in a handler must not hang its caller).
+    async fn boom();
     /// Streams 0..n.
     async fn count(n: u32) -> mini_rpc::Streaming<u32>;
 }
@@ -63,6 +65,10 @@ impl Echo for EchoImpl {
 
     async fn fail(&self, _ctx: Context) -> Result<(), Status> {
         Err(Status::not_found("nothing here"))
+    }
+
+    async fn boom(&self, _ctx: Context) -> Result<(), Status> {
+        panic!("handler bug");
     }
 
     async fn whoami(&self, ctx: Context) -> Result<Option<String>, Status> {
