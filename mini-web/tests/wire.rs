@@ -86,7 +86,7 @@ fn limits() -> Limits {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reqwest_client_gets_every_route() {
     let (addr, _stop, _h) = spawn(app(), limits()).await;
     let base = format!("http://{addr}");
@@ -227,7 +227,8 @@ async fn keep_alive_reuses_one_connection_and_panics_keep_it_alive() {
     }
 }
 
-#[tokio::test]
+// On the multi-thread runtime: ordering must not depend on a single thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipelined_requests_come_back_in_order() {
     let (addr, _stop, _h) = spawn(app(), limits()).await;
     let mut s = TcpStream::connect(addr).await.unwrap();

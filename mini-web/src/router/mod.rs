@@ -7,10 +7,12 @@
 //! path exists there the answer is `405` with an `Allow` list, else `404`.
 
 mod method;
+mod params;
 mod tree;
 
 pub use method::{MethodRouter, delete, get, head, options, patch, post, put};
-pub use tree::{InsertError, Match, Params, Tree};
+pub use params::Params;
+pub use tree::{InsertError, Match, Tree};
 
 use std::sync::Arc;
 

@@ -26,6 +26,8 @@
 
 use std::sync::Arc;
 
+use super::params::Params;
+
 /// Why a route could not be inserted. Mirrors `matchit::InsertError`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InsertError {
@@ -149,51 +151,6 @@ struct CatchAll {
     name: Arc<str>,
     /// The route it completes.
     route: usize,
-}
-
-/// Captured parameters of one lookup: `(name, start, end)` offsets into the
-/// path. Four live inline (no allocation for typical routes), more spill.
-#[derive(Debug, Default)]
-pub struct Params<'k> {
-    len: usize,
-    inline: [Option<(&'k Arc<str>, usize, usize)>; 4],
-    spill: Vec<(&'k Arc<str>, usize, usize)>,
-}
-
-impl<'k> Params<'k> {
-    fn push(&mut self, item: (&'k Arc<str>, usize, usize)) {
-        match self.inline.get_mut(self.len) {
-            Some(slot) => *slot = Some(item),
-            None => self.spill.push(item),
-        }
-        self.len += 1;
-    }
-
-    fn truncate(&mut self, len: usize) {
-        self.len = len.min(self.len);
-        self.spill
-            .truncate(self.len.saturating_sub(self.inline.len()));
-    }
-
-    /// Number of captures.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether nothing was captured.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// `(name, start, end)` for each capture, in route order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'k Arc<str>, usize, usize)> + '_ {
-        self.inline
-            .iter()
-            .take(self.len)
-            .flatten()
-            .copied()
-            .chain(self.spill.iter().copied())
-    }
 }
 
 /// A successful lookup: the value and the captures. Mirrors `matchit::Match`.
