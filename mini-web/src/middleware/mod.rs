@@ -16,12 +16,17 @@
 //! `http` and `tower` crates into the library and a `poll_ready` step that our
 //! in-memory endpoints never need; an adapter crate could bridge the two, and
 //! none is written. What tower-http layers do, the built-ins here do for the
-//! common cases: [`logging`], [`catch_panic`], [`timeout`], [`request_id`], [`cors`].
+//! common cases: [`logging`], [`catch_panic`], [`timeout`], [`request_id`], [`cors`],
+//! and `compression` (gzip, feature `gzip`).
 
 mod builtin;
+#[cfg(feature = "gzip")]
+mod compression;
 mod cors;
 
 pub use builtin::{RequestId, catch_panic, logging, request_id, timeout};
+#[cfg(feature = "gzip")]
+pub use compression::{MIN_SIZE as GZIP_MIN_SIZE, compression};
 pub use cors::{Cors, cors};
 
 use std::future::Future;
