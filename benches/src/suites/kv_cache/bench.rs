@@ -84,13 +84,12 @@ impl Comparison for RedisBenchmark {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "redis-benchmark -t <test> -n {} -c 50 -P <1|16> [-d 1024] -q --csv, run against kv-cache-server (release build, \
-             single-threaded on event-loop) and redis-server 7 (--save '' --appendonly no), each on a free 127.0.0.1 port, \
-             alternating per round; metric: requests per second as redis-benchmark reports it. GET cases read a key \
-             set beforehand with a value of the case's size. Both servers share the machine with redis-benchmark.",
-            self.requests
-        )
+        "redis-benchmark -t <test> -n 200000 (20000 with --quick) -c 50 -P <1|16> [-d 1024] -q --csv, run against \
+         kv-cache-server (release build, single-threaded on event-loop) and redis-server 7 (--save '' --appendonly no), \
+         each on a free 127.0.0.1 port, alternating per round; metric: requests per second as redis-benchmark reports \
+         it. GET cases read a key set beforehand with a value of the case's size. Both servers share the machine with \
+         redis-benchmark."
+            .to_string()
     }
 
     fn cases(&self, _quick: bool) -> Vec<String> {
@@ -184,8 +183,23 @@ impl Comparison for RedisBenchmark {
             .output()
             .context("running redis-benchmark")?;
         let text = String::from_utf8_lossy(&out.stdout);
-        let rps = parse_csv(&text, c.csv)
-            .with_context(|| format!("no {} row in redis-benchmark output: {text}", c.csv))?;
+        let Some(rps) = parse_csv(&text, c.csv) else {
+            let pid = self
+                .running
+                .iter()
+                .find(|(n, _)| *n == imp)
+                .map(|(_, r)| r.child.pid());
+            bail!(
+                "no {} row in redis-benchmark output (server {imp} {}): stdout {text:?}, stderr {:?}",
+                c.csv,
+                if pid.is_some_and(servers::alive) {
+                    "still running"
+                } else {
+                    "has exited"
+                },
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
         if rps <= 0.0 {
             bail!("redis-benchmark reported {rps} for {case}");
         }

@@ -60,6 +60,16 @@ pub(crate) fn redis_tools(need: &[&str]) -> Result<(), Skip> {
     Ok(())
 }
 
+/// Whether process `pid` is alive (exists and is not a zombie).
+pub(crate) fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("State:") && !l.contains("zombie"))
+        })
+        .unwrap_or(false)
+}
+
 /// A running server and where it listens.
 pub(crate) struct Running {
     /// The process (killed on drop).
