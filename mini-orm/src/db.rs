@@ -69,6 +69,10 @@ pub struct Db {
     /// to the prepared-statement cache. `Arc`, not `Rc`: a `Db` must stay
     /// `Send` for the pool.
     sql_text: RefCell<HashMap<(TypeId, Shape), Arc<str>>>,
+    /// Rendered SQL of filtered queries, keyed by their structure (see
+    /// `Query::shape_tail`): kinds, operators, list lengths and the
+    /// identities of the static table/column names — never values.
+    shapes: RefCell<HashMap<Vec<usize>, Arc<str>>>,
 }
 
 /// The driver behind a [`Db`].
@@ -140,6 +144,7 @@ impl Db {
             max_params: Cell::new(max_params),
             statements: Cell::new(0),
             sql_text: RefCell::new(HashMap::new()),
+            shapes: RefCell::new(HashMap::new()),
         }
     }
 
@@ -218,6 +223,25 @@ impl Db {
         }
         let sql: Arc<str> = render().into();
         let mut cache = self.sql_text.borrow_mut();
+        if cache.len() >= SQL_TEXT_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&sql));
+        sql
+    }
+
+    /// The SQL text for a query of structure `key`, rendered by `render`
+    /// the first time that structure is seen.
+    pub(crate) fn sql_for_shape(
+        &self,
+        key: Vec<usize>,
+        render: impl FnOnce() -> String,
+    ) -> Arc<str> {
+        if let Some(sql) = self.shapes.borrow().get(&key) {
+            return Arc::clone(sql);
+        }
+        let sql: Arc<str> = render().into();
+        let mut cache = self.shapes.borrow_mut();
         if cache.len() >= SQL_TEXT_CACHE_LIMIT {
             cache.clear();
         }

@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 
 use crate::dialect::Dialect;
 use crate::model::Model;
-use crate::value::{AsParam, Value};
+use crate::value::{AsParam, Value, ValueRef};
 
 /// A typed handle on column `name` of model `M`, whose Rust type is `T`.
 pub struct Column<M, T> {
@@ -167,7 +167,20 @@ pub struct ColRef {
     pub name: &'static str,
 }
 
+/// Appends a `&'static str`'s identity (address and length) to a shape key:
+/// equal identities mean equal text, because static strings never change.
+/// Equal text at two addresses only costs a second cache entry.
+pub(crate) fn push_str_id(key: &mut Vec<usize>, s: &'static str) {
+    key.push(s.as_ptr() as usize);
+    key.push(s.len());
+}
+
 impl ColRef {
+    pub(crate) fn shape(&self, key: &mut Vec<usize>) {
+        push_str_id(key, self.table);
+        push_str_id(key, self.name);
+    }
+
     pub(crate) fn write(&self, d: &dyn Dialect, sql: &mut String) {
         d.quote(self.table, sql);
         sql.push('.');
@@ -259,6 +272,18 @@ impl Filter {
         Filter(Node::Not(Box::new(self.0)))
     }
 
+    /// Appends what determines this filter's SQL text — node kinds, column
+    /// identities, operators, IN-list lengths — but not its values.
+    pub(crate) fn shape(&self, key: &mut Vec<usize>) {
+        self.0.shape(key);
+    }
+
+    /// Pushes the filter's values in the order [`write_sql`](Filter::write_sql)
+    /// binds them.
+    pub(crate) fn values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
+        self.0.values(out);
+    }
+
     /// Appends the expression to `sql`, pushing its values to `params` and
     /// writing each one's placeholder.
     pub fn write_sql(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
@@ -267,6 +292,54 @@ impl Filter {
 }
 
 impl Node {
+    fn shape(&self, key: &mut Vec<usize>) {
+        match self {
+            Node::Cmp { col, op, .. } => {
+                key.extend([1, *op as usize]);
+                col.shape(key);
+            }
+            Node::ColEq { left, right } => {
+                key.push(2);
+                left.shape(key);
+                right.shape(key);
+            }
+            Node::In {
+                col,
+                values,
+                negated,
+            } => {
+                key.extend([3, usize::from(*negated), values.len()]);
+                col.shape(key);
+            }
+            Node::Null { col, negated } => {
+                key.extend([4, usize::from(*negated)]);
+                col.shape(key);
+            }
+            Node::And(a, b) | Node::Or(a, b) => {
+                key.push(if matches!(self, Node::And(..)) { 5 } else { 6 });
+                a.shape(key);
+                b.shape(key);
+            }
+            Node::Not(a) => {
+                key.push(7);
+                a.shape(key);
+            }
+        }
+    }
+
+    fn values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
+        match self {
+            Node::Cmp { value, .. } => out.push(value.as_ref()),
+            Node::In { values, .. } => out.extend(values.iter().map(Value::as_ref)),
+            Node::ColEq { .. } | Node::Null { .. } => {}
+            Node::And(a, b) | Node::Or(a, b) => {
+                a.values(out);
+                b.values(out);
+            }
+            Node::Not(a) => a.values(out),
+        }
+    }
+
     fn write(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
         match self {
             Node::Cmp { col, op, value } => {

@@ -16,9 +16,14 @@ use std::marker::PhantomData;
 use crate::db::{Db, Shape};
 use crate::dialect::Dialect;
 use crate::error::Result;
-use crate::expr::{Assignment, Column, Filter, Order, bind};
+use crate::expr::{Assignment, Column, Filter, Order, bind, push_str_id};
 use crate::model::{FromRow, Model};
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
+
+/// Statement kinds at the head of a shape key.
+const SHAPE_SELECT: usize = 1;
+const SHAPE_LEFT_JOIN: usize = 2;
+const SHAPE_INNER_JOIN: usize = 3;
 
 /// A SELECT (or UPDATE/DELETE) over model `M`'s table, not yet run.
 pub struct Query<M> {
@@ -102,6 +107,41 @@ impl<M: Model> Query<M> {
         }
     }
 
+    /// What determines the text of WHERE .. ORDER BY .. LIMIT .. OFFSET.
+    fn shape_tail(&self, key: &mut Vec<usize>) {
+        match &self.filter {
+            Some(f) => {
+                key.push(1);
+                f.shape(key);
+            }
+            None => key.push(0),
+        }
+        for o in &self.order {
+            o.col.shape(key);
+            key.push(usize::from(o.desc));
+        }
+        key.extend([
+            usize::from(self.limit.is_some() || self.offset.is_some()),
+            usize::from(self.offset.is_some()),
+        ]);
+    }
+
+    /// The values `write_tail` binds, in its order.
+    fn tail_values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
+        if let Some(f) = &self.filter {
+            f.values(out);
+        }
+        if self.limit.is_some() || self.offset.is_some() {
+            out.push(ValueRef::Integer(
+                self.limit
+                    .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX)),
+            ));
+        }
+        if let Some(n) = self.offset {
+            out.push(ValueRef::Integer(i64::try_from(n).unwrap_or(i64::MAX)));
+        }
+    }
+
     fn write_tail(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
         self.write_where(d, sql, params);
         for (i, o) in self.order.iter().enumerate() {
@@ -146,7 +186,16 @@ impl<M: Model> Query<M> {
             let sql = db.sql_for::<M>(Shape::SelectAll, || self.to_sql(db.dialect()).0);
             db.load::<M, Value>(&sql, &[])?
         } else {
-            let (sql, params) = self.to_sql(db.dialect());
+            // Other shapes: the text is cached by the query's structure
+            // (never its values), so a repeated shape skips rendering.
+            let mut key = Vec::with_capacity(24);
+            key.push(SHAPE_SELECT);
+            push_str_id(&mut key, M::TABLE);
+            push_str_id(&mut key, M::SELECT_LIST);
+            self.shape_tail(&mut key);
+            let sql = db.sql_for_shape(key, || self.to_sql(db.dialect()).0);
+            let mut params = Vec::new();
+            self.tail_values(&mut params);
             db.load(&sql, &params)?
         };
         if M::HAS_HOOKS {
@@ -338,7 +387,22 @@ impl<M: Model, P: Model> Join<M, P> {
 
     /// LEFT JOIN rows: the right side is `None` where nothing matched.
     pub fn all(&self, db: &Db) -> Result<Vec<(M, Option<P>)>> {
-        let (sql, params) = self.to_sql(db.dialect());
+        let mut key = Vec::with_capacity(32);
+        key.push(if self.left {
+            SHAPE_LEFT_JOIN
+        } else {
+            SHAPE_INNER_JOIN
+        });
+        push_str_id(&mut key, M::TABLE);
+        push_str_id(&mut key, M::SELECT_LIST);
+        push_str_id(&mut key, P::TABLE);
+        push_str_id(&mut key, P::SELECT_LIST);
+        self.on.shape(&mut key);
+        self.query.shape_tail(&mut key);
+        let sql = db.sql_for_shape(key, || self.to_sql(db.dialect()).0);
+        let mut params = Vec::new();
+        self.on.values(&mut params);
+        self.query.tail_values(&mut params);
         db.load(&sql, &params)
     }
 

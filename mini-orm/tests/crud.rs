@@ -277,4 +277,83 @@ fn defaults_and_create_table_sql(db: &Db) {
     assert!(!db.table_exists("post_tags").unwrap());
 }
 
-common::dual_tests!(blog: insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);
+/// Queries of one structure share cached SQL text; values and columns must
+/// still be their own.
+fn repeated_shapes_keep_their_values_and_columns(db: &Db) {
+    seed_users(db);
+    for (name, want) in [("ada", 1), ("bob", 1), ("zed", 0), ("ada", 1)] {
+        assert_eq!(
+            User::query()
+                .filter(User::NAME.eq(name))
+                .all(db)
+                .unwrap()
+                .len(),
+            want,
+            "{name}"
+        );
+    }
+    // Same shape, other column.
+    assert_eq!(
+        User::query()
+            .filter(User::HAIR_COLOR.eq("ada"))
+            .all(db)
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        User::query()
+            .filter(User::HAIR_COLOR.eq("black"))
+            .all(db)
+            .unwrap()
+            .len(),
+        2
+    );
+    // IN lists of different lengths, joins with different filters.
+    assert_eq!(
+        User::query()
+            .filter(User::NAME.in_(["ada"]))
+            .all(db)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        User::query()
+            .filter(User::NAME.in_(["ada", "cy", "eve"]))
+            .all(db)
+            .unwrap()
+            .len(),
+        3
+    );
+    for (hair, want) in [("black", 2), ("brown", 1), ("none", 0)] {
+        let rows = User::query()
+            .filter(User::HAIR_COLOR.eq(hair))
+            .left_join::<Post>(Post::USER_ID.eq_col(User::ID))
+            .all(db)
+            .unwrap();
+        assert_eq!(rows.len(), want, "{hair}");
+    }
+    // Limit without and with offset.
+    assert_eq!(
+        User::query()
+            .filter(User::AGE.gt(0))
+            .limit(2)
+            .all(db)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        User::query()
+            .filter(User::AGE.gt(0))
+            .limit(2)
+            .offset(4)
+            .all(db)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+common::dual_tests!(blog: repeated_shapes_keep_their_values_and_columns, insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);
