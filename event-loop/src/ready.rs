@@ -25,6 +25,8 @@ impl Ready {
     pub const WRITE_CLOSED: Ready = Ready(8);
     /// The source has a pending error (EPOLLERR).
     pub const ERROR: Ready = Ready(16);
+    /// Internal: a buffered connection's read timer fired.
+    pub(crate) const TIMEOUT: Ready = Ready(32);
 
     /// Whether no flag is set.
     pub fn is_empty(self) -> bool {

@@ -374,3 +374,65 @@ fn slow_reader_gets_every_byte_in_order_with_bounded_output() {
     );
     assert!(p.max_output <= 2 * CHUNK, "output grew to {}", p.max_output);
 }
+
+/// Counts read timeouts, and keeps or closes on them.
+#[derive(Default)]
+struct Idle {
+    timeouts: usize,
+    closed: usize,
+}
+
+struct IdleHandler;
+
+impl ConnHandler<Idle> for IdleHandler {
+    fn on_read(&mut self, _: &mut EventLoop<Idle>, _: &mut Idle, conn: &mut BufferedConn) {
+        let (input, output) = conn.buffers();
+        output.push_slice(input);
+        input.clear();
+    }
+    fn on_timeout(&mut self, _: &mut EventLoop<Idle>, s: &mut Idle, conn: &mut BufferedConn) {
+        s.timeouts += 1;
+        conn.close();
+    }
+    fn on_close(&mut self, _: &mut EventLoop<Idle>, s: &mut Idle, _: IoId) {
+        s.closed += 1;
+    }
+}
+
+#[test]
+fn read_timeout_closes_an_idle_client_but_not_a_chatty_one() {
+    let (addr, handle, join) = spawn_server::<Idle, _>(|ev, listener| {
+        ev.listen(listener, |ev, _, stream, _| {
+            let id = ev.add_conn(stream, IdleHandler).unwrap();
+            ev.conn_mut(id)
+                .unwrap()
+                .set_read_timeout(Some(Duration::from_millis(60)));
+        })
+        .unwrap();
+    });
+    let mut idle = TcpStream::connect(addr).unwrap();
+    let mut chatty = TcpStream::connect(addr).unwrap();
+    chatty
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let started = Instant::now();
+    // The chatty client talks every 20 ms for 300 ms: never idle for 60.
+    while started.elapsed() < Duration::from_millis(300) {
+        chatty.write_all(b"x").unwrap();
+        let mut b = [0u8; 1];
+        chatty.read_exact(&mut b).unwrap();
+        thread::sleep(Duration::from_millis(20));
+    }
+    // By now the idle one was closed by the server: we read EOF.
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut rest = Vec::new();
+    idle.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    chatty.write_all(b"y").unwrap();
+    let mut b = [0u8; 1];
+    chatty.read_exact(&mut b).unwrap();
+    assert_eq!(&b, b"y");
+    handle.stop().unwrap();
+    let idle_state = join.join().unwrap();
+    assert_eq!((idle_state.timeouts, idle_state.closed), (1, 1));
+}

@@ -20,6 +20,7 @@
 
 use std::io::{self, Read};
 use std::net::Shutdown;
+use std::time::Duration;
 
 use mio::Interest;
 
@@ -28,6 +29,7 @@ use crate::error::Result;
 use crate::event_loop::EventLoop;
 use crate::io::IoHandler;
 use crate::ready::{IoId, Ready};
+use crate::timer::TimerId;
 
 /// Callbacks of a buffered connection: libevent's `bufferevent_setcb`
 /// triple (`readcb`, `writecb`, `eventcb`), split by event kind.
@@ -64,6 +66,14 @@ pub trait ConnHandler<S>: 'static {
         err: &io::Error,
     ) {
         let _ = (ev, state, conn, err);
+    }
+
+    /// No input arrived within the read timeout (libevent
+    /// `BEV_EVENT_TIMEOUT | BEV_EVENT_READING`). The default closes the
+    /// connection; leave it open and the idle clock starts over.
+    fn on_timeout(&mut self, ev: &mut EventLoop<S>, state: &mut S, conn: &mut BufferedConn) {
+        let _ = (ev, state);
+        conn.close();
     }
 
     /// The connection is gone (any reason); called exactly once, last.
@@ -112,11 +122,19 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
             };
             return self.fail(ev, state, id, err);
         }
+        if ready.contains(Ready::TIMEOUT) {
+            self.check_idle(ev, state);
+        }
         if ready.is_writable() || ready.is_write_closed() {
             self.conn.write_blocked = false;
         }
         if ready.is_readable() || ready.is_read_closed() {
-            match read_input(&mut self.conn, &mut ev.scratch, ready.is_read_closed()) {
+            let before = self.conn.input.len();
+            let result = read_input(&mut self.conn, &mut ev.scratch, ready.is_read_closed());
+            if self.conn.input.len() != before {
+                self.conn.last_read_ms = ev.now_ms;
+            }
+            match result {
                 Ok(ReadStop::Drained) => {}
                 Ok(ReadStop::MoreLeft) => {
                     if !self.conn.read_paused {
@@ -184,10 +202,46 @@ impl<H> ConnIo<H> {
                 }
             }
         }
+        self.arm_timer(ev);
         let below = self.conn.read_high == 0 || self.conn.input.len() < self.conn.read_high;
         if self.conn.read_paused && below && self.conn.read_enabled {
             self.conn.read_paused = false;
             ev.activate(id, Ready::READABLE);
+        }
+    }
+
+    /// The read timer fired: time out if the connection really was idle
+    /// that long, else re-arm for the rest of the period.
+    fn check_idle<S: 'static>(&mut self, ev: &mut EventLoop<S>, state: &mut S)
+    where
+        H: ConnHandler<S>,
+    {
+        let (Some(timer), Some(limit)) = (self.conn.timer, self.conn.read_timeout) else {
+            return;
+        };
+        let idle = Duration::from_millis(ev.now_ms.saturating_sub(self.conn.last_read_ms));
+        if idle >= limit {
+            self.handler.on_timeout(ev, state, &mut self.conn);
+            self.conn.last_read_ms = ev.now_ms;
+            ev.reschedule(timer, limit);
+        } else {
+            ev.reschedule(timer, limit - idle);
+        }
+    }
+
+    /// Start, stop or keep the read timer to match `read_timeout`.
+    fn arm_timer<S: 'static>(&mut self, ev: &mut EventLoop<S>) {
+        match (self.conn.read_timeout, self.conn.timer) {
+            (Some(limit), None) => {
+                self.conn.last_read_ms = ev.now_ms;
+                let arg = self.conn.id.token().0 as u64;
+                self.conn.timer = Some(ev.timer_fn(limit, read_timer_fired::<S>, arg));
+            }
+            (None, Some(timer)) => {
+                ev.cancel_timer(timer);
+                self.conn.timer = None;
+            }
+            _ => {}
         }
     }
 
@@ -209,6 +263,9 @@ impl<H> ConnIo<H> {
         }
         self.closed = true;
         self.conn.output.clear();
+        if let Some(timer) = self.conn.timer.take() {
+            ev.cancel_timer(timer);
+        }
         self.handler.on_close(ev, state, id);
         // We are running (taken out of the slot): freeing the slot makes the
         // dispatcher deregister and drop us when we return.
@@ -280,6 +337,12 @@ fn flush(conn: &mut BufferedConn) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The read timer's callback: hand the connection a `TIMEOUT` readiness.
+fn read_timer_fired<S: 'static>(ev: &mut EventLoop<S>, state: &mut S, _: TimerId, arg: u64) {
+    let id = IoId::from_token(mio::Token(arg as usize));
+    ev.dispatch(state, id, Ready::TIMEOUT);
 }
 
 /// Queue a connection to be settled before the loop sleeps.

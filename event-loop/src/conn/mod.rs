@@ -12,6 +12,7 @@ mod output;
 
 use std::io;
 use std::net::{Shutdown, SocketAddr};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
@@ -19,6 +20,7 @@ pub use handler::ConnHandler;
 pub use output::OutputBuffer;
 
 use crate::ready::IoId;
+use crate::timer::TimerId;
 
 /// Default read high-watermark: stop reading (backpressure) when this much
 /// input is unconsumed. Redis's `client-query-buffer-limit` is 1 GiB and
@@ -179,6 +181,13 @@ pub struct BufferedConn {
     pub(crate) close_now: bool,
     /// Queued on the loop's dirty list.
     pub(crate) dirty: bool,
+    /// Idle limit: no input for this long calls `on_timeout` (libevent
+    /// `bufferevent_set_timeouts` read timeout, Redis `timeout`).
+    pub(crate) read_timeout: Option<Duration>,
+    /// Loop time (ms) of the last read that returned data.
+    pub(crate) last_read_ms: u64,
+    /// The timer watching `read_timeout`, when armed.
+    pub(crate) timer: Option<TimerId>,
 }
 
 impl BufferedConn {
@@ -201,6 +210,9 @@ impl BufferedConn {
             close_after_flush: false,
             close_now: false,
             dirty: false,
+            read_timeout: None,
+            last_read_ms: 0,
+            timer: None,
         }
     }
 
@@ -294,6 +306,15 @@ impl BufferedConn {
     /// `CLIENT_CLOSE_AFTER_REPLY`); no more input is read.
     pub fn close_after_flush(&mut self) {
         self.close_after_flush = true;
+    }
+
+    /// Call [`ConnHandler::on_timeout`] (default: close) when no input has
+    /// arrived for `timeout`; `None` turns it off (libevent
+    /// `bufferevent_set_timeouts` for reading, Redis's `timeout` setting).
+    /// Checked lazily, as Redis's `clientsCron` does: reads only record
+    /// the time, and one timer per connection re-arms itself.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
+        self.read_timeout = timeout;
     }
 
     /// Close at the end of this callback, dropping pending output.
