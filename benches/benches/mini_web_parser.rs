@@ -7,6 +7,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+// Each criterion bench uses part of the shared inputs.
+#[allow(dead_code)]
 #[path = "../src/suites/mini_web/data.rs"]
 mod data;
 

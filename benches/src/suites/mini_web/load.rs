@@ -223,11 +223,18 @@ impl Comparison for Load {
                     imp,
                     sample: Sample::new("throughput", rps, "req/s"),
                 });
-                rows.push(ExtraRow {
-                    case: case_name,
-                    imp,
-                    sample: Sample::new("p99", p99, "us"),
-                });
+                if p99 > 0.0 {
+                    rows.push(ExtraRow {
+                        case: case_name,
+                        imp,
+                        sample: Sample::new("p99", p99, "us"),
+                    });
+                } else {
+                    // wrk times a pipelined batch as one request and can print 0.00us.
+                    prov.note(format!(
+                        "mini-web {case_name} {imp}: wrk reported no usable p99; row omitted"
+                    ));
+                }
                 if let Some(seen) = self.stress_seen.get(&(case.clone(), imp)) {
                     let ours_tool = crate::runner::util::median(seen);
                     prov.note(format!(
