@@ -116,11 +116,12 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
             return;
         }
         if ready.is_error() {
-            let err = match self.conn.stream.take_error() {
-                Ok(Some(err)) | Err(err) => err,
-                Ok(None) => io::Error::other("socket reported an error"),
-            };
-            return self.fail(ev, state, id, err);
+            // EPOLLERR: fetch the error (SO_ERROR). If it was already
+            // consumed, carry on: the read or write below will report it.
+            match self.conn.stream.take_error() {
+                Ok(Some(err)) | Err(err) => return self.fail(ev, state, id, err),
+                Ok(None) => {}
+            }
         }
         if ready.contains(Ready::TIMEOUT) {
             self.check_idle(ev, state);
