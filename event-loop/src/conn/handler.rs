@@ -117,7 +117,7 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
         }
         if ready.is_error() {
             // EPOLLERR: fetch the error (SO_ERROR). If it was already
-            // consumed, carry on: the read or write below will report it.
+            // consumed, carry on: the read below reports what is left.
             match self.conn.stream.take_error() {
                 Ok(Some(err)) | Err(err) => return self.fail(ev, state, id, err),
                 Ok(None) => {}
@@ -129,7 +129,7 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
         if ready.is_writable() || ready.is_write_closed() {
             self.conn.write_blocked = false;
         }
-        if ready.is_readable() || ready.is_read_closed() {
+        if ready.is_readable() || ready.is_read_closed() || ready.is_error() {
             let before = self.conn.input.len();
             let result = read_input(&mut self.conn, &mut ev.scratch, ready.is_read_closed());
             if self.conn.input.len() != before {
