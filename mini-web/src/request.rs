@@ -29,6 +29,9 @@ pub struct Request {
     method: Method,
     /// The request target within `head`.
     target: Span,
+    /// Where the path starts within `head`: the target's start, or after the
+    /// authority of an absolute-form target (`http://host/path`).
+    path_start: u32,
     /// Where the path ends within `head` (the `?`, or the target's end).
     path_end: u32,
     /// HTTP/1.0 or HTTP/1.1.
@@ -56,9 +59,16 @@ impl Request {
     ) -> Request {
         let target = parsed.target;
         let t = target.of(&head);
-        let path_len = t.iter().position(|&b| b == b'?').unwrap_or(t.len());
+        // RFC 9112 §3.2.2: a server must accept the absolute form, which
+        // proxies send; route on its path.
+        let skip = absolute_form_authority_len(t);
+        let path_len = t[skip..]
+            .iter()
+            .position(|&b| b == b'?')
+            .unwrap_or(t.len() - skip);
         Request {
-            path_end: target.start + path_len as u32,
+            path_start: target.start + skip as u32,
+            path_end: target.start + (skip + path_len) as u32,
             head,
             method: parsed.method,
             target,
@@ -102,10 +112,13 @@ impl Request {
     /// The path, without the query: `/search`.
     pub fn path(&self) -> &str {
         let span = Span {
-            start: self.target.start,
+            start: self.path_start,
             end: self.path_end,
         };
-        std::str::from_utf8(span.of(&self.head)).unwrap_or("")
+        match std::str::from_utf8(span.of(&self.head)) {
+            Ok("") | Err(_) => "/", // `http://host` and `http://host?q` mean the root
+            Ok(path) => path,
+        }
     }
 
     /// The query string without the `?`, if there is one.
@@ -175,7 +188,7 @@ impl Request {
 
     /// Records the router's captures; `path_offset` locates the path in `head`.
     pub(crate) fn set_params(&mut self, params: impl Iterator<Item = (Arc<str>, usize, usize)>) {
-        let base = self.target.start as usize;
+        let base = self.path_start as usize;
         self.params.clear();
         self.params.extend(params.map(|(n, s, e)| {
             (
@@ -204,6 +217,22 @@ impl Request {
     }
 }
 
+/// Length of `scheme://authority` at the start of an absolute-form target, or 0.
+fn absolute_form_authority_len(t: &[u8]) -> usize {
+    let scheme = if t.len() >= 7 && t[..7].eq_ignore_ascii_case(b"http://") {
+        7
+    } else if t.len() >= 8 && t[..8].eq_ignore_ascii_case(b"https://") {
+        8
+    } else {
+        return 0;
+    };
+    scheme
+        + t[scheme..]
+            .iter()
+            .position(|&b| b == b'/' || b == b'?')
+            .unwrap_or(t.len() - scheme)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +251,13 @@ mod tests {
         assert_eq!(r.header_str("X-Request-Id"), Some("42"));
         assert_eq!(&r.body()[..], b"body");
         r.insert_extension(7u32);
+        let abs =
+            Request::parse(b"GET http://example.com/a/b?q=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+                .unwrap();
+        assert_eq!((abs.path(), abs.query()), ("/a/b", Some("q=1")));
+        let bare = Request::parse(b"GET HTTPS://example.com HTTP/1.1\r\nHost: example.com\r\n\r\n")
+            .unwrap();
+        assert_eq!(bare.path(), "/");
         assert_eq!(r.extension::<u32>(), Some(&7));
     }
 }

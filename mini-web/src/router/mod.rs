@@ -28,6 +28,11 @@ use crate::service::Service;
 #[derive(Debug, Clone)]
 struct AllowedMethods(String);
 
+/// Set on a request that reached the fallback because the path exists with
+/// (or without) a trailing slash: where to redirect.
+#[derive(Debug, Clone)]
+struct TrailingSlashRedirect(String);
+
 struct Route {
     method: Method,
     pattern: String,
@@ -43,6 +48,9 @@ pub struct Router<S = ()> {
     trees: [Tree<usize>; 9],
     /// Answers misses (404, or 405 when `AllowedMethods` is set); wrapped by layers too.
     fallback: Service,
+    /// Answer `/users/` with `308 → /users` (and the reverse) when only the
+    /// other spelling is routed. Off by default, like axum; gin has it on.
+    redirect_trailing_slash: bool,
 }
 
 impl std::fmt::Debug for Router {
@@ -71,12 +79,13 @@ impl Router<()> {
 }
 
 fn default_fallback(req: Request) -> BoxFuture {
-    let res = match req.extension::<AllowedMethods>() {
-        Some(AllowedMethods(allow)) => {
-            Response::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
-                .with_header("allow", allow.clone())
-        }
-        None => Response::text(StatusCode::NOT_FOUND, "not found"),
+    let res = if let Some(TrailingSlashRedirect(location)) = req.extension() {
+        Response::new(StatusCode::PERMANENT_REDIRECT).with_header("location", location.clone())
+    } else if let Some(AllowedMethods(allow)) = req.extension() {
+        Response::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+            .with_header("allow", allow.clone())
+    } else {
+        Response::text(StatusCode::NOT_FOUND, "not found")
     };
     Box::pin(std::future::ready(res))
 }
@@ -89,7 +98,16 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
             routes: Vec::new(),
             trees: Default::default(),
             fallback: Service::new(default_fallback),
+            redirect_trailing_slash: false,
         }
+    }
+
+    /// Redirects (308, method preserved) a path that misses only by a
+    /// trailing slash to the routed spelling. Mirrors gin's
+    /// `RedirectTrailingSlash`.
+    pub fn redirect_trailing_slash(mut self, on: bool) -> Router<S> {
+        self.redirect_trailing_slash = on;
+        self
     }
 
     /// Adds `path` with the handlers of `methods`.
@@ -215,6 +233,29 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
                 "method not implemented",
             )));
         }
+        if self.redirect_trailing_slash
+            && let Some(slot) = method.index()
+        {
+            let path = req.path();
+            let other = match path.strip_suffix('/') {
+                Some(trimmed) if !trimmed.is_empty() => trimmed.to_string(),
+                Some(_) => String::new(),
+                None => format!("{path}/"),
+            };
+            let slot = if method == Method::Head && self.trees[slot].at(&other).is_none() {
+                0
+            } else {
+                slot
+            };
+            if !other.is_empty() && self.trees[slot].at(&other).is_some() {
+                let location = match req.query() {
+                    Some(q) => format!("{other}?{q}"),
+                    None => other,
+                };
+                req.insert_extension(TrailingSlashRedirect(location));
+                return self.fallback.call(req);
+            }
+        }
         let allow = self.allowed_methods(req.path());
         if !allow.is_empty() {
             req.insert_extension(AllowedMethods(allow));
@@ -274,6 +315,30 @@ mod tests {
         assert_eq!(
             block_on(app.dispatch(req("BREW", "/a"))).status,
             StatusCode::NOT_IMPLEMENTED
+        );
+    }
+
+    #[test]
+    fn trailing_slash_redirect_when_enabled() {
+        let app = Router::new()
+            .route("/a", get(|| async { "a" }))
+            .route("/b/", get(|| async { "b" }))
+            .redirect_trailing_slash(true);
+        let res = block_on(app.dispatch(req("GET", "/a/?x=1")));
+        assert_eq!(res.status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(res.header("location"), Some("/a?x=1"));
+        assert_eq!(
+            block_on(app.dispatch(req("GET", "/b"))).header("location"),
+            Some("/b/")
+        );
+        assert_eq!(
+            block_on(app.dispatch(req("GET", "/c/"))).status,
+            StatusCode::NOT_FOUND
+        );
+        let off = Router::new().route("/a", get(|| async { "a" }));
+        assert_eq!(
+            block_on(off.dispatch(req("GET", "/a/"))).status,
+            StatusCode::NOT_FOUND
         );
     }
 
