@@ -180,7 +180,11 @@ impl Comparison for PingPong {
             "libevent test/bench.c's ping-pong. N Unix socket pairs (case n=N), A={ACTIVE} of them \
              (every N/A-th) seeded with one byte, W={WRITES} forwards per loop: each read callback \
              reads up to 64 bytes from its pair (one byte unless two chains met) and forwards the \
-             bytes read to the next pair with one write. A loop is timed from the seeds being \
+             bytes read to the next pair with one write (bench.c reads exactly one byte, which \
+             only level-triggered readiness allows; edge-triggered ours and mio must drain, so all \
+             three read the same way). Where chains meet they travel on as one burst: at n=100 \
+             every pair is seeded, so a loop is about 100 callbacks rather than 1,100 — the same \
+             for all three, as the syscall notes show. A loop is timed from the seeds being \
              written until every byte written has been read; each measurement runs 2 warm-up \
              loops and then {LOOPS} timed loops ({LOOPS_QUICK} with --quick) and reports the \
              MEDIAN time per loop. Every pair is registered once and the loop blocks in \

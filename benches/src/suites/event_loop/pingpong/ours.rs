@@ -1,20 +1,22 @@
 //! The ping-pong workload on our event loop: each pair's read end is
-//! registered with [`EventLoop::register`] and a callback that calls
-//! [`workload::on_readable`] — the same function the bare-mio version
-//! calls — on the pairs and counters kept in the loop's user state.
+//! registered with [`EventLoop::register_fn`] — a plain function and the
+//! pair's index stored inline, as libevent's `event_new(base, fd, EV_READ,
+//! cb, arg)` in the C harness — and the function calls
+//! [`workload::on_readable`], the same code the bare-mio version calls, on
+//! the pairs and counters kept in the loop's user state.
 
 use std::io;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use event_loop::{EventLoop, Interest};
+use event_loop::{EventLoop, Interest, IoEvent};
 
 use super::workload::{self, Chain, Pair, Params, Run, STALL, WARMUP_LOOPS};
 
 /// How ours is configured, for the summary.
 pub(crate) const DESCRIPTION: &str = "event-loop EventLoop (default Builder: 1024 events per poll, one \
-     priority level), one EventLoop::register per pair with a boxed callback, driven by run_once \
-     until the loop's bytes are all read";
+     priority level), one EventLoop::register_fn per pair (fn pointer + the pair index inline, like \
+     libevent's event_new cb/arg), driven by run_once until the loop's bytes are all read";
 
 /// The user state every callback receives.
 struct World {
@@ -34,18 +36,8 @@ pub(crate) fn run(params: Params, loops: usize) -> anyhow::Result<Run> {
     let mut ev: EventLoop<World> = EventLoop::new().context("creating the event loop")?;
     let mut pairs = workload::pairs(&params)?;
     for (i, pair) in pairs.iter_mut().enumerate() {
-        ev.register(
-            &mut pair.rx,
-            Interest::READABLE,
-            move |_ev, world: &mut World, _event| {
-                if let Err(e) =
-                    workload::on_readable(&world.params, &world.pairs, i, &mut world.chain)
-                {
-                    world.error.get_or_insert(e);
-                }
-            },
-        )
-        .context("registering a pair")?;
+        ev.register_fn(&mut pair.rx, Interest::READABLE, on_readable, i as u64)
+            .context("registering a pair")?;
     }
     let mut world = World {
         params,
@@ -75,6 +67,15 @@ pub(crate) fn run(params: Params, loops: usize) -> anyhow::Result<Run> {
     }
     run.callbacks = world.chain.callbacks;
     Ok(run)
+}
+
+/// The read callback: `arg` is the pair's index.
+fn on_readable(_ev: &mut EventLoop<World>, world: &mut World, _event: IoEvent, arg: u64) {
+    if let Err(e) =
+        workload::on_readable(&world.params, &world.pairs, arg as usize, &mut world.chain)
+    {
+        world.error.get_or_insert(e);
+    }
 }
 
 #[cfg(test)]

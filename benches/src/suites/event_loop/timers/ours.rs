@@ -1,6 +1,8 @@
-//! The timer workload on our event loop: [`EventLoop::timer`] with a
-//! callback per timer, [`EventLoop::cancel_timer`], and turns of the loop
-//! to fire what is due.
+//! The timer workload on our event loop: [`EventLoop::timer_fn`] (a plain
+//! function and the timer's number stored inline, as libevent's
+//! `evtimer_new(base, cb, arg)`; the closure form [`EventLoop::timer`]
+//! would add a box per timer), [`EventLoop::cancel_timer`], and turns of
+//! the loop to fire what is due.
 
 use std::time::{Duration, Instant};
 
@@ -11,8 +13,8 @@ use super::plan::{FireCheck, Plan};
 
 /// How ours is configured, for the summary.
 pub(crate) const DESCRIPTION: &str = "event-loop EventLoop timers (hierarchical wheel; Builder::timer_capacity(n) \
-     reserved like DelayQueue::with_capacity), EventLoop::timer with a boxed callback per timer, \
-     cancel_timer by TimerId, fired by run_once turns";
+     reserved like DelayQueue::with_capacity), EventLoop::timer_fn (fn pointer + the timer's number \
+     inline, like libevent's evtimer_new cb/arg), cancel_timer by TimerId, fired by run_once turns";
 
 /// Longest the fire phase may take before the run is declared stuck.
 const STALL: Duration = Duration::from_secs(30);
@@ -30,10 +32,7 @@ pub(crate) fn run(plan: &Plan) -> anyhow::Result<Duration> {
     let base = ev.now();
     let mut ids: Vec<TimerId> = Vec::with_capacity(n);
     for i in 0..n {
-        let id = i as u32;
-        ids.push(ev.timer(plan.delay(i), move |_, check: &mut FireCheck, _| {
-            check.fired(id as usize)
-        }));
+        ids.push(ev.timer_fn(plan.delay(i), on_timer, i as u64));
     }
     for (i, &id) in ids.iter().enumerate() {
         if Plan::cancelled(i) {
@@ -59,6 +58,11 @@ pub(crate) fn run(plan: &Plan) -> anyhow::Result<Duration> {
     let elapsed = scheduling + firing.elapsed();
     check.finish()?;
     Ok(elapsed)
+}
+
+/// The timer callback: `arg` is the timer's number in the plan.
+fn on_timer(_ev: &mut EventLoop<FireCheck>, check: &mut FireCheck, _id: TimerId, arg: u64) {
+    check.fired(arg as usize);
 }
 
 #[cfg(test)]
