@@ -33,6 +33,9 @@ use crate::metadata::Metadata;
 use crate::service::{BoxFuture, Context, ErasedStream, Reply, Service};
 use crate::status::{Code, Status};
 
+/// The largest stream window a client can grant, in messages.
+const MAX_WINDOW: usize = 1 << 20;
+
 /// A call being handled.
 struct InFlight {
     /// Aborts the handler task (cancel frame, client gone, grace over).
@@ -179,7 +182,10 @@ fn handle(conn: &Arc<Conn>, frame: Frame) -> Result<(), String> {
         }
         Frame::Credit { id, n } => {
             if let Some(credit) = conn.inflight().get(&id).and_then(|c| c.credit.clone()) {
-                credit.add_permits(n.min(Semaphore::MAX_PERMITS as u32) as usize);
+                // Cap the window: a client granting credit without end must
+                // not overflow the semaphore (which would panic).
+                let room = MAX_WINDOW.saturating_sub(credit.available_permits());
+                credit.add_permits((n as usize).min(room));
             }
         }
         Frame::Ping(nonce) => conn.send(Frame::Pong(nonce)),
