@@ -14,6 +14,7 @@
 use std::any::TypeId;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -72,7 +73,34 @@ pub struct Db {
     /// Rendered SQL of filtered queries, keyed by their structure (see
     /// `Query::shape_tail`): kinds, operators, list lengths and the
     /// identities of the static table/column names — never values.
-    shapes: RefCell<HashMap<Vec<usize>, Arc<str>>>,
+    shapes: RefCell<HashMap<Vec<usize>, Arc<str>, BuildHasherDefault<ShapeHasher>>>,
+    /// Scratch buffer the shape key is built in (no allocation per query).
+    shape_key: RefCell<Vec<usize>>,
+}
+
+/// A multiply-rotate hasher for shape keys (FxHash's recipe). SipHash, the
+/// std default, resists hash flooding by untrusted keys; shape keys come
+/// from the program's own query structures, so speed wins here.
+#[derive(Default)]
+pub(crate) struct ShapeHasher(u64);
+
+impl Hasher for ShapeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The driver behind a [`Db`].
@@ -144,7 +172,8 @@ impl Db {
             max_params: Cell::new(max_params),
             statements: Cell::new(0),
             sql_text: RefCell::new(HashMap::new()),
-            shapes: RefCell::new(HashMap::new()),
+            shapes: RefCell::new(HashMap::default()),
+            shape_key: RefCell::new(Vec::with_capacity(64)),
         }
     }
 
@@ -230,14 +259,17 @@ impl Db {
         sql
     }
 
-    /// The SQL text for a query of structure `key`, rendered by `render`
-    /// the first time that structure is seen.
+    /// The SQL text for a query whose structure `build` writes into a key,
+    /// rendered by `render` the first time that structure is seen.
     pub(crate) fn sql_for_shape(
         &self,
-        key: Vec<usize>,
+        build: impl FnOnce(&mut Vec<usize>),
         render: impl FnOnce() -> String,
     ) -> Arc<str> {
-        if let Some(sql) = self.shapes.borrow().get(&key) {
+        let mut key = self.shape_key.borrow_mut();
+        key.clear();
+        build(&mut key);
+        if let Some(sql) = self.shapes.borrow().get(key.as_slice()) {
             return Arc::clone(sql);
         }
         let sql: Arc<str> = render().into();
@@ -245,7 +277,7 @@ impl Db {
         if cache.len() >= SQL_TEXT_CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(key, Arc::clone(&sql));
+        cache.insert(key.clone(), Arc::clone(&sql));
         sql
     }
 

@@ -188,12 +188,13 @@ impl<M: Model> Query<M> {
         } else {
             // Other shapes: the text is cached by the query's structure
             // (never its values), so a repeated shape skips rendering.
-            let mut key = Vec::with_capacity(24);
-            key.push(SHAPE_SELECT);
-            push_str_id(&mut key, M::TABLE);
-            push_str_id(&mut key, M::SELECT_LIST);
-            self.shape_tail(&mut key);
-            let sql = db.sql_for_shape(key, || self.to_sql(db.dialect()).0);
+            let shape = |key: &mut Vec<usize>| {
+                key.push(SHAPE_SELECT);
+                push_str_id(key, M::TABLE);
+                push_str_id(key, M::SELECT_LIST);
+                self.shape_tail(key);
+            };
+            let sql = db.sql_for_shape(shape, || self.to_sql(db.dialect()).0);
             let mut params = Vec::new();
             self.tail_values(&mut params);
             db.load(&sql, &params)?
@@ -387,19 +388,20 @@ impl<M: Model, P: Model> Join<M, P> {
 
     /// LEFT JOIN rows: the right side is `None` where nothing matched.
     pub fn all(&self, db: &Db) -> Result<Vec<(M, Option<P>)>> {
-        let mut key = Vec::with_capacity(32);
-        key.push(if self.left {
-            SHAPE_LEFT_JOIN
-        } else {
-            SHAPE_INNER_JOIN
-        });
-        push_str_id(&mut key, M::TABLE);
-        push_str_id(&mut key, M::SELECT_LIST);
-        push_str_id(&mut key, P::TABLE);
-        push_str_id(&mut key, P::SELECT_LIST);
-        self.on.shape(&mut key);
-        self.query.shape_tail(&mut key);
-        let sql = db.sql_for_shape(key, || self.to_sql(db.dialect()).0);
+        let shape = |key: &mut Vec<usize>| {
+            key.push(if self.left {
+                SHAPE_LEFT_JOIN
+            } else {
+                SHAPE_INNER_JOIN
+            });
+            push_str_id(key, M::TABLE);
+            push_str_id(key, M::SELECT_LIST);
+            push_str_id(key, P::TABLE);
+            push_str_id(key, P::SELECT_LIST);
+            self.on.shape(key);
+            self.query.shape_tail(key);
+        };
+        let sql = db.sql_for_shape(shape, || self.to_sql(db.dialect()).0);
         let mut params = Vec::new();
         self.on.values(&mut params);
         self.query.tail_values(&mut params);
