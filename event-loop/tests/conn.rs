@@ -406,7 +406,7 @@ fn read_timeout_closes_an_idle_client_but_not_a_chatty_one() {
             let id = ev.add_conn(stream, IdleHandler).unwrap();
             ev.conn_mut(id)
                 .unwrap()
-                .set_read_timeout(Some(Duration::from_millis(60)));
+                .set_read_timeout(Some(Duration::from_millis(150)));
         })
         .unwrap();
     });
@@ -416,12 +416,13 @@ fn read_timeout_closes_an_idle_client_but_not_a_chatty_one() {
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     let started = Instant::now();
-    // The chatty client talks every 20 ms for 300 ms: never idle for 60.
-    while started.elapsed() < Duration::from_millis(300) {
+    // The chatty client talks every 10 ms for 450 ms: never idle for 150
+    // (generous margins for a loaded machine).
+    while started.elapsed() < Duration::from_millis(450) {
         chatty.write_all(b"x").unwrap();
         let mut b = [0u8; 1];
         chatty.read_exact(&mut b).unwrap();
-        thread::sleep(Duration::from_millis(20));
+        thread::sleep(Duration::from_millis(10));
     }
     // By now the idle one was closed by the server: we read EOF.
     idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
