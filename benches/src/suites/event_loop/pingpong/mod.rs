@@ -184,8 +184,9 @@ impl Comparison for PingPong {
              only level-triggered readiness allows; edge-triggered ours and mio must drain, so all \
              three read the same way). Where chains meet they travel on as one burst: at n=100 \
              every pair is seeded, so a loop is about 100 callbacks rather than 1,100 — the same \
-             for all three, as the syscall notes show. A loop is timed from the seeds being \
-             written until every byte written has been read; each measurement runs 2 warm-up \
+             for all three, as the syscall notes show. A loop is timed as bench.c times it: \
+             the clock starts right after the A seed bytes are written and stops when every byte \
+             written (seeds and W forwards) has been read; each measurement runs 2 warm-up \
              loops and then {LOOPS} timed loops ({LOOPS_QUICK} with --quick) and reports the \
              MEDIAN time per loop. Every pair is registered once and the loop blocks in \
              epoll_wait (no busy polling). ours: {}. mio: the same logic on a bare mio 1.x Poll \
