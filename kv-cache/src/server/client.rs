@@ -7,15 +7,13 @@
 //!                                                    │
 //!                              execute (table → handler → Keyspace)
 //!                                                    │
-//!  socket ◄─one writev after the callback── conn.output ◄── reply bytes
+//!  socket ◄─one writev─ conn.output ◄─before-sleep─ PendingWrites ◄─ replies
 //! ```
 //!
 //! Every complete request in the input is executed before anything is
 //! written, so a pipelined batch of N commands costs one `read` and one
-//! `writev`. Redis gets the same effect by flushing in `beforeSleep`; our
-//! event loop's `BufferedConn` writes when the read callback returns, which
-//! is the same point in the turn for this connection (see the book's
-//! "anatomy of a command" for the trade-off).
+//! `writev`; the replies wait in [`super::writes`] until the loop is about
+//! to sleep, as Redis's do in `beforeSleep`.
 
 use std::time::Instant;
 
@@ -25,11 +23,7 @@ use event_loop::{BufferedConn, ConnHandler, EventLoop, IoId};
 use super::Runtime;
 use crate::protocol::request::Parsed;
 use crate::protocol::{Reply, RequestParser};
-use crate::state::{Session, execute_timed};
-
-/// Output buffers kept between turns are trimmed back to this capacity, so
-/// one large reply does not pin memory for the connection's whole life.
-const KEEP_OUT_CAPACITY: usize = 64 * 1024;
+use crate::state::{Server, Session, execute_timed};
 
 /// A connection's handler: its protocol session, parser and reply buffer.
 /// Mirrors the per-connection half of Redis's `client` struct.
@@ -39,8 +33,6 @@ pub struct Client {
     pub session: Session,
     /// Incremental parser over `conn.input`.
     parser: RequestParser,
-    /// Replies of this turn, appended by handlers (Redis `c->buf`).
-    out: Vec<u8>,
     /// Input bytes already counted in `net_input_bytes`.
     counted_input: usize,
     /// Since when output has been above the soft limit (Redis `obuf_soft_limit_reached_time`).
@@ -53,7 +45,6 @@ impl Client {
         Client {
             session,
             parser: RequestParser::new(max_bulk_len),
-            out: Vec::with_capacity(1024),
             counted_input: 0,
             soft_limit_since: None,
         }
@@ -61,19 +52,19 @@ impl Client {
 
     // ANCHOR: process_input
     /// Executes every complete request in `input`; returns the bytes used.
-    fn process_input(&mut self, rt: &mut Runtime, input: &[u8], mut clock: Instant) -> usize {
+    fn process_input(
+        &mut self,
+        srv: &mut Server,
+        out: &mut Vec<u8>,
+        input: &[u8],
+        mut clock: Instant,
+    ) -> usize {
         let mut used = 0;
         while !self.session.close_after_reply {
             match self.parser.parse(&input[used..]) {
                 Ok(Parsed::Request(n)) => {
                     let argv = self.parser.argv(&input[used..]);
-                    execute_timed(
-                        &mut rt.srv,
-                        &mut self.session,
-                        &argv,
-                        &mut self.out,
-                        &mut clock,
-                    );
+                    execute_timed(srv, &mut self.session, &argv, out, &mut clock);
                     used += n;
                 }
                 Ok(Parsed::Skip(n)) => used += n,
@@ -81,8 +72,8 @@ impl Client {
                 Err(e) => {
                     // Reply, then close, as Redis's `setProtocolError`.
                     tracing::debug!(client = self.session.id, error = %e, "protocol error");
-                    Reply::new(&mut self.out, self.session.resp).error(&format!("ERR {e}"));
-                    rt.srv.stats.total_error_replies += 1;
+                    Reply::new(out, self.session.resp).error(&format!("ERR {e}"));
+                    srv.stats.total_error_replies += 1;
                     self.session.close_after_reply = true;
                     used = input.len();
                 }
@@ -119,16 +110,14 @@ impl ConnHandler<Runtime> for Client {
             .set_max_bulk_len(rt.srv.config.proto_max_bulk_len.min(usize::MAX as u64) as usize);
         let input_len = conn.input().len();
         rt.srv.stats.net_input_bytes += (input_len - self.counted_input.min(input_len)) as u64;
-        let used = self.process_input(rt, conn.input(), now);
+        let io = conn.id();
+        let out = rt.writes.buf(io);
+        let used = self.process_input(&mut rt.srv, out, conn.input(), now);
         conn.input_mut().advance(used);
         self.counted_input = conn.input().len();
-        if !self.out.is_empty() {
-            rt.srv.stats.net_output_bytes += self.out.len() as u64;
-            conn.write(&self.out);
-            self.out.clear();
-            if self.out.capacity() > KEEP_OUT_CAPACITY {
-                self.out.shrink_to(KEEP_OUT_CAPACITY);
-            }
+        // The replies wait in `rt.writes` for the before-sleep flush.
+        if rt.writes.pending(io) > 0 || self.session.close_after_reply {
+            rt.writes.queue(io, self.session.close_after_reply);
         }
         let id = self.session.id;
         if let Some(info) = rt.srv.clients.get_mut(&id) {
@@ -145,20 +134,18 @@ impl ConnHandler<Runtime> for Client {
             );
             return conn.close();
         }
-        if self.output_limit_exceeded(rt, conn.output_len()) {
+        if self.output_limit_exceeded(rt, conn.output_len() + rt.writes.pending(io)) {
             tracing::warn!(
                 client = id,
                 "client scheduled to be closed ASAP for overcoming of output buffer limits"
             );
             return conn.close();
         }
-        if self.session.close_after_reply {
-            conn.close_after_flush();
-        }
         rt.after_commands(ev);
     }
 
-    fn on_close(&mut self, _ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: IoId) {
+    fn on_close(&mut self, _ev: &mut EventLoop<Runtime>, rt: &mut Runtime, id: IoId) {
+        rt.writes.forget(id);
         rt.srv.disconnect(self.session.id);
         rt.conns.remove(&self.session.id);
     }

@@ -7,6 +7,7 @@
 //! executes its requests in place against the shared [`Server`].
 
 pub mod client;
+pub mod writes;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -47,6 +48,8 @@ pub struct Runtime {
     conns: HashMap<u64, IoId>,
     /// The address actually bound (the port is chosen by the OS for port 0).
     pub local_addr: SocketAddr,
+    /// Replies waiting for the before-sleep flush.
+    pub writes: writes::PendingWrites,
 }
 
 impl Runtime {
@@ -86,6 +89,8 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
     })?;
     let mut ev: EventLoop<Runtime> = EventLoop::new()?;
     ev.listen(listener, accept)?;
+    // Redis's `beforeSleep` → `handleClientsWithPendingWrites`.
+    ev.before_sleep(writes::flush);
     let hz = config.hz;
     ev.timer(period(hz), cron);
     for sig in [
@@ -102,6 +107,7 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         srv: Server::new(config),
         conns: HashMap::new(),
         local_addr,
+        writes: writes::PendingWrites::default(),
     };
     Ok((ev, rt))
 }
