@@ -42,6 +42,9 @@ struct RunArgs {
     /// Where results folders go (default: notes/src/results).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Only these benches of the chosen crates (e.g. `--bench pingpong`), repeatable.
+    #[arg(long = "bench")]
+    benches: Vec<String>,
     /// Print the tables only; write no results folder.
     #[arg(long)]
     no_write: bool,
@@ -158,6 +161,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
         }
     }
     all.retain(|c| args.crates.is_empty() || args.crates.iter().any(|n| n == c.crate_name()));
+    all.retain(|c| args.benches.is_empty() || args.benches.iter().any(|b| b == c.bench()));
     let opts = run::RunOptions {
         quick: args.quick,
         rounds: args.rounds,

@@ -17,7 +17,7 @@ pub(crate) struct Memory {
 }
 
 /// Loads `n` keys over one pipelined connection, 1000 commands per batch.
-fn load(resp: &mut Resp, n: u64) -> anyhow::Result<()> {
+pub(crate) fn load(resp: &mut Resp, n: u64) -> anyhow::Result<()> {
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut in_batch = 0;
     for i in 0..n {

@@ -6,6 +6,8 @@
 //!   -c 50 -P {1,16} -q --csv` against both servers, alternating.
 //! - `memory` ([`memory`]): one million `key:<n>` → 10-byte strings (half
 //!   with a TTL) loaded into each, then RSS and `INFO used_memory`.
+//! - `stress-mix` ([`mix`]): the stress tool's 90/10 GET/SET mix over a
+//!   million keys with Zipf-distributed keys, P1 and P16.
 //!
 //! Both servers run as child processes on free loopback ports with
 //! persistence off (`redis-server --save '' --appendonly no`; kv-cache has
@@ -16,9 +18,11 @@
 //! - [`servers`]: building and starting both servers, a tiny RESP client.
 //! - [`bench`]: the redis-benchmark comparison.
 //! - [`memory`]: the memory comparison.
+//! - [`mix`]: the stress tool's cache-shaped mix.
 
 mod bench;
 mod memory;
+mod mix;
 mod servers;
 
 use crate::runner::Comparison;
@@ -28,5 +32,6 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
     vec![
         Box::new(bench::RedisBenchmark::default()),
         Box::new(memory::Memory::default()),
+        Box::new(mix::Mix::default()),
     ]
 }

@@ -1,0 +1,131 @@
+//! A cache-shaped workload from the workspace's stress tool: 90% GET and
+//! 10% SET over a million preloaded keys, keys drawn from a Zipf(0.99)
+//! distribution so that a few keys are hot — what a real cache sees, and
+//! what redis-benchmark's uniform single-command tests do not show.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::memory::load;
+use super::servers::{self, Resp};
+use crate::runner::{Comparison, Impl, Provenance, Sample, Skip, Target};
+use crate::stress::resp::{KeyDist, RespWorkload};
+use crate::stress::{LoadConfig, resp};
+
+/// The `stress-mix` comparison.
+#[derive(Default)]
+pub(crate) struct Mix {
+    /// The kv-cache-server binary.
+    ours: Option<PathBuf>,
+    /// Keys preloaded and addressed.
+    keys: u64,
+    /// Measured seconds per run.
+    seconds: f64,
+}
+
+/// Connections, as redis-benchmark's default `-c 50`.
+const CONNECTIONS: usize = 50;
+
+impl Mix {
+    fn workload(&self) -> RespWorkload {
+        RespWorkload {
+            mix: vec![
+                (90, "GET key:__rand_int__".into()),
+                (10, "SET key:__rand_int__ __data__".into()),
+            ],
+            keyspace: self.keys,
+            value_size: 10,
+            dist: KeyDist::Zipf(0.99),
+            seed: 42,
+        }
+    }
+}
+
+impl Comparison for Mix {
+    fn crate_name(&self) -> &'static str {
+        "kv-cache"
+    }
+
+    fn bench(&self) -> &'static str {
+        "stress-mix"
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "The stress tool (`cargo run --release -p benches -- stress resp --mix '90:GET key:__rand_int__' \
+             --mix '10:SET key:__rand_int__ __data__' --keyspace {keys} --zipf 0.99 --data-size 10 -c {CONNECTIONS} \
+             -p <P> -t 2 -d {secs}`) against a fresh server preloaded with {keys} keys (`key:<n>` -> 10 bytes, \
+             every other one with a TTL), same key sequence (seed 42) for both. Servers: kv-cache-server \
+             (release) and redis-server --save '' --appendonly no, each a child process on a free loopback port.",
+            keys = self.keys,
+            secs = self.seconds,
+        )
+    }
+
+    fn cases(&self, _quick: bool) -> Vec<String> {
+        vec![
+            "GET/SET 90/10 zipf P1".into(),
+            "GET/SET 90/10 zipf P16".into(),
+        ]
+    }
+
+    fn rounds(&self, quick: bool) -> usize {
+        if quick { 1 } else { 3 }
+    }
+
+    fn targets(&self) -> Vec<Target> {
+        vec![Target::at_least("redis", "throughput", 1.0)]
+    }
+
+    fn prepare(
+        &mut self,
+        quick: bool,
+        prov: &mut Provenance,
+    ) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)> {
+        self.keys = if quick { 100_000 } else { 1_000_000 };
+        self.seconds = if quick { 1.0 } else { 5.0 };
+        self.ours = Some(servers::ours_binary(prov)?);
+        let mut impls = vec![Impl {
+            name: "ours",
+            config: "kv-cache-server, release".into(),
+        }];
+        let mut skips = Vec::new();
+        match servers::redis_tools(&["redis-server"]) {
+            Ok(()) => impls.push(Impl {
+                name: "redis",
+                config: "redis-server --save '' --appendonly no".into(),
+            }),
+            Err(s) => skips.push(s),
+        }
+        Ok((impls, skips))
+    }
+
+    fn measure(
+        &mut self,
+        case: &str,
+        imp: &str,
+        prov: &mut Provenance,
+    ) -> anyhow::Result<Vec<Sample>> {
+        let ours = self.ours.clone().unwrap_or_default();
+        let server = servers::start(imp, &ours, prov)?;
+        load(&mut Resp::connect(server.addr)?, self.keys)?;
+        let pipeline = if case.ends_with("P16") { 16 } else { 1 };
+        let cfg = LoadConfig {
+            addr: server.addr,
+            connections: CONNECTIONS,
+            pipeline,
+            duration: Duration::from_secs_f64(self.seconds),
+            warmup: Duration::from_millis(500),
+            threads: 2,
+        };
+        let report = resp::run(&cfg, &self.workload())?;
+        if report.errors > 0 {
+            anyhow::bail!("{imp} answered {} errors under the mix", report.errors);
+        }
+        Ok(vec![
+            Sample::new("throughput", report.throughput, "ops/s"),
+            Sample::new("p50", report.p50_us, "us"),
+            Sample::new("p99", report.p99_us, "us"),
+        ])
+    }
+}
