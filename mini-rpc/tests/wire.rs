@@ -130,3 +130,29 @@ async fn the_connection_limit_refuses_with_busy() {
     assert_eq!(first.add(3, 4).await.unwrap(), 7);
     server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn keepalive_fails_calls_to_a_server_that_went_silent() {
+    // A "server" that answers the preface and then never says a word more,
+    // like a host that lost power with the connection open.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut preface = [0u8; 8];
+        stream.read_exact(&mut preface).await.unwrap();
+        stream.write_all(&PREFACE).await.unwrap();
+        let mut sink = Vec::new();
+        let _ = stream.read_to_end(&mut sink).await; // swallow everything
+    });
+    let channel = Client::builder(addr)
+        .keepalive(Duration::from_millis(100))
+        .connect()
+        .await
+        .unwrap();
+    let client = EchoClient::new(channel);
+    // No deadline: only the keepalive can end this call.
+    let err = client.add(1, 2).await.unwrap_err();
+    assert_eq!(err.code, Code::Unavailable);
+    assert!(err.message.contains("keepalive"), "{err}");
+}

@@ -248,6 +248,32 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// Pings the server every `every`; a Pong that does not come within
+    /// `every` marks the connection dead, failing its calls with
+    /// `Unavailable` so they can be retried on a fresh connection. This is
+    /// how a peer that vanished without closing (power loss, a dropped
+    /// route) is noticed by calls that have no deadline (gRPC keepalive).
+    pub(crate) fn spawn_keepalive(self: &Arc<Self>, every: Duration, addr: SocketAddr) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                // Gone or closed: the keepalive ends with its connection.
+                let Some(conn) = weak.upgrade().filter(|c| !c.is_closed()) else {
+                    return;
+                };
+                if !matches!(tokio::time::timeout(every, conn.ping()).await, Ok(Ok(()))) {
+                    tracing::warn!(%addr, ?every, "keepalive: no pong, closing the connection");
+                    let msg = format!("{addr}: keepalive: no pong within {every:?}");
+                    conn.inner.fail_all(Status::unavailable(msg));
+                    return;
+                }
+            }
+        });
+    }
+}
+
 /// Cancels a call whose future is dropped before its reply arrived.
 struct CancelOnDrop<'a> {
     conn: &'a Connection,
@@ -312,20 +338,26 @@ async fn read_loop(
         }
     };
     tracing::debug!(%addr, %reason, "connection closed");
-    let pending = {
-        let mut state = conn.state();
-        state.closed = true;
-        conn.closed.store(true, Ordering::Release);
-        std::mem::take(&mut state.pending)
-    };
-    let status = Status::unavailable(format!("{addr}: {reason}"));
-    for (_, waiter) in pending {
-        match waiter {
-            Pending::Unary(tx) => {
-                let _ = tx.send(Err(status.clone()));
-            }
-            Pending::Stream(tx) => {
-                let _ = tx.send(StreamEvent::End(status.clone()));
+    conn.fail_all(Status::unavailable(format!("{addr}: {reason}")));
+}
+
+impl Inner {
+    /// Marks the connection dead and fails every waiting call with `status`.
+    fn fail_all(&self, status: Status) {
+        let pending = {
+            let mut state = self.state();
+            state.closed = true;
+            self.closed.store(true, Ordering::Release);
+            std::mem::take(&mut state.pending)
+        };
+        for (_, waiter) in pending {
+            match waiter {
+                Pending::Unary(tx) => {
+                    let _ = tx.send(Err(status.clone()));
+                }
+                Pending::Stream(tx) => {
+                    let _ = tx.send(StreamEvent::End(status.clone()));
+                }
             }
         }
     }

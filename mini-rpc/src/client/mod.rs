@@ -68,6 +68,9 @@ pub struct ClientConfig {
     pub reconnect: Backoff,
     /// Retries of idempotent calls that failed with `Unavailable`.
     pub retry: RetryPolicy,
+    /// Ping interval (and Pong timeout) for detecting dead connections;
+    /// `None` (the default, as in gRPC clients) sends no pings.
+    pub keepalive: Option<Duration>,
 }
 
 impl Default for ClientConfig {
@@ -79,6 +82,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(3),
             reconnect: Backoff::default(),
             retry: RetryPolicy::default(),
+            keepalive: None,
         }
     }
 }
@@ -143,6 +147,12 @@ impl ClientBuilder {
     /// Sets the redial backoff.
     pub fn reconnect(mut self, backoff: Backoff) -> Self {
         self.config.reconnect = backoff;
+        self
+    }
+
+    /// Pings every `every` and drops the connection when a Pong is late.
+    pub fn keepalive(mut self, every: Duration) -> Self {
+        self.config.keepalive = Some(every);
         self
     }
 
@@ -253,6 +263,9 @@ impl Client {
         .await;
         match dialled {
             Ok(conn) => {
+                if let Some(every) = config.keepalive {
+                    conn.spawn_keepalive(every, self.inner.addr);
+                }
                 *redial = Redial::default();
                 *sub.conn.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn.clone());
                 Ok(conn)
