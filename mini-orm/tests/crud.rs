@@ -356,4 +356,37 @@ fn repeated_shapes_keep_their_values_and_columns(db: &Db) {
     );
 }
 
-common::dual_tests!(blog: repeated_shapes_keep_their_values_and_columns, insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);
+/// A subset of `users`' columns, as its own struct: selecting "into
+/// another struct" is a second model over the same table.
+#[derive(Model, Debug, PartialEq)]
+#[orm(table = "users")]
+struct UserName {
+    id: i64,
+    name: String,
+}
+
+fn select_into_another_struct(db: &Db) {
+    seed_users(db);
+    let young = UserName::query()
+        .filter(UserName::NAME.in_(["bob", "dee"]))
+        .order_by(UserName::NAME.asc())
+        .all(db)
+        .unwrap();
+    assert_eq!(
+        young,
+        [
+            UserName {
+                id: 2,
+                name: "bob".into()
+            },
+            UserName {
+                id: 4,
+                name: "dee".into()
+            }
+        ]
+    );
+    let (sql, _) = UserName::query().to_sql(db.dialect());
+    assert_eq!(sql, r#"SELECT "users"."id", "users"."name" FROM "users""#);
+}
+
+common::dual_tests!(blog: select_into_another_struct, repeated_shapes_keep_their_values_and_columns, insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);
