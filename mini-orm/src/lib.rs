@@ -1,11 +1,13 @@
-//! mini-orm: an ORM over SQLite with a derive macro, a typed query builder,
-//! hooks, transactions, migrations and batched association loading.
+//! mini-orm: an ORM over SQLite (and PostgreSQL) with a derive macro, a typed
+//! query builder, hooks, transactions, migrations and batched association
+//! loading.
 //!
 //! Counterparts: Diesel (typed queries, `belonging_to`/`grouped_by`),
 //! GeeORM (the dialect / schema / session / clause / hooks / transaction /
 //! migrate progression), GORM and SeaORM (hooks, typed errors), measured
 //! against raw rusqlite. SQLite runs through `rusqlite` with the bundled
-//! amalgamation; SQL for PostgreSQL renders through the same [`Dialect`].
+//! amalgamation; PostgreSQL through the blocking `postgres` crate (feature
+//! `postgres`, on by default), the differences kept behind [`Dialect`].
 //!
 //! # Layout
 //!
