@@ -166,3 +166,13 @@ async fn idempotent_calls_are_retried_across_a_restart() {
     assert_eq!(client.echo("again".into()).await.unwrap(), "again");
     restart.await.unwrap().shutdown().await;
 }
+
+#[tokio::test]
+async fn an_enormous_deadline_means_no_deadline_not_a_panic() {
+    let server = start(Server::builder()).await;
+    let client = EchoClient::new(Client::connect(server.addr).await.unwrap());
+    let opts = CallOptions::new().deadline(Duration::MAX);
+    assert_eq!(client.add_with(opts, 1, 1).await.unwrap(), 2);
+    assert_eq!(client.add(2, 2).await.unwrap(), 4, "the server survived it");
+    server.shutdown().await;
+}

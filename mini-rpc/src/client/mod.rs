@@ -330,7 +330,7 @@ impl Channel for Client {
         payload: Bytes,
         opts: CallOptions,
     ) -> Result<Bytes, Status> {
-        let deadline = opts.deadline.map(|d| Instant::now() + d);
+        let deadline = opts.deadline.and_then(|d| Instant::now().checked_add(d));
         let policy = self.inner.config.retry;
         let mut attempt = 1;
         loop {
@@ -371,7 +371,7 @@ impl Channel for Client {
             rx,
             consumed: 0,
             done: false,
-            deadline: opts.deadline.map(|d| Instant::now() + d),
+            deadline: opts.deadline.and_then(|d| Instant::now().checked_add(d)),
         })
     }
 }

@@ -21,6 +21,9 @@ use crate::client::Client;
 use crate::service::{Context, ServerStream};
 use crate::status::Status;
 
+/// The longest TTL a heartbeat can ask for.
+const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
+
 /// The registry's RPC interface.
 #[crate::service]
 pub trait Registry {
@@ -108,7 +111,8 @@ impl RegistryStore {
 
     /// Records a heartbeat.
     pub fn heartbeat(&self, name: &str, addr: &str, ttl: Duration) {
-        let expires = Instant::now() + ttl;
+        // The TTL comes off the wire: cap it rather than overflow an Instant.
+        let expires = Instant::now() + ttl.min(MAX_TTL);
         let new = {
             let mut entries = self
                 .inner

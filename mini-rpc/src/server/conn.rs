@@ -243,7 +243,9 @@ async fn run_call(
     _permit: OwnedSemaphorePermit,
 ) {
     let started = Instant::now();
-    let deadline = req.deadline.map(|d| started + d);
+    // `checked_add`: the budget comes off the wire, and a huge one must mean
+    // "no deadline", not an Instant overflow panic.
+    let deadline = req.deadline.and_then(|d| started.checked_add(d));
     let method = req.method.split_once('.').map_or("", |(_, m)| m);
     let ctx = Context {
         deadline,
