@@ -174,7 +174,10 @@ impl Framing {
         Ok(Framing {
             body,
             keep_alive,
-            expect_continue: expect_continue && body != BodyKind::Empty,
+            expect_continue: expect_continue
+                && body != BodyKind::Empty
+                // RFC 9110 §10.1.1: ignore the expectation from an HTTP/1.0 client.
+                && head.version == Version::Http11,
         })
     }
 
@@ -191,6 +194,34 @@ impl Framing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn framing(raw: &[u8]) -> Result<Framing, ParseError> {
+        let mut spans = Vec::new();
+        let head = crate::http::parse_head(raw, &crate::http::Limits::default(), &mut spans)?
+            .ok_or(ParseError::InvalidVersion)?;
+        Framing::of(&head, &spans, raw)
+    }
+
+    #[test]
+    fn keep_alive_and_expectations_by_version() {
+        let f = framing(
+            b"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+        )
+        .unwrap();
+        assert!(f.expect_continue && f.keep_alive);
+        assert_eq!(f.body, BodyKind::Length(3));
+        let f = framing(b"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
+            .unwrap();
+        assert!(
+            !f.expect_continue && !f.keep_alive,
+            "HTTP/1.0: no 100 Continue, close by default"
+        );
+        let f = framing(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").unwrap();
+        assert!(f.keep_alive);
+        let f =
+            framing(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, close\r\n\r\n").unwrap();
+        assert!(!f.keep_alive);
+    }
 
     #[test]
     fn content_length_values() {
