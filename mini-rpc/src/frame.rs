@@ -223,9 +223,11 @@ impl Frame {
         match self {
             Frame::Request(r) => {
                 put_head(out, kind::REQUEST, r.id);
-                let us = r
-                    .deadline
-                    .map_or(0, |d| (d.as_micros() as u64).clamp(1, u64::MAX));
+                // Saturate (a budget past u64 microseconds means "never"),
+                // and never send 0, which means "no deadline".
+                let us = r.deadline.map_or(0, |d| {
+                    u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
+                });
                 out.put_u64(us);
                 put_str(out, &r.method, u8::MAX as usize, |o, n| o.put_u8(n as u8));
                 put_metadata(out, &r.metadata);
