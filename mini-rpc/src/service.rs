@@ -129,6 +129,12 @@ impl<T> StreamSender<T> {
         let _ = self.tx.send(Err(status)).await;
     }
 
+    /// Completes when the stream's receiver is gone (client cancelled or
+    /// disconnected), for producers that wait on something else meanwhile.
+    pub async fn closed(&self) {
+        self.tx.closed().await;
+    }
+
     /// Whether the stream's receiver is gone (client cancelled or disconnected).
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()

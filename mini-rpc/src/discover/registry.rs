@@ -212,8 +212,11 @@ impl Registry for RegistryStore {
                     }
                     last = Some(now);
                 }
-                if version.changed().await.is_err() {
-                    return;
+                // Wake on a change, or end as soon as the watcher leaves
+                // (instead of at the next change).
+                tokio::select! {
+                    changed = version.changed() => if changed.is_err() { return },
+                    _ = tx.closed() => return,
                 }
             }
         });
