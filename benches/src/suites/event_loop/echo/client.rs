@@ -3,19 +3,23 @@
 //! done its round trips (a closed loop, one message in flight per
 //! connection, no pipelining).
 //!
-//! It is one thread on bare mio, the cheapest client there is: a round trip
-//! costs it one read and one write, about what it costs the server, so on a
-//! two-core machine client and server each get a core. Blocking threads
-//! (64 of them) were rejected: waking a thread per reply costs more than
-//! the server's work and would make the client the bottleneck. Whether the
-//! server is saturated is reported (its thread's CPU time over the run's
-//! wall time) next to the results.
+//! Two threads on bare mio share the connections, each with its own `Poll`.
+//! A round trip costs the client one read and one write, about what it
+//! costs the server; with one client thread the two would be equals and
+//! the client could hold a faster server back, so the client gets twice
+//! the server's threads and the server is the side that runs out. Blocking
+//! threads (one per connection) were rejected: waking a thread per reply
+//! costs more than the server's work. The CPU time of the server thread
+//! and of the client threads over the run's wall time is reported next to
+//! the results.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::sync::Barrier;
+use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
@@ -23,6 +27,9 @@ use super::server::thread_cpu_time;
 
 /// Bytes per message.
 pub(crate) const MESSAGE: usize = 64;
+
+/// Client threads; connection `i` belongs to thread `i % CLIENT_THREADS`.
+pub(crate) const CLIENT_THREADS: usize = 2;
 
 /// A run with no progress for this long is an error, never a hang.
 const STALL: Duration = Duration::from_secs(10);
@@ -36,6 +43,15 @@ pub(crate) struct Load {
     pub(crate) round_trips: usize,
 }
 
+/// What one client run measured.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientRun {
+    /// From the first send to the last reply, over all threads.
+    pub(crate) wall: Duration,
+    /// CPU time of all client threads over the run.
+    pub(crate) cpu: Duration,
+}
+
 /// One client connection.
 struct Conn {
     /// The socket.
@@ -46,20 +62,56 @@ struct Conn {
     left: usize,
 }
 
-/// What one client run measured.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClientRun {
-    /// From the first send to the last reply.
-    pub(crate) wall: Duration,
-    /// CPU time of the client thread over the same span.
-    pub(crate) cpu: Duration,
-}
+/// What one client thread measured: when it started and ended, its CPU time.
+type Span = (Instant, Instant, Duration);
 
 /// Connects `load.clients` connections to `addr` and runs every round trip.
 pub(crate) fn run(addr: SocketAddr, load: Load) -> anyhow::Result<ClientRun> {
-    let mut poll = Poll::new().context("creating the client Poll")?;
-    let mut conns = Vec::with_capacity(load.clients);
-    for i in 0..load.clients {
+    // Every thread connects first; the clock starts when all are connected.
+    let ready = Barrier::new(CLIENT_THREADS);
+    let spans: Vec<anyhow::Result<Span>> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..CLIENT_THREADS)
+            .map(|t| {
+                let share = (t..load.clients).step_by(CLIENT_THREADS).count();
+                let ready = &ready;
+                scope.spawn(move || {
+                    let connected = connect(addr, share, load.round_trips);
+                    ready.wait();
+                    drive(connected?)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().map_err(|_| anyhow!("a client thread panicked"))?)
+            .collect()
+    });
+    let spans = spans.into_iter().collect::<anyhow::Result<Vec<Span>>>()?;
+    let start = spans
+        .iter()
+        .map(|s| s.0)
+        .min()
+        .context("no client threads")?;
+    let end = spans
+        .iter()
+        .map(|s| s.1)
+        .max()
+        .context("no client threads")?;
+    Ok(ClientRun {
+        wall: end - start,
+        cpu: spans.iter().map(|s| s.2).sum(),
+    })
+}
+
+/// Opens `count` connections registered with a fresh `Poll`.
+fn connect(
+    addr: SocketAddr,
+    count: usize,
+    round_trips: usize,
+) -> anyhow::Result<(Poll, Vec<Conn>)> {
+    let poll = Poll::new().context("creating the client Poll")?;
+    let mut conns = Vec::with_capacity(count);
+    for i in 0..count {
         let std_stream =
             std::net::TcpStream::connect(addr).with_context(|| format!("connecting to {addr}"))?;
         std_stream.set_nodelay(true)?;
@@ -70,9 +122,14 @@ pub(crate) fn run(addr: SocketAddr, load: Load) -> anyhow::Result<ClientRun> {
         conns.push(Conn {
             stream,
             got: 0,
-            left: load.round_trips,
+            left: round_trips,
         });
     }
+    Ok((poll, conns))
+}
+
+/// Runs every round trip of one thread's connections.
+fn drive((mut poll, mut conns): (Poll, Vec<Conn>)) -> anyhow::Result<Span> {
     let message = [b'x'; MESSAGE];
     let mut buf = [0u8; 4 * MESSAGE];
     let mut events = Events::with_capacity(1024);
@@ -129,10 +186,11 @@ pub(crate) fn run(addr: SocketAddr, load: Load) -> anyhow::Result<ClientRun> {
             }
         }
     }
-    Ok(ClientRun {
-        wall: started.elapsed(),
-        cpu: thread_cpu_time().saturating_sub(cpu_started),
-    })
+    Ok((
+        started,
+        Instant::now(),
+        thread_cpu_time().saturating_sub(cpu_started),
+    ))
 }
 
 /// Writes a whole message; an empty socket buffer always takes 64 bytes, so

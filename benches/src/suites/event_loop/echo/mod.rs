@@ -17,7 +17,7 @@ mod tokio_server;
 
 use anyhow::{Context, bail};
 
-use self::client::{Load, MESSAGE};
+use self::client::{CLIENT_THREADS, Load, MESSAGE};
 use crate::runner::util::median;
 use crate::runner::{Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target};
 
@@ -63,13 +63,14 @@ impl Comparison for Echo {
             "TCP echo over loopback: {CLIENTS} connections x {ROUND_TRIPS} round trips each \
              ({ROUND_TRIPS_QUICK} with --quick; the case is <connections>x<round trips>) of a \
              {MESSAGE}-byte message, one message in flight per connection. The client is the same \
-             for both servers: one thread on bare mio, TCP_NODELAY. Throughput = round trips / \
-             time from the first send to the last reply. Each server runs on its own thread in the \
-             runner's process with TCP_NODELAY on accepted sockets. ours: {}. tokio: a \
-             current-thread runtime (enable_io), a task per connection doing read into a 4 KiB \
-             buffer then write_all, as in tokio's echo example. The notes give each server \
-             thread's CPU time over the run's wall time: near 100% means the server, not the \
-             client, was the bottleneck.",
+             for both servers: {CLIENT_THREADS} threads on bare mio sharing the connections, \
+             TCP_NODELAY — twice the server's threads, so that the single-threaded server is the \
+             side that runs out. Throughput = round trips / time from the first send to the last \
+             reply. Each server runs on one thread of its own in the runner's process with \
+             TCP_NODELAY on accepted sockets. ours: {}. tokio: a current-thread runtime \
+             (enable_io), a task per connection doing read into a 4 KiB buffer then write_all, as \
+             in tokio's echo example. The notes give the CPU time of the server thread and of the \
+             client threads (summed) over the run's wall time, to show which side was busy.",
             ours_server::DESCRIPTION
         )
     }
@@ -143,7 +144,7 @@ impl Comparison for Echo {
                     100.0 * median(&v)
                 };
                 format!(
-                    "{imp}: server {:.0}%, client {:.0}%",
+                    "{imp}: server thread {:.0}%, client threads {:.0}%",
                     of(|b| b.1),
                     of(|b| b.2)
                 )
