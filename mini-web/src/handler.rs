@@ -4,7 +4,7 @@
 //!
 //! - it is an `async fn` (or a closure returning a future) that is `Clone + Send + Sync + 'static`;
 //! - it takes up to 8 arguments; every argument implements
-//!   [`FromRequestParts`](crate::extract::FromRequestParts), except the
+//!   [`FromRequestParts`], except the
 //!   last, which may instead be [`Request`] itself (taking the whole request);
 //! - its future is `Send` and its output implements [`IntoResponse`].
 //!

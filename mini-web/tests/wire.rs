@@ -307,12 +307,13 @@ async fn expect_continue_head_and_http10() {
 #[tokio::test]
 async fn client_that_stops_reading_does_not_stall_others() {
     let (addr, _stop, _h) = spawn(app(), limits()).await;
-    // Pipeline ~8 MB of responses and never read them.
+    // Pipeline ~32 MB of requests (echoed back) and never read: more than
+    // loopback socket buffers hold, so the server must block on that socket.
     let mut greedy = TcpStream::connect(addr).await.unwrap();
     let req = "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 65536\r\n\r\n".to_string()
         + &"x".repeat(65536);
     let writer = tokio::spawn(async move {
-        for _ in 0..128 {
+        for _ in 0..512 {
             if greedy.write_all(req.as_bytes()).await.is_err() {
                 break;
             }
