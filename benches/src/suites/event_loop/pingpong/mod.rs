@@ -363,8 +363,16 @@ mod tests {
 
     #[test]
     fn cases_fit_the_fd_limit_and_parse_back() {
-        let cases = PingPong::default().cases(true);
-        assert_eq!(cases, vec!["n=100", "n=1000"]);
+        // Every wanted size runs, capped by the fd budget, and a cap is noted.
+        let fits = workload::max_pipes(workload::raise_fd_limit().unwrap());
+        let mut expected: Vec<String> = PIPES
+            .iter()
+            .map(|&n| format!("n={}", n.min(fits)))
+            .collect();
+        expected.dedup();
+        assert_eq!(PingPong::default().cases(false), expected);
+        let (_, note) = PingPong::sizes(false);
+        assert_eq!(note.is_some(), PIPES.iter().any(|&n| n > fits));
         assert_eq!(
             PingPong::params("n=1000").unwrap(),
             Params {
