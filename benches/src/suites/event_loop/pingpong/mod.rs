@@ -103,6 +103,7 @@ impl PingPong {
         imp: &str,
         params: &Params,
         loops: usize,
+        prov: &mut Provenance,
     ) -> anyhow::Result<(strace::Counts, u64)> {
         let (program, args): (PathBuf, Vec<String>) = match imp {
             "libevent" => {
@@ -123,6 +124,11 @@ impl PingPong {
                 )
             }
         };
+        let shown = match imp {
+            "libevent" => "libevent-pingpong".to_string(),
+            _ => "benches".to_string(),
+        };
+        prov.command(format!("strace -c -f -o <file> {shown} {}", args.join(" ")));
         let (counts, stdout) = strace::trace(strace_exe, &program, &args)?;
         let callbacks = if imp == "libevent" {
             libevent::parse_report(&stdout)?.run.callbacks
@@ -315,9 +321,9 @@ impl Comparison for PingPong {
         for case in cases {
             let params = Self::params(&case)?;
             for &imp in &impls {
-                let (short, short_callbacks) = self.traced(&strace_exe, imp, &params, 1)?;
+                let (short, short_callbacks) = self.traced(&strace_exe, imp, &params, 1, prov)?;
                 let (long, long_callbacks) =
-                    self.traced(&strace_exe, imp, &params, 1 + TRACED_LOOPS)?;
+                    self.traced(&strace_exe, imp, &params, 1 + TRACED_LOOPS, prov)?;
                 let callbacks = long_callbacks.saturating_sub(short_callbacks);
                 if callbacks == 0 {
                     bail!("pingpong {case} {imp}: no callbacks between the traced runs");
