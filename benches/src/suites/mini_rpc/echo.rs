@@ -83,11 +83,12 @@ impl Comparison for EchoBench {
              send a call and wait for its reply, spread over `conns` connections. Server on a tokio \
              multi-thread runtime with 1 worker, load generator on another 1-worker runtime, same \
              for every impl; TCP_NODELAY on all sockets; release build. ours: mini-rpc, postcard \
-             codec, `Client` with `conns` sub-connections. tarpc: `#[tarpc::service]`, \
+             codec, `Client` with `conns` sub-connections, 10 s deadline per call. tarpc: `#[tarpc::service]`, \
              `serde_transport` with Bincode over a length-delimited TCP framing, BaseChannel::\
-             with_defaults, `conns` clients with client::Config::default(). tonic: generated from \
+             with_defaults, `conns` clients with client::Config::default(), calls with \
+             context::current() (its default 10 s deadline). tonic: generated from \
              proto/echo.proto (prost), `transport::Server`, `conns` Channels (one HTTP/2 \
-             connection each). Latency per call from an HDR histogram (us); throughput = calls \
+             connection each), no deadline (its default). Latency per call from an HDR histogram (us); throughput = calls \
              completed in the measured window / window."
         )
     }
@@ -223,10 +224,13 @@ async fn run(
                 .connect()
                 .await?;
             let client = services::EchoClient::new(channel);
+            // The same 10 s deadline tarpc's `context::current()` gives its
+            // calls, so both sides run a deadline timer per call.
+            let opts = mini_rpc::CallOptions::new().deadline(Duration::from_secs(10));
             closed_loop(c, warmup, window, move |_| {
-                let (client, payload) = (client.clone(), payload.clone());
+                let (client, payload, opts) = (client.clone(), payload.clone(), opts.clone());
                 async move {
-                    let reply = client.echo(payload).await?;
+                    let reply = client.echo_with(opts, payload).await?;
                     anyhow::ensure!(reply.len() == PAYLOAD_LEN, "short echo");
                     Ok(())
                 }
