@@ -36,7 +36,8 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
 }
 
 /// `benches __child event-loop <bench> <args...>`: a measurement run in its
-/// own process (the pingpong syscall count runs this under strace).
+/// own process (the pingpong syscall count runs this under strace; `echo`
+/// is there to look at a server from outside the same way).
 pub(crate) fn child(args: &[String]) -> anyhow::Result<()> {
     match args
         .first()
@@ -44,6 +45,7 @@ pub(crate) fn child(args: &[String]) -> anyhow::Result<()> {
         .context("missing <bench>")?
     {
         "pingpong" => pingpong::child(&args[1..]),
+        "echo" => echo::child(&args[1..]),
         other => anyhow::bail!("no event-loop child entry for {other:?}"),
     }
 }

@@ -15,6 +15,8 @@ mod ours_server;
 mod server;
 mod tokio_server;
 
+use std::time::Duration;
+
 use anyhow::{Context, bail};
 
 use self::client::{CLIENT_THREADS, Load, MESSAGE};
@@ -116,15 +118,7 @@ impl Comparison for Echo {
         _prov: &mut Provenance,
     ) -> anyhow::Result<Vec<Sample>> {
         let load = Self::load(case)?;
-        let (name, server) = match imp {
-            "ours" => ("ours", ours_server::start()?),
-            "tokio" => ("tokio", tokio_server::start()?),
-            other => bail!("no echo server named {other:?}"),
-        };
-        // Stop the server whatever the client's fate, then report both.
-        let run = client::run(server.addr, load);
-        let server_cpu = server.stop()?;
-        let run = run?;
+        let (name, run, server_cpu) = serve_and_load(imp, load)?;
         let wall = run.wall.as_secs_f64();
         self.busy.push((
             name,
@@ -156,6 +150,40 @@ impl Comparison for Echo {
         ));
         Ok(Vec::new())
     }
+}
+
+/// Starts server `imp`, runs the client against it, stops the server
+/// whatever the client's fate, and returns both sides' figures.
+fn serve_and_load(
+    imp: &str,
+    load: Load,
+) -> anyhow::Result<(&'static str, client::ClientRun, Duration)> {
+    let (name, server) = match imp {
+        "ours" => ("ours", ours_server::start()?),
+        "tokio" => ("tokio", tokio_server::start()?),
+        other => bail!("no echo server named {other:?}"),
+    };
+    let run = client::run(server.addr, load);
+    let server_cpu = server.stop()?;
+    Ok((name, run?, server_cpu))
+}
+
+/// `benches __child event-loop echo <impl> <clients>x<round trips>`: one
+/// run in a process of its own, for looking at it from outside, e.g.
+/// `strace -c -f` (the client's syscalls are the same for both servers, so
+/// the difference between two such counts is the servers' difference).
+pub(crate) fn child(args: &[String]) -> anyhow::Result<()> {
+    let imp = args.first().context("missing <impl>")?;
+    let load = Echo::load(args.get(1).context("missing <clients>x<round trips>")?)?;
+    let (_, run, server_cpu) = serve_and_load(imp, load)?;
+    let round_trips = (load.clients * load.round_trips) as f64;
+    println!(
+        "round_trips {round_trips} throughput {:.0} server_cpu_s {:.3} client_cpu_s {:.3}",
+        round_trips / run.wall.as_secs_f64(),
+        server_cpu.as_secs_f64(),
+        run.cpu.as_secs_f64()
+    );
+    Ok(())
 }
 
 #[cfg(test)]
