@@ -377,3 +377,64 @@ fn idle_clients_are_closed_after_timeout() {
         "the cron closes a client idle past `timeout`"
     );
 }
+
+#[test]
+fn command_table_is_reported_from_the_same_data() {
+    let srv = start_ours(|_| {});
+    let mut c = Conn::connect(srv.addr);
+    let Value::Int(count) = c.cmds(&["COMMAND", "COUNT"]) else {
+        panic!("COMMAND COUNT is an integer")
+    };
+    let Value::Array(all) = c.cmds(&["COMMAND"]) else {
+        panic!("COMMAND is an array")
+    };
+    assert_eq!(all.len() as i64, count);
+    let Value::Array(info) = c.cmds(&["COMMAND", "INFO", "set", "config|get", "nope"]) else {
+        panic!("array")
+    };
+    let Value::Array(set) = &info[0] else {
+        panic!("set's entry is an array")
+    };
+    assert_eq!(set[0], bulk("set"));
+    assert_eq!(set[1], Value::Int(-3));
+    assert_eq!(
+        set[2],
+        Value::Array(vec![simple("write"), simple("denyoom")])
+    );
+    assert_eq!(&set[3..6], &[Value::Int(1), Value::Int(1), Value::Int(1)]);
+    let Value::Array(get) = &info[1] else {
+        panic!("config|get's entry is an array")
+    };
+    assert_eq!(get[0], bulk("config|get"));
+    assert_eq!(info[2], Value::Null);
+    let Value::Array(docs) = c.cmds(&["COMMAND", "DOCS", "get"]) else {
+        panic!("RESP2 map is a flat array")
+    };
+    assert_eq!(docs[0], bulk("get"));
+}
+
+#[test]
+fn config_set_changes_behaviour_and_refuses_what_kv_cache_does_not_do() {
+    let srv = start_ours(|_| {});
+    let mut c = Conn::connect(srv.addr);
+    assert_eq!(c.cmds(&["CONFIG", "SET", "maxclients", "1"]), simple("OK"));
+    let mut refused = Conn::connect(srv.addr);
+    assert_eq!(
+        refused.read(),
+        Some(err("ERR max number of clients reached"))
+    );
+    assert_eq!(
+        c.cmds(&["CONFIG", "SET", "save", "", "appendonly", "no"]),
+        simple("OK")
+    );
+    assert_eq!(
+        c.cmds(&["CONFIG", "SET", "appendonly", "yes"]),
+        err(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - kv-cache has no persistence; only appendonly no is accepted"
+        )
+    );
+    assert_eq!(
+        c.cmds(&["CONFIG", "GET", "maxclients"]),
+        Value::Array(vec![bulk("maxclients"), bulk("1")])
+    );
+}
