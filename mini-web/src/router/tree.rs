@@ -293,6 +293,15 @@ fn insert_static<'n>(node: &'n mut Node, s: &[u8]) -> &'n mut Node {
     insert_static(child, &s[common..])
 }
 
+/// Whether `rest` starts with `edge`, whose first byte is already known to
+/// match. A plain loop, not slice equality: edges are a few bytes long, and
+/// the call into libc's `memcmp` took a quarter of the lookup time (perf, on
+/// the GitHub table).
+#[inline]
+fn edge_matches(rest: &[u8], edge: &[u8]) -> bool {
+    rest.len() >= edge.len() && rest.iter().zip(edge).skip(1).all(|(a, b)| a == b)
+}
+
 /// Depth-first search in priority order; `node`'s own prefix is already matched.
 ///
 /// Recursion happens only at nodes that offer an alternative (a static child
@@ -317,9 +326,7 @@ fn find<'k>(
             .iter()
             .position(|&c| c == first)
             .and_then(|i| node.children.get(i))
-            .filter(|child| {
-                rest.len() >= child.prefix.len() && rest[1..child.prefix.len()] == child.prefix[1..]
-            });
+            .filter(|child| edge_matches(rest, &child.prefix));
         if let Some(child) = static_child {
             if !has_alternative {
                 at += child.prefix.len();
