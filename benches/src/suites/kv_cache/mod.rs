@@ -8,6 +8,7 @@
 //!   with a TTL) loaded into each, then RSS and `INFO used_memory`.
 //! - `stress-mix` ([`mix`]): the stress tool's 90/10 GET/SET mix over a
 //!   million keys with Zipf-distributed keys, P1 and P16.
+//! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
 //!
 //! Both servers run as child processes on free loopback ports with
 //! persistence off (`redis-server --save '' --appendonly no`; kv-cache has
@@ -19,10 +20,14 @@
 //! - [`bench`]: the redis-benchmark comparison.
 //! - [`memory`]: the memory comparison.
 //! - [`mix`]: the stress tool's cache-shaped mix.
+//! - [`parser`]: request parsing vs the redis crate's parser, in-process,
+//!   over the functions in [`parsing`].
 
 mod bench;
 mod memory;
 mod mix;
+mod parser;
+mod parsing;
 mod servers;
 
 use crate::runner::Comparison;
@@ -33,5 +38,6 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
         Box::new(bench::RedisBenchmark::default()),
         Box::new(memory::Memory::default()),
         Box::new(mix::Mix::default()),
+        Box::new(parser::Parser::default()),
     ]
 }
