@@ -81,19 +81,15 @@ impl Comparison for Memory {
         prov: &mut Provenance,
     ) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)> {
         self.keys = if quick { 100_000 } else { 1_000_000 };
-        let ours = servers::ours_binary(prov)?;
+        let (ours, mut impls, skips) = servers::server_impls(prov)?;
         self.ours = Some(ours);
-        let mut impls = vec![Impl {
-            name: "ours",
-            config: "kv-cache-server (system allocator)".into(),
-        }];
-        let mut skips = Vec::new();
-        match servers::redis_tools(&["redis-server"]) {
-            Ok(()) => impls.push(Impl {
-                name: "redis",
-                config: "redis-server --save '' --appendonly no (jemalloc)".into(),
-            }),
-            Err(s) => skips.push(s),
+        // The allocators differ and matter for RSS: say so beside the numbers.
+        for imp in &mut impls {
+            imp.config += if imp.name == "ours" {
+                ", system allocator"
+            } else {
+                ", jemalloc"
+            };
         }
         Ok((impls, skips))
     }

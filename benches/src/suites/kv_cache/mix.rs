@@ -84,19 +84,8 @@ impl Comparison for Mix {
     ) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)> {
         self.keys = if quick { 100_000 } else { 1_000_000 };
         self.seconds = if quick { 1.0 } else { 5.0 };
-        self.ours = Some(servers::ours_binary(prov)?);
-        let mut impls = vec![Impl {
-            name: "ours",
-            config: "kv-cache-server, release".into(),
-        }];
-        let mut skips = Vec::new();
-        match servers::redis_tools(&["redis-server"]) {
-            Ok(()) => impls.push(Impl {
-                name: "redis",
-                config: "redis-server --save '' --appendonly no".into(),
-            }),
-            Err(s) => skips.push(s),
-        }
+        let (ours, impls, skips) = servers::server_impls(prov)?;
+        self.ours = Some(ours);
         Ok((impls, skips))
     }
 

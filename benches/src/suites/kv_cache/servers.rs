@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::runner::util::{ChildGuard, free_port, wait_for_port, which};
-use crate::runner::{Provenance, Skip};
+use crate::runner::{Impl, Provenance, Skip};
 
 /// The install command printed when the Redis tools are missing.
 pub(crate) const INSTALL: &str = "apt-get install redis-server redis-tools";
@@ -68,6 +68,28 @@ pub(crate) fn alive(pid: u32) -> bool {
                 .any(|l| l.starts_with("State:") && !l.contains("zombie"))
         })
         .unwrap_or(false)
+}
+
+/// The implementations of a comparison that runs both servers: ours always
+/// (built in release first), redis-server when it is installed, else a skip.
+/// Returns ours' binary with them.
+pub(crate) fn server_impls(
+    prov: &mut Provenance,
+) -> anyhow::Result<(PathBuf, Vec<Impl>, Vec<Skip>)> {
+    let ours = ours_binary(prov)?;
+    let mut impls = vec![Impl {
+        name: "ours",
+        config: "kv-cache-server --port <port> (release)".into(),
+    }];
+    let mut skips = Vec::new();
+    match redis_tools(&["redis-server"]) {
+        Ok(()) => impls.push(Impl {
+            name: "redis",
+            config: "redis-server --save '' --appendonly no".into(),
+        }),
+        Err(s) => skips.push(s),
+    }
+    Ok((ours, impls, skips))
 }
 
 /// A running server and where it listens.
