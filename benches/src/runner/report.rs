@@ -113,7 +113,8 @@ pub fn new_run_dir(root: &Path, machine: &Machine) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes `summary.md`, `raw.csv` and `<crate>.svg` into `dir`.
+/// Writes `summary.md`, `raw.csv`, and per crate `<crate>.svg` and the
+/// table alone as `<crate>.md`, into `dir`.
 pub fn write_run(
     dir: &Path,
     outcomes: &[Outcome],
@@ -124,6 +125,22 @@ pub fn write_run(
     std::fs::write(dir.join("raw.csv"), raw_csv(outcomes))?;
     for c in crates_in_order(outcomes) {
         let lines = crate_lines(outcomes, c);
+        // One table per crate on its own, for the notes chapters to include
+        // (`{{#include ../results/<run>/<crate>.md}}`): their numbers then
+        // come from this folder, never from a hand-typed copy.
+        std::fs::write(
+            dir.join(format!("{c}.md")),
+            format!(
+                "Run of {} {} UTC on {} ({} CPUs, {}); ratios are ours/counterpart, the median of \
+                 per-round ratios; the run's `summary.md` has the provenance.\n\n{}",
+                machine.date,
+                machine.time,
+                machine.host,
+                machine.nproc,
+                machine.cpu,
+                table::markdown(&lines)
+            ),
+        )?;
         std::fs::write(
             dir.join(format!("{c}.svg")),
             svg::chart(&format!("{c} — {}", machine.date), &lines),
