@@ -164,7 +164,7 @@ fn a_run_folder_holds_summary_csv_and_chart() {
     assert!(summary.contains("demo --run"));
     assert!(summary.contains("skipped: absent not found"));
     assert!(
-        std::fs::read_to_string(dir.join("demo.svg"))
+        std::fs::read_to_string(dir.join("demo-work.svg"))
             .expect("svg")
             .starts_with("<svg")
     );

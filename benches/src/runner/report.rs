@@ -9,7 +9,7 @@ use anyhow::Context;
 use super::machine::{Machine, locked_versions};
 use super::run::Outcome;
 use super::svg;
-use super::table::{self, Line};
+use super::table;
 
 /// The `raw.csv` header (ARCHITECTURE.md): one row per measurement.
 pub const CSV_HEADER: &str = "crate,bench,case,impl,round,metric,value,unit";
@@ -45,29 +45,34 @@ fn crates_in_order(outcomes: &[Outcome]) -> Vec<&'static str> {
     crates
 }
 
-/// The lines of one crate's table, across its comparisons.
-pub fn crate_lines(outcomes: &[Outcome], crate_name: &str) -> Vec<Line> {
-    outcomes
-        .iter()
-        .filter(|o| o.crate_name == crate_name)
-        .flat_map(table::lines)
-        .collect()
-}
-
-/// Prints one table per crate to stdout.
-pub fn print_tables(outcomes: &[Outcome]) {
-    for c in crates_in_order(outcomes) {
-        println!("\n## {c}\n");
-        print!("{}", table::markdown(&crate_lines(outcomes, c)));
-        for o in outcomes.iter().filter(|o| o.crate_name == c) {
-            for skip in &o.skips {
-                println!("{}/{}: {skip}", o.crate_name, o.bench);
-            }
-            if let Some(e) = &o.error {
-                println!("{}/{}: error: {e}", o.crate_name, o.bench);
-            }
+/// The tables of one crate: a heading and a table per comparison, in run
+/// order, with what was skipped or failed under each.
+pub fn crate_tables(outcomes: &[Outcome], crate_name: &str, level: &str) -> String {
+    let mut s = String::new();
+    for o in outcomes.iter().filter(|o| o.crate_name == crate_name) {
+        let _ = writeln!(s, "\n{level} {crate_name} / {}\n", o.bench);
+        s.push_str(&table::markdown(&table::lines(o)));
+        for skip in &o.skips {
+            let _ = writeln!(s, "\n{skip}");
+        }
+        if let Some(e) = &o.error {
+            let _ = writeln!(s, "\nerror: {e}");
         }
     }
+    s
+}
+
+/// Prints every crate's tables to stdout, one table per comparison.
+pub fn print_tables(outcomes: &[Outcome]) {
+    for c in crates_in_order(outcomes) {
+        println!("\n## {c}");
+        print!("{}", crate_tables(outcomes, c, "###"));
+    }
+}
+
+/// The chart's file name for one comparison: `<crate>-<bench>.svg`.
+fn chart_file(o: &Outcome) -> String {
+    format!("{}-{}.svg", o.crate_name, o.bench)
 }
 
 /// Escapes a CSV field (quotes it when it holds a comma or a quote).
@@ -113,8 +118,8 @@ pub fn new_run_dir(root: &Path, machine: &Machine) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes `summary.md`, `raw.csv`, and per crate `<crate>.svg` and the
-/// table alone as `<crate>.md`, into `dir`.
+/// Writes `summary.md`, `raw.csv`, a chart per comparison
+/// (`<crate>-<bench>.svg`) and each crate's tables alone (`<crate>.md`) into `dir`.
 pub fn write_run(
     dir: &Path,
     outcomes: &[Outcome],
@@ -124,26 +129,30 @@ pub fn write_run(
 ) -> anyhow::Result<()> {
     std::fs::write(dir.join("raw.csv"), raw_csv(outcomes))?;
     for c in crates_in_order(outcomes) {
-        let lines = crate_lines(outcomes, c);
-        // One table per crate on its own, for the notes chapters to include
+        // Each crate's tables on their own, for the notes chapters to include
         // (`{{#include ../results/<run>/<crate>.md}}`): their numbers then
         // come from this folder, never from a hand-typed copy.
         std::fs::write(
             dir.join(format!("{c}.md")),
             format!(
                 "Run of {} {} UTC on {} ({} CPUs, {}); ratios are ours/counterpart, the median of \
-                 per-round ratios; the run's `summary.md` has the provenance.\n\n{}",
+                 per-round ratios; the run's `summary.md` has the provenance.\n{}",
                 machine.date,
                 machine.time,
                 machine.host,
                 machine.nproc,
                 machine.cpu,
-                table::markdown(&lines)
+                crate_tables(outcomes, c, "####")
             ),
         )?;
+    }
+    for o in outcomes {
         std::fs::write(
-            dir.join(format!("{c}.svg")),
-            svg::chart(&format!("{c} — {}", machine.date), &lines),
+            dir.join(chart_file(o)),
+            svg::chart(
+                &format!("{} / {} — {}", o.crate_name, o.bench, machine.date),
+                &table::lines(o),
+            ),
         )?;
     }
     let locked = locked_versions(&workspace.join("Cargo.lock"), CRATES_OF_INTEREST);
@@ -182,14 +191,18 @@ pub fn summary(
          outside the timed rounds. All raw values: [raw.csv](raw.csv).\n"
     );
     for c in crates_in_order(outcomes) {
-        let _ = writeln!(s, "## {c}\n\n![{c}]({c}.svg)\n");
-        s.push_str(&table::markdown(&crate_lines(outcomes, c)));
+        let _ = writeln!(s, "## {c}");
         for o in outcomes.iter().filter(|o| o.crate_name == c) {
             let _ = writeln!(
                 s,
-                "\n### {} ({:.0} s)\n\n{}\n",
-                o.bench, o.seconds, o.description
+                "\n### {c} / {} ({:.0} s)\n\n![{c} {}]({})\n",
+                o.bench,
+                o.seconds,
+                o.bench,
+                chart_file(o)
             );
+            s.push_str(&table::markdown(&table::lines(o)));
+            let _ = writeln!(s, "\n{}\n", o.description);
             for imp in &o.impls {
                 let _ = writeln!(s, "- `{}`: {}", imp.name, imp.config);
             }
