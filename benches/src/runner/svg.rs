@@ -14,15 +14,23 @@ const ROW_H: f64 = 22.0;
 const LABEL_W: f64 = 360.0;
 const PLOT_W: f64 = 420.0;
 const TOP: f64 = 48.0;
-/// The log2 range shown each side of 1.0: 1/8× .. 8×.
-const SPAN: f64 = 3.0;
+/// The widest log2 range shown each side of 1.0: 1/16× .. 16×.
+const MAX_SPAN: i32 = 4;
 
 /// Renders the chart for `lines` with the given title.
 pub fn chart(title: &str, lines: &[Line]) -> String {
     let height = TOP + ROW_H * lines.len() as f64 + 40.0;
     let width = LABEL_W + PLOT_W + 90.0;
     let center = LABEL_W + PLOT_W / 2.0;
-    let scale = PLOT_W / 2.0 / SPAN;
+    // The axis fits the data: 1/2×..2× when every ratio is within 2×, up to
+    // 1/16×..16×, so that small differences stay visible.
+    let widest = lines
+        .iter()
+        .map(|l| l.advantage().log2().abs())
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let span = (widest.ceil() as i32).clamp(1, MAX_SPAN);
+    let scale = PLOT_W / 2.0 / f64::from(span);
     let mut s = String::new();
     // `write!` into a String cannot fail; the results are ignored on purpose.
     let _ = writeln!(
@@ -37,7 +45,7 @@ pub fn chart(title: &str, lines: &[Line]) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<text x="10" y="38" fill="dimgray">ours vs counterpart: bar right of 1× = ours better (log scale, clipped at 1/8× and 8×)</text>"#
+        r#"<text x="10" y="38" fill="dimgray">ours vs counterpart: bar right of 1× = ours better (log scale)</text>"#
     );
     for (i, line) in lines.iter().enumerate() {
         let y = TOP + ROW_H * i as f64;
@@ -53,7 +61,7 @@ pub fn chart(title: &str, lines: &[Line]) -> String {
             escape(&label)
         );
         if adv.is_finite() && adv > 0.0 {
-            let l = adv.log2().clamp(-SPAN, SPAN) * scale;
+            let l = adv.log2().clamp(-f64::from(span), f64::from(span)) * scale;
             let (x, w) = if l >= 0.0 {
                 (center, l)
             } else {
@@ -74,7 +82,7 @@ pub fn chart(title: &str, lines: &[Line]) -> String {
             );
         }
     }
-    for tick in [-3i32, -2, -1, 0, 1, 2, 3] {
+    for tick in -span..=span {
         let x = center + f64::from(tick) * scale;
         let label = if tick >= 0 {
             format!("{}×", 1u32 << tick)
