@@ -1,4 +1,4 @@
-//! One SVG chart per crate table: a horizontal bar per line, its length the
+//! One SVG chart per comparison table: a horizontal bar per line, its length the
 //! advantage of ours over the counterpart (> 1 means ours is better, whatever
 //! the metric's direction), drawn on a log scale around the 1.0 line so that
 //! 2× better and 2× worse are bars of the same length.
