@@ -15,6 +15,8 @@
 //!      └──────────────┴──────────────┴─► error response, close ◄──────┘
 //! ```
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -59,6 +61,10 @@ pub(crate) struct Conn<IO> {
     limits: Limits,
     /// Becomes `true` when the server starts its graceful shutdown.
     shutdown: watch::Receiver<bool>,
+    /// Completes when the shutdown starts. Made once per connection and kept,
+    /// so an idle wait does not clone the receiver and re-register a waiter
+    /// on every request.
+    stop_signal: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
@@ -69,6 +75,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
             write: Vec::with_capacity(READ_CHUNK),
             headers: Vec::with_capacity(16),
             limits,
+            stop_signal: {
+                let mut rx = shutdown.clone();
+                Box::pin(async move {
+                    let _ = rx.wait_for(|stopping| *stopping).await;
+                })
+            },
             shutdown,
         }
     }
@@ -211,10 +223,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
         }
         let read = timeout_at(deadline, self.io.read_buf(&mut self.read));
         let result = if idle {
-            let mut shutdown = self.shutdown.clone();
+            // After the signal fires the connection ends (Shutdown), so the
+            // completed future is never polled again.
             tokio::select! {
                 r = read => r,
-                _ = shutdown.changed() => return Ok(ReadEnd::Shutdown),
+                () = &mut self.stop_signal => return Ok(ReadEnd::Shutdown),
             }
         } else {
             read.await
