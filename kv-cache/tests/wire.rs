@@ -438,3 +438,51 @@ fn config_set_changes_behaviour_and_refuses_what_kv_cache_does_not_do() {
         Value::Array(vec![bulk("maxclients"), bulk("1")])
     );
 }
+
+/// The `arguments` field of a RESP2 `COMMAND DOCS <name>` reply.
+fn doc_arguments(reply: Value) -> Option<Value> {
+    let Value::Array(top) = reply else {
+        return None;
+    };
+    let Value::Array(fields) = top.get(1)?.clone() else {
+        return None;
+    };
+    let at = fields.iter().position(|f| *f == bulk("arguments"))?;
+    fields.get(at + 1).cloned()
+}
+
+/// Whether `needle` occurs anywhere inside `v`.
+fn contains(v: &Value, needle: &Value) -> bool {
+    v == needle || matches!(v, Value::Array(items) if items.iter().any(|i| contains(i, needle)))
+}
+
+#[test]
+fn command_docs_carry_the_argument_trees_redis_cli_hints_come_from() {
+    // redis-cli 7 builds its typing hints from COMMAND DOCS; an argument tree
+    // that differs from Redis's would show users wrong hints.
+    let srv = start_ours(|_| {});
+    let mut ours = Conn::connect(srv.addr);
+    let set_args =
+        doc_arguments(ours.cmds(&["COMMAND", "DOCS", "set"])).expect("SET has arguments");
+    assert!(contains(&set_args, &bulk("KEEPTTL")), "{set_args:?}");
+    let Some(redis) = common::start_redis() else {
+        eprintln!("redis-server not installed: compared with our own data only");
+        return;
+    };
+    let mut theirs = Conn::connect(redis.addr);
+    for name in [
+        "set",
+        "get",
+        "getex",
+        "expire",
+        "scan",
+        "client|kill",
+        "config|set",
+        "hello",
+        "copy",
+    ] {
+        let a = doc_arguments(ours.cmds(&["COMMAND", "DOCS", name]));
+        let b = doc_arguments(theirs.cmds(&["COMMAND", "DOCS", name]));
+        assert_eq!(a, b, "COMMAND DOCS {name}: arguments differ");
+    }
+}

@@ -1,7 +1,7 @@
 //! `COMMAND [COUNT|INFO|DOCS|LIST|HELP]`: the command table, reported from
 //! the same data that drives dispatch. Redis: `commandCommand` and friends.
 
-use super::{COMMANDS, Command, Ctx, FLAG_NAMES, lookup, lookup_sub};
+use super::{COMMANDS, Command, Ctx, FLAG_NAMES, docs, lookup, lookup_sub};
 use crate::protocol::Argv;
 
 /// Writes one `COMMAND INFO` entry (Redis 7 shape: name, arity, flags,
@@ -98,11 +98,19 @@ fn write_docs(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
         Some(p) => format!("{p}|{}", c.name),
         None => c.name.to_string(),
     };
+    let (since, args) = docs::find(&name).unwrap_or(("", &[]));
     ctx.out.bulk(name.as_bytes());
     let has_subs = !c.subcommands.is_empty();
-    ctx.out.map(if has_subs { 2 } else { 1 });
+    ctx.out
+        .map(2 + usize::from(!args.is_empty()) + usize::from(has_subs));
     ctx.out.bulk(b"group");
     ctx.out.bulk(group(c).as_bytes());
+    ctx.out.bulk(b"since");
+    ctx.out.bulk(since.as_bytes());
+    if !args.is_empty() {
+        ctx.out.bulk(b"arguments");
+        write_args(ctx, args);
+    }
     if has_subs {
         ctx.out.bulk(b"subcommands");
         ctx.out.map(c.subcommands.len());
@@ -112,9 +120,55 @@ fn write_docs(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
     }
 }
 
-/// `COMMAND DOCS [name ...]`: a map of name to docs. kv-cache ships only the
-/// group of each command (no summaries or argument trees); redis-cli 7.0
-/// takes its hints from its own built-in table.
+/// An argument tree, each argument a map as Redis writes it.
+fn write_args(ctx: &mut Ctx<'_>, args: &[docs::Arg]) {
+    ctx.out.array(args.len());
+    for a in args {
+        let fields = 2
+            + usize::from(a.since.is_some())
+            + usize::from(a.deprecated_since.is_some())
+            + usize::from(a.key_spec.is_some())
+            + usize::from(a.token.is_some())
+            + usize::from(a.flags != 0)
+            + usize::from(!a.args.is_empty());
+        ctx.out.map(fields);
+        ctx.out.bulk(b"name");
+        ctx.out.bulk(a.name.as_bytes());
+        ctx.out.bulk(b"type");
+        ctx.out.bulk(a.kind.as_str().as_bytes());
+        if let Some(index) = a.key_spec {
+            ctx.out.bulk(b"key_spec_index");
+            ctx.out.int(i64::from(index));
+        }
+        if let Some(token) = a.token {
+            ctx.out.bulk(b"token");
+            ctx.out.bulk(token.as_bytes());
+        }
+        if let Some(version) = a.since {
+            ctx.out.bulk(b"since");
+            ctx.out.bulk(version.as_bytes());
+        }
+        if let Some(version) = a.deprecated_since {
+            ctx.out.bulk(b"deprecated_since");
+            ctx.out.bulk(version.as_bytes());
+        }
+        if a.flags != 0 {
+            ctx.out.bulk(b"flags");
+            ctx.out.set(a.flag_names().count());
+            for flag in a.flag_names() {
+                ctx.out.simple(flag);
+            }
+        }
+        if !a.args.is_empty() {
+            ctx.out.bulk(b"arguments");
+            write_args(ctx, a.args);
+        }
+    }
+}
+
+/// `COMMAND DOCS [name ...]`: a map of name to docs — group, since, and the
+/// argument tree redis-cli 7 builds its typing hints from (see
+/// [`docs`](super::docs)). Redis's summaries are its prose and are left out.
 pub fn command_docs(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let found: Vec<(&Command, Option<&str>)> = if argv.len() == 2 {
         COMMANDS.iter().map(|c| (c, None)).collect()

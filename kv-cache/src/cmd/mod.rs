@@ -9,11 +9,13 @@
 //!
 //! Handlers live in one file per family: [`connection`], [`strings`], [`counters`],
 //! [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and [`introspect`] for the
-//! larger server commands).
+//! larger server commands). [`docs`] holds the argument trees `COMMAND DOCS`
+//! reports, from which redis-cli builds its typing hints.
 
 pub mod config;
 pub mod connection;
 pub mod counters;
+pub mod docs;
 pub mod expire;
 pub mod info;
 pub mod introspect;
