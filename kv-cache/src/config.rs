@@ -54,6 +54,23 @@ pub struct Config {
     pub activerehashing: bool,
     /// `enable-debug-command`: `no`, `yes` or `local`. no.
     pub enable_debug_command: String,
+    /// `client-output-buffer-limit` for Pub/Sub clients. `32mb 8mb 60`.
+    pub output_limit_pubsub: BufferLimit,
+    /// `hash-max-listpack-entries`: a hash past this many fields becomes a hashtable. 512 (redis-server 7.0.15's default).
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value`: ... or with a field or value longer than this. 64.
+    pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries`: an integer set past this many members becomes a hashtable. 512.
+    pub set_max_intset_entries: usize,
+    /// `zset-max-listpack-entries`: a sorted set past this many members becomes a skiplist. 128.
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value`: ... or with a member longer than this. 64.
+    pub zset_max_listpack_value: usize,
+    /// `list-max-listpack-size`: a quicklist node's limit; positive = entries,
+    /// -1..-5 = 4, 8, 16, 32, 64 KB. -2.
+    pub list_max_listpack_size: i64,
+    /// `list-compress-depth`: accepted and reported; nodes are never compressed here. 0.
+    pub list_compress_depth: i64,
 }
 
 impl Default for Config {
@@ -77,6 +94,18 @@ impl Default for Config {
             slowlog_max_len: 128,
             activerehashing: true,
             enable_debug_command: "no".into(),
+            output_limit_pubsub: BufferLimit {
+                hard: 32 * 1024 * 1024,
+                soft: 8 * 1024 * 1024,
+                soft_seconds: 60,
+            },
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
         }
     }
 }
@@ -250,10 +279,10 @@ pub static PARAMS: &[Param] = &[
         name: "client-output-buffer-limit",
         mutable: true,
         get: |c| {
-            let n = c.output_limit_normal;
+            let (n, p) = (c.output_limit_normal, c.output_limit_pubsub);
             format!(
-                "normal {} {} {} slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-                n.hard, n.soft, n.soft_seconds
+                "normal {} {} {} slave 268435456 67108864 60 pubsub {} {} {}",
+                n.hard, n.soft, n.soft_seconds, p.hard, p.soft, p.soft_seconds
             )
         },
         set: set_output_limit,
@@ -282,6 +311,114 @@ pub static PARAMS: &[Param] = &[
         get: |c| if c.activerehashing { "yes" } else { "no" }.into(),
         set: |c, v| {
             c.activerehashing = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hash-max-listpack-entries",
+        mutable: true,
+        get: |c| c.hash_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hash-max-listpack-value",
+        mutable: true,
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hash-max-ziplist-entries",
+        mutable: true,
+        get: |c| c.hash_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "hash-max-ziplist-value",
+        mutable: true,
+        get: |c| c.hash_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.hash_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "set-max-intset-entries",
+        mutable: true,
+        get: |c| c.set_max_intset_entries.to_string(),
+        set: |c, v| {
+            c.set_max_intset_entries = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "zset-max-listpack-entries",
+        mutable: true,
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "zset-max-listpack-value",
+        mutable: true,
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "zset-max-ziplist-entries",
+        mutable: true,
+        get: |c| c.zset_max_listpack_entries.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_entries = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "zset-max-ziplist-value",
+        mutable: true,
+        get: |c| c.zset_max_listpack_value.to_string(),
+        set: |c, v| {
+            c.zset_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "list-max-listpack-size",
+        mutable: true,
+        get: |c| c.list_max_listpack_size.to_string(),
+        set: |c, v| {
+            c.list_max_listpack_size = int_in(v, -5, i32::MAX as i64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "list-max-ziplist-size",
+        mutable: true,
+        get: |c| c.list_max_listpack_size.to_string(),
+        set: |c, v| {
+            c.list_max_listpack_size = int_in(v, -5, i32::MAX as i64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "list-compress-depth",
+        mutable: true,
+        get: |c| c.list_compress_depth.to_string(),
+        set: |c, v| {
+            c.list_compress_depth = int_in(v, 0, i32::MAX as i64)?;
             Ok(())
         },
     },
@@ -373,14 +510,19 @@ fn set_output_limit(c: &mut Config, v: &str) -> Result<(), String> {
                     soft_seconds: secs,
                 }
             }
-            // Replica and pub/sub classes do not exist here yet; their
-            // limits are accepted only at Redis's defaults.
+            "pubsub" => {
+                c.output_limit_pubsub = BufferLimit {
+                    hard,
+                    soft,
+                    soft_seconds: secs,
+                }
+            }
+            // Replicas do not exist here yet; their limits are accepted
+            // only at Redis's defaults.
             "slave" | "replica" if (hard, soft, secs) == (268435456, 67108864, 60) => {}
-            "pubsub" if (hard, soft, secs) == (33554432, 8388608, 60) => {}
-            "slave" | "replica" | "pubsub" => {
+            "slave" | "replica" => {
                 return Err(
-                    "kv-cache has no replicas or pub/sub; only their default limits are accepted"
-                        .into(),
+                    "kv-cache has no replicas; only their default limits are accepted".into(),
                 );
             }
             _ => {

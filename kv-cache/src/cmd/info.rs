@@ -197,7 +197,7 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
         let mut subs: Vec<_> = srv.substats.iter().collect();
         subs.sort_by_key(|(k, _)| **k);
         for ((ti, si), s) in subs {
-            let top = &COMMANDS[*ti];
+            let top = COMMANDS[*ti];
             line(
                 &mut o,
                 &format!("{}|{}", top.name, top.subcommands[*si].name),

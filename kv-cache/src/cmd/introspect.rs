@@ -44,7 +44,7 @@ fn write_info(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
 pub fn command(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
     ctx.out.array(COMMANDS.len());
-    for c in COMMANDS {
+    for c in COMMANDS.iter() {
         write_info(ctx, c, None);
     }
 }
@@ -171,7 +171,7 @@ fn write_args(ctx: &mut Ctx<'_>, args: &[docs::Arg]) {
 /// [`docs`](super::docs)). Redis's summaries are its prose and are left out.
 pub fn command_docs(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let found: Vec<(&Command, Option<&str>)> = if argv.len() == 2 {
-        COMMANDS.iter().map(|c| (c, None)).collect()
+        COMMANDS.iter().map(|c| (*c, None)).collect()
     } else {
         argv.iter().skip(2).filter_map(find).collect()
     };
@@ -185,7 +185,7 @@ pub fn command_docs(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 pub fn command_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
     ctx.out.array(COMMANDS.len());
-    for c in COMMANDS {
+    for c in COMMANDS.iter() {
         ctx.out.bulk(c.name.as_bytes());
     }
 }

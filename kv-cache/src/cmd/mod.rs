@@ -8,21 +8,29 @@
 //! output, and later cluster key extraction all read the same table.
 //!
 //! Handlers live in one file per family: [`connection`], [`strings`], [`counters`],
-//! [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and [`introspect`] for the
+//! [`keys`], [`expire`], [`lists`], [`hashes`], [`sets`], [`zsets`], [`multi`]
+//! (transactions), [`pubsub`], [`blocking`] (what blocking commands share), [`server`] (with [`info`], [`config`] and [`introspect`] for the
 //! larger server commands). [`docs`] holds the argument trees `COMMAND DOCS`
 //! reports, from which redis-cli builds its typing hints.
 
+pub mod blocking;
 pub mod config;
 pub mod connection;
 pub mod counters;
 pub mod docs;
 pub mod expire;
+pub mod hashes;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod lists;
+pub mod multi;
+pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod strings;
 mod table;
+pub mod zsets;
 
 use crate::protocol::{Argv, Reply};
 use crate::state::{Server, Session};
@@ -80,6 +88,14 @@ pub const F_NO_AUTH: u32 = 1 << 8;
 pub const F_ALLOW_BUSY: u32 = 1 << 9;
 /// Not allowed inside MULTI.
 pub const F_NO_MULTI: u32 = 1 << 10;
+/// A Pub/Sub command.
+pub const F_PUBSUB: u32 = 1 << 11;
+/// May block the client.
+pub const F_BLOCKING: u32 = 1 << 12;
+/// Never logged in the slow log (`EXEC`: its commands are).
+pub const F_SKIP_SLOWLOG: u32 = 1 << 13;
+/// Key positions depend on the arguments (`ZUNIONSTORE dst 2 a b`).
+pub const F_MOVABLE_KEYS: u32 = 1 << 14;
 
 /// Flag names as `COMMAND INFO` prints them, by bit.
 pub const FLAG_NAMES: &[(u32, &str)] = &[
@@ -87,13 +103,17 @@ pub const FLAG_NAMES: &[(u32, &str)] = &[
     (F_READONLY, "readonly"),
     (F_DENYOOM, "denyoom"),
     (F_ADMIN, "admin"),
+    (F_PUBSUB, "pubsub"),
     (F_NOSCRIPT, "noscript"),
+    (F_BLOCKING, "blocking"),
     (F_LOADING, "loading"),
     (F_STALE, "stale"),
+    (F_SKIP_SLOWLOG, "skip_slowlog"),
     (F_FAST, "fast"),
     (F_NO_AUTH, "no_auth"),
-    (F_ALLOW_BUSY, "allow_busy"),
     (F_NO_MULTI, "no_multi"),
+    (F_MOVABLE_KEYS, "movablekeys"),
+    (F_ALLOW_BUSY, "allow_busy"),
 ];
 
 /// Everything a handler may touch: the server, its own connection's
@@ -118,6 +138,12 @@ impl Ctx<'_> {
     /// `-ERR syntax error`.
     pub fn syntax_error(&mut self) {
         self.out.error("ERR syntax error");
+    }
+
+    /// `-WRONGTYPE Operation against a key holding the wrong kind of value`.
+    pub fn wrong_type(&mut self) {
+        self.out
+            .error("WRONGTYPE Operation against a key holding the wrong kind of value");
     }
 
     /// `-ERR value is not an integer or out of range`.
@@ -171,7 +197,7 @@ pub fn lookup(name: &[u8]) -> Option<(usize, &'static Command)> {
     }
     let lower = &buf[..name.len()];
     let idx = table_index().get(lower)?.value;
-    Some((idx, &COMMANDS[idx]))
+    Some((idx, COMMANDS[idx]))
 }
 
 /// The name → index map over [`COMMANDS`], built once.

@@ -14,8 +14,15 @@
 pub mod dict;
 pub mod expire;
 pub mod glob;
+pub mod hash;
+pub mod intset;
+pub mod list;
+pub mod listpack;
 pub mod sds;
+pub mod set;
 pub mod value;
+pub mod watch;
+pub mod zset;
 
 pub use dict::Dict;
 pub use sds::Sds;
@@ -128,6 +135,7 @@ impl Keyspace {
         if !keep_ttl && !db.expires.is_empty() {
             db.expires.remove(key);
         }
+        self.touch(i, key);
     }
 
     /// Sets or clears the deadline of an existing key.
@@ -163,6 +171,7 @@ impl Keyspace {
         } else {
             db.expires.remove(key).map(|(_, t)| t)
         };
+        self.touch(i, key);
         Some((v, at))
     }
 

@@ -1,8 +1,13 @@
 //! The values a key can hold. Redis: `robj` with its `type` and `encoding`
-//! (`src/object.c`). Only strings exist so far; lists, hashes, sets and
-//! sorted sets are a later chapter, and `TYPE`/`WRONGTYPE` are ready for them.
+//! (`src/object.c`). Strings are stored inline (their encodings are the
+//! variants below); each collection type is boxed, so a `Val` stays two
+//! words and a string key pays nothing for the collections.
 
+use super::hash::Hash;
+use super::list::List;
 use super::sds::Sds;
+use super::set::Set;
+use super::zset::ZSet;
 use crate::protocol::parse_i64;
 use crate::protocol::reply::fmt_i64;
 
@@ -17,6 +22,14 @@ pub enum Val {
     /// A string grown in place by `APPEND`/`SETRANGE`, with spare capacity so
     /// repeated appends are amortized O(1) (Redis `raw` sds with free space).
     Buf(Box<Vec<u8>>),
+    /// A list (Redis 7.0: always a quicklist of listpack nodes).
+    List(Box<List>),
+    /// A hash (listpack while small, then a hashtable).
+    Hash(Box<Hash>),
+    /// A set (intset while small and all integers, then a hashtable).
+    Set(Box<Set>),
+    /// A sorted set (listpack while small, then skiplist + dict).
+    ZSet(Box<ZSet>),
 }
 
 impl Val {
@@ -32,7 +45,19 @@ impl Val {
 
     /// The type name `TYPE` reports.
     pub fn type_name(&self) -> &'static str {
-        "string"
+        match self {
+            Val::Int(_) | Val::Str(_) | Val::Buf(_) => "string",
+            Val::List(_) => "list",
+            Val::Hash(_) => "hash",
+            Val::Set(_) => "set",
+            Val::ZSet(_) => "zset",
+        }
+    }
+
+    /// Whether this is a string (any of its encodings).
+    #[inline]
+    pub fn is_string(&self) -> bool {
+        matches!(self, Val::Int(_) | Val::Str(_) | Val::Buf(_))
     }
 
     /// The encoding name `OBJECT ENCODING` reports.
@@ -41,10 +66,15 @@ impl Val {
             Val::Int(_) => "int",
             Val::Str(s) if s.len() <= 44 => "embstr",
             Val::Str(_) | Val::Buf(_) => "raw",
+            Val::List(l) => l.encoding(),
+            Val::Hash(h) => h.encoding(),
+            Val::Set(s) => s.encoding(),
+            Val::ZSet(z) => z.encoding(),
         }
     }
 
     /// Calls `f` with the string bytes (an integer is formatted on the stack).
+    /// Callers check [`Val::is_string`] first; a collection reads as empty.
     #[inline]
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
@@ -54,6 +84,7 @@ impl Val {
             }
             Val::Str(s) => f(s),
             Val::Buf(b) => f(b),
+            Val::List(_) | Val::Hash(_) | Val::Set(_) | Val::ZSet(_) => f(b""),
         }
     }
 

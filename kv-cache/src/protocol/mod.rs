@@ -20,7 +20,7 @@ pub mod request;
 pub mod value;
 
 pub use reply::Reply;
-pub use request::{Argv, RequestParser};
+pub use request::{Argv, OwnedArgv, RequestParser};
 pub use value::Value;
 
 /// Longest inline request, and longest `*<count>` / `$<len>` header line

@@ -59,6 +59,41 @@ impl<'a> Argv<'a> {
     }
 }
 
+/// A request's arguments copied out of the read buffer, for commands that
+/// run later: queued by `MULTI`, or retried when a blocked client's key
+/// becomes ready. Redis keeps `c->argv` alive the same way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnedArgv {
+    base: Vec<u8>,
+    ranges: Vec<(usize, usize)>,
+}
+
+impl OwnedArgv {
+    /// Copies `argv`.
+    pub fn new(argv: &Argv<'_>) -> OwnedArgv {
+        let mut owned = OwnedArgv::default();
+        for a in argv.iter() {
+            owned.push(a);
+        }
+        owned
+    }
+
+    /// Appends one argument.
+    pub fn push(&mut self, arg: &[u8]) {
+        let start = self.base.len();
+        self.base.extend_from_slice(arg);
+        self.ranges.push((start, self.base.len()));
+    }
+
+    /// The arguments as an [`Argv`].
+    pub fn argv(&self) -> Argv<'_> {
+        Argv {
+            base: &self.base,
+            ranges: &self.ranges,
+        }
+    }
+}
+
 /// What [`RequestParser::parse`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parsed {

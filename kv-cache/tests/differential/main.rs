@@ -7,8 +7,22 @@
 //! outlasts them; GT/LT/NX/XX use absolute times; replies that depend on the
 //! clock are compared with a tolerance, and nondeterministic ones (KEYS, SCAN,
 //! RANDOMKEY) by their set semantics.
+//!
+//! # Layout
+//!
+//! - this file: the shared generators (keys, numbers, values), the step
+//!   kinds, the string/key/server generators, and the runner;
+//! - one file per family ([`lists`], [`hashes`], [`sets`], [`zsets`],
+//!   [`multi`]): its command generators, mixed into every sequence, on the
+//!   same keys, so that WRONGTYPE paths are exercised too.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod hashes;
+mod lists;
+mod multi;
+mod sets;
+mod zsets;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -20,13 +34,20 @@ use proptest::test_runner::{Config as PtConfig, TestRunner};
 
 /// One step of a generated sequence.
 #[derive(Debug, Clone)]
-enum Step {
+pub(crate) enum Step {
     /// Send this command to both and compare replies exactly.
     Cmd(Vec<String>),
     /// A clock-dependent reply: compare within this tolerance.
     Timed(Vec<String>, i64),
-    /// Compare as sets of bulk strings (KEYS).
+    /// Compare as multisets of elements (KEYS, SMEMBERS, HKEYS...): an
+    /// array, set or map reply is compared ignoring order.
     Unordered(Vec<String>),
+    /// Compare an array of `[a, b, a, b ...]` pairs (or a RESP3 map, or an
+    /// array of 2-arrays) ignoring pair order (HGETALL on a hashtable).
+    UnorderedPairs(Vec<String>),
+    /// Random replies (SRANDMEMBER, HRANDFIELD...): compare only the kind
+    /// of reply and its element count.
+    Shape(Vec<String>),
     /// Iterate SCAN to the end with these options; compare the key sets.
     ScanAll(Vec<String>),
     /// RANDOMKEY: both null or both a key.
@@ -43,8 +64,8 @@ const COPY_OPTS: &[&[&str]] = &[
     &["DB", "1", "REPLACE"],
     &["FOO"],
 ];
-const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "num", "{tag}x"];
-const NUMS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &["k0", "k1", "k2", "k3", "num", "{tag}x"];
+pub(crate) const NUMS: &[&str] = &[
     "0",
     "1",
     "-1",
@@ -61,7 +82,7 @@ const NUMS: &[&str] = &[
     "99999999999999999999",
     "3e2",
 ];
-const VALS: &[&str] = &[
+pub(crate) const VALS: &[&str] = &[
     "v",
     "",
     "hello world",
@@ -73,13 +94,13 @@ const VALS: &[&str] = &[
     "\u{1}\u{ff}bin",
 ];
 
-fn key() -> impl Strategy<Value = String> {
+pub(crate) fn key() -> impl Strategy<Value = String> {
     prop::sample::select(KEYS).prop_map(str::to_string)
 }
-fn num() -> impl Strategy<Value = String> {
+pub(crate) fn num() -> impl Strategy<Value = String> {
     prop::sample::select(NUMS).prop_map(str::to_string)
 }
-fn val() -> impl Strategy<Value = String> {
+pub(crate) fn val() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(VALS).prop_map(str::to_string),
         (-20i64..20).prop_map(|n| n.to_string())
@@ -104,7 +125,7 @@ const BAD_TTLS: &[&str] = &[
 fn ttl_num() -> impl Strategy<Value = String> {
     prop::sample::select(BAD_TTLS).prop_map(str::to_string)
 }
-fn long_ttl() -> impl Strategy<Value = String> {
+pub(crate) fn long_ttl() -> impl Strategy<Value = String> {
     prop::sample::select(&["100", "5000", "86400"][..]).prop_map(str::to_string)
 }
 /// Absolute Unix times: long past, or far future (deterministic on both).
@@ -116,7 +137,7 @@ fn abs_time() -> impl Strategy<Value = String> {
 fn future_time() -> impl Strategy<Value = String> {
     prop::sample::select(&["4102444800", "4102444900"][..]).prop_map(str::to_string)
 }
-fn v(parts: &[&str]) -> Vec<String> {
+pub(crate) fn v(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
 }
 
@@ -328,6 +349,11 @@ fn sequence() -> impl Strategy<Value = Vec<Step>> {
         3 => misc_cmd().prop_map(|s| vec![s]),
         3 => arity_cmd().prop_map(|s| vec![s]),
         1 => short_ttl(),
+        8 => lists::steps(),
+        8 => hashes::steps(),
+        8 => sets::steps(),
+        10 => zsets::steps(),
+        3 => multi::steps(),
     ];
     prop::collection::vec(one, 150..250).prop_map(|v| v.concat())
 }
@@ -352,6 +378,61 @@ fn key_set(v: &Value) -> BTreeSet<Vec<u8>> {
             .filter_map(|i| i.as_bytes().map(<[u8]>::to_vec))
             .collect(),
         _ => BTreeSet::new(),
+    }
+}
+
+/// A reply's elements in a canonical order (arrays, sets, and maps as
+/// their flattened pairs), or the reply itself for anything else.
+fn sorted_elements(v: &Value) -> Value {
+    let mut items: Vec<Value> = match v {
+        Value::Array(items) | Value::Set(items) => items.clone(),
+        Value::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| Value::Array(vec![k.clone(), v.clone()]))
+            .collect(),
+        other => return other.clone(),
+    };
+    items.sort_by_key(|i| format!("{i:?}"));
+    Value::Array(items)
+}
+
+/// Pairs of a flat `[a, b, a, b]` array, a map, or an array of 2-arrays,
+/// in a canonical order.
+fn sorted_pairs(v: &Value) -> Value {
+    let mut pairs: Vec<Value> = match v {
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|i| matches!(i, Value::Array(p) if p.len() == 2)) =>
+        {
+            items.clone()
+        }
+        Value::Array(items) => items.chunks(2).map(|c| Value::Array(c.to_vec())).collect(),
+        Value::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| Value::Array(vec![k.clone(), v.clone()]))
+            .collect(),
+        other => return other.clone(),
+    };
+    pairs.sort_by_key(|i| format!("{i:?}"));
+    Value::Array(pairs)
+}
+
+/// The kind of a reply and how many elements it has.
+fn shape(v: &Value) -> (String, usize) {
+    let kind = format!("{v:?}")
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .collect();
+    let n = match v {
+        Value::Array(i) | Value::Set(i) | Value::Push(i) => i.len(),
+        Value::Map(p) => p.len(),
+        _ => 0,
+    };
+    // Errors must be the same error.
+    match v {
+        Value::Error(e) => (e.clone(), 0),
+        _ => (kind, n),
     }
 }
 
@@ -426,11 +507,37 @@ fn run_sequence(
             Step::Unordered(c) => {
                 let (r, o) = (send(redis, c), send(ours, c));
                 prop_assert_eq!(
-                    key_set(&o),
-                    key_set(&r),
+                    sorted_elements(&o),
+                    sorted_elements(&r),
                     "step {}: {:?} after {:?}",
                     i,
                     c,
+                    context
+                );
+                sent += 1;
+            }
+            Step::UnorderedPairs(c) => {
+                let (r, o) = (send(redis, c), send(ours, c));
+                prop_assert_eq!(
+                    sorted_pairs(&o),
+                    sorted_pairs(&r),
+                    "step {}: {:?} after {:?}",
+                    i,
+                    c,
+                    context
+                );
+                sent += 1;
+            }
+            Step::Shape(c) => {
+                let (r, o) = (send(redis, c), send(ours, c));
+                prop_assert_eq!(
+                    shape(&o),
+                    shape(&r),
+                    "step {}: {:?} ours {:?} redis {:?} after {:?}",
+                    i,
+                    c,
+                    o,
+                    r,
                     context
                 );
                 sent += 1;
@@ -466,7 +573,7 @@ fn differential_against_redis_server() {
     let redis = std::cell::RefCell::new(Conn::connect(real.addr));
     let total = std::cell::Cell::new(0usize);
     let mut runner = TestRunner::new(PtConfig {
-        cases: 60,
+        cases: 260,
         max_shrink_iters: 200,
         failure_persistence: None,
         ..PtConfig::default()
@@ -486,7 +593,7 @@ fn differential_against_redis_server() {
     }
     println!("compared {} commands with redis-server", total.get());
     assert!(
-        total.get() >= 10_000,
+        total.get() >= 50_000,
         "only {} commands compared",
         total.get()
     );

@@ -1,12 +1,39 @@
-//! The command table: generated facts, hand-written handlers.
+//! The command table: generated facts, hand-written handlers. One file per
+//! family (`tools/gen-table.py` writes them from redis-server 7.0's
+//! `COMMAND INFO`); this one holds the string, key, connection and server
+//! commands, and [`COMMANDS`] joins them all.
 
 use super::*;
+
+mod hashes;
+mod lists;
+mod multi;
+mod pubsub;
+mod sets;
+mod zsets;
+
+/// Every command kv-cache serves, in the order `COMMAND` lists them: the
+/// family tables joined once, at first use.
+pub static COMMANDS: std::sync::LazyLock<Vec<&'static Command>> = std::sync::LazyLock::new(|| {
+    [
+        BASE,
+        lists::LISTS,
+        hashes::HASHES,
+        sets::SETS,
+        zsets::ZSETS,
+        multi::MULTI,
+        pubsub::PUBSUB,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+});
 
 // Generated from redis-server 7.0's COMMAND INFO (arity, flags, key positions,
 // ACL categories); handlers are ours. See `cmd/mod.rs` for what the fields mean.
 
-/// Every command kv-cache serves, in the order `COMMAND` lists them.
-pub static COMMANDS: &[Command] = &[
+/// The string, key, connection and server commands.
+static BASE: &[Command] = &[
     Command {
         name: "ping",
         arity: -1,

@@ -1,0 +1,1 @@
+//! Placeholder for the intset encoding; its implementation replaces this file.

@@ -1,0 +1,10 @@
+//! Generated hashes steps (placeholder: none yet).
+
+use proptest::prelude::*;
+
+use super::Step;
+
+/// A few hashes commands.
+pub(crate) fn steps() -> BoxedStrategy<Vec<Step>> {
+    Just(Vec::new()).boxed()
+}

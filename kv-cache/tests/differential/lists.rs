@@ -1,0 +1,10 @@
+//! Generated lists steps (placeholder: none yet).
+
+use proptest::prelude::*;
+
+use super::Step;
+
+/// A few lists commands.
+pub(crate) fn steps() -> BoxedStrategy<Vec<Step>> {
+    Just(Vec::new()).boxed()
+}

@@ -1,0 +1,10 @@
+//! Generated sets steps (placeholder: none yet).
+
+use proptest::prelude::*;
+
+use super::Step;
+
+/// A few sets commands.
+pub(crate) fn steps() -> BoxedStrategy<Vec<Step>> {
+    Just(Vec::new()).boxed()
+}
