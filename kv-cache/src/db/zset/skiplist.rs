@@ -1,0 +1,654 @@
+//! The skiplist of a large sorted set, as Redis's `zskiplist`
+//! (`zslInsert`, `zslDeleteNode`, `zslGetRank`... in `src/t_zset.c`),
+//! but with nodes in an arena instead of behind pointers.
+//!
+//! Elements are ordered by (score, member bytes). Each node has a random
+//! level (p = 1/4, at most 32); at each level it links forward to the
+//! next node of that level and records the *span* of that link — how many
+//! level-0 steps it jumps — so summing spans along a search path gives a
+//! node's rank in O(log n). Level 0 is also linked backward, for reverse
+//! walks.
+//!
+//! Layout: nodes live in `nodes` (a `Vec`), named by `u32` indexes;
+//! index 0 is the header. A node holds its member, score, backward and
+//! level-0 forward link inline; its links above level 0 (a quarter of
+//! nodes have any) sit in `links`, a shared pool of `Link`s where a node
+//! of level L owns L-1 consecutive slots. Level 0 keeps no span: a level-0
+//! link always jumps exactly one node. Freed nodes and freed link runs go
+//! on free lists (one per run length) and are reused.
+//!
+//! A span whose link points past the last node counts the nodes left
+//! after its node (Redis keeps the same invariant), so every span
+//! stays non-negative through inserts and deletes.
+
+use super::range::{LexRange, ScoreRange};
+use crate::db::sds::Sds;
+
+/// No node ("NULL").
+pub const NIL: u32 = u32::MAX;
+/// The header node's index.
+const HEAD: u32 = 0;
+/// Redis's `ZSKIPLIST_MAXLEVEL`.
+pub const MAX_LEVEL: usize = 32;
+
+/// A forward link above level 0.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    /// The next node at this level, or [`NIL`]; on a free list, the next free run.
+    forward: u32,
+    /// Level-0 steps this link jumps.
+    span: u32,
+}
+
+/// One element. 48 bytes for members up to 22 bytes (stored inline in the `Sds`).
+#[derive(Debug, Clone)]
+struct Node {
+    member: Sds,
+    score: f64,
+    /// The previous node at level 0 ([`NIL`] for the first).
+    backward: u32,
+    /// The next node at level 0 ([`NIL`] for the last); on the free list,
+    /// the next free node.
+    next: u32,
+    /// Where this node's links for levels 1.. start in `links`.
+    upper: u32,
+    /// How many levels the node has (1..=32).
+    level: u8,
+}
+
+/// The skiplist. Members are unique by contract: the caller (the member
+/// index next to it) checks before inserting.
+#[derive(Debug, Clone)]
+pub struct SkipList {
+    nodes: Vec<Node>,
+    links: Vec<Link>,
+    /// Free nodes, chained through `next`.
+    free_node: u32,
+    /// Free link runs by length - 1, chained through the first link's `forward`.
+    free_links: [u32; MAX_LEVEL],
+    tail: u32,
+    len: u32,
+    /// The highest level in use (Redis `zsl->level`).
+    level: u8,
+    rng: u64,
+}
+
+impl Default for SkipList {
+    fn default() -> Self {
+        SkipList::new()
+    }
+}
+
+/// A seed per skiplist, so that levels are not the same sequence in every set.
+fn new_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0x2545_F491_4F6C_DD1D);
+    let mut z = NEXT.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+    // splitmix64 finalizer
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) | 1
+}
+
+impl SkipList {
+    /// An empty skiplist: just the header, with 32 levels.
+    pub fn new() -> SkipList {
+        let header = Node {
+            member: Sds::new(b""),
+            score: 0.0,
+            backward: NIL,
+            next: NIL,
+            upper: 0,
+            level: MAX_LEVEL as u8,
+        };
+        SkipList {
+            nodes: vec![header],
+            links: vec![
+                Link {
+                    forward: NIL,
+                    span: 0
+                };
+                MAX_LEVEL - 1
+            ],
+            free_node: NIL,
+            free_links: [NIL; MAX_LEVEL],
+            tail: NIL,
+            len: 0,
+            level: 1,
+            rng: new_seed(),
+        }
+    }
+
+    /// Number of elements.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether there are no elements.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Heap bytes held (for memory accounting and tests).
+    pub fn allocated(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.links.capacity() * std::mem::size_of::<Link>()
+            + self
+                .nodes
+                .iter()
+                .map(|n| n.member.heap_size())
+                .sum::<usize>()
+    }
+
+    /// Slots in the arena, free ones included.
+    pub fn arena_len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    // ---- node accessors -------------------------------------------------
+
+    /// The member of node `x`.
+    #[inline]
+    pub fn member(&self, x: u32) -> &[u8] {
+        &self.nodes[x as usize].member
+    }
+
+    /// The score of node `x`.
+    #[inline]
+    pub fn score(&self, x: u32) -> f64 {
+        self.nodes[x as usize].score
+    }
+
+    /// The first node, or [`NIL`].
+    #[inline]
+    pub fn first(&self) -> u32 {
+        self.nodes[HEAD as usize].next
+    }
+
+    /// The last node, or [`NIL`].
+    #[inline]
+    pub fn last(&self) -> u32 {
+        self.tail
+    }
+
+    /// The node after `x`, or [`NIL`].
+    #[inline]
+    pub fn next(&self, x: u32) -> u32 {
+        self.nodes[x as usize].next
+    }
+
+    /// The node before `x`, or [`NIL`].
+    #[inline]
+    pub fn prev(&self, x: u32) -> u32 {
+        self.nodes[x as usize].backward
+    }
+
+    #[inline]
+    fn forward(&self, x: u32, i: usize) -> u32 {
+        let n = &self.nodes[x as usize];
+        if i == 0 {
+            n.next
+        } else {
+            self.links[n.upper as usize + i - 1].forward
+        }
+    }
+
+    #[inline]
+    fn span(&self, x: u32, i: usize) -> u32 {
+        if i == 0 {
+            1
+        } else {
+            self.links[self.nodes[x as usize].upper as usize + i - 1].span
+        }
+    }
+
+    #[inline]
+    fn set_forward(&mut self, x: u32, i: usize, to: u32) {
+        if i == 0 {
+            self.nodes[x as usize].next = to;
+        } else {
+            let at = self.nodes[x as usize].upper as usize + i - 1;
+            self.links[at].forward = to;
+        }
+    }
+
+    /// Sets a span; level 0 has none (it is always one step).
+    #[inline]
+    fn set_span(&mut self, x: u32, i: usize, span: u32) {
+        if i > 0 {
+            let at = self.nodes[x as usize].upper as usize + i - 1;
+            self.links[at].span = span;
+        }
+    }
+
+    /// Whether node `x` sorts before (score, member).
+    #[inline]
+    fn before(&self, x: u32, score: f64, member: &[u8]) -> bool {
+        let n = &self.nodes[x as usize];
+        n.score < score || (n.score == score && *n.member < *member)
+    }
+
+    // ---- allocation -----------------------------------------------------
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64*
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A random level, 1 with probability 3/4, 2 with 3/16...: each pair
+    /// of random bits that is `00` (p = 1/4) adds a level (`zslRandomLevel`).
+    fn random_level(&mut self) -> usize {
+        let r = self.next_random();
+        (1 + r.trailing_zeros() as usize / 2).min(MAX_LEVEL)
+    }
+
+    /// A run of `n` links, reused from the free list when possible.
+    fn alloc_links(&mut self, n: usize) -> u32 {
+        let head = self.free_links[n - 1];
+        if head != NIL {
+            self.free_links[n - 1] = self.links[head as usize].forward;
+            return head;
+        }
+        let at = self.links.len() as u32;
+        self.links.extend(std::iter::repeat_n(
+            Link {
+                forward: NIL,
+                span: 0,
+            },
+            n,
+        ));
+        at
+    }
+
+    fn alloc_node(&mut self, member: Sds, score: f64, level: usize) -> u32 {
+        let upper = if level > 1 {
+            self.alloc_links(level - 1)
+        } else {
+            NIL
+        };
+        let node = Node {
+            member,
+            score,
+            backward: NIL,
+            next: NIL,
+            upper,
+            level: level as u8,
+        };
+        if self.free_node != NIL {
+            let x = self.free_node;
+            self.free_node = self.nodes[x as usize].next;
+            self.nodes[x as usize] = node;
+            x
+        } else {
+            self.nodes.push(node);
+            (self.nodes.len() - 1) as u32
+        }
+    }
+
+    /// Returns node `x`'s slots to the free lists; gives back its member.
+    fn free_node(&mut self, x: u32) -> Sds {
+        let n = &mut self.nodes[x as usize];
+        let member = std::mem::replace(&mut n.member, Sds::new(b""));
+        let (level, upper) = (n.level as usize, n.upper);
+        n.next = self.free_node;
+        n.upper = NIL;
+        self.free_node = x;
+        if level > 1 {
+            self.links[upper as usize].forward = self.free_links[level - 2];
+            self.free_links[level - 2] = upper;
+        }
+        member
+    }
+
+    // ---- insert and delete ----------------------------------------------
+
+    /// Where (score, member) goes: the last node before it at each level,
+    /// and that node's rank.
+    fn search(&self, score: f64, member: &[u8]) -> ([u32; MAX_LEVEL], [u32; MAX_LEVEL]) {
+        let mut update = [HEAD; MAX_LEVEL];
+        let mut rank = [0u32; MAX_LEVEL];
+        let mut x = HEAD;
+        let top = self.level as usize;
+        for i in (0..top).rev() {
+            rank[i] = if i + 1 == top { 0 } else { rank[i + 1] };
+            loop {
+                let f = self.forward(x, i);
+                if f == NIL || !self.before(f, score, member) {
+                    break;
+                }
+                rank[i] += self.span(x, i);
+                x = f;
+            }
+            update[i] = x;
+        }
+        (update, rank)
+    }
+
+    /// Links the allocated node `x` in at its place (`zslInsert` after the
+    /// allocation).
+    fn link(&mut self, x: u32) {
+        let level = self.nodes[x as usize].level as usize;
+        let (mut update, mut rank) = {
+            let n = &self.nodes[x as usize];
+            self.search(n.score, &n.member)
+        };
+        if level > self.level as usize {
+            for i in self.level as usize..level {
+                rank[i] = 0;
+                update[i] = HEAD;
+                self.set_span(HEAD, i, self.len);
+            }
+            self.level = level as u8;
+        }
+        for i in 0..level {
+            let after = self.forward(update[i], i);
+            self.set_forward(x, i, after);
+            self.set_forward(update[i], i, x);
+            let jumped = rank[0] - rank[i];
+            let span = self.span(update[i], i);
+            self.set_span(x, i, span - jumped);
+            self.set_span(update[i], i, jumped + 1);
+        }
+        for (i, &u) in update
+            .iter()
+            .enumerate()
+            .take(self.level as usize)
+            .skip(level.max(1))
+        {
+            let s = self.span(u, i);
+            self.set_span(u, i, s + 1);
+        }
+        let back = if update[0] == HEAD { NIL } else { update[0] };
+        self.nodes[x as usize].backward = back;
+        let after = self.nodes[x as usize].next;
+        if after != NIL {
+            self.nodes[after as usize].backward = x;
+        } else {
+            self.tail = x;
+        }
+        self.len += 1;
+    }
+
+    /// Inserts a member that is not present; returns its node.
+    pub fn insert(&mut self, score: f64, member: &[u8]) -> u32 {
+        let level = self.random_level();
+        let x = self.alloc_node(Sds::new(member), score, level);
+        self.link(x);
+        x
+    }
+
+    /// Unlinks `x` given the search path to it (`zslDeleteNode`).
+    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
+        for (i, &u) in update.iter().enumerate().take(self.level as usize) {
+            if self.forward(u, i) == x {
+                let s = self.span(u, i) + self.span(x, i) - 1;
+                self.set_span(u, i, s);
+                let f = self.forward(x, i);
+                self.set_forward(u, i, f);
+            } else {
+                let s = self.span(u, i);
+                self.set_span(u, i, s.saturating_sub(1));
+            }
+        }
+        let (back, after) = {
+            let n = &self.nodes[x as usize];
+            (n.backward, n.next)
+        };
+        if after != NIL {
+            self.nodes[after as usize].backward = back;
+        } else {
+            self.tail = back;
+        }
+        while self.level > 1 && self.forward(HEAD, self.level as usize - 1) == NIL {
+            self.level -= 1;
+        }
+        self.len -= 1;
+    }
+
+    fn unlink_found(&mut self, x: u32) {
+        let (update, _) = {
+            let n = &self.nodes[x as usize];
+            self.search(n.score, &n.member)
+        };
+        self.unlink(x, &update);
+    }
+
+    /// Removes node `x`; returns its member and score.
+    pub fn remove(&mut self, x: u32) -> (Sds, f64) {
+        self.unlink_found(x);
+        let score = self.nodes[x as usize].score;
+        (self.free_node(x), score)
+    }
+
+    /// Changes the score of node `x`, moving it if its place changes
+    /// (`zslUpdateScore`). The node keeps its index.
+    pub fn update_score(&mut self, x: u32, score: f64) {
+        let (back, after) = (self.prev(x), self.next(x));
+        let stays = (back == NIL || self.score(back) < score)
+            && (after == NIL || self.score(after) > score);
+        if stays {
+            self.nodes[x as usize].score = score;
+            return;
+        }
+        self.unlink_found(x);
+        self.nodes[x as usize].score = score;
+        self.link(x);
+    }
+
+    /// Removes the nodes of 1-based ranks `start..=end`, calling `gone` on
+    /// each before it is freed (`zslDeleteRangeByRank`). Returns how many.
+    pub fn remove_rank_range(
+        &mut self,
+        start: usize,
+        end: usize,
+        mut gone: impl FnMut(u32, &[u8]),
+    ) -> usize {
+        let mut update = [HEAD; MAX_LEVEL];
+        let mut traversed = 0usize;
+        let mut x = HEAD;
+        for i in (0..self.level as usize).rev() {
+            loop {
+                let f = self.forward(x, i);
+                if f == NIL || traversed + self.span(x, i) as usize >= start {
+                    break;
+                }
+                traversed += self.span(x, i) as usize;
+                x = f;
+            }
+            update[i] = x;
+        }
+        traversed += 1;
+        x = self.forward(x, 0);
+        let mut removed = 0;
+        while x != NIL && traversed <= end {
+            let after = self.next(x);
+            self.unlink(x, &update);
+            gone(x, &self.nodes[x as usize].member);
+            self.free_node(x);
+            removed += 1;
+            traversed += 1;
+            x = after;
+        }
+        removed
+    }
+
+    // ---- ranks ----------------------------------------------------------
+
+    /// The 1-based rank of node `x` (`zslGetRank`).
+    pub fn rank(&self, x: u32) -> usize {
+        let (score, member) = {
+            let n = &self.nodes[x as usize];
+            (n.score, &n.member[..])
+        };
+        let mut rank = 0usize;
+        let mut y = HEAD;
+        for i in (0..self.level as usize).rev() {
+            loop {
+                let f = self.forward(y, i);
+                if f == NIL {
+                    break;
+                }
+                let n = &self.nodes[f as usize];
+                if !(n.score < score || (n.score == score && *n.member <= *member)) {
+                    break;
+                }
+                rank += self.span(y, i) as usize;
+                y = f;
+            }
+            if y == x {
+                return rank;
+            }
+        }
+        rank
+    }
+
+    /// The node of 1-based rank `rank`, or [`NIL`] (`zslGetElementByRank`).
+    pub fn by_rank(&self, rank: usize) -> u32 {
+        if rank == 0 || rank > self.len() {
+            return NIL;
+        }
+        let mut traversed = 0usize;
+        let mut x = HEAD;
+        for i in (0..self.level as usize).rev() {
+            loop {
+                let f = self.forward(x, i);
+                if f == NIL || traversed + self.span(x, i) as usize > rank {
+                    break;
+                }
+                traversed += self.span(x, i) as usize;
+                x = f;
+            }
+            if traversed == rank {
+                return x;
+            }
+        }
+        NIL
+    }
+
+    /// Descends to the last node for which `go_on` holds (the header if
+    /// none), returning it and its rank.
+    fn descend(&self, go_on: impl Fn(&Node) -> bool) -> (u32, usize) {
+        let mut rank = 0usize;
+        let mut x = HEAD;
+        for i in (0..self.level as usize).rev() {
+            loop {
+                let f = self.forward(x, i);
+                if f == NIL || !go_on(&self.nodes[f as usize]) {
+                    break;
+                }
+                rank += self.span(x, i) as usize;
+                x = f;
+            }
+        }
+        (x, rank)
+    }
+
+    /// Whether some score may lie in `r` (`zslIsInRange`).
+    fn may_hold_scores(&self, r: &ScoreRange) -> bool {
+        !r.is_empty()
+            && self.tail != NIL
+            && r.gte_min(self.score(self.tail))
+            && r.lte_max(self.score(self.first()))
+    }
+
+    /// The first node in `r` and its 1-based rank (`zslFirstInRange`).
+    pub fn first_in_range(&self, r: &ScoreRange) -> Option<(u32, usize)> {
+        if !self.may_hold_scores(r) {
+            return None;
+        }
+        let (x, rank) = self.descend(|n| !r.gte_min(n.score));
+        let x = self.next(x);
+        (x != NIL && r.lte_max(self.score(x))).then_some((x, rank + 1))
+    }
+
+    /// The last node in `r` and its 1-based rank (`zslLastInRange`).
+    pub fn last_in_range(&self, r: &ScoreRange) -> Option<(u32, usize)> {
+        if !self.may_hold_scores(r) {
+            return None;
+        }
+        let (x, rank) = self.descend(|n| r.lte_max(n.score));
+        (x != HEAD && r.gte_min(self.score(x))).then_some((x, rank))
+    }
+
+    /// Whether some member may lie in `r` (`zslIsInLexRange`).
+    fn may_hold_members(&self, r: &LexRange<'_>) -> bool {
+        !r.is_empty()
+            && self.tail != NIL
+            && r.gte_min(self.member(self.tail))
+            && r.lte_max(self.member(self.first()))
+    }
+
+    /// The first node in lex range `r` and its 1-based rank
+    /// (`zslFirstInLexRange`; meaningful when all scores are equal).
+    pub fn first_in_lex_range(&self, r: &LexRange<'_>) -> Option<(u32, usize)> {
+        if !self.may_hold_members(r) {
+            return None;
+        }
+        let (x, rank) = self.descend(|n| !r.gte_min(&n.member));
+        let x = self.next(x);
+        (x != NIL && r.lte_max(self.member(x))).then_some((x, rank + 1))
+    }
+
+    /// The last node in lex range `r` and its 1-based rank (`zslLastInLexRange`).
+    pub fn last_in_lex_range(&self, r: &LexRange<'_>) -> Option<(u32, usize)> {
+        if !self.may_hold_members(r) {
+            return None;
+        }
+        let (x, rank) = self.descend(|n| r.lte_max(&n.member));
+        (x != HEAD && r.gte_min(self.member(x))).then_some((x, rank))
+    }
+
+    /// Checks every invariant (for tests): order, backward links, spans,
+    /// length, tail.
+    pub fn check(&self) -> Result<(), String> {
+        let mut count = 0usize;
+        let mut x = self.first();
+        let mut prev = NIL;
+        let mut ranks = std::collections::HashMap::new();
+        while x != NIL {
+            count += 1;
+            ranks.insert(x, count);
+            if self.prev(x) != prev {
+                return Err(format!("backward of {x} is {} not {prev}", self.prev(x)));
+            }
+            if prev != NIL && !self.before(prev, self.score(x), self.member(x)) {
+                return Err(format!("{prev} not before {x}"));
+            }
+            prev = x;
+            x = self.next(x);
+        }
+        if count != self.len() || self.tail != prev {
+            return Err(format!("len {} counted {count}, tail {}", self.len, self.tail));
+        }
+        for i in 1..self.level as usize {
+            let mut x = HEAD;
+            let mut rank = 0usize;
+            loop {
+                let f = self.forward(x, i);
+                if f == NIL {
+                    break;
+                }
+                let fr = ranks[&f];
+                if self.span(x, i) as usize != fr - rank {
+                    return Err(format!("span of {x} at {i}: {} != {}", self.span(x, i), fr - rank));
+                }
+                if (self.nodes[f as usize].level as usize) <= i {
+                    return Err(format!("node {f} linked above its level"));
+                }
+                rank = fr;
+                x = f;
+            }
+        }
+        if self.level as usize > 1 && self.forward(HEAD, self.level as usize - 1) == NIL {
+            return Err("top level empty".into());
+        }
+        Ok(())
+    }
+}
