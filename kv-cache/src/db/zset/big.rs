@@ -152,7 +152,7 @@ impl BigZSet {
 
     /// Visits the members whose home bucket is at `cursor` (ZSCAN);
     /// returns the next cursor.
-    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
         let list = &self.list;
         self.index
             .scan(cursor, |n| f(list.member(n), list.score(n)))

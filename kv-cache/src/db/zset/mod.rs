@@ -200,6 +200,26 @@ impl ZSet {
         *self = ZSet::Small(small);
     }
 
+    /// A set of `pairs`, already sorted by (score, member) and unique:
+    /// listpack-encoded when they fit `limits`, as a stored result.
+    pub fn from_sorted(pairs: &[(Vec<u8>, f64)], limits: Limits) -> ZSet {
+        let fits = pairs.len() <= limits.max_entries
+            && pairs.iter().all(|(m, _)| m.len() <= limits.max_value);
+        if fits {
+            let mut z = SmallZSet::new();
+            for (m, s) in pairs {
+                z.push(*s, m);
+            }
+            ZSet::Small(z)
+        } else {
+            let mut z = BigZSet::new();
+            for (m, s) in pairs {
+                z.push_back(*s, m);
+            }
+            ZSet::Big(Box::new(z))
+        }
+    }
+
     /// Inserts a member known to be absent, converting first if the
     /// listpack would break `limits`.
     pub fn insert_new(&mut self, score: f64, member: &[u8], limits: Limits) {
@@ -280,23 +300,20 @@ impl ZSet {
         }
     }
 
-    /// Removes and returns the lowest (or, with `max`, highest) member.
-    pub fn pop(&mut self, max: bool) -> Option<(Vec<u8>, f64)> {
+    /// Removes the lowest (or, with `max`, highest) member.
+    pub fn pop_discard(&mut self, max: bool) {
         match self {
             ZSet::Small(z) => {
-                let p = if max { z.last()? } else { z.first()? };
-                let out = (z.member(p).to_vec(), z.score(p));
-                z.remove(p);
-                Some(out)
+                if let Some(p) = if max { z.last() } else { z.first() } {
+                    z.remove(p);
+                }
             }
             ZSet::Big(z) => {
                 let list = z.list();
                 let n = if max { list.last() } else { list.first() };
-                if n == NIL {
-                    return None;
+                if n != NIL {
+                    z.remove_node(n);
                 }
-                let (m, s) = z.remove_node(n);
-                Some((m.to_vec(), s))
             }
         }
     }
@@ -327,6 +344,19 @@ impl ZSet {
                 (r != NIL).then_some(Pos::Big(r))
             }
             _ => None,
+        }
+    }
+
+    /// The lowest (or, with `max`, highest) member's position.
+    #[inline]
+    pub fn end(&self, max: bool) -> Option<Pos> {
+        match self {
+            ZSet::Small(z) => if max { z.last() } else { z.first() }.map(Pos::Small),
+            ZSet::Big(z) => {
+                let list = z.list();
+                let n = if max { list.last() } else { list.first() };
+                (n != NIL).then_some(Pos::Big(n))
+            }
         }
     }
 
@@ -392,7 +422,7 @@ impl ZSet {
 
     /// One ZSCAN step from `cursor`: a listpack is returned whole (cursor
     /// 0 after it), a skiplist set one home bucket of its index at a time.
-    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
         match self {
             ZSet::Small(z) => {
                 for (m, s) in z.iter() {

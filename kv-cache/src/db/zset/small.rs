@@ -14,7 +14,7 @@
 //! bytes) but in binary, as short as possible: a whole number that fits
 //! 7 bytes is stored as a little-endian signed integer of 0..=7 bytes (0
 //! takes no bytes at all), anything else as the 8 bytes of the `f64`. The
-//! entry length says which.
+//! entry length says which. Like Redis's text, this turns -0 into 0.
 
 use super::range::{LexRange, ScoreRange};
 use crate::db::listpack::{Iter, Listpack};
@@ -25,7 +25,9 @@ const INT_LIMIT: f64 = (1u64 << 55) as f64;
 /// The bytes of a score entry (see the module docs).
 #[inline]
 pub fn encode_score(s: f64, buf: &mut [u8; 8]) -> &[u8] {
-    let whole = s.fract() == 0.0 && s.abs() < INT_LIMIT && !(s == 0.0 && s.is_sign_negative());
+    // -0.0 is stored as 0, as Redis's `d2string` writes it "0" in a listpack
+    // (it keeps its sign only in a skiplist).
+    let whole = s.fract() == 0.0 && s.abs() < INT_LIMIT;
     if !whole {
         *buf = s.to_le_bytes();
         return &buf[..];
@@ -362,13 +364,13 @@ mod tests {
             (1e15, 7),
             (1e17, 8),
             (2.5, 8),
-            (-0.0, 8),
+            (-0.0, 0),
             (f64::INFINITY, 8),
         ] {
             let e = encode_score(s, &mut buf).to_vec();
             assert_eq!(e.len(), len, "{s}");
             let back = decode_score(&e);
-            assert_eq!(back.to_bits(), s.to_bits(), "{s}");
+            assert_eq!(back.to_bits(), (s + 0.0).to_bits(), "{s}");
         }
     }
 

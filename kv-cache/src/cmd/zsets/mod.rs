@@ -1,0 +1,131 @@
+//! The sorted set commands. Redis: `src/t_zset.c`.
+//!
+//! One file per group of commands: [`add`] (ZADD, ZINCRBY, ZREM),
+//! [`read`] (ZSCORE, ZCARD, ZCOUNT, ZRANK...), [`range`] (the ZRANGE
+//! family and ZRANGESTORE), [`remrange`] (ZREMRANGEBY*), [`pop`] (ZPOPMIN,
+//! ZMPOP and the blocking forms), [`setops`] (ZUNION, ZINTER, ZDIFF and
+//! their STORE forms), [`random`] (ZRANDMEMBER), [`scan`] (ZSCAN). This
+//! file holds what they share: looking a key up as a sorted set, and
+//! replying scores.
+
+pub mod add;
+pub mod pop;
+pub mod random;
+pub mod range;
+pub mod read;
+pub mod remrange;
+pub mod scan;
+pub mod setops;
+
+pub use add::{zadd, zincrby, zrem};
+pub use pop::{bzmpop, bzpopmax, bzpopmin, zmpop, zpopmax, zpopmin};
+pub use random::zrandmember;
+pub use range::{
+    zrange, zrangebylex, zrangebyscore, zrangestore, zrevrange, zrevrangebylex, zrevrangebyscore,
+};
+pub use read::{zcard, zcount, zlexcount, zmscore, zrank, zrevrank, zscore};
+pub use remrange::{zremrangebylex, zremrangebyrank, zremrangebyscore};
+pub use scan::zscan;
+pub use setops::{zdiff, zdiffstore, zinter, zinterstore, zunion, zunionstore};
+
+use super::Ctx;
+use crate::db::zset::score::format_score;
+use crate::db::zset::{Limits, ZSet};
+use crate::db::{Keyspace, Val};
+use crate::protocol::Reply;
+
+/// What a key holds, seen from a sorted set command.
+pub(crate) enum Lookup<'a> {
+    /// No such key.
+    Missing,
+    /// A key of another type.
+    WrongType,
+    /// A sorted set.
+    Found(&'a mut ZSet),
+}
+
+/// Looks `key` up for reading (`lookupKeyRead`: counts a hit or a miss).
+pub(crate) fn lookup_read<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Lookup<'a> {
+    match ks.get(db, key) {
+        None => Lookup::Missing,
+        Some(Val::ZSet(z)) => Lookup::Found(z),
+        Some(_) => Lookup::WrongType,
+    }
+}
+
+/// Looks `key` up for writing (`lookupKeyWrite`).
+pub(crate) fn lookup_write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Lookup<'a> {
+    match ks.get_for_write(db, key) {
+        None => Lookup::Missing,
+        Some(Val::ZSet(z)) => Lookup::Found(z),
+        Some(_) => Lookup::WrongType,
+    }
+}
+
+/// The listpack limits from the config.
+pub(crate) fn limits(ctx: &Ctx<'_>) -> Limits {
+    Limits {
+        max_entries: ctx.srv.config.zset_max_listpack_entries,
+        max_value: ctx.srv.config.zset_max_listpack_value,
+    }
+}
+
+/// Replies a score as Redis 7.0's `addReplyDouble`: `%.17g` text, as a
+/// bulk string in RESP2 and a double (`,`) in RESP3.
+#[inline]
+pub(crate) fn reply_score(out: &mut Reply<'_>, d: f64) {
+    let text = format_score(d);
+    if out.resp >= 3 {
+        out.buf.push(b',');
+        out.buf.extend_from_slice(text.as_bytes());
+        out.buf.extend_from_slice(b"\r\n");
+    } else {
+        out.bulk(text.as_bytes());
+    }
+}
+
+/// The array header of `n` members, with or without scores: a flat
+/// array in RESP2, an array of `[member, score]` pairs in RESP3.
+#[inline]
+pub(crate) fn reply_members_header(out: &mut Reply<'_>, n: usize, withscores: bool) {
+    if withscores && out.resp == 2 {
+        out.array(2 * n);
+    } else {
+        out.array(n);
+    }
+}
+
+/// One member (and its score) of such an array.
+#[inline]
+pub(crate) fn reply_member(out: &mut Reply<'_>, member: &[u8], score: f64, withscores: bool) {
+    if withscores && out.resp > 2 {
+        out.array(2);
+    }
+    out.bulk(member);
+    if withscores {
+        reply_score(out, score);
+    }
+}
+
+/// Parses an integer argument that must lie in `1..`, replying `msg`
+/// (Redis's `getRangeLongFromObjectOrReply` with a message) otherwise.
+pub(crate) fn positive_arg(ctx: &mut Ctx<'_>, arg: &[u8], msg: &str) -> Option<i64> {
+    match crate::protocol::parse_i64(arg) {
+        Some(n) if n >= 1 => Some(n),
+        _ => {
+            ctx.out.error(msg);
+            None
+        }
+    }
+}
+
+/// After an in-place change of `key`: drops it if the set emptied, else
+/// signals the modification (WATCH).
+pub(crate) fn after_change(ctx: &mut Ctx<'_>, key: &[u8], emptied: bool) {
+    let db = ctx.db();
+    if emptied {
+        ctx.srv.ks.remove(db, key);
+    } else {
+        ctx.srv.ks.touch(db, key);
+    }
+}

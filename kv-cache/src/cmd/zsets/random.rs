@@ -1,0 +1,144 @@
+//! ZRANDMEMBER. Redis: `zrandmemberCommand` and
+//! `zrandmemberWithCountCommand` in `src/t_zset.c`.
+//!
+//! The cases follow Redis: no count → one member; a negative count → that
+//! many picks with repetition; a count at least the size → the whole set
+//! (from the highest score down, so that reply is deterministic); otherwise distinct random
+//! members. Picks are uniform over ranks (O(log n) each in a skiplist).
+
+use std::cell::Cell;
+use std::collections::HashSet;
+
+use super::{Lookup, lookup_read, reply_member, reply_members_header};
+use crate::cmd::{Ctx, int_arg, is};
+use crate::db::zset::ZSet;
+use crate::protocol::Argv;
+
+thread_local! {
+    static RNG: Cell<u64> = Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0x1234_5678, |d| d.as_nanos() as u64);
+    t | 1
+}
+
+/// A random number below `n` (n > 0).
+fn below(n: usize) -> usize {
+    RNG.with(|c| {
+        // xorshift64*
+        let mut x = c.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        c.set(x);
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as usize % n
+    })
+}
+
+/// The member and score at a random rank.
+fn pick(z: &ZSet) -> Option<(&[u8], f64)> {
+    z.at_rank(below(z.len())).map(|p| z.get(p))
+}
+
+/// `ZRANDMEMBER key [count [WITHSCORES]]`
+pub fn zrandmember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if argv.len() >= 3 {
+        let Some(l) = int_arg(ctx, argv.get(2)) else {
+            return;
+        };
+        // Read as a long in -LONG_MAX..=LONG_MAX (getRangeLongFromObjectOrReply).
+        if l == i64::MIN {
+            return ctx.out.error(
+                "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+            );
+        }
+        if argv.len() > 4 || (argv.len() == 4 && !is(argv.get(3), "withscores")) {
+            return ctx.syntax_error();
+        }
+        let withscores = argv.len() == 4;
+        if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+            return ctx.out.error("ERR value is out of range");
+        }
+        return with_count(ctx, argv, l, withscores);
+    }
+    let db = ctx.db();
+    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
+        Lookup::Missing => ctx.out.null(),
+        Lookup::WrongType => ctx.wrong_type(),
+        Lookup::Found(z) => match pick(z) {
+            Some((m, _)) => ctx.out.bulk(m),
+            None => ctx.out.null(),
+        },
+    }
+}
+
+fn with_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>, l: i64, withscores: bool) {
+    let db = ctx.db();
+    let z = match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
+        Lookup::Missing => return ctx.out.array(0),
+        Lookup::WrongType => return ctx.wrong_type(),
+        Lookup::Found(z) => &*z,
+    };
+    let size = z.len();
+    let (count, unique) = (l.unsigned_abs(), l >= 0);
+    if count == 0 {
+        return ctx.out.array(0);
+    }
+    // Redis would start streaming billions of elements; refuse instead.
+    if count > i32::MAX as u64 {
+        return ctx.out.error("ERR value is out of range");
+    }
+    let count = count as usize;
+    let out = &mut ctx.out;
+    if !unique || count == 1 {
+        reply_members_header(out, count, withscores);
+        for _ in 0..count {
+            if let Some((m, s)) = pick(z) {
+                reply_member(out, m, s, withscores);
+            }
+        }
+        return;
+    }
+    if count >= size {
+        // The whole set, from the highest score down: Redis's set-operation
+        // iterator (`zuiNext`) walks a sorted set from its tail.
+        reply_members_header(out, size, withscores);
+        let mut p = z.end(true);
+        while let Some(q) = p {
+            let (m, s) = z.get(q);
+            reply_member(out, m, s, withscores);
+            p = z.step(q, true);
+        }
+        return;
+    }
+    reply_members_header(out, count, withscores);
+    let ranks: Vec<usize> = if count * 3 > size {
+        // Most of the set: shuffle the first `count` of all ranks.
+        let mut all: Vec<usize> = (0..size).collect();
+        for i in 0..count {
+            let j = i + below(size - i);
+            all.swap(i, j);
+        }
+        all.truncate(count);
+        all
+    } else {
+        let mut seen = HashSet::with_capacity(count);
+        let mut picked = Vec::with_capacity(count);
+        while picked.len() < count {
+            let r = below(size);
+            if seen.insert(r) {
+                picked.push(r);
+            }
+        }
+        picked
+    };
+    for r in ranks {
+        if let Some(p) = z.at_rank(r) {
+            let (m, s) = z.get(p);
+            reply_member(out, m, s, withscores);
+        }
+    }
+}
