@@ -95,6 +95,21 @@ pub(crate) fn reply_members_header(out: &mut Reply<'_>, n: usize, withscores: bo
     }
 }
 
+/// Writes the header [`reply_members_header`] would have written at
+/// `mark`, in front of the `n` members replied since (Redis's deferred
+/// length, `setDeferredArrayLen`).
+pub(crate) fn insert_members_header(out: &mut Reply<'_>, mark: usize, n: usize, withscores: bool) {
+    let count = if withscores && out.resp == 2 { 2 * n } else { n };
+    let mut digits = [0u8; 20];
+    let digits = crate::protocol::reply::fmt_i64(count as i64, &mut digits);
+    let mut head = [0u8; 23];
+    head[0] = b'*';
+    head[1..=digits.len()].copy_from_slice(digits);
+    head[digits.len() + 1..digits.len() + 3].copy_from_slice(b"\r\n");
+    out.buf
+        .splice(mark..mark, head[..digits.len() + 3].iter().copied());
+}
+
 /// One member (and its score) of such an array.
 #[inline]
 pub(crate) fn reply_member(out: &mut Reply<'_>, member: &[u8], score: f64, withscores: bool) {

@@ -9,7 +9,9 @@
 //! make the score forms O(log n + m) whatever the LIMIT offset (Redis
 //! walks the offset one node at a time).
 
-use super::{Lookup, limits, lookup_read, reply_member, reply_members_header};
+use super::{
+    Lookup, insert_members_header, limits, lookup_read, reply_member, reply_members_header,
+};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::Val;
 use crate::db::zset::{LexRange, Pos, ScoreRange, ZSet};
@@ -89,94 +91,81 @@ pub(crate) fn select_ranks(z: &ZSet, start: i64, end: i64, rev: bool) -> Selecti
     }
 }
 
-/// Applies a LIMIT to the members of ranks `a..=b` in range: skip
-/// `offset` from the starting end, take at most `limit` (negative: all).
-/// A negative offset selects nothing, as Redis's skip loop then runs off
-/// the end.
-fn limit_ranks(z: &ZSet, a: usize, b: usize, rev: bool, offset: i64, limit: i64) -> Selection {
-    let avail = (b - a + 1) as i64;
-    if offset < 0 || offset >= avail {
-        return Selection::EMPTY;
-    }
-    let mut count = avail - offset;
-    if limit >= 0 {
-        count = count.min(limit);
-    }
-    let first = if rev {
-        b - offset as usize
-    } else {
-        a + offset as usize
-    };
-    Selection {
-        start: z.at_rank(first),
-        rev,
-        count: count as usize,
+/// A score or lex range, for the walks below.
+#[derive(Clone, Copy)]
+pub(crate) enum Bounds<'a> {
+    /// By score.
+    Score(ScoreRange),
+    /// By member.
+    Lex(LexRange<'a>),
+}
+
+impl Bounds<'_> {
+    /// Whether a member still lies inside on the side a walk moves
+    /// towards (the maximum going up, the minimum going down).
+    #[inline]
+    fn holds(&self, m: &[u8], s: f64, rev: bool) -> bool {
+        match (self, rev) {
+            (Bounds::Score(r), false) => r.lte_max(s),
+            (Bounds::Score(r), true) => r.gte_min(s),
+            (Bounds::Lex(r), false) => r.lte_max(m),
+            (Bounds::Lex(r), true) => r.gte_min(m),
+        }
     }
 }
 
-/// Members with scores in `r`, as `genericZrangebyscoreCommand`.
-pub(crate) fn select_scores(
+/// Walks the members in `b` as `genericZrangebyscoreCommand` and
+/// `genericZrangebylexCommand`: from the first (or, reversed, the last)
+/// member in range, skip `offset` (by rank, in O(log n)), then call `f`
+/// on each member while the far bound holds, at most `limit` times
+/// (negative: no limit). A negative offset selects nothing, as Redis's
+/// skip loop then runs off the end. Returns how many `f` saw.
+pub(crate) fn walk_range(
     z: &ZSet,
-    r: &ScoreRange,
+    b: &Bounds<'_>,
     rev: bool,
     offset: i64,
     limit: i64,
-) -> Selection {
-    match (z.first_in_range(r), z.last_in_range(r)) {
-        (Some((_, a)), Some((_, b))) if a <= b => limit_ranks(z, a, b, rev, offset, limit),
-        _ => Selection::EMPTY,
-    }
-}
-
-/// Members in lex range `r`, as `genericZrangebylexCommand`: from the
-/// first (or last) member in range, skip `offset`, then walk while the
-/// far bound holds. Counting by walking keeps Redis's exact answer when
-/// scores differ and the members are not in lex order.
-pub(crate) fn select_lex(
-    z: &ZSet,
-    r: &LexRange<'_>,
-    rev: bool,
-    offset: i64,
-    limit: i64,
-) -> Selection {
+    mut f: impl FnMut(&[u8], f64),
+) -> usize {
     if offset < 0 || (offset > 0 && offset as usize >= z.len()) {
-        return Selection::EMPTY;
+        return 0;
     }
-    let found = if rev {
-        z.last_in_lex_range(r)
-    } else {
-        z.first_in_lex_range(r)
+    let found = match (b, rev) {
+        (Bounds::Score(r), false) => z.first_in_range(r),
+        (Bounds::Score(r), true) => z.last_in_range(r),
+        (Bounds::Lex(r), false) => z.first_in_lex_range(r),
+        (Bounds::Lex(r), true) => z.last_in_lex_range(r),
     };
-    let Some((_, rank)) = found else {
-        return Selection::EMPTY;
+    let Some((mut start, rank)) = found else {
+        return 0;
     };
-    let first = if rev {
-        rank.checked_sub(offset as usize)
-    } else {
-        Some(rank + offset as usize)
-    };
-    let Some(start) = first.and_then(|k| z.at_rank(k)) else {
-        return Selection::EMPTY;
-    };
-    let mut count = 0usize;
+    if offset > 0 {
+        let to = if rev {
+            rank.checked_sub(offset as usize)
+        } else {
+            Some(rank + offset as usize)
+        };
+        match to.and_then(|k| z.at_rank(k)) {
+            Some(p) => start = p,
+            None => return 0,
+        }
+    }
+    let mut n = 0usize;
     let mut p = Some(start);
     while let Some(q) = p {
-        if limit >= 0 && count as i64 >= limit {
+        if limit >= 0 && n as i64 >= limit {
             break;
         }
-        let m = z.get(q).0;
-        let inside = if rev { r.gte_min(m) } else { r.lte_max(m) };
-        if !inside {
+        let (m, s) = z.get(q);
+        if !b.holds(m, s, rev) {
             break;
         }
-        count += 1;
+        f(m, s);
+        n += 1;
         p = z.step(q, rev);
     }
-    Selection {
-        start: Some(start),
-        rev,
-        count,
-    }
+    n
 }
 
 /// ZRANGE and friends. `at` is the index of the source key; `store` the
@@ -269,20 +258,36 @@ fn zrange_generic(
         }
         Lookup::Found(z) => &*z,
     };
-    let sel = match &range {
-        Range::Rank(a, b) => select_ranks(z, *a, *b, rev),
-        Range::Score(r) => select_scores(z, r, rev, offset, limit),
-        Range::Lex(r) => select_lex(z, r, rev, offset, limit),
+    let bounds = match range {
+        Range::Rank(a, b) => {
+            let sel = select_ranks(z, a, b, rev);
+            if let Some(dst) = store {
+                let mut out = ZSet::new();
+                sel.walk(z, |m, s| out.insert_new(s, m, limits));
+                return store_result(ctx, dst, Some(out));
+            }
+            reply_members_header(&mut ctx.out, sel.count, withscores);
+            let out = &mut ctx.out;
+            return sel.walk(z, |m, s| reply_member(out, m, s, withscores));
+        }
+        Range::Score(r) => Bounds::Score(r),
+        Range::Lex(r) => Bounds::Lex(r),
     };
     if let Some(dst) = store {
         let mut out = ZSet::new();
-        sel.walk(z, |m, s| out.insert_new(s, m, limits));
-        store_result(ctx, dst, Some(out));
-        return;
+        walk_range(z, &bounds, rev, offset, limit, |m, s| {
+            out.insert_new(s, m, limits)
+        });
+        return store_result(ctx, dst, Some(out));
     }
-    reply_members_header(&mut ctx.out, sel.count, withscores);
+    // The count is known only at the end: reply the members, then put
+    // the array header in front of them.
     let out = &mut ctx.out;
-    sel.walk(z, |m, s| reply_member(out, m, s, withscores));
+    let mark = out.buf.len();
+    let n = walk_range(z, &bounds, rev, offset, limit, |m, s| {
+        reply_member(out, m, s, withscores)
+    });
+    insert_members_header(out, mark, n, withscores);
 }
 
 /// Stores a ZRANGESTORE result (deleting `dst` when it is empty) and

@@ -17,6 +17,14 @@
 //! link always jumps exactly one node. Freed nodes and freed link runs go
 //! on free lists (one per run length) and are reused.
 //!
+//! A link above level 0 also caches the score and the link position of
+//! the node it points to. A search compares against the cached score and
+//! moves on to the target's links without reading the target node at
+//! all: above level 0 a descent touches only the compact `links` pool,
+//! one cache miss per step where a pointer skiplist pays one per node
+//! visited. Nodes are read at level 0, and on score ties (to compare
+//! members).
+//!
 //! A span whose link points past the last node counts the nodes left
 //! after its node (Redis keeps the same invariant), so every span
 //! stays non-negative through inserts and deletes.
@@ -37,6 +45,28 @@ struct Link {
     /// The next node at this level, or [`NIL`]; on a free list, the next free run.
     forward: u32,
     /// Level-0 steps this link jumps.
+    span: u32,
+    /// The score of `forward` (a copy, so searches need not read it).
+    score: f64,
+    /// Where `forward`'s own links start (a copy of its `upper`).
+    upper: u32,
+}
+
+impl Link {
+    const NONE: Link = Link {
+        forward: NIL,
+        span: 0,
+        score: 0.0,
+        upper: NIL,
+    };
+}
+
+/// Where a link leads, as a search sees it.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    node: u32,
+    upper: u32,
+    score: f64,
     span: u32,
 }
 
@@ -103,13 +133,7 @@ impl SkipList {
         };
         SkipList {
             nodes: vec![header],
-            links: vec![
-                Link {
-                    forward: NIL,
-                    span: 0
-                };
-                MAX_LEVEL - 1
-            ],
+            links: vec![Link::NONE; MAX_LEVEL - 1],
             free_node: NIL,
             free_links: [NIL; MAX_LEVEL],
             tail: NIL,
@@ -204,13 +228,51 @@ impl SkipList {
         }
     }
 
+    /// The link of the node whose links start at `upper` at level `i`
+    /// (of `node` itself at level 0), as a search sees it.
+    #[inline]
+    fn step(&self, node: u32, upper: u32, i: usize) -> Option<Step> {
+        if i == 0 {
+            let f = self.nodes[node as usize].next;
+            if f == NIL {
+                return None;
+            }
+            let n = &self.nodes[f as usize];
+            Some(Step {
+                node: f,
+                upper: n.upper,
+                score: n.score,
+                span: 1,
+            })
+        } else {
+            let l = &self.links[upper as usize + i - 1];
+            if l.forward == NIL {
+                return None;
+            }
+            Some(Step {
+                node: l.forward,
+                upper: l.upper,
+                score: l.score,
+                span: l.span,
+            })
+        }
+    }
+
+    /// Points `x`'s level-`i` link at `to`, caching `to`'s score and links.
     #[inline]
     fn set_forward(&mut self, x: u32, i: usize, to: u32) {
         if i == 0 {
             self.nodes[x as usize].next = to;
         } else {
+            let (score, upper) = match self.nodes.get(to as usize) {
+                Some(n) if to != NIL => (n.score, n.upper),
+                _ => (0.0, NIL),
+            };
             let at = self.nodes[x as usize].upper as usize + i - 1;
-            self.links[at].forward = to;
+            let l = &mut self.links[at];
+            l.forward = to;
+            l.score = score;
+            l.upper = upper;
         }
     }
 
@@ -228,6 +290,13 @@ impl SkipList {
     fn before(&self, x: u32, score: f64, member: &[u8]) -> bool {
         let n = &self.nodes[x as usize];
         n.score < score || (n.score == score && *n.member < *member)
+    }
+
+    /// Whether the target of `s` sorts before (score, member), reading
+    /// the node only on a score tie.
+    #[inline]
+    fn step_before(&self, s: &Step, score: f64, member: &[u8]) -> bool {
+        s.score < score || (s.score == score && *self.nodes[s.node as usize].member < *member)
     }
 
     // ---- allocation -----------------------------------------------------
@@ -257,13 +326,7 @@ impl SkipList {
             return head;
         }
         let at = self.links.len() as u32;
-        self.links.extend(std::iter::repeat_n(
-            Link {
-                forward: NIL,
-                span: 0,
-            },
-            n,
-        ));
+        self.links.extend(std::iter::repeat_n(Link::NONE, n));
         at
     }
 
@@ -314,17 +377,16 @@ impl SkipList {
     fn search(&self, score: f64, member: &[u8]) -> ([u32; MAX_LEVEL], [u32; MAX_LEVEL]) {
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
-        let mut x = HEAD;
+        let (mut x, mut up) = (HEAD, self.nodes[HEAD as usize].upper);
         let top = self.level as usize;
         for i in (0..top).rev() {
             rank[i] = if i + 1 == top { 0 } else { rank[i + 1] };
-            loop {
-                let f = self.forward(x, i);
-                if f == NIL || !self.before(f, score, member) {
+            while let Some(s) = self.step(x, up, i) {
+                if !self.step_before(&s, score, member) {
                     break;
                 }
-                rank[i] += self.span(x, i);
-                x = f;
+                rank[i] += s.span;
+                (x, up) = (s.node, s.upper);
             }
             update[i] = x;
         }
@@ -434,6 +496,18 @@ impl SkipList {
         let stays = (back == NIL || self.score(back) < score)
             && (after == NIL || self.score(after) > score);
         if stays {
+            // In place; the links pointing at `x` cache its score.
+            let level = self.nodes[x as usize].level as usize;
+            if level > 1 {
+                let (update, _) = {
+                    let n = &self.nodes[x as usize];
+                    self.search(n.score, &n.member)
+                };
+                for (i, &u) in update.iter().enumerate().take(level).skip(1) {
+                    let at = self.nodes[u as usize].upper as usize + i - 1;
+                    self.links[at].score = score;
+                }
+            }
             self.nodes[x as usize].score = score;
             return;
         }
@@ -452,15 +526,14 @@ impl SkipList {
     ) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut traversed = 0usize;
-        let mut x = HEAD;
+        let (mut x, mut up) = (HEAD, self.nodes[HEAD as usize].upper);
         for i in (0..self.level as usize).rev() {
-            loop {
-                let f = self.forward(x, i);
-                if f == NIL || traversed + self.span(x, i) as usize >= start {
+            while let Some(s) = self.step(x, up, i) {
+                if traversed + s.span as usize >= start {
                     break;
                 }
-                traversed += self.span(x, i) as usize;
-                x = f;
+                traversed += s.span as usize;
+                (x, up) = (s.node, s.upper);
             }
             update[i] = x;
         }
@@ -488,19 +561,16 @@ impl SkipList {
             (n.score, &n.member[..])
         };
         let mut rank = 0usize;
-        let mut y = HEAD;
+        let (mut y, mut up) = (HEAD, self.nodes[HEAD as usize].upper);
         for i in (0..self.level as usize).rev() {
-            loop {
-                let f = self.forward(y, i);
-                if f == NIL {
+            while let Some(s) = self.step(y, up, i) {
+                let go = s.score < score
+                    || (s.score == score && *self.nodes[s.node as usize].member <= *member);
+                if !go {
                     break;
                 }
-                let n = &self.nodes[f as usize];
-                if !(n.score < score || (n.score == score && *n.member <= *member)) {
-                    break;
-                }
-                rank += self.span(y, i) as usize;
-                y = f;
+                rank += s.span as usize;
+                (y, up) = (s.node, s.upper);
             }
             if y == x {
                 return rank;
@@ -515,15 +585,14 @@ impl SkipList {
             return NIL;
         }
         let mut traversed = 0usize;
-        let mut x = HEAD;
+        let (mut x, mut up) = (HEAD, self.nodes[HEAD as usize].upper);
         for i in (0..self.level as usize).rev() {
-            loop {
-                let f = self.forward(x, i);
-                if f == NIL || traversed + self.span(x, i) as usize > rank {
+            while let Some(s) = self.step(x, up, i) {
+                if traversed + s.span as usize > rank {
                     break;
                 }
-                traversed += self.span(x, i) as usize;
-                x = f;
+                traversed += s.span as usize;
+                (x, up) = (s.node, s.upper);
             }
             if traversed == rank {
                 return x;
@@ -534,17 +603,16 @@ impl SkipList {
 
     /// Descends to the last node for which `go_on` holds (the header if
     /// none), returning it and its rank.
-    fn descend(&self, go_on: impl Fn(&Node) -> bool) -> (u32, usize) {
+    fn descend(&self, go_on: impl Fn(&Step) -> bool) -> (u32, usize) {
         let mut rank = 0usize;
-        let mut x = HEAD;
+        let (mut x, mut up) = (HEAD, self.nodes[HEAD as usize].upper);
         for i in (0..self.level as usize).rev() {
-            loop {
-                let f = self.forward(x, i);
-                if f == NIL || !go_on(&self.nodes[f as usize]) {
+            while let Some(s) = self.step(x, up, i) {
+                if !go_on(&s) {
                     break;
                 }
-                rank += self.span(x, i) as usize;
-                x = f;
+                rank += s.span as usize;
+                (x, up) = (s.node, s.upper);
             }
         }
         (x, rank)
@@ -563,7 +631,7 @@ impl SkipList {
         if !self.may_hold_scores(r) {
             return None;
         }
-        let (x, rank) = self.descend(|n| !r.gte_min(n.score));
+        let (x, rank) = self.descend(|s| !r.gte_min(s.score));
         let x = self.next(x);
         (x != NIL && r.lte_max(self.score(x))).then_some((x, rank + 1))
     }
@@ -573,7 +641,7 @@ impl SkipList {
         if !self.may_hold_scores(r) {
             return None;
         }
-        let (x, rank) = self.descend(|n| r.lte_max(n.score));
+        let (x, rank) = self.descend(|s| r.lte_max(s.score));
         (x != HEAD && r.gte_min(self.score(x))).then_some((x, rank))
     }
 
@@ -591,7 +659,7 @@ impl SkipList {
         if !self.may_hold_members(r) {
             return None;
         }
-        let (x, rank) = self.descend(|n| !r.gte_min(&n.member));
+        let (x, rank) = self.descend(|s| !r.gte_min(self.member(s.node)));
         let x = self.next(x);
         (x != NIL && r.lte_max(self.member(x))).then_some((x, rank + 1))
     }
@@ -601,7 +669,7 @@ impl SkipList {
         if !self.may_hold_members(r) {
             return None;
         }
-        let (x, rank) = self.descend(|n| r.lte_max(&n.member));
+        let (x, rank) = self.descend(|s| r.lte_max(self.member(s.node)));
         (x != HEAD && r.gte_min(self.member(x))).then_some((x, rank))
     }
 
@@ -641,6 +709,10 @@ impl SkipList {
                 }
                 if (self.nodes[f as usize].level as usize) <= i {
                     return Err(format!("node {f} linked above its level"));
+                }
+                let l = &self.links[self.nodes[x as usize].upper as usize + i - 1];
+                if l.score != self.score(f) || l.upper != self.nodes[f as usize].upper {
+                    return Err(format!("stale cache in the link of {x} at {i}"));
                 }
                 rank = fr;
                 x = f;
