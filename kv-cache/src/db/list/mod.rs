@@ -83,6 +83,7 @@ impl PartialEq for List {
     }
 }
 
+// ANCHOR: within
 /// Whether a node of `bytes` bytes and `count` entries respects `fill`.
 /// Redis: `quicklistNodeExceedsLimit` / `_quicklistNodeAllowInsert`.
 #[inline]
@@ -94,6 +95,7 @@ fn within(fill: i32, bytes: usize, count: usize) -> bool {
         bytes <= SIZE_SAFETY_LIMIT && count <= fill as usize
     }
 }
+// ANCHOR_END: within
 
 impl List {
     /// An empty list whose nodes follow `fill` (`list-max-listpack-size`),
