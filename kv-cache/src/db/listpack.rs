@@ -477,7 +477,10 @@ mod tests {
         lp.append(&tail);
         let joined: Vec<Vec<u8>> = lp.iter().map(<[u8]>::to_vec).collect();
         assert_eq!(joined, all);
-        assert_eq!(lp.bytes(), all.iter().map(|v| Listpack::encoded_len(v.len())).sum());
+        assert_eq!(
+            lp.bytes(),
+            all.iter().map(|v| Listpack::encoded_len(v.len())).sum()
+        );
     }
 
     #[test]

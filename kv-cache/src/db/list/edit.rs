@@ -54,7 +54,12 @@ impl List {
             return;
         }
         let at_end = at == lp.bytes();
-        if at_end && self.nodes.get(n + 1).is_some_and(|next| self.fits(next, size)) {
+        if at_end
+            && self
+                .nodes
+                .get(n + 1)
+                .is_some_and(|next| self.fits(next, size))
+        {
             self.nodes[n + 1].push_front(v);
             return;
         }
