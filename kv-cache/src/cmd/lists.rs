@@ -453,7 +453,8 @@ fn lpos_scan<'a>(
         if matches >= rank {
             found.push(pos(index));
             match o.count {
-                Some(c) if c == 0 || matches - rank + 1 < c => {}
+                // Wrapping: with rank i64::MIN, Redis's C arithmetic wraps too.
+                Some(c) if c == 0 || matches.wrapping_sub(rank).wrapping_add(1) < c => {}
                 _ => break,
             }
         }
@@ -767,5 +768,20 @@ mod tests {
         assert_eq!(clamp_range(-2, -3, 3), None);
         assert_eq!(clamp_range(0, -1, 0), None);
         assert_eq!(clamp_range(i64::MIN, i64::MAX, 3), Some((0, 2)));
+    }
+
+    /// `RANK -9223372036854775808` with a `COUNT` returns every match from
+    /// the tail: redis-server's arithmetic wraps, and so does ours.
+    #[test]
+    fn lpos_with_the_smallest_rank_returns_all_matches() {
+        let list: [&[u8]; 5] = [b"a", b"b", b"a", b"c", b"a"];
+        let o = PosOpts {
+            rank: i64::MIN,
+            count: Some(1),
+            maxlen: 0,
+        };
+        let mut found = Vec::new();
+        lpos_scan(list.iter().rev().copied(), b"a", &o, |i| 4 - i, &mut found);
+        assert_eq!(found, [4, 2, 0]);
     }
 }
