@@ -10,6 +10,7 @@ use crate::protocol::{Argv, parse_i64};
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) {
     let db = ctx.db();
     match ctx.srv.ks.get_for_write(db, key) {
+        Some(v) if !v.is_string() => ctx.wrong_type(),
         Some(v) => {
             let cur = match &*v {
                 Val::Int(n) => *n,
@@ -24,6 +25,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) {
                 Some(n) => {
                     *v = Val::Int(n);
                     ctx.out.int(n);
+                    ctx.srv.ks.touch(db, key);
                 }
                 None => ctx.out.error("ERR increment or decrement would overflow"),
             }
@@ -101,6 +103,7 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
     let cur = match ctx.srv.ks.get_for_write(db, key) {
+        Some(v) if !v.is_string() => return ctx.wrong_type(),
         Some(v) => match v.with_bytes(parse_float) {
             Some(f) => f,
             None => return ctx.out.error("ERR value is not a valid float"),

@@ -67,6 +67,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit_ms: i64, absolute: bo
         ks.remove(db, key);
     } else {
         ks.set_expire(db, key, Some(when));
+        ks.touch(db, key);
     }
     ctx.out.int(1);
 }
@@ -132,6 +133,7 @@ pub fn persist(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if had {
         let db = ctx.db();
         ctx.srv.ks.set_expire(db, argv.get(1), None);
+        ctx.srv.ks.touch(db, argv.get(1));
     }
     ctx.out.int(had as i64);
 }

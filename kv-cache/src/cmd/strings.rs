@@ -8,7 +8,8 @@ use crate::protocol::Argv;
 pub fn get(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     match ctx.srv.ks.get(db, argv.get(1)) {
-        Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
+        Some(v) if v.is_string() => v.with_bytes(|b| ctx.out.bulk(b)),
+        Some(_) => ctx.wrong_type(),
         None => ctx.out.null(),
     }
 }
@@ -118,6 +119,7 @@ pub fn set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let ks = &mut ctx.srv.ks;
     let found = if o.get {
         match ks.get(db, key) {
+            Some(v) if !v.is_string() => return ctx.wrong_type(),
             Some(v) => {
                 v.with_bytes(|b| ctx.out.bulk(b));
                 true
@@ -186,6 +188,7 @@ pub fn getset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let ks = &mut ctx.srv.ks;
     match ks.get(db, argv.get(1)) {
+        Some(v) if !v.is_string() => return ctx.wrong_type(),
         Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
         None => ctx.out.null(),
     }
@@ -195,6 +198,14 @@ pub fn getset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `GETDEL key`
 pub fn getdel(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
+    if ctx
+        .srv
+        .ks
+        .get(db, argv.get(1))
+        .is_some_and(|v| !v.is_string())
+    {
+        return ctx.wrong_type();
+    }
     match ctx.srv.ks.remove(db, argv.get(1)) {
         Some((v, _)) => v.with_bytes(|b| ctx.out.bulk(b)),
         None => ctx.out.null(),
@@ -217,6 +228,7 @@ pub fn getex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let key = argv.get(1);
     let ks = &mut ctx.srv.ks;
     match ks.get(db, key) {
+        Some(v) if !v.is_string() => return ctx.wrong_type(),
         Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
         None => return ctx.out.null(),
     }
@@ -224,8 +236,14 @@ pub fn getex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Some(at) if at <= ks.now_ms => {
             ks.remove(db, key);
         }
-        Some(at) => ks.set_expire(db, key, Some(at)),
-        None if o.persist => ks.set_expire(db, key, None),
+        Some(at) => {
+            ks.set_expire(db, key, Some(at));
+            ks.touch(db, key);
+        }
+        None if o.persist && ks.expire_of(db, key).is_some() => {
+            ks.set_expire(db, key, None);
+            ks.touch(db, key);
+        }
         None => {}
     }
 }
@@ -235,9 +253,10 @@ pub fn mget(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     ctx.out.array(argv.len() - 1);
     for key in argv.iter().skip(1) {
+        // MGET answers nil for keys that hold other types, as Redis.
         match ctx.srv.ks.get(db, key) {
-            Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
-            None => ctx.out.null(),
+            Some(v) if v.is_string() => v.with_bytes(|b| ctx.out.bulk(b)),
+            _ => ctx.out.null(),
         }
     }
 }
@@ -293,13 +312,14 @@ pub fn append(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         .srv
         .ks
         .get_for_write(db, argv.get(1))
-        .map(|v| v.str_len());
+        .map(|v| v.is_string().then(|| v.str_len()));
     match cur_len {
+        Some(None) => ctx.wrong_type(),
         None => {
             ctx.srv.ks.set(db, argv.get(1), Val::from_bytes(add), false);
             ctx.out.int(add.len() as i64);
         }
-        Some(len) => {
+        Some(Some(len)) => {
             if too_big(ctx, (len + add.len()) as u64) {
                 return;
             }
@@ -308,6 +328,7 @@ pub fn append(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 buf.extend_from_slice(add);
                 ctx.out.int(buf.len() as i64);
             }
+            ctx.srv.ks.touch(db, argv.get(1));
         }
     }
 }
@@ -315,8 +336,10 @@ pub fn append(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `STRLEN key`
 pub fn strlen(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    let n = ctx.srv.ks.get(db, argv.get(1)).map_or(0, |v| v.str_len());
-    ctx.out.int(n as i64);
+    match ctx.srv.ks.get(db, argv.get(1)) {
+        Some(v) if !v.is_string() => ctx.wrong_type(),
+        v => ctx.out.int(v.map_or(0, |v| v.str_len()) as i64),
+    }
 }
 
 /// `GETRANGE key start end` (inclusive, negative from the end).
@@ -331,6 +354,9 @@ pub fn getrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(v) = ctx.srv.ks.get(db, argv.get(1)) else {
         return ctx.out.bulk(b"");
     };
+    if !v.is_string() {
+        return ctx.wrong_type();
+    }
     v.with_bytes(|b| {
         let len = b.len() as i64;
         if start < 0 && end < 0 && start > end {
@@ -366,7 +392,10 @@ pub fn setrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let value = argv.get(3);
     let db = ctx.db();
     let key = argv.get(1);
-    let cur_len = ctx.srv.ks.get_for_write(db, key).map(|v| v.str_len());
+    let cur_len = match ctx.srv.ks.get_for_write(db, key) {
+        Some(v) if !v.is_string() => return ctx.wrong_type(),
+        v => v.map(|v| v.str_len()),
+    };
     if value.is_empty() {
         return ctx.out.int(cur_len.unwrap_or(0) as i64);
     }
@@ -384,4 +413,5 @@ pub fn setrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         buf[offset..offset + value.len()].copy_from_slice(value);
         ctx.out.int(buf.len() as i64);
     }
+    ctx.srv.ks.touch(db, key);
 }

@@ -1,5 +1,12 @@
 //! `redis-benchmark` against kv-cache and redis-server: the same flags for
 //! both, one test per case, the rate parsed from `--csv`.
+//!
+//! Collection cases start from the same state on both servers: db 0 is
+//! flushed before each run, and the pop tests find their key filled with
+//! as many elements as there are requests (redis-benchmark's own
+//! `-t sadd,spop` would pop from a set of one member, the literal
+//! `element:__rand_int__`, and then from nothing). The two 1M-member
+//! sorted-set cases query a set loaded once into db 9 (`--dbnum 9`).
 
 use std::process::Command;
 
@@ -12,7 +19,7 @@ use crate::runner::{Comparison, Impl, Provenance, Sample, Skip, Target};
 /// One case: a redis-benchmark test at a pipeline depth and value size.
 #[derive(Clone, Copy, Debug)]
 struct Case {
-    /// `-t` name.
+    /// `-t` name, or a custom command line (see [`CUSTOM`]).
     test: &'static str,
     /// The row name in `--csv` output.
     csv: &'static str,
@@ -42,6 +49,36 @@ const TESTS: &[(&str, &str)] = &[
     ("mset", "MSET (10 keys)"),
 ];
 
+/// The collection tests (lists, sets, hashes, sorted sets).
+const COLLECTION_TESTS: &[(&str, &str)] = &[
+    ("lpush", "LPUSH"),
+    ("rpush", "RPUSH"),
+    ("lpop", "LPOP"),
+    ("rpop", "RPOP"),
+    ("sadd", "SADD"),
+    ("hset", "HSET"),
+    ("spop", "SPOP"),
+    ("zadd", "ZADD"),
+    ("zpopmin", "ZPOPMIN"),
+    ("lrange_100", "LRANGE_100 (first 100 elements)"),
+    ("lrange_300", "LRANGE_300 (first 300 elements)"),
+    ("lrange_600", "LRANGE_600 (first 600 elements)"),
+];
+
+/// Custom commands on the 1M-member sorted set `bigz` in db 9 (members
+/// `m:<i as 12 digits>` with score `i`): `(case name, command line)`. The `--csv` row
+/// is the command line itself.
+const CUSTOM: &[(&str, &str)] = &[
+    (
+        "ZRANGEBYSCORE 1M",
+        "ZRANGEBYSCORE bigz __rand_int__ +inf LIMIT 0 10",
+    ),
+    ("ZRANK 1M", "ZRANK bigz m:__rand_int__"),
+];
+
+/// Members of `bigz`.
+const BIGZ: u64 = 1_000_000;
+
 fn all_cases() -> Vec<Case> {
     let mut v = Vec::new();
     for pipeline in [1, 16] {
@@ -62,7 +99,99 @@ fn all_cases() -> Vec<Case> {
             });
         }
     }
+    for pipeline in [1, 16] {
+        for &(test, csv) in COLLECTION_TESTS {
+            v.push(Case {
+                test,
+                csv,
+                pipeline,
+                size: 3,
+            });
+        }
+        for &(name, line) in CUSTOM {
+            v.push(Case {
+                test: line,
+                csv: name,
+                pipeline,
+                size: 3,
+            });
+        }
+    }
     v
+}
+
+/// The custom command line of a case, if it is one.
+fn custom(c: &Case) -> Option<&'static str> {
+    CUSTOM
+        .iter()
+        .find(|(name, _)| *name == c.csv)
+        .map(|(_, line)| *line)
+}
+
+/// Fills `key` in `resp`'s current db with `n` elements for a pop test,
+/// 1000 per command, 10 commands per round trip.
+fn fill(resp: &mut Resp, test: &str, n: u64) -> anyhow::Result<()> {
+    let (cmd, key): (&[u8], &[u8]) = match test {
+        "lpop" | "rpop" => (b"RPUSH", b"mylist"),
+        "spop" => (b"SADD", b"myset"),
+        "zpopmin" => (b"ZADD", b"myzset"),
+        _ => return Ok(()),
+    };
+    let mut buf = Vec::new();
+    let mut in_batch = 0;
+    let mut i = 0;
+    while i < n {
+        let end = (i + 1000).min(n);
+        let mut args: Vec<Vec<u8>> = vec![cmd.to_vec(), key.to_vec()];
+        for j in i..end {
+            if cmd == b"ZADD" {
+                args.push(j.to_string().into_bytes());
+            }
+            args.push(format!("element:{j}").into_bytes());
+        }
+        let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        Resp::encode(&mut buf, &refs);
+        in_batch += 1;
+        i = end;
+        if in_batch == 10 || i == n {
+            resp.pipeline(&buf, in_batch)?;
+            buf.clear();
+            in_batch = 0;
+        }
+    }
+    Ok(())
+}
+
+/// Loads `bigz` into db 9 (once per server).
+fn load_bigz(resp: &mut Resp) -> anyhow::Result<()> {
+    let mut buf = Vec::new();
+    Resp::encode(&mut buf, &[b"SELECT", b"9"]);
+    Resp::encode(&mut buf, &[b"FLUSHDB"]);
+    resp.pipeline(&buf, 2)?;
+    buf.clear();
+    let mut in_batch = 0;
+    for start in (0..BIGZ).step_by(1000) {
+        let mut args: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), b"bigz".to_vec()];
+        for i in start..(start + 1000).min(BIGZ) {
+            args.push(i.to_string().into_bytes());
+            // redis-benchmark writes __rand_int__ as 12 zero-padded digits.
+            args.push(format!("m:{i:012}").into_bytes());
+        }
+        let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        Resp::encode(&mut buf, &refs);
+        in_batch += 1;
+        if in_batch == 10 {
+            resp.pipeline(&buf, in_batch)?;
+            buf.clear();
+            in_batch = 0;
+        }
+    }
+    if in_batch > 0 {
+        resp.pipeline(&buf, in_batch)?;
+        buf.clear();
+    }
+    Resp::encode(&mut buf, &[b"SELECT", b"0"]);
+    resp.pipeline(&buf, 1)
 }
 
 /// The `redis-benchmark` comparison.
@@ -87,8 +216,11 @@ impl Comparison for RedisBenchmark {
         "redis-benchmark -t <test> -n 200000 (20000 with --quick) -c 50 -P <1|16> [-d 1024] -q --csv, run against \
          kv-cache-server (release build, single-threaded on event-loop) and redis-server 7 (--save '' --appendonly no), \
          each on a free 127.0.0.1 port, alternating per round; metric: requests per second as redis-benchmark reports \
-         it. GET cases read a key set beforehand with a value of the case's size. Both servers share the machine with \
-         redis-benchmark."
+         it. GET cases read a key set beforehand with a value of the case's size. Collection cases run on a flushed \
+         db 0; LPOP/RPOP/SPOP/ZPOPMIN find their key filled with as many elements as requests. ZRANGEBYSCORE 1M and \
+         ZRANK 1M are custom commands (`-r 1000000 --dbnum 9`: `ZRANGEBYSCORE bigz __rand_int__ +inf LIMIT 0 10`, \
+         `ZRANK bigz m:__rand_int__`) on a sorted set of 1,000,000 members `m:<i>` with score i, loaded once per \
+         server. Both servers share the machine with redis-benchmark."
             .to_string()
     }
 
@@ -124,6 +256,7 @@ impl Comparison for RedisBenchmark {
         }
         for imp in ["ours", "redis"] {
             let r = servers::start(imp, &ours, prov)?;
+            load_bigz(&mut Resp::connect(r.addr)?)?;
             self.running.push((imp, r));
         }
         Ok((
@@ -157,6 +290,13 @@ impl Comparison for RedisBenchmark {
             .find(|(n, _)| *n == imp)
             .map(|(_, r)| r.addr)
             .context("server not running")?;
+        if COLLECTION_TESTS.iter().any(|(t, _)| *t == c.test) {
+            let mut resp = Resp::connect(addr)?;
+            let mut buf = Vec::new();
+            Resp::encode(&mut buf, &[b"FLUSHDB"]);
+            resp.pipeline(&buf, 1)?;
+            fill(&mut resp, c.test, self.requests as u64)?;
+        }
         if c.test == "get" {
             // GET reads redis-benchmark's fixed key; give it a value of the case's size.
             let mut resp = Resp::connect(addr)?;
@@ -171,9 +311,17 @@ impl Comparison for RedisBenchmark {
         let n = self.requests.to_string();
         let p = c.pipeline.to_string();
         let d = c.size.to_string();
-        let args = [
-            "-p", &port, "-t", c.test, "-n", &n, "-c", "50", "-P", &p, "-d", &d, "-q", "--csv",
+        let mut args = vec![
+            "-p", &port, "-n", &n, "-c", "50", "-P", &p, "-d", &d, "-q", "--csv",
         ];
+        let random = BIGZ.to_string();
+        match custom(&c) {
+            Some(line) => {
+                args.extend(["-r", &random, "--dbnum", "9"]);
+                args.extend(line.split(' '));
+            }
+            None => args.extend(["-t", c.test]),
+        }
         prov.command(format!(
             "redis-benchmark {}",
             args.join(" ").replace(&port, "<port>")
@@ -183,7 +331,8 @@ impl Comparison for RedisBenchmark {
             .output()
             .context("running redis-benchmark")?;
         let text = String::from_utf8_lossy(&out.stdout);
-        let Some(rps) = parse_csv(&text, c.csv) else {
+        let row = custom(&c).unwrap_or(c.csv);
+        let Some(rps) = parse_csv(&text, row) else {
             let pid = self
                 .running
                 .iter()
@@ -237,6 +386,8 @@ mod tests {
         let names: Vec<String> = all_cases().iter().map(Case::name).collect();
         assert!(names.contains(&"SET P1".to_string()));
         assert!(names.contains(&"GET 1024B P16".to_string()));
-        assert_eq!(names.len(), 16);
+        assert!(names.contains(&"LRANGE_600 (first 600 elements) P16".to_string()));
+        assert!(names.contains(&"ZRANK 1M P1".to_string()));
+        assert_eq!(names.len(), 16 + 28);
     }
 }

@@ -3,9 +3,13 @@
 //! Two comparisons, named as in `raw.csv`:
 //!
 //! - `redis-benchmark` ([`bench`]): `redis-benchmark -t <test> -n 200000
-//!   -c 50 -P {1,16} -q --csv` against both servers, alternating.
+//!   -c 50 -P {1,16} -q --csv` against both servers, alternating: the
+//!   string tests, the collection tests (lpush ... lrange_600), and
+//!   ZRANGEBYSCORE/ZRANK on a 1M-member sorted set as custom commands.
 //! - `memory` ([`memory`]): one million `key:<n>` → 10-byte strings (half
-//!   with a TTL) loaded into each, then RSS and `INFO used_memory`.
+//!   with a TTL), 100k small hashes, 100k small sorted sets and one sorted
+//!   set of 1M members, each loaded into a fresh server; RSS and
+//!   `INFO used_memory`.
 //! - `stress-mix` ([`mix`]): the stress tool's 90/10 GET/SET mix over a
 //!   million keys with Zipf-distributed keys, P1 and P16.
 //! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
