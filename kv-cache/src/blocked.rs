@@ -184,11 +184,13 @@ impl Blocked {
         self.timeouts.first().map(|&(at, _)| at)
     }
 
-    /// Clients whose deadline is at or before `now_ms`, soonest first.
+    /// Clients whose deadline is before `now_ms`, soonest first. Strictly
+    /// before, as Redis compares: clocks are read in whole (floored)
+    /// milliseconds, and `<=` could answer up to 1 ms early.
     pub fn timed_out(&self, now_ms: i64) -> Vec<u64> {
         self.timeouts
             .iter()
-            .take_while(|&&(at, _)| at <= now_ms)
+            .take_while(|&&(at, _)| at < now_ms)
             .map(|&(_, id)| id)
             .collect()
     }
@@ -325,7 +327,8 @@ mod tests {
         assert_eq!(b.len(), 2, "still counted while retried");
         b.put_back(1, r);
         assert_eq!(w.waiters(0, b"k"), vec![1, 2]);
-        assert_eq!(b.timed_out(7), vec![2]);
+        assert_eq!(b.timed_out(6), vec![2]);
+        assert!(b.timed_out(5).is_empty());
         assert_eq!(b.nearest_deadline(), Some(5));
         let r = b.take_for_retry(1).expect("blocked");
         b.finish(&mut w, 1, &r);

@@ -132,8 +132,8 @@ fn parse_long_double(arg: &[u8]) -> Option<f64> {
         if v.is_nan() {
             return None;
         }
-        let literal_inf = unsigned.eq_ignore_ascii_case("inf")
-            || unsigned.eq_ignore_ascii_case("infinity");
+        let literal_inf =
+            unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity");
         if (v.is_infinite() && !literal_inf) || (v == 0.0 && has_nonzero_digit(unsigned)) {
             // Out of f64's range: where would a long double be?
             let exp = decimal_exponent(unsigned)?;
@@ -141,7 +141,11 @@ fn parse_long_double(arg: &[u8]) -> Option<f64> {
                 return None; // ERANGE for strtold too
             }
             if v == 0.0 {
-                return Some(if negative { -f64::MIN_POSITIVE } else { f64::MIN_POSITIVE });
+                return Some(if negative {
+                    -f64::MIN_POSITIVE
+                } else {
+                    f64::MIN_POSITIVE
+                });
             }
         }
         v

@@ -16,7 +16,8 @@ pub fn ping(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if ctx.client.flags & S_PUBSUB != 0 && ctx.client.resp == 2 && argv.len() <= 2 {
         ctx.out.array(2);
         ctx.out.bulk(b"pong");
-        ctx.out.bulk(if argv.len() == 2 { argv.get(1) } else { b"" });
+        ctx.out
+            .bulk(if argv.len() == 2 { argv.get(1) } else { b"" });
         return;
     }
     match argv.len() {

@@ -95,7 +95,12 @@ pub fn punsubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if argv.len() == 1 {
         let all = ctx.srv.pubsub.patterns_of(id);
         if all.is_empty() {
-            confirm(&mut ctx.out, b"punsubscribe", None, ctx.srv.pubsub.count(id));
+            confirm(
+                &mut ctx.out,
+                b"punsubscribe",
+                None,
+                ctx.srv.pubsub.count(id),
+            );
         }
         for p in &all {
             ctx.srv.pubsub.punsubscribe(id, p);

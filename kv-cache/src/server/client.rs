@@ -111,7 +111,11 @@ impl Client {
 
 /// Whether `pending` output bytes break `lim`; `since` tracks when the
 /// soft limit was first exceeded (cleared below it).
-pub(super) fn limit_exceeded(lim: BufferLimit, pending: usize, since: &mut Option<Instant>) -> bool {
+pub(super) fn limit_exceeded(
+    lim: BufferLimit,
+    pending: usize,
+    since: &mut Option<Instant>,
+) -> bool {
     let pending = pending as u64;
     if lim.hard > 0 && pending >= lim.hard {
         return true;

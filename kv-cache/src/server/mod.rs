@@ -163,7 +163,8 @@ impl Runtime {
             }
             ev.cancel_timer(timer);
         }
-        let wait = (next - self.srv.ks.now_ms).clamp(1, MAX_TIMER_WAIT_MS);
+        // Due once the clock passes `next` (see `Blocked::timed_out`).
+        let wait = (next + 1 - self.srv.ks.now_ms).clamp(1, MAX_TIMER_WAIT_MS);
         let timer = ev.timer(Duration::from_millis(wait as u64), |ev, rt, _| {
             rt.block_timer_fired(ev)
         });

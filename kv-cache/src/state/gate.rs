@@ -47,8 +47,7 @@ pub(super) fn admit(
         );
         return false;
     }
-    if session.flags & S_PUBSUB != 0 && session.resp == 2 && !SUBSCRIBED_OK.contains(&top.name)
-    {
+    if session.flags & S_PUBSUB != 0 && session.resp == 2 && !SUBSCRIBED_OK.contains(&top.name) {
         let name = if std::ptr::eq(top, sub) {
             top.name.to_string()
         } else {
