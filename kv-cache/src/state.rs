@@ -310,11 +310,20 @@ impl Server {
         if !self.blocked.is_empty() {
             self.blocked.remove(&mut self.ks.waited, id);
         }
-        if !self.ks.watched.is_empty() {
-            self.ks.watched.unwatch_all(id);
-        }
+        self.ks.watched.unwatch_all(id);
         self.pubsub.remove_client(id);
         self.outbox.forget(id);
+    }
+
+    /// Leaves `MULTI` (if in it) and unwatches every key of `session`
+    /// (Redis `discardTransaction`); returns the queue it had.
+    pub fn discard_transaction(&mut self, session: &mut Session) -> Option<Box<MultiState>> {
+        session.flags &= !S_MULTI;
+        if let Some(info) = self.clients.get_mut(&session.id) {
+            info.multi = None;
+        }
+        self.ks.watched.unwatch_all(session.id);
+        session.multi.take()
     }
 
     /// Clears `INFO` counters (`CONFIG RESETSTAT`).
@@ -381,14 +390,8 @@ pub fn execute_timed(
         return;
     };
     if !cmd::arity_ok(top.arity, argv.len()) {
-        srv.stats.total_error_replies += 1;
-        srv.stat_for(ti, top, None).rejected_calls += 1;
-        session.flag_transaction();
-        Reply::new(out, resp).error(&format!(
-            "ERR wrong number of arguments for '{}' command",
-            top.name
-        ));
-        return;
+        let msg = format!("ERR wrong number of arguments for '{}' command", top.name);
+        return reject(srv, session, (ti, top, top), out, &msg);
     }
     // ANCHOR_END: dispatch
     let sub = if top.subcommands.is_empty() || argv.len() < 2 {
@@ -404,11 +407,8 @@ pub fn execute_timed(
         }
     };
     if !session.authenticated && srv.config.requirepass.is_some() && top.flags & F_NO_AUTH == 0 {
-        srv.stats.total_error_replies += 1;
-        srv.stat_for(ti, top, Some(sub)).rejected_calls += 1;
-        session.flag_transaction();
-        Reply::new(out, resp).error("NOAUTH Authentication required.");
-        return;
+        let msg = "NOAUTH Authentication required.";
+        return reject(srv, session, (ti, top, sub), out, msg);
     }
     // MULTI queues, subscribed RESP2 connections are restricted.
     if session.flags & S_GATED != 0 && !gate::admit(srv, session, ti, top, sub, argv, out) {
@@ -423,6 +423,32 @@ pub fn execute_timed(
 /// A resolved command: its table index, the top-level entry, and the
 /// subcommand (the entry itself when it has none).
 pub(crate) type Resolved = (usize, &'static Command, &'static Command);
+
+/// Replies `msg` to a command refused before running, counts it, and
+/// fails the open transaction (Redis `rejectCommand`). A refused `EXEC`
+/// discards the transaction instead, replying `-EXECABORT ... because of:`
+/// with the reason (Redis `execCommandAbort`), even outside `MULTI`.
+pub(crate) fn reject(
+    srv: &mut Server,
+    session: &mut Session,
+    (ti, top, sub): Resolved,
+    out: &mut Vec<u8>,
+    msg: &str,
+) {
+    srv.stats.total_error_replies += 1;
+    srv.stat_for(ti, top, Some(sub)).rejected_calls += 1;
+    let mut reply = Reply::new(out, session.resp);
+    if top.name == "exec" {
+        srv.discard_transaction(session);
+        let reason = msg.strip_prefix("ERR ").unwrap_or(msg);
+        reply.error(&format!(
+            "EXECABORT Transaction discarded because of: {reason}"
+        ));
+    } else {
+        session.flag_transaction();
+        reply.error(msg);
+    }
+}
 
 /// Runs a command that passed every check: the handler, the counters, the
 /// slow log. Redis: `call`. A command that blocked is counted when it is

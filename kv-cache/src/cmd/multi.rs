@@ -43,13 +43,9 @@ fn set_multi_info(ctx: &mut Ctx<'_>, n: Option<usize>) {
     }
 }
 
-/// Leaves `MULTI`, returning the queue; unwatches every key. Redis
-/// `discardTransaction`.
+/// Leaves `MULTI`, returning the queue; unwatches every key.
 fn end_transaction(ctx: &mut Ctx<'_>) -> Option<Box<MultiState>> {
-    ctx.client.flags &= !S_MULTI;
-    set_multi_info(ctx, None);
-    ctx.srv.ks.watched.unwatch_all(ctx.client.id);
-    ctx.client.multi.take()
+    ctx.srv.discard_transaction(ctx.client)
 }
 
 /// Drops an open transaction and the client's watches (`RESET`,

@@ -75,7 +75,8 @@ fn key_state(db: &Db, key: &[u8], now_ms: i64) -> KeyState {
 }
 
 impl Watched {
-    /// Whether nobody watches any key.
+    /// Whether nobody watches any key. (A client made dirty keeps its
+    /// flag, without keys, until `unwatch_all`.)
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.keys == 0
@@ -278,10 +279,13 @@ mod tests {
         assert!(ks.watched.is_dirty(1) && ks.watched.is_dirty(2));
         assert!(!ks.watched.is_dirty(3), "another database");
         assert_eq!(ks.watched.count(1), 0, "a dirty client's keys are dropped");
-        ks.watched.unwatch_all(1);
-        ks.watched.unwatch_all(2);
         ks.watched.unwatch_all(3);
-        assert!(ks.watched.is_empty());
+        assert!(ks.watched.is_empty(), "no key is watched any more");
+        assert!(ks.watched.is_dirty(1), "but the flag stays until cleared");
+        ks.watched.unwatch_all(1);
+        assert!(!ks.watched.is_dirty(1));
+        ks.watched.unwatch_all(2);
+        assert!(ks.watched.clients.is_empty());
     }
 
     #[test]

@@ -7,9 +7,9 @@
 //! Only reached when [`Session::flags`] has one of [`S_GATED`](super::S_GATED)
 //! set, so the common path pays nothing here.
 
-use super::{S_MULTI, S_PUBSUB, Server, Session};
+use super::{S_MULTI, S_PUBSUB, Server, Session, reject};
 use crate::cmd::{Command, F_NO_MULTI};
-use crate::protocol::{Argv, OwnedArgv, Reply};
+use crate::protocol::{Argv, OwnedArgv};
 
 /// Commands a subscribed RESP2 connection may run.
 const SUBSCRIBED_OK: &[&str] = &[
@@ -65,21 +65,6 @@ pub(super) fn admit(
         return false;
     }
     true
-}
-
-/// Replies `msg` to a command refused before running, and fails the
-/// transaction if one is open (Redis `rejectCommand`).
-fn reject(
-    srv: &mut Server,
-    session: &mut Session,
-    (ti, top, sub): super::Resolved,
-    out: &mut Vec<u8>,
-    msg: &str,
-) {
-    srv.stats.total_error_replies += 1;
-    srv.stat_for(ti, top, Some(sub)).rejected_calls += 1;
-    session.flag_transaction();
-    Reply::new(out, session.resp).error(msg);
 }
 
 /// Appends the command to the transaction (Redis `queueMultiCommand`).
