@@ -238,15 +238,9 @@ fn misc() -> BoxedStrategy<Step> {
     .boxed()
 }
 
-/// Whether the blocking forms are generated: they need `parse_timeout`
-/// from `cmd/blocking.rs`, whose placeholder rejects every timeout. Turn
-/// on when the blocking machinery is in (the forms were checked against
-/// redis-server with a working `parse_timeout`).
-const BLOCKING_READY: bool = false;
-
 /// A few list commands.
 pub(crate) fn steps() -> BoxedStrategy<Vec<Step>> {
-    let plain = prop_oneof![
+    prop_oneof![
         6 => push_pop().prop_map(|s| vec![s]),
         6 => read_edit().prop_map(|s| vec![s]),
         2 => lpos().prop_map(|s| vec![s]),
@@ -254,11 +248,7 @@ pub(crate) fn steps() -> BoxedStrategy<Vec<Step>> {
         2 => lmpop().prop_map(|s| vec![s]),
         1 => misc().prop_map(|s| vec![s]),
         1 => blocking_arg_errors().prop_map(|s| vec![s]),
+        3 => blocking(),
     ]
-    .boxed();
-    if BLOCKING_READY {
-        prop_oneof![20 => plain, 3 => blocking()].boxed()
-    } else {
-        plain
-    }
+    .boxed()
 }
