@@ -196,6 +196,35 @@ fn blocking() -> BoxedStrategy<Vec<Step>> {
     .boxed()
 }
 
+/// Blocking commands inside `MULTI`: they never block there, so any keys
+/// will do — missing ones give the timeout reply at once.
+fn blocking_in_multi() -> BoxedStrategy<Vec<Step>> {
+    let cmd = prop_oneof![
+        (
+            prop::sample::select(&["BLPOP", "BRPOP"][..]),
+            prop::collection::vec(key(), 1..3),
+            timeout()
+        )
+            .prop_map(|(c, ks, t)| [v(&[c]), ks, v(&[&t])].concat()),
+        (key(), key(), side(), side(), timeout())
+            .prop_map(|(a, b, f, to, t)| v(&["BLMOVE", &a, &b, &f, &to, &t])),
+        (key(), key(), timeout()).prop_map(|(a, b, t)| v(&["BRPOPLPUSH", &a, &b, &t])),
+        (
+            prop::collection::vec(key(), 1..3).prop_flat_map(mpop_args),
+            timeout()
+        )
+            .prop_map(|(args, t)| [v(&["BLMPOP", &t]), args].concat()),
+    ];
+    prop::collection::vec(cmd, 1..3)
+        .prop_map(|cmds| {
+            let mut steps = vec![Step::Cmd(v(&["MULTI"]))];
+            steps.extend(cmds.into_iter().map(Step::Cmd));
+            steps.push(Step::Cmd(v(&["EXEC"])));
+            steps
+        })
+        .boxed()
+}
+
 /// Blocking commands whose arguments fail before the timeout is read:
 /// they reply an error without blocking or parsing the timeout.
 fn blocking_arg_errors() -> BoxedStrategy<Step> {
@@ -249,6 +278,7 @@ pub(crate) fn steps() -> BoxedStrategy<Vec<Step>> {
         1 => misc().prop_map(|s| vec![s]),
         1 => blocking_arg_errors().prop_map(|s| vec![s]),
         3 => blocking(),
+        1 => blocking_in_multi(),
     ]
     .boxed()
 }
