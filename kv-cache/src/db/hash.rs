@@ -148,15 +148,16 @@ impl Hash {
         }
     }
 
+    // ANCHOR: set
     /// Sets `field` to `value`; returns whether the field is new.
     /// Converts to a hashtable first when either is longer than
     /// `max_value`, and after inserting when the fields outnumber
     /// `max_entries`. Redis: `hashTypeSet`.
     pub fn set(&mut self, field: &[u8], value: &[u8], lim: Limits) -> bool {
-        if let Hash::Listpack(lp) = self {
-            if field.len() > lim.max_value || value.len() > lim.max_value {
-                *self = Hash::Table(to_table(lp));
-            }
+        if let Hash::Listpack(lp) = self
+            && (field.len() > lim.max_value || value.len() > lim.max_value)
+        {
+            *self = Hash::Table(to_table(lp));
         }
         match self {
             Hash::Listpack(lp) => {
@@ -185,6 +186,7 @@ impl Hash {
             },
         }
     }
+    // ANCHOR_END: set
 
     /// Removes `field`; returns whether it existed. Redis: `hashTypeDelete`.
     pub fn remove(&mut self, field: &[u8]) -> bool {

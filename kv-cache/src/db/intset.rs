@@ -146,6 +146,7 @@ impl IntSet {
         }
     }
 
+    // ANCHOR: insert
     /// Adds `v`; returns whether it was new. Redis: `intsetAdd`.
     pub fn insert(&mut self, v: i64) -> bool {
         if width_of(v) > self.width() {
@@ -172,6 +173,7 @@ impl IntSet {
             (IntSet::W64(_), _) => return,
         };
     }
+    // ANCHOR_END: insert
 
     /// Removes `v`; returns whether it was there. Redis: `intsetRemove`.
     pub fn remove(&mut self, v: i64) -> bool {

@@ -21,9 +21,11 @@ use crate::db::set::Set;
 use crate::db::{Keyspace, Val};
 use crate::protocol::{Argv, Reply, parse_i64};
 
-/// Looks up every key (lazily expiring, counting hits and misses) and
-/// checks its type; replies WRONGTYPE and returns false on a non-set.
-fn check_keys<'k>(ctx: &mut Ctx<'_>, keys: impl Iterator<Item = &'k [u8]>) -> bool {
+/// Looks up every key (lazily expiring, counting keyspace hits and
+/// misses: Redis 7.0 reads the sources with `lookupKeyRead` even for a
+/// STORE) and checks its type; replies WRONGTYPE and returns false on a
+/// non-set.
+fn check_keys(ctx: &mut Ctx<'_>, keys: &[&[u8]]) -> bool {
     let db = ctx.db();
     for k in keys {
         if matches!(ctx.srv.ks.get(db, k), Some(v) if !matches!(v, Val::Set(_))) {
@@ -69,7 +71,7 @@ enum Inter<'d> {
 
 /// Redis: `sinterGenericCommand`.
 fn inter(ctx: &mut Ctx<'_>, keys: &[&[u8]], mode: Inter<'_>) {
-    if !check_keys(ctx, keys.iter().copied()) {
+    if !check_keys(ctx, keys) {
         return;
     }
     let db = ctx.db();
@@ -105,7 +107,6 @@ fn inter(ctx: &mut Ctx<'_>, keys: &[&[u8]], mode: Inter<'_>) {
             true
         });
     }
-    drop(out);
     match mode {
         Inter::Reply => {
             ctx.out.set(n);
@@ -167,7 +168,7 @@ enum Op {
 
 /// Redis: `sunionDiffGenericCommand`.
 fn union_diff(ctx: &mut Ctx<'_>, keys: &[&[u8]], dst: Option<&[u8]>, op: Op) {
-    if !check_keys(ctx, keys.iter().copied()) {
+    if !check_keys(ctx, keys) {
         return;
     }
     let db = ctx.db();
@@ -188,6 +189,7 @@ fn union_diff(ctx: &mut Ctx<'_>, keys: &[&[u8]], dst: Option<&[u8]>, op: Op) {
         (Op::Diff, None) => {}
         (Op::Diff, Some(_)) if sameset => {}
         (Op::Diff, Some(first)) => {
+            // ANCHOR: diff_algo
             // Algorithm 1 costs |first| lookups per other set; 2 costs one
             // operation per member of every set. 1 gets a 2x head start.
             let mut one: u64 = 0;
@@ -220,6 +222,7 @@ fn union_diff(ctx: &mut Ctx<'_>, keys: &[&[u8]], dst: Option<&[u8]>, op: Op) {
                     }
                 }
             }
+            // ANCHOR_END: diff_algo
         }
     }
     match dst {

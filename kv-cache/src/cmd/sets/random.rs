@@ -71,6 +71,9 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if count >= size {
         ctx.out.set(s.len());
         s.for_each(|m| bulk_member(&mut ctx.out, m));
+        // Redis replies here through SUNION's code, whose read lookup
+        // counts a keyspace hit.
+        ctx.srv.ks.stats.keyspace_hits += 1;
         ctx.srv.ks.remove(db, key);
         return;
     }
