@@ -198,7 +198,12 @@ impl Hash {
                 }
                 None => false,
             },
-            Hash::Table(d) => d.remove(field).is_some(),
+            Hash::Table(d) => {
+                let found = d.remove(field).is_some();
+                // As Redis's `hashTypeDelete`: shrink a table emptied by deletes.
+                d.shrink_if_needed();
+                found
+            }
         }
     }
 

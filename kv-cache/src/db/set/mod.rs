@@ -226,7 +226,14 @@ impl Set {
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match self {
             Set::Ints(s) => parse_i64(m).is_some_and(|v| s.remove(v)),
-            Set::Table(d) => d.remove(m).is_some(),
+            Set::Table(d) => {
+                let found = d.remove(m).is_some();
+                // A table emptied by removals shrinks, as Redis's
+                // `setTypeRemove` does: random picks probe buckets, and
+                // must not wander through a mostly empty table.
+                d.shrink_if_needed();
+                found
+            }
         }
     }
 
@@ -273,7 +280,9 @@ impl Set {
             }
             Set::Table(d) => {
                 let k = d.random_entry()?.key().clone();
-                d.remove(&k).map(|(k, _)| k)
+                let popped = d.remove(&k).map(|(k, _)| k);
+                d.shrink_if_needed();
+                popped
             }
         }
     }
