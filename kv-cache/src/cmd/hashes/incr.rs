@@ -3,7 +3,7 @@
 //!
 //! Both read the field, compute, and write the result back as a string;
 //! an error (not a number, overflow) leaves the hash untouched. The float
-//! form computes in x87 `long double` as Redis does on x86-64 (see [`ld`]).
+//! form computes in x87 `long double` as Redis does on x86-64 (see `ld.rs`).
 
 use super::super::{Ctx, int_arg};
 use super::ld::{self, Ld, Parsed, Range};

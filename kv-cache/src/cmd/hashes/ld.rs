@@ -147,11 +147,18 @@ impl Big {
         b
     }
 
-    /// `(self / d, self % d != 0)` by binary long division.
+    /// `(self / d, self % d != 0)` by binary long division. The first
+    /// `bits(d) - 1` bits of `self` are taken at once (they are below `d`),
+    /// so the loop runs once per quotient bit.
     fn div_sticky(&self, d: &Big) -> (Big, bool) {
-        let mut q = Big(vec![0; self.0.len()]);
-        let mut r = Big::default();
-        for i in (0..self.bits()).rev() {
+        let (nb, db) = (self.bits(), d.bits());
+        if nb < db {
+            return (Big::default(), !self.is_zero());
+        }
+        let start = nb - (db - 1);
+        let mut r = shr(self, start);
+        let mut q = Big(vec![0; (start / 32 + 1) as usize]);
+        for i in (0..start).rev() {
             r = r.shl(1);
             if self.bit(i) {
                 if r.0.is_empty() {
@@ -270,10 +277,15 @@ impl Ld {
         }
         let mut d = Big::from_u64(1);
         d.mul_pow10(p10.unsigned_abs());
-        // Enough quotient bits for 64 + a rounding bit, rest is sticky.
+        // Scale the numerator so the quotient has a few more bits than the
+        // 64 + rounding bit needed, up (k) or down (t: the dropped bits only
+        // matter as "nonzero", which the sticky flag keeps).
         let k = (66 + d.bits() as i64 - n.bits() as i64).max(0) as u64;
-        let (q, sticky) = n.shl(k).div_sticky(&d);
-        Ld::round(neg, &q, p2 - k as i64, sticky)
+        let num = n.shl(k);
+        let t = num.bits().saturating_sub(d.bits() + 70);
+        let dropped = t > 0 && num.any_below(t);
+        let (q, rem) = shr(&num, t).div_sticky(&d);
+        Ld::round(neg, &q, p2 - k as i64 + t as i64, rem || dropped)
     }
 
     /// Whether the value is zero.
@@ -543,6 +555,37 @@ mod tests {
     fn overflowing_sums_are_detected() {
         let max = num("1.18973149535723176502e4932");
         assert_eq!(max.add(max), Err(Range::Overflow));
+    }
+
+    /// `n / 2^k` written out exactly in decimal (`k` digits after the point).
+    fn dyadic(n: i128, k: u32) -> String {
+        let scaled = n.unsigned_abs() * 5u128.pow(k);
+        let digits = format!("{scaled:0>width$}", width = k as usize + 1);
+        let (int, frac) = digits.split_at(digits.len() - k as usize);
+        let frac = frac.trim_end_matches('0');
+        let sign = if n < 0 { "-" } else { "" };
+        if frac.is_empty() {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{frac}")
+        }
+    }
+
+    proptest::proptest! {
+        /// Numbers with a short binary expansion are exact in `long
+        /// double`, and so is their sum: the output is the exact decimal.
+        #[test]
+        fn exact_sums_print_exactly(
+            a in -(1i64 << 40)..(1i64 << 40),
+            b in -(1i64 << 40)..(1i64 << 40),
+            ka in 0u32..18,
+            kb in 0u32..18,
+        ) {
+            let k = ka.max(kb);
+            let total = (i128::from(a) << (k - ka)) + (i128::from(b) << (k - kb));
+            let want = if total == 0 { "0".to_string() } else { dyadic(total, k) };
+            proptest::prop_assert_eq!(sum(&dyadic(a.into(), ka), &dyadic(b.into(), kb)), want);
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! - this file: HSET HMSET HSETNX HGET HMGET HDEL HEXISTS HLEN HSTRLEN
 //!   HKEYS HVALS HGETALL HSCAN;
-//! - [`incr`] — HINCRBY and HINCRBYFLOAT;
-//! - [`random`] — HRANDFIELD.
+//! - `incr` — HINCRBY and HINCRBYFLOAT;
+//! - `random` — HRANDFIELD.
 //!
 //! The conversion thresholds are read from the config at every write, as
 //! Redis does, so `CONFIG SET hash-max-listpack-entries` applies to the

@@ -2,9 +2,9 @@
 //!
 //! - this file: membership (SADD SREM SISMEMBER SMISMEMBER SCARD SMEMBERS
 //!   SMOVE) and SSCAN;
-//! - [`algebra`] — SINTER SINTERCARD SUNION SDIFF and their STORE forms;
-//! - [`random`] — SPOP and SRANDMEMBER;
-//! - [`scan`] — the cursor and options SSCAN and HSCAN share.
+//! - `algebra` — SINTER SINTERCARD SUNION SDIFF and their STORE forms;
+//! - `random` — SPOP and SRANDMEMBER;
+//! - `scan` — the cursor and options SSCAN and HSCAN share.
 //!
 //! Writes call `touch` (Redis's `signalModifiedKey`) only when something
 //! changed, as Redis does, and a set that becomes empty is deleted.
