@@ -1,4 +1,4 @@
-//! The gate in front of [`call`](super::call) for connections in a special
+//! The gate in front of `call` (the handler and its counters) for connections in a special
 //! mode: inside `MULTI` commands are queued, and a RESP2 connection with
 //! subscriptions may only (un)subscribe, ping, quit or reset. Redis: the
 //! checks near the end of `processCommand` in `src/server.c`, in its order
