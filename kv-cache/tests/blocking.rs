@@ -55,32 +55,16 @@ fn send(c: &mut Conn, args: &[&str]) {
     c.send_raw(&Conn::encode(&a));
 }
 
-/// Whether the list commands these scenarios use are implemented yet
-/// (they land with the lists family; until then the scenarios are skipped).
-fn lists_ready() -> bool {
-    let srv = start_ours(|_| {});
-    let mut c = Conn::connect(srv.addr);
-    let ready = !matches!(c.cmds(&["LPUSH", "probe", "x"]), Value::Error(e) if e.contains("not implemented"));
-    if !ready {
-        println!("list commands not implemented yet: skipping");
-    }
-    ready
-}
-
 /// Runs `scenario` on kv-cache, and on redis-server when installed, and
-/// checks both produce the same transcript; returns ours (`None` when the
-/// list commands are missing).
-fn on_both(scenario: fn(SocketAddr) -> Vec<Value>) -> Option<Vec<Value>> {
-    if !lists_ready() {
-        return None;
-    }
+/// checks both produce the same transcript; returns ours.
+fn on_both(scenario: fn(SocketAddr) -> Vec<Value>) -> Vec<Value> {
     let ours = start_ours(|_| {});
     let got = scenario(ours.addr);
     if let Some(redis) = start_redis() {
         let want = scenario(redis.addr);
         assert_eq!(got, want, "kv-cache vs redis-server");
     }
-    Some(got)
+    got
 }
 
 fn fifo(addr: SocketAddr) -> Vec<Value> {
@@ -101,7 +85,7 @@ fn fifo(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn waiters_are_served_in_arrival_order() {
-    let Some(t) = on_both(fifo) else { return };
+    let t = on_both(fifo);
     assert_eq!(
         t,
         vec![
@@ -141,9 +125,7 @@ fn pipelined_input_waits(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn a_blocked_client_reads_no_further_until_served() {
-    let Some(t) = on_both(pipelined_input_waits) else {
-        return;
-    };
+    let t = on_both(pipelined_input_waits);
     assert_eq!(t[1], Value::Int(0), "nothing replied while blocked");
     assert_eq!(t[3], arr(&["k", "theirs"]));
     assert_eq!(t[4], Value::Int(1), "its own RPUSH ran after");
@@ -182,9 +164,7 @@ fn exec_serves_after_the_transaction(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn exec_pushes_wake_waiters_only_after_the_whole_transaction() {
-    let Some(t) = on_both(exec_serves_after_the_transaction) else {
-        return;
-    };
+    let t = on_both(exec_serves_after_the_transaction);
     assert_eq!(t[4], Value::Int(0));
     assert_eq!(t[9], arr(&["k", "y"]));
     assert_eq!(t[10], arr(&["z"]));
@@ -220,9 +200,7 @@ fn chains_and_wrong_types(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn a_served_push_can_wake_the_next_key_and_wrong_types_keep_waiting() {
-    let Some(t) = on_both(chains_and_wrong_types) else {
-        return;
-    };
+    let t = on_both(chains_and_wrong_types);
     assert_eq!(t[1], bulk("v"));
     assert_eq!(t[2], arr(&["dst", "v"]));
     assert_eq!(t[4], Value::Int(2));
@@ -232,9 +210,6 @@ fn a_served_push_can_wake_the_next_key_and_wrong_types_keep_waiting() {
 
 #[test]
 fn fractional_timeouts_fire_on_time_in_both_protocols() {
-    if !lists_ready() {
-        return;
-    }
     let srv = start_ours(|_| {});
     let mut c = Conn::connect(srv.addr);
     for (args, expected) in [
@@ -291,7 +266,7 @@ fn timeout_argument_errors(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn timeout_arguments_parse_as_in_redis() {
-    let _ = on_both(timeout_argument_errors);
+    on_both(timeout_argument_errors);
 }
 
 fn unblock(addr: SocketAddr) -> Vec<Value> {
@@ -325,7 +300,7 @@ fn unblock(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn client_unblock_as_timeout_or_error() {
-    let Some(t) = on_both(unblock) else { return };
+    let t = on_both(unblock);
     assert_eq!(t[0], Value::Int(0), "not blocked");
     assert_eq!(t[1], Value::Int(1));
     assert_eq!(t[2], Value::Null);
@@ -362,7 +337,7 @@ fn disconnect(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn a_client_that_disconnects_while_blocked_leaves_no_trace() {
-    let Some(t) = on_both(disconnect) else { return };
+    let t = on_both(disconnect);
     assert_eq!(t[1], arr(&["k", "a"]));
     assert_eq!(t[2], arr(&["b"]), "nothing consumed for the dead clients");
 }
@@ -390,9 +365,7 @@ fn inside_multi(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn blocking_commands_inside_multi_time_out_at_once() {
-    let Some(t) = on_both(inside_multi) else {
-        return;
-    };
+    let t = on_both(inside_multi);
     assert_eq!(
         t[5],
         Value::Array(vec![
@@ -421,9 +394,7 @@ fn swapdb_and_select(addr: SocketAddr) -> Vec<Value> {
 
 #[test]
 fn keys_are_per_database_and_swapdb_wakes_waiters() {
-    let Some(t) = on_both(swapdb_and_select) else {
-        return;
-    };
+    let t = on_both(swapdb_and_select);
     assert_eq!(t[1], Value::Int(0));
     assert_eq!(t[3], arr(&["k", "from0"]));
 }

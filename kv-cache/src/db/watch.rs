@@ -15,7 +15,7 @@
 //! A watched key that was already expired (but not yet deleted) when
 //! `WATCH` ran is logically absent; Redis 7.0 flags it so that its
 //! deletion is not a change, and so that `EXEC` does not fail because of
-//! it ([`Watcher::expired`]).
+//! it (the `expired` flag of a watcher).
 
 use std::collections::HashMap;
 

@@ -1,4 +1,4 @@
-//! The gate in front of [`call`](super::call) for connections in a special
+//! The gate in front of `call` (the handler and its counters) for connections in a special
 //! mode: inside `MULTI` commands are queued, and a RESP2 connection with
 //! subscriptions may only (un)subscribe, ping, quit or reset. Redis: the
 //! checks near the end of `processCommand` in `src/server.c`, in its order
@@ -27,6 +27,7 @@ const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "re
 
 /// Decides whether the command runs now. Returns `false` when it was
 /// rejected or queued (the reply is written either way).
+// ANCHOR: admit
 pub(super) fn admit(
     srv: &mut Server,
     session: &mut Session,
@@ -66,6 +67,7 @@ pub(super) fn admit(
     }
     true
 }
+// ANCHOR_END: admit
 
 /// Appends the command to the transaction (Redis `queueMultiCommand`).
 /// A transaction that will fail anyway stores nothing more: the replies

@@ -32,6 +32,7 @@ pub enum Unblock {
 
 /// Serves the clients blocked on keys that became ready, until no key is
 /// ready. Each waiter's command runs again, whole, with its own session.
+// ANCHOR: serve_ready
 pub(crate) fn serve_ready(srv: &mut Server, clock: &mut Instant) {
     while let Some((db, key)) = srv.ks.waited.pop_ready() {
         for id in srv.ks.waited.waiters(db, &key) {
@@ -57,6 +58,7 @@ pub(crate) fn serve_ready(srv: &mut Server, clock: &mut Instant) {
         }
     }
 }
+// ANCHOR_END: serve_ready
 
 impl Server {
     /// Parks client `id` (see [`crate::cmd::Ctx::block`]).

@@ -2,7 +2,8 @@
 //! commands (valid ones, runtime errors, queue-time errors that abort the
 //! transaction, nested `MULTI`, `WATCH` inside `MULTI`), `WATCH`/`UNWATCH`
 //! with writes of the same connection in between, flushes and swaps of
-//! watched keys, and a watched key that expires. One connection, so every
+//! watched keys, a watched key that expires, and blocking list commands
+//! queued in a transaction (they never block there). One connection, so every
 //! outcome is deterministic; every sequence closes its transaction, so the
 //! other families' steps never get queued by accident.
 
@@ -33,6 +34,25 @@ fn queued() -> impl Strategy<Value = Vec<String>> {
         1 => Just(v(&["MULTI"])),
         1 => key().prop_map(|k| v(&["WATCH", &k])),
         1 => Just(v(&["SHUTDOWN"])),
+        2 => blocking_in_multi(),
+    ]
+}
+
+/// Blocking list commands, which inside `EXEC` never block: they serve
+/// what is there or reply their timeout null at once.
+fn blocking_in_multi() -> impl Strategy<Value = Vec<String>> {
+    let timeout = || prop::sample::select(&["0", "1", "0.5", "-1", "x"][..]);
+    prop_oneof![
+        (
+            prop::sample::select(&["BLPOP", "BRPOP"][..]),
+            key(),
+            timeout()
+        )
+            .prop_map(|(c, k, t)| v(&[c, &k, t])),
+        (key(), key(), timeout()).prop_map(|(a, b, t)| v(&["BLMOVE", &a, &b, "LEFT", "RIGHT", t])),
+        (key(), key(), timeout()).prop_map(|(a, b, t)| v(&["BRPOPLPUSH", &a, &b, t])),
+        (key(), timeout()).prop_map(|(k, t)| v(&["BLMPOP", t, "1", &k, "LEFT"])),
+        (key(), val()).prop_map(|(k, x)| v(&["RPUSH", &k, &x])),
     ]
 }
 
