@@ -11,6 +11,8 @@
 //! - [`state`]: server and per-connection state, and `execute`, one command's path.
 //! - [`cmd`]: the command table (data: name, arity, flags, keys) and one file per command family.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with expiry.
+//! - [`blocked`], [`pubsub`]: the registries of blocked clients and of subscriptions
+//!   (the WATCH registry is in [`db::watch`]); [`idmap`]: maps keyed by client id.
 //! - [`config`]: parameters by their Redis names (`--config` files, `CONFIG GET/SET`).
 //! - [`alloc`]: the counting allocator behind `INFO used_memory`.
 //!
@@ -26,9 +28,12 @@
 //! ```
 
 pub mod alloc;
+pub mod blocked;
 pub mod cmd;
 pub mod config;
 pub mod db;
+pub mod idmap;
 pub mod protocol;
+pub mod pubsub;
 pub mod server;
 pub mod state;

@@ -3,14 +3,23 @@
 
 use super::{Ctx, int_arg, is};
 use crate::protocol::Argv;
-use crate::state::{ClientInfo, unix_ms};
+use crate::state::wake::Unblock;
+use crate::state::{ClientInfo, S_PUBSUB, Server, unix_ms};
 
 /// The Redis version kv-cache is compatible with, reported where clients
 /// look for one (`HELLO`, `INFO`), since clients gate features on it.
 pub const REDIS_VERSION: &str = "7.0.15";
 
-/// `PING [message]`
+/// `PING [message]`. A subscribed RESP2 connection gets `["pong", message]`
+/// instead, since it reads everything as arrays.
 pub fn ping(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if ctx.client.flags & S_PUBSUB != 0 && ctx.client.resp == 2 && argv.len() <= 2 {
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out
+            .bulk(if argv.len() == 2 { argv.get(1) } else { b"" });
+        return;
+    }
     match argv.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(argv.get(1)),
@@ -150,6 +159,10 @@ pub fn hello(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
             c.resp = v;
         }
+        // Messages to a subscriber are encoded in its protocol.
+        if ctx.client.flags & S_PUBSUB != 0 {
+            ctx.srv.pubsub.set_resp(ctx.client.id, v);
+        }
     }
     let out = &mut ctx.out;
     out.map(7);
@@ -176,10 +189,13 @@ pub fn quit(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.out.ok();
 }
 
-/// `RESET`: back to a fresh connection's state (db 0, RESP2, no name,
-/// unauthenticated when a password is set).
+/// `RESET`: back to a fresh connection's state (no transaction, no
+/// watched keys, no subscriptions, db 0, RESP2, no name, unauthenticated
+/// when a password is set). Redis: `clearClientConnectionState`.
 pub fn reset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
+    super::multi::reset_transaction(ctx);
+    super::pubsub::reset_subscriptions(ctx);
     ctx.client.db = 0;
     ctx.client.resp = 2;
     ctx.out.resp = 2;
@@ -230,11 +246,30 @@ pub fn client_getname(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// One `CLIENT LIST` line, with Redis 7.0's fields. Fields kv-cache has no
-/// notion of (pub/sub, MULTI) show their idle values.
-fn client_line(id: u64, c: &ClientInfo, now: i64, cmd: &str) -> String {
+/// One `CLIENT LIST` line, with Redis 7.0's fields. The flags kv-cache
+/// tracks are `P` (subscribed), `x` (in MULTI), `b` (blocked) and `d` (a
+/// watched key was touched), in Redis's order; `N` when none.
+fn client_line(srv: &Server, id: u64, c: &ClientInfo, now: i64, cmd: &str) -> String {
+    let (sub, psub) = srv.pubsub.counts(id);
+    let mut flags = String::new();
+    if sub + psub > 0 {
+        flags.push('P');
+    }
+    if c.multi.is_some() {
+        flags.push('x');
+    }
+    if srv.blocked.contains(id) {
+        flags.push('b');
+    }
+    if srv.ks.watched.is_dirty(id) {
+        flags.push('d');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let multi = c.multi.map_or(-1, |n| n as i64);
     format!(
-        "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={}\n",
+        "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={sub} psub={psub} ssub=0 multi={multi} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={}\n",
         c.addr,
         c.laddr,
         c.fd,
@@ -248,9 +283,16 @@ fn client_line(id: u64, c: &ClientInfo, now: i64, cmd: &str) -> String {
     )
 }
 
-/// `CLIENT LIST [TYPE normal] [ID id...]`
+/// Redis's client classes for `TYPE` filters: only `normal` and `pubsub`
+/// exist here (a client with subscriptions is `pubsub`).
+fn is_pubsub_client(srv: &Server, id: u64) -> bool {
+    srv.pubsub.is_subscriber(id)
+}
+
+/// `CLIENT LIST [TYPE normal|pubsub|...] [ID id...]`
 pub fn client_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let mut ids: Option<Vec<u64>> = None;
+    let mut pubsub_type: Option<bool> = None;
     let mut j = 2;
     while j < argv.len() {
         let a = argv.get(j);
@@ -267,7 +309,11 @@ pub fn client_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                     String::from_utf8_lossy(t)
                 ));
             }
-            if !is(t, "normal") {
+            if is(t, "normal") {
+                pubsub_type = Some(false);
+            } else if is(t, "pubsub") {
+                pubsub_type = Some(true);
+            } else {
                 ids = Some(Vec::new());
             }
             j += 2;
@@ -291,12 +337,15 @@ pub fn client_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         if ids.as_ref().is_some_and(|l| !l.contains(&id)) {
             continue;
         }
+        if pubsub_type.is_some_and(|p| p != is_pubsub_client(ctx.srv, id)) {
+            continue;
+        }
         let cmd = if id == ctx.client.id {
             "client|list"
         } else {
             c.last_cmd
         };
-        text.push_str(&client_line(id, c, now, cmd));
+        text.push_str(&client_line(ctx.srv, id, c, now, cmd));
     }
     ctx.out.verbatim(text.as_bytes());
 }
@@ -308,7 +357,7 @@ pub fn client_info(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         .srv
         .clients
         .get(&ctx.client.id)
-        .map(|c| client_line(ctx.client.id, c, unix_ms(), "client|info"));
+        .map(|c| client_line(ctx.srv, ctx.client.id, c, unix_ms(), "client|info"));
     ctx.out.verbatim(line.unwrap_or_default().as_bytes());
 }
 
@@ -332,6 +381,7 @@ pub fn client_kill(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         };
     }
     let (mut id, mut addr, mut laddr, mut skipme) = (None, None, None, true);
+    let mut pubsub_type: Option<bool> = None;
     let mut j = 2;
     while j + 1 < argv.len() {
         let (k, v) = (argv.get(j), argv.get(j + 1));
@@ -353,7 +403,11 @@ pub fn client_kill(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 return ctx.syntax_error();
             }
         } else if is(k, "type") {
-            if !is(v, "normal") {
+            if is(v, "normal") {
+                pubsub_type = Some(false);
+            } else if is(v, "pubsub") {
+                pubsub_type = Some(true);
+            } else {
                 return ctx.out.int(0);
             }
         } else if is(k, "user") {
@@ -377,6 +431,7 @@ pub fn client_kill(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 && addr.is_none_or(|a| a == c.addr.as_bytes())
                 && laddr.is_none_or(|a| a == c.laddr.as_bytes())
                 && !(skipme && **cid == me)
+                && pubsub_type.is_none_or(|p| p == is_pubsub_client(ctx.srv, **cid))
         })
         .map(|(&cid, _)| cid)
         .collect();
@@ -392,4 +447,37 @@ fn kill(ctx: &mut Ctx<'_>, id: u64, me: u64) {
     } else {
         ctx.srv.kill_requests.push(id);
     }
+}
+
+/// `CLIENT UNBLOCK client-id [TIMEOUT|ERROR]`: ends another client's
+/// blocking command as if its timeout passed, or with an error. `1` if
+/// it was blocked.
+pub fn client_unblock(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if argv.len() > 4 {
+        let typed = argv.get(1);
+        return ctx.out.error(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(&typed[..typed.len().min(128)])
+        ));
+    }
+    // The reason is checked before the id, as Redis does.
+    let how = if argv.len() == 4 {
+        let r = argv.get(3);
+        if is(r, "timeout") {
+            Unblock::Timeout
+        } else if is(r, "error") {
+            Unblock::Error
+        } else {
+            return ctx
+                .out
+                .error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        }
+    } else {
+        Unblock::Timeout
+    };
+    let Some(id) = int_arg(ctx, argv.get(2)) else {
+        return;
+    };
+    let done = id > 0 && ctx.srv.unblock(id as u64, how);
+    ctx.out.int(i64::from(done));
 }

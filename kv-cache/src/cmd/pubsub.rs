@@ -1,76 +1,271 @@
-//! The pubsub commands (placeholders until implemented).
+//! Pub/Sub: `SUBSCRIBE`, `UNSUBSCRIBE`, `PSUBSCRIBE`, `PUNSUBSCRIBE`,
+//! `PUBLISH`, `PUBSUB`. Redis: `src/pubsub.c`.
+//!
+//! ```text
+//!  PUBLISH ch msg
+//!    for each subscriber of ch, and of each pattern matching ch:
+//!      encode the message in the subscriber's protocol
+//!        (RESP2 array / RESP3 push) into its outbox buffer
+//!        (or straight into our own reply, when we subscribed ourselves)
+//!    reply the number of receivers
+//!  after the batch: the network layer moves each outbox buffer to that
+//!  connection's pending writes (closing subscribers over their
+//!  `client-output-buffer-limit pubsub`); before sleeping, one flush.
+//! ```
+//!
+//! The registry is [`crate::pubsub::PubSub`]; the subscribed-mode
+//! restriction of RESP2 connections is applied before commands run
+//! (`state::gate`).
 
 use super::Ctx;
-use crate::protocol::Argv;
+use crate::db::glob;
+use crate::protocol::{Argv, Reply};
+use crate::state::S_PUBSUB;
 
-/// `SUBSCRIBE` (not implemented yet).
+/// A subscription confirmation: `[kind, name, count]` (Redis
+/// `addReplyPubsubSubscribed` / `addReplyPubsubUnsubscribed`); `name` is
+/// null when unsubscribing from everything while subscribed to nothing.
+fn confirm(out: &mut Reply<'_>, kind: &[u8], name: Option<&[u8]>, count: usize) {
+    out.push(3);
+    out.bulk(kind);
+    match name {
+        Some(n) => out.bulk(n),
+        None => out.null(),
+    }
+    out.int(count as i64);
+}
+
+/// Sets or clears the session's subscribed mode from the registry.
+fn sync_mode(ctx: &mut Ctx<'_>) {
+    if ctx.srv.pubsub.is_subscriber(ctx.client.id) {
+        ctx.client.flags |= S_PUBSUB;
+    } else {
+        ctx.client.flags &= !S_PUBSUB;
+    }
+}
+
+/// `SUBSCRIBE channel [channel ...]`
 pub fn subscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    let (id, resp) = (ctx.client.id, ctx.client.resp);
+    for ch in argv.iter().skip(1) {
+        ctx.srv.pubsub.subscribe(id, resp, ch);
+        let n = ctx.srv.pubsub.count(id);
+        confirm(&mut ctx.out, b"subscribe", Some(ch), n);
+    }
+    sync_mode(ctx);
 }
 
-/// `UNSUBSCRIBE` (not implemented yet).
+/// `UNSUBSCRIBE [channel ...]`: none named means all of them.
 pub fn unsubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    let id = ctx.client.id;
+    if argv.len() == 1 {
+        let all = ctx.srv.pubsub.channels_of(id);
+        if all.is_empty() {
+            confirm(&mut ctx.out, b"unsubscribe", None, ctx.srv.pubsub.count(id));
+        }
+        for ch in &all {
+            ctx.srv.pubsub.unsubscribe(id, ch);
+            let n = ctx.srv.pubsub.count(id);
+            confirm(&mut ctx.out, b"unsubscribe", Some(ch), n);
+        }
+    } else {
+        for ch in argv.iter().skip(1) {
+            ctx.srv.pubsub.unsubscribe(id, ch);
+            let n = ctx.srv.pubsub.count(id);
+            confirm(&mut ctx.out, b"unsubscribe", Some(ch), n);
+        }
+    }
+    sync_mode(ctx);
 }
 
-/// `PSUBSCRIBE` (not implemented yet).
+/// `PSUBSCRIBE pattern [pattern ...]`
 pub fn psubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    let (id, resp) = (ctx.client.id, ctx.client.resp);
+    for p in argv.iter().skip(1) {
+        ctx.srv.pubsub.psubscribe(id, resp, p);
+        let n = ctx.srv.pubsub.count(id);
+        confirm(&mut ctx.out, b"psubscribe", Some(p), n);
+    }
+    sync_mode(ctx);
 }
 
-/// `PUNSUBSCRIBE` (not implemented yet).
+/// `PUNSUBSCRIBE [pattern ...]`: none named means all of them.
 pub fn punsubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    let id = ctx.client.id;
+    if argv.len() == 1 {
+        let all = ctx.srv.pubsub.patterns_of(id);
+        if all.is_empty() {
+            confirm(
+                &mut ctx.out,
+                b"punsubscribe",
+                None,
+                ctx.srv.pubsub.count(id),
+            );
+        }
+        for p in &all {
+            ctx.srv.pubsub.punsubscribe(id, p);
+            let n = ctx.srv.pubsub.count(id);
+            confirm(&mut ctx.out, b"punsubscribe", Some(p), n);
+        }
+    } else {
+        for p in argv.iter().skip(1) {
+            ctx.srv.pubsub.punsubscribe(id, p);
+            let n = ctx.srv.pubsub.count(id);
+            confirm(&mut ctx.out, b"punsubscribe", Some(p), n);
+        }
+    }
+    sync_mode(ctx);
 }
 
-/// `PUBLISH` (not implemented yet).
+/// Drops every subscription of the calling client without replies
+/// (`RESET`; Redis `pubsubUnsubscribeAllChannels(c, 0)`).
+pub fn reset_subscriptions(ctx: &mut Ctx<'_>) {
+    ctx.srv.pubsub.remove_client(ctx.client.id);
+    ctx.client.flags &= !S_PUBSUB;
+}
+
+/// `PUBLISH channel message`: the number of clients that received it
+/// (channel subscribers plus one per matching pattern subscription).
 pub fn publish(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    let n = publish_message(ctx, argv.get(1), argv.get(2));
+    ctx.out.int(n as i64);
 }
 
-/// `PUBSUB` (not implemented yet).
+/// Delivers `msg` on `channel`; returns the number of receivers. Redis:
+/// `pubsubPublishMessage`.
+fn publish_message(ctx: &mut Ctx<'_>, channel: &[u8], msg: &[u8]) -> usize {
+    let me = ctx.client.id;
+    let srv = &mut *ctx.srv;
+    let mut receivers = 0;
+    for &id in srv.pubsub.subscribers(channel) {
+        let resp = srv.pubsub.resp_of(id);
+        // Our own subscription: the message goes before our reply, in
+        // our own buffer, as Redis's `addReply` on the same client does.
+        let buf = if id == me {
+            &mut *ctx.out.buf
+        } else {
+            srv.outbox.buf(id)
+        };
+        let mut r = Reply::new(buf, resp);
+        r.push(3);
+        r.bulk(b"message");
+        r.bulk(channel);
+        r.bulk(msg);
+        receivers += 1;
+    }
+    if srv.pubsub.has_patterns() {
+        for (pattern, ids) in srv.pubsub.patterns() {
+            if !glob::matches(pattern, channel, false) {
+                continue;
+            }
+            for &id in ids {
+                let resp = srv.pubsub.resp_of(id);
+                let buf = if id == me {
+                    &mut *ctx.out.buf
+                } else {
+                    srv.outbox.buf(id)
+                };
+                let mut r = Reply::new(buf, resp);
+                r.push(4);
+                r.bulk(b"pmessage");
+                r.bulk(pattern);
+                r.bulk(channel);
+                r.bulk(msg);
+                receivers += 1;
+            }
+        }
+    }
+    receivers
+}
+
+/// `PUBSUB` without a subcommand never reaches here (arity -2).
 pub fn pubsub(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    ctx.wrong_arity("pubsub");
 }
 
-/// `PUBSUB CHANNELS` (not implemented yet).
+/// Redis's `addReplySubcommandSyntaxError`, for subcommands whose arity
+/// is checked by the handler.
+fn subcommand_syntax_error(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let typed = argv.get(1);
+    ctx.out.error(&format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+        String::from_utf8_lossy(&typed[..typed.len().min(128)])
+    ));
+}
+
+/// `PUBSUB CHANNELS [pattern]`
 pub fn pubsub_channels(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    if argv.len() > 3 {
+        return subcommand_syntax_error(ctx, argv);
+    }
+    let pattern = (argv.len() == 3).then(|| argv.get(2));
+    let names: Vec<&[u8]> = ctx
+        .srv
+        .pubsub
+        .channel_names()
+        .filter(|ch| pattern.is_none_or(|p| glob::matches(p, ch, false)))
+        .collect();
+    let out = &mut ctx.out;
+    out.array(names.len());
+    for ch in names {
+        out.bulk(ch);
+    }
 }
 
-/// `PUBSUB HELP` (not implemented yet).
-pub fn pubsub_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+/// `PUBSUB NUMSUB [channel ...]`: channel, count pairs (an array in both
+/// protocols, as Redis 7.0 replies).
+pub fn pubsub_numsub(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    ctx.out.array((argv.len() - 2) * 2);
+    for ch in argv.iter().skip(2) {
+        let n = ctx.srv.pubsub.subscribers(ch).len();
+        ctx.out.bulk(ch);
+        ctx.out.int(n as i64);
+    }
 }
 
-/// `PUBSUB NUMPAT` (not implemented yet).
+/// `PUBSUB NUMPAT`: distinct patterns subscribed to.
 pub fn pubsub_numpat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    ctx.out.int(ctx.srv.pubsub.pattern_count() as i64);
 }
 
-/// `PUBSUB NUMSUB` (not implemented yet).
-pub fn pubsub_numsub(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
-}
-
-/// `PUBSUB SHARDCHANNELS` (not implemented yet).
+/// `PUBSUB SHARDCHANNELS [pattern]`: no shard channels exist here
+/// (`SSUBSCRIBE` is not implemented), so always empty.
 pub fn pubsub_shardchannels(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    if argv.len() > 3 {
+        return subcommand_syntax_error(ctx, argv);
+    }
+    ctx.out.array(0);
 }
 
-/// `PUBSUB SHARDNUMSUB` (not implemented yet).
+/// `PUBSUB SHARDNUMSUB [channel ...]`: every count is zero.
 pub fn pubsub_shardnumsub(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    ctx.out.array((argv.len() - 2) * 2);
+    for ch in argv.iter().skip(2) {
+        ctx.out.bulk(ch);
+        ctx.out.int(0);
+    }
+}
+
+/// `PUBSUB HELP`
+pub fn pubsub_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
-    ctx.out.error("ERR not implemented yet");
+    super::server::help(
+        ctx,
+        "PUBSUB",
+        &[
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+        ],
+    );
 }

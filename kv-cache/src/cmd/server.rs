@@ -16,7 +16,7 @@ pub fn help(ctx: &mut Ctx<'_>, container: &str, lines: &[&str]) {
         ctx.out.simple(l);
     }
     ctx.out.simple("HELP");
-    ctx.out.simple("    Print this help.");
+    ctx.out.simple("    Prints this help.");
 }
 
 /// `DBSIZE`
@@ -73,7 +73,7 @@ pub fn swapdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if a < 0 || a >= n || b < 0 || b >= n {
         return ctx.out.error("ERR DB index is out of range");
     }
-    ctx.srv.ks.dbs.swap(a as usize, b as usize);
+    ctx.srv.ks.swap_dbs(a as usize, b as usize);
     ctx.out.ok();
 }
 

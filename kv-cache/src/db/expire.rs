@@ -55,7 +55,10 @@ impl Keyspace {
         let now = self.now_ms;
         let mut rounds = 0u32;
         let mut expired_keys = 0;
-        'dbs: for db in &mut self.dbs {
+        // Deleted keys someone WATCHes, touched once the walk is over.
+        let watching = !self.watched.is_empty();
+        let mut touched: Vec<(usize, Vec<u8>)> = Vec::new();
+        'dbs: for (dbi, db) in self.dbs.iter_mut().enumerate() {
             // ANCHOR: cycle
             loop {
                 if db.expires.is_empty() {
@@ -80,6 +83,9 @@ impl Keyspace {
                         db.expires.remove(key);
                         db.dict.remove(key);
                         expired += 1;
+                        if watching {
+                            touched.push((dbi, key.clone()));
+                        }
                     }
                 }
                 report.sampled += sample.len();
@@ -99,6 +105,9 @@ impl Keyspace {
             // ANCHOR_END: cycle
         }
         self.stats.expired_keys += expired_keys;
+        for (i, key) in touched {
+            self.touch(i, &key);
+        }
         report
     }
 }

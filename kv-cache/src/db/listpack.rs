@@ -58,16 +58,6 @@ fn varint_len(mut n: usize) -> usize {
     size
 }
 
-/// Appends `n` as LEB128.
-#[inline]
-fn put_varint(out: &mut Vec<u8>, mut n: usize) {
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 /// Reads a LEB128 at `at`: (value, bytes used).
 #[inline]
 fn get_varint(buf: &[u8], at: usize) -> (usize, usize) {
@@ -85,25 +75,52 @@ fn get_varint(buf: &[u8], at: usize) -> (usize, usize) {
     }
 }
 
-/// Appends the back-length `n`: high groups first, the first byte with
-/// the high bit clear and every later one with it set.
+/// Size of an entry holding `n` bytes: length, data, back-length.
 #[inline]
-fn put_backlen(out: &mut Vec<u8>, n: usize) {
-    let size = varint_len(n);
+fn entry_size(n: usize) -> usize {
+    let head = varint_len(n) + n;
+    head + varint_len(head)
+}
+
+/// Writes the entry for `v` into `dst`, which is exactly
+/// [`entry_size`]`(v.len())` bytes long: the length as LEB128, the bytes,
+/// then the back-length high groups first, its first byte with the high
+/// bit clear and every later one with it set.
+#[inline]
+fn encode_into(dst: &mut [u8], v: &[u8]) {
+    let mut i = 0;
+    let mut n = v.len();
+    while n >= 0x80 {
+        dst[i] = (n as u8 & 0x7f) | 0x80;
+        n >>= 7;
+        i += 1;
+    }
+    dst[i] = n as u8;
+    i += 1;
+    dst[i..i + v.len()].copy_from_slice(v);
+    i += v.len();
+    let head = i;
+    let size = varint_len(head);
     for k in (0..size).rev() {
-        let group = ((n >> (7 * k)) & 0x7f) as u8;
-        out.push(if k == size - 1 { group } else { group | 0x80 });
+        let group = ((head >> (7 * k)) & 0x7f) as u8;
+        dst[i] = if k == size - 1 { group } else { group | 0x80 };
+        i += 1;
     }
 }
 
-/// Encodes one entry.
-fn encode(v: &[u8]) -> Vec<u8> {
-    let head = varint_len(v.len()) + v.len();
-    let mut e = Vec::with_capacity(head + varint_len(head));
-    put_varint(&mut e, v.len());
-    e.extend_from_slice(v);
-    put_backlen(&mut e, head);
-    e
+/// The allocation size a buffer of `n` bytes grows to: jemalloc's size
+/// classes (16-byte steps to 128, then four classes per power of two), the
+/// sizes Redis's listpacks really occupy. Growing to the class instead of
+/// to the exact size lets most inserts reuse the slack, where an exact
+/// `realloc` per insert would copy a node of up to 8 KB each time.
+#[inline]
+fn size_class(n: usize) -> usize {
+    if n <= 128 {
+        return (n + 15) & !15;
+    }
+    let log = usize::BITS - 1 - (n - 1).leading_zeros();
+    let step = 1usize << (log - 2);
+    (n + step - 1) & !(step - 1)
 }
 
 impl Listpack {
@@ -240,11 +257,13 @@ impl Listpack {
 
     /// Inserts an entry before the one at `at` (`at == bytes()` appends).
     pub fn insert(&mut self, at: usize, v: &[u8]) {
-        let e = encode(v);
-        // Grow to the exact size, as Redis reallocs a listpack to fit:
-        // spare capacity would cost memory in every small collection.
-        self.buf.reserve_exact(e.len());
-        self.buf.splice(at..at, e);
+        let size = entry_size(v.len());
+        self.grow(size);
+        let old = self.buf.len();
+        // Encode in place: no temporary buffer per entry.
+        self.buf.resize(old + size, 0);
+        self.buf.copy_within(at..old, at + size);
+        encode_into(&mut self.buf[at..at + size], v);
         self.count += 1;
     }
 
@@ -273,11 +292,17 @@ impl Listpack {
     /// Replaces the entry at `at` with `v`.
     pub fn replace(&mut self, at: usize, v: &[u8]) {
         let (_, _, end) = self.span(at);
-        let e = encode(v);
-        if e.len() > end - at {
-            self.buf.reserve_exact(e.len() - (end - at));
+        let (old, new) = (end - at, entry_size(v.len()));
+        if new > old {
+            self.grow(new - old);
+            let len = self.buf.len();
+            self.buf.resize(len + new - old, 0);
+            self.buf.copy_within(end..len, at + new);
+        } else if new < old {
+            self.buf.copy_within(end.., at + new);
+            self.buf.truncate(self.buf.len() - (old - new));
         }
-        self.buf.splice(at..end, e);
+        encode_into(&mut self.buf[at..at + new], v);
         self.shrink();
     }
 
@@ -300,6 +325,72 @@ impl Listpack {
     fn shrink(&mut self) {
         if self.buf.capacity() > self.buf.len() + self.buf.len() / 4 + 16 {
             self.buf.shrink_to_fit();
+        }
+    }
+}
+
+/// Operations a quicklist needs on its nodes: sizing an entry before
+/// inserting it, splitting a node and merging two, and iterating from a
+/// position (Redis `lpMerge`, `lpDeleteRange` and `lpSeek` serve the same).
+impl Listpack {
+    /// The encoded size of an entry holding `n` bytes.
+    #[inline]
+    pub fn encoded_len(n: usize) -> usize {
+        entry_size(n)
+    }
+
+    /// Makes room for `extra` more bytes, growing to the next size class.
+    #[inline]
+    fn grow(&mut self, extra: usize) {
+        let len = self.buf.len();
+        if self.buf.capacity() - len < extra {
+            self.buf.reserve_exact(size_class(len + extra) - len);
+        }
+    }
+
+    /// Appends all of `other`'s entries. Entries carry only their own
+    /// lengths, so this is a byte copy.
+    pub fn append(&mut self, other: &Listpack) {
+        self.grow(other.buf.len());
+        self.buf.extend_from_slice(&other.buf);
+        self.count += other.count;
+    }
+
+    /// Moves the entries from the one at `at` to the end into a new
+    /// listpack, which is returned.
+    pub fn split_off(&mut self, at: usize) -> Listpack {
+        let mut tail = Listpack {
+            buf: self.buf.split_off(at),
+            count: 0,
+        };
+        let mut pos = 0;
+        while pos < tail.buf.len() {
+            pos = tail.span(pos).2;
+            tail.count += 1;
+        }
+        self.count -= tail.count;
+        self.shrink();
+        tail
+    }
+
+    /// Entries from the one at `at` to the end.
+    #[inline]
+    pub fn iter_from(&self, at: usize) -> Iter<'_> {
+        Iter {
+            lp: self,
+            front: at,
+            back: self.buf.len(),
+        }
+    }
+
+    /// Entries from the first up to, not including, the one at `end`
+    /// (`end == bytes()`: all); with `.rev()` they come from `end` backwards.
+    #[inline]
+    pub fn iter_until(&self, end: usize) -> Iter<'_> {
+        Iter {
+            lp: self,
+            front: 0,
+            back: end,
         }
     }
 }
@@ -367,6 +458,38 @@ mod tests {
         let back: Vec<&[u8]> = lp.iter().rev().collect();
         assert_eq!(back, [&b"y"[..], &big[..], &b"x"[..]]);
         assert_eq!(lp.get(lp.seek(-2).unwrap()), &big[..]);
+    }
+
+    #[test]
+    fn split_append_and_partial_iteration() {
+        let mut lp = Listpack::new();
+        for v in [&b"a"[..], b"bb", &[9u8; 300], b"", b"e"] {
+            lp.push_back(v);
+        }
+        let all: Vec<Vec<u8>> = lp.iter().map(<[u8]>::to_vec).collect();
+        let at = lp.seek(2).unwrap();
+        let from: Vec<&[u8]> = lp.iter_from(at).collect();
+        assert_eq!(from, [&all[2][..], b"", b"e"]);
+        let until: Vec<&[u8]> = lp.iter_until(at).rev().collect();
+        assert_eq!(until, [&b"bb"[..], b"a"]);
+        let tail = lp.split_off(at);
+        assert_eq!((lp.len(), tail.len()), (2, 3));
+        lp.append(&tail);
+        let joined: Vec<Vec<u8>> = lp.iter().map(<[u8]>::to_vec).collect();
+        assert_eq!(joined, all);
+        assert_eq!(
+            lp.bytes(),
+            all.iter().map(|v| Listpack::encoded_len(v.len())).sum()
+        );
+    }
+
+    #[test]
+    fn size_classes_are_jemallocs() {
+        let classes: Vec<usize> = [1, 16, 17, 128, 129, 161, 257, 4097, 8193]
+            .iter()
+            .map(|&n| size_class(n))
+            .collect();
+        assert_eq!(classes, [16, 16, 32, 128, 160, 192, 320, 5120, 10240]);
     }
 
     #[derive(Debug, Clone)]

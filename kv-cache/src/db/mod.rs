@@ -10,6 +10,11 @@
 //! Time is the keyspace's cached clock [`Keyspace::now_ms`], set by the
 //! server before each command (Redis caches `server.mstime` the same way), so
 //! a command sees one instant and tests can move time by hand.
+//!
+//! Two registries ride along, as in Redis's `redisDb`: the keys `WATCH`ed
+//! by transactions ([`watch::Watched`], fed by [`Keyspace::touch`]) and the
+//! keys blocked clients wait on ([`WaitedKeys`], fed by key creation in
+//! [`Keyspace::set`]). Each costs one emptiness test when unused.
 
 pub mod dict;
 pub mod expire;
@@ -27,6 +32,8 @@ pub mod zset;
 pub use dict::Dict;
 pub use sds::Sds;
 pub use value::Val;
+
+use crate::blocked::WaitedKeys;
 
 /// One database (`SELECT n`). Redis: `redisDb`.
 #[derive(Debug, Default)]
@@ -59,6 +66,11 @@ pub struct Keyspace {
     pub now_ms: i64,
     /// Counters for `INFO stats`.
     pub stats: Stats,
+    /// Keys watched by `WATCH` (Redis `db->watched_keys`).
+    pub watched: watch::Watched,
+    /// Keys blocked clients wait on, and those that became ready (Redis
+    /// `db->blocking_keys`, `server.ready_keys`).
+    pub waited: WaitedKeys,
 }
 
 impl Keyspace {
@@ -68,6 +80,8 @@ impl Keyspace {
             dbs: (0..n).map(|_| Db::default()).collect(),
             now_ms: 0,
             stats: Stats::default(),
+            watched: watch::Watched::default(),
+            waited: WaitedKeys::default(),
         }
     }
 
@@ -85,6 +99,8 @@ impl Keyspace {
                 db.expires.remove(key);
                 db.dict.remove(key);
                 self.stats.expired_keys += 1;
+                // Redis signals the deletion (WATCHers of the key see it).
+                self.touch(i, key);
                 true
             }
             _ => false,
@@ -123,6 +139,8 @@ impl Keyspace {
     }
 
     /// Sets `key` to `val`. The TTL is removed unless `keep_ttl` (`setKey`).
+    /// Creating a key wakes the clients blocked on it (Redis `dbAdd` →
+    /// `signalKeyAsReady`).
     #[inline]
     pub fn set(&mut self, i: usize, key: &[u8], val: Val, keep_ttl: bool) {
         let db = &mut self.dbs[i];
@@ -130,10 +148,20 @@ impl Keyspace {
             Some(e) => e.value = val,
             None => {
                 db.dict.insert_new(Sds::new(key), val);
+                if !self.waited.is_empty() {
+                    self.waited.signal(i, key);
+                }
             }
         }
-        if !keep_ttl && !db.expires.is_empty() {
-            db.expires.remove(key);
+        if !db.expires.is_empty() {
+            if !keep_ttl {
+                db.expires.remove(key);
+            } else if db.expires.get(key).is_some_and(|e| e.value <= self.now_ms) {
+                // The old value was already dead: the new one is a new key
+                // and cannot inherit its passed deadline (Redis expires the
+                // old key on lookup before writing).
+                db.expires.remove(key);
+            }
         }
         self.touch(i, key);
     }
@@ -175,9 +203,33 @@ impl Keyspace {
         Some((v, at))
     }
 
-    /// Empties database `i`.
+    /// Empties database `i`; watchers of keys it held fail their `EXEC`
+    /// (Redis `signalFlushedDb`).
     pub fn flush(&mut self, i: usize) {
+        self.touch_all_watched(i, None);
         self.dbs[i] = Db::default();
+    }
+
+    /// Swaps the contents of databases `a` and `b` (`SWAPDB`). Watchers and
+    /// blocked clients stay with their database number: watched keys that
+    /// change are touched, and keys blocked clients wait on that the swap
+    /// brings in become ready (Redis `dbSwapDatabases`).
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        self.touch_all_watched(a, Some(b));
+        self.touch_all_watched(b, Some(a));
+        self.dbs.swap(a, b);
+        if !self.waited.is_empty() {
+            for db in [a, b] {
+                for key in self.waited.keys_in(db) {
+                    if self.exists(db, &key) {
+                        self.waited.signal(db, &key);
+                    }
+                }
+            }
+        }
     }
 
     /// Keys in database `i` (expired ones not yet collected included, as Redis's DBSIZE).

@@ -97,6 +97,18 @@ impl<'a> Reply<'a> {
         }
     }
 
+    /// An out-of-band push header (Pub/Sub messages and subscription
+    /// confirmations): `><n>` in RESP3, a plain array `*<n>` in RESP2
+    /// (Redis's `addReplyPushLen`, or `*<n>` for RESP2 subscribers).
+    #[inline]
+    pub fn push(&mut self, n: usize) {
+        if self.resp >= 3 {
+            self.header(b'>', n as i64)
+        } else {
+            self.header(b'*', n as i64)
+        }
+    }
+
     /// A set header: `~<n>` in RESP3, `*<n>` in RESP2.
     pub fn set(&mut self, n: usize) {
         if self.resp >= 3 {
@@ -189,7 +201,11 @@ mod tests {
         r.null();
         r.map(1);
         r.verbatim(b"a");
-        assert_eq!(b, b"_\r\n%1\r\n=5\r\ntxt:a\r\n");
+        r.push(3);
+        assert_eq!(b, b"_\r\n%1\r\n=5\r\ntxt:a\r\n>3\r\n");
+        let mut b = Vec::new();
+        Reply::new(&mut b, 2).push(3);
+        assert_eq!(b, b"*3\r\n");
     }
 
     #[test]

@@ -14,6 +14,10 @@
 //! written, so a pipelined batch of N commands costs one `read` and one
 //! `writev`; the replies wait in [`super::writes`] until the loop is about
 //! to sleep, as Redis's do in `beforeSleep`.
+//!
+//! A command that blocks stops the batch: the rest of the input waits in
+//! the connection's buffer (still read, so a disconnection is noticed)
+//! until the client is unblocked and the loop activates it again.
 
 use std::time::Instant;
 
@@ -21,9 +25,10 @@ use bytes::Buf;
 use event_loop::{BufferedConn, ConnHandler, EventLoop, IoId};
 
 use super::Runtime;
+use crate::config::BufferLimit;
 use crate::protocol::request::Parsed;
 use crate::protocol::{Reply, RequestParser};
-use crate::state::{Server, Session, execute_timed};
+use crate::state::{S_BLOCKED, S_PUBSUB, Server, Session, execute_timed};
 
 /// A connection's handler: its protocol session, parser and reply buffer.
 /// Mirrors the per-connection half of Redis's `client` struct.
@@ -59,8 +64,15 @@ impl Client {
         input: &[u8],
         mut clock: Instant,
     ) -> usize {
+        if self.session.flags & S_BLOCKED != 0 {
+            if srv.blocked.contains(self.session.id) {
+                return 0;
+            }
+            // Unblocked (served, timed out, CLIENT UNBLOCK): resume.
+            self.session.flags &= !S_BLOCKED;
+        }
         let mut used = 0;
-        while !self.session.close_after_reply {
+        while !self.session.close_after_reply && self.session.flags & S_BLOCKED == 0 {
             match self.parser.parse(&input[used..]) {
                 Ok(Parsed::Request(n)) => {
                     let argv = self.parser.argv(&input[used..]);
@@ -83,22 +95,37 @@ impl Client {
     }
     // ANCHOR_END: process_input
 
-    /// Applies `client-output-buffer-limit` for normal clients: over the
-    /// hard limit, or over the soft limit for too long, the client is closed
-    /// at once (Redis `checkClientOutputBufferLimits`, logged the same way).
+    /// Applies `client-output-buffer-limit` for this client's class
+    /// (`pubsub` while it has subscriptions, else `normal`): over the hard
+    /// limit, or over the soft limit for too long, the client is closed at
+    /// once (Redis `checkClientOutputBufferLimits`, logged the same way).
     fn output_limit_exceeded(&mut self, rt: &Runtime, pending: usize) -> bool {
-        let lim = rt.srv.config.output_limit_normal;
-        let pending = pending as u64;
-        if lim.hard > 0 && pending >= lim.hard {
-            return true;
-        }
-        if lim.soft > 0 && pending >= lim.soft {
-            let since = *self.soft_limit_since.get_or_insert_with(Instant::now);
-            return since.elapsed().as_secs() >= lim.soft_seconds;
-        }
-        self.soft_limit_since = None;
-        false
+        let lim = if self.session.flags & S_PUBSUB != 0 {
+            rt.srv.config.output_limit_pubsub
+        } else {
+            rt.srv.config.output_limit_normal
+        };
+        limit_exceeded(lim, pending, &mut self.soft_limit_since)
     }
+}
+
+/// Whether `pending` output bytes break `lim`; `since` tracks when the
+/// soft limit was first exceeded (cleared below it).
+pub(super) fn limit_exceeded(
+    lim: BufferLimit,
+    pending: usize,
+    since: &mut Option<Instant>,
+) -> bool {
+    let pending = pending as u64;
+    if lim.hard > 0 && pending >= lim.hard {
+        return true;
+    }
+    if lim.soft > 0 && pending >= lim.soft {
+        let t = *since.get_or_insert_with(Instant::now);
+        return t.elapsed().as_secs() >= lim.soft_seconds;
+    }
+    *since = None;
+    false
 }
 
 impl ConnHandler<Runtime> for Client {
@@ -132,15 +159,15 @@ impl ConnHandler<Runtime> for Client {
                 client = id,
                 "closing client that reached max query buffer length"
             );
-            return conn.close();
-        }
-        if self.output_limit_exceeded(rt, conn.output_len() + rt.writes.pending(io)) {
+            conn.close();
+        } else if self.output_limit_exceeded(rt, conn.output_len() + rt.writes.pending(io)) {
             tracing::warn!(
                 client = id,
                 "client scheduled to be closed ASAP for overcoming of output buffer limits"
             );
-            return conn.close();
+            conn.close();
         }
+        // Even when closing: this batch may have woken or written to others.
         rt.after_commands(ev);
     }
 
@@ -148,5 +175,6 @@ impl ConnHandler<Runtime> for Client {
         rt.writes.forget(id);
         rt.srv.disconnect(self.session.id);
         rt.conns.remove(&self.session.id);
+        rt.soft_since.remove(&self.session.id);
     }
 }

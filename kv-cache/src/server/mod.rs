@@ -5,6 +5,13 @@
 //! One thread runs everything, as in Redis: the loop wakes for readable
 //! sockets and timers, and each connection's [`client::Client`] parses and
 //! executes its requests in place against the shared [`Server`].
+//!
+//! A command may produce output for *other* connections (a `PUBLISH`, a
+//! push that wakes a blocked client, a timeout): the state layer leaves it
+//! in its outbox, and [`Runtime::deliver`] moves it to those connections'
+//! pending writes after the batch, resuming the input of clients that were
+//! unblocked. Blocked clients' deadlines are watched by one timer, armed
+//! for the nearest of them.
 
 pub mod client;
 pub mod writes;
@@ -15,12 +22,13 @@ use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use event_loop::{EventLoop, IoId, LoopHandle, TimerId};
+use event_loop::{EventLoop, IoId, LoopHandle, Ready, TimerId};
 use mio::net::{TcpListener, TcpStream};
 
 use crate::config::Config;
+use crate::idmap::IdMap;
 use crate::state::Server;
-use client::Client;
+use client::{Client, limit_exceeded};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -50,12 +58,29 @@ pub struct Runtime {
     pub local_addr: SocketAddr,
     /// Replies waiting for the before-sleep flush.
     pub writes: writes::PendingWrites,
+    /// The timer armed for the nearest blocked client's deadline, and that
+    /// deadline (Unix ms).
+    block_timer: Option<(TimerId, i64)>,
+    /// Since when a subscriber's output has been over the soft Pub/Sub
+    /// limit (checked when messages are delivered to it).
+    soft_since: IdMap<Instant>,
 }
 
+/// Longest a blocked-client timer sleeps before looking again (deadlines
+/// can be years away; the wheel needs no such delays).
+const MAX_TIMER_WAIT_MS: i64 = 3_600_000;
+
 impl Runtime {
-    /// Work that follows a batch of commands: closing clients `CLIENT KILL`
-    /// named, and stopping the loop after `SHUTDOWN`.
+    /// Work that follows a batch of commands: output for other clients,
+    /// the blocked clients' timer, closing clients `CLIENT KILL` named, and
+    /// stopping the loop after `SHUTDOWN`.
     fn after_commands(&mut self, ev: &mut EventLoop<Runtime>) {
+        if !self.srv.outbox.is_empty() {
+            self.deliver(ev);
+        }
+        if !self.srv.blocked.is_empty() {
+            self.arm_block_timer(ev);
+        }
         for id in std::mem::take(&mut self.srv.kill_requests) {
             if let Some(conn) = self.conns.get(&id).and_then(|&io| ev.conn_mut(io)) {
                 conn.close();
@@ -64,6 +89,96 @@ impl Runtime {
         if self.srv.shutdown_requested {
             ev.stop();
         }
+    }
+
+    /// Moves the outbox to the connections' pending writes (flushed before
+    /// the loop sleeps, with everything else), and resumes the input of
+    /// unblocked clients: their pipelined commands run in the next turn.
+    /// Subscribers over `client-output-buffer-limit pubsub` are closed;
+    /// the publisher never waits for them.
+    pub fn deliver(&mut self, ev: &mut EventLoop<Runtime>) {
+        for (id, mut bytes) in self.srv.outbox.drain() {
+            let Some(&io) = self.conns.get(&id) else {
+                continue;
+            };
+            let dst = self.writes.buf(io);
+            if dst.is_empty() {
+                std::mem::swap(dst, &mut bytes);
+            } else {
+                dst.extend_from_slice(&bytes);
+            }
+            self.writes.queue(io, false);
+            if self.srv.pubsub.is_subscriber(id) {
+                self.check_pubsub_limit(ev, id, io);
+            }
+        }
+        for id in self.srv.outbox.take_resumed() {
+            if let Some(&io) = self.conns.get(&id) {
+                ev.activate(io, Ready::READABLE);
+            }
+        }
+    }
+
+    /// Closes subscriber `id` if its output (pending and unsent) is over
+    /// the Pub/Sub class limit (Redis `checkClientOutputBufferLimits` for
+    /// `CLIENT_TYPE_PUBSUB`). Its subscriptions go at once, so the rest of
+    /// the batch does not queue more for it.
+    fn check_pubsub_limit(&mut self, ev: &mut EventLoop<Runtime>, id: u64, io: IoId) {
+        let pending = self.writes.pending(io);
+        // `None` for the connection whose callback is running: it checks
+        // its own limit at the end of its batch.
+        let Some(conn) = ev.conn_mut(io) else {
+            return;
+        };
+        let lim = self.srv.config.output_limit_pubsub;
+        let mut since = self.soft_since.get(&id).copied();
+        let over = limit_exceeded(lim, conn.output_len() + pending, &mut since);
+        match since {
+            Some(t) => {
+                self.soft_since.insert(id, t);
+            }
+            None => {
+                self.soft_since.remove(&id);
+            }
+        }
+        if over {
+            tracing::warn!(
+                client = id,
+                "client scheduled to be closed ASAP for overcoming of output buffer limits"
+            );
+            conn.close();
+            self.srv.pubsub.remove_client(id);
+        }
+    }
+
+    /// Arms (or moves earlier) the timer for the nearest deadline of a
+    /// blocked client.
+    fn arm_block_timer(&mut self, ev: &mut EventLoop<Runtime>) {
+        let Some(next) = self.srv.blocked.nearest_deadline() else {
+            return;
+        };
+        if let Some((timer, at)) = self.block_timer {
+            if at <= next && ev.timer_pending(timer) {
+                return;
+            }
+            ev.cancel_timer(timer);
+        }
+        // Due once the clock passes `next` (see `Blocked::timed_out`).
+        let wait = (next + 1 - self.srv.ks.now_ms).clamp(1, MAX_TIMER_WAIT_MS);
+        let timer = ev.timer(Duration::from_millis(wait as u64), |ev, rt, _| {
+            rt.block_timer_fired(ev)
+        });
+        self.block_timer = Some((timer, next));
+    }
+
+    /// The blocked clients' timer: time out whoever is due, re-arm.
+    fn block_timer_fired(&mut self, ev: &mut EventLoop<Runtime>) {
+        self.block_timer = None;
+        self.srv.refresh_clock();
+        if self.srv.expire_blocked() > 0 {
+            self.deliver(ev);
+        }
+        self.arm_block_timer(ev);
     }
 }
 
@@ -108,6 +223,8 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         conns: HashMap::new(),
         local_addr,
         writes: writes::PendingWrites::default(),
+        block_timer: None,
+        soft_since: IdMap::default(),
     };
     Ok((ev, rt))
 }
@@ -240,13 +357,24 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     if srv.config.activerehashing {
         srv.ks.cron_rehash();
     }
+    // The timer catches deadlines on time; this is the safety net.
+    if !srv.blocked.is_empty() && srv.expire_blocked() > 0 {
+        rt.deliver(ev);
+    }
+    let srv = &mut rt.srv;
     if srv.config.timeout > 0 {
         let limit_ms = srv.config.timeout as i64 * 1000;
         let now = srv.ks.now_ms;
+        // Blocked clients and subscribers are idle by design (Redis
+        // `clientsCronHandleTimeout` spares them too).
         let idle: Vec<u64> = srv
             .clients
             .iter()
-            .filter(|(_, c)| now - c.last_interaction_ms > limit_ms)
+            .filter(|(id, c)| {
+                now - c.last_interaction_ms > limit_ms
+                    && !srv.blocked.contains(**id)
+                    && !srv.pubsub.is_subscriber(**id)
+            })
             .map(|(&id, _)| id)
             .collect();
         for id in idle {

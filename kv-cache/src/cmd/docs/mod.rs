@@ -253,6 +253,17 @@ static DOCS: &[(&str, &str, &[Arg])] = &[
         ],
     ),
     ("client|setname", "2.6.9", &[arg("connection-name", STRING)]),
+    (
+        "client|unblock",
+        "5.0.0",
+        &[
+            arg("client-id", INTEGER),
+            arg("timeout_error", ONEOF).optional().args(&[
+                arg("timeout", PURE_TOKEN).token("TIMEOUT"),
+                arg("error", PURE_TOKEN).token("ERROR"),
+            ]),
+        ],
+    ),
     ("get", "1.0.0", &[arg("key", KEY).key_spec(0)]),
     (
         "set",

@@ -807,6 +807,17 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         handler: connection::client_kill,
         subcommands: &[],
     },
+    Command {
+        name: "unblock",
+        arity: -3,
+        flags: F_ADMIN | F_NOSCRIPT | F_LOADING | F_STALE,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@admin @slow @dangerous @connection",
+        handler: connection::client_unblock,
+        subcommands: &[],
+    },
 ];
 
 static OBJECT_SUBCOMMANDS: &[Command] = &[

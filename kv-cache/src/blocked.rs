@@ -1,0 +1,338 @@
+//! The registries behind blocking commands (`BLPOP`, `BZPOPMIN`, `BLMOVE`...).
+//! Redis: `src/blocked.c` — `db->blocking_keys`, `server.ready_keys`,
+//! `c->bstate` and `server.clients_timeout_table`.
+//!
+//! Two halves, as in Redis:
+//!
+//! - [`WaitedKeys`] lives in the [`Keyspace`](crate::db::Keyspace): per
+//!   database, each key some client waits on and its waiters in arrival
+//!   order; and the list of keys that became *ready* (were created) since
+//!   the last time blocked clients were served. The keyspace needs it
+//!   because key creation ([`Keyspace::set`](crate::db::Keyspace::set) on
+//!   an absent key) is what signals readiness.
+//! - [`Blocked`] lives in the [`Server`](crate::state::Server): per blocked
+//!   client, what it waits for, until when, and the command to run again —
+//!   its arguments and a copy of its session (the connection's own session
+//!   is out of reach of other clients' commands).
+//!
+//! Serving is a retry: when a key becomes ready each waiter's command is
+//! run again, whole; it either replies (and the client is unblocked) or
+//! blocks again, keeping its place in every queue. See `state::wake`.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use crate::cmd::blocking::OnTimeout;
+use crate::idmap::IdMap;
+use crate::protocol::OwnedArgv;
+use crate::state::Session;
+
+/// Keys blocked clients wait on, and the ones that became ready. Redis:
+/// `db->blocking_keys` (key → list of clients) and `server.ready_keys`.
+#[derive(Debug, Default)]
+pub struct WaitedKeys {
+    /// Per database (grown on demand): key → waiting client ids, oldest first.
+    by_db: Vec<HashMap<Vec<u8>, VecDeque<u64>>>,
+    /// Keys with at least one waiter, over all databases: the one test
+    /// [`Keyspace::set`](crate::db::Keyspace::set) makes on the common path.
+    count: usize,
+    /// Keys that became ready, in the order they did.
+    ready: VecDeque<(usize, Vec<u8>)>,
+    /// `ready` as a set, so that a key is listed once (Redis `db->ready_keys`).
+    ready_set: HashSet<(usize, Vec<u8>)>,
+}
+
+impl WaitedKeys {
+    /// Whether no client waits on any key.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Whether some key became ready and its waiters were not served yet.
+    #[inline]
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// Appends `client` to the waiters of `key` in `db`.
+    pub fn add(&mut self, db: usize, key: &[u8], client: u64) {
+        if self.by_db.len() <= db {
+            self.by_db.resize_with(db + 1, HashMap::new);
+        }
+        let map = &mut self.by_db[db];
+        match map.get_mut(key) {
+            Some(q) => q.push_back(client),
+            None => {
+                map.insert(key.to_vec(), VecDeque::from([client]));
+                self.count += 1;
+            }
+        }
+    }
+
+    /// Removes `client` from the waiters of `key` in `db`.
+    pub fn remove(&mut self, db: usize, key: &[u8], client: u64) {
+        let Some(map) = self.by_db.get_mut(db) else {
+            return;
+        };
+        let Some(q) = map.get_mut(key) else { return };
+        if let Some(at) = q.iter().position(|&c| c == client) {
+            q.remove(at);
+        }
+        if q.is_empty() {
+            map.remove(key);
+            self.count -= 1;
+        }
+    }
+
+    /// Waiters of `key` in `db`, oldest first (a snapshot: serving them
+    /// changes the queue).
+    pub fn waiters(&self, db: usize, key: &[u8]) -> Vec<u64> {
+        self.by_db
+            .get(db)
+            .and_then(|m| m.get(key))
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether some client waits on `key` in `db`.
+    pub fn is_waited(&self, db: usize, key: &[u8]) -> bool {
+        self.by_db.get(db).is_some_and(|m| m.contains_key(key))
+    }
+
+    /// The keys waited on in `db` (for `SWAPDB`, which may bring them in).
+    pub fn keys_in(&self, db: usize) -> Vec<Vec<u8>> {
+        self.by_db
+            .get(db)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Notes that `key` in `db` now exists, if anyone waits on it. Redis:
+    /// `signalKeyAsReady`.
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if !self.is_waited(db, key) {
+            return;
+        }
+        let entry = (db, key.to_vec());
+        if self.ready_set.insert(entry.clone()) {
+            self.ready.push_back(entry);
+        }
+    }
+
+    /// The oldest ready key, taken off the ready list.
+    pub fn pop_ready(&mut self) -> Option<(usize, Vec<u8>)> {
+        let entry = self.ready.pop_front()?;
+        self.ready_set.remove(&entry);
+        Some(entry)
+    }
+}
+
+/// A parked client: what it waits for and the command to run again.
+/// Redis: `c->bstate` plus the client's `argv`.
+#[derive(Debug)]
+pub struct BlockedClient {
+    /// The database its keys are in.
+    pub db: usize,
+    /// The keys it waits on, without duplicates.
+    pub keys: Vec<Vec<u8>>,
+    /// When it times out, Unix ms; `None` waits forever.
+    pub deadline: Option<i64>,
+    /// What it replies on timeout.
+    pub on_timeout: OnTimeout,
+    /// The blocking command, run again when a key becomes ready.
+    pub argv: OwnedArgv,
+    /// A copy of the client's session when it blocked (db, protocol...).
+    pub session: Session,
+}
+
+/// Every blocked client. Redis: the `CLIENT_BLOCKED` clients with their
+/// `bstate`, and `server.clients_timeout_table` ordered by deadline.
+#[derive(Debug, Default)]
+pub struct Blocked {
+    /// By client id.
+    clients: IdMap<BlockedClient>,
+    /// `(deadline, client)` of clients with a timeout, soonest first.
+    timeouts: BTreeSet<(i64, u64)>,
+    /// Clients taken out for a retry (they are still in their queues).
+    retrying: usize,
+}
+
+impl Blocked {
+    /// Number of blocked clients (`INFO clients blocked_clients`).
+    pub fn len(&self) -> usize {
+        self.clients.len() + self.retrying
+    }
+
+    /// Whether no client is blocked.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty() && self.retrying == 0
+    }
+
+    /// Whether client `id` is blocked.
+    pub fn contains(&self, id: u64) -> bool {
+        self.clients.contains_key(&id)
+    }
+
+    /// Blocked clients with a deadline (`INFO clients clients_in_timeout_table`).
+    pub fn with_timeout(&self) -> usize {
+        self.timeouts.len()
+    }
+
+    /// The soonest deadline of any blocked client, Unix ms.
+    pub fn nearest_deadline(&self) -> Option<i64> {
+        self.timeouts.first().map(|&(at, _)| at)
+    }
+
+    /// Clients whose deadline is before `now_ms`, soonest first. Strictly
+    /// before, as Redis compares: clocks are read in whole (floored)
+    /// milliseconds, and `<=` could answer up to 1 ms early.
+    pub fn timed_out(&self, now_ms: i64) -> Vec<u64> {
+        self.timeouts
+            .iter()
+            .take_while(|&&(at, _)| at < now_ms)
+            .map(|&(_, id)| id)
+            .collect()
+    }
+
+    /// Parks client `id`: queues it on each of its keys (once per key) and
+    /// records its deadline. A client already blocked is replaced.
+    pub fn insert(&mut self, waited: &mut WaitedKeys, id: u64, mut rec: BlockedClient) {
+        self.remove(waited, id);
+        // `BLPOP k k 0` waits on `k` once (Redis adds keys to a dict).
+        // Key lists are short: a linear check beats a set.
+        let mut unique: Vec<Vec<u8>> = Vec::with_capacity(rec.keys.len());
+        for k in rec.keys.drain(..) {
+            if !unique.contains(&k) {
+                unique.push(k);
+            }
+        }
+        for k in &unique {
+            waited.add(rec.db, k, id);
+        }
+        rec.keys = unique;
+        if let Some(at) = rec.deadline {
+            self.timeouts.insert((at, id));
+        }
+        self.clients.insert(id, rec);
+    }
+
+    /// Unparks client `id`: out of every queue and the timeout table.
+    /// Returns its record, or `None` if it was not blocked.
+    pub fn remove(&mut self, waited: &mut WaitedKeys, id: u64) -> Option<BlockedClient> {
+        let rec = self.clients.remove(&id)?;
+        self.forget(waited, id, &rec);
+        Some(rec)
+    }
+
+    /// Takes client `id`'s record out for a retry, leaving it in its
+    /// queues (so it keeps its place) and in the timeout table. Give it
+    /// back with [`Blocked::put_back`] or [`Blocked::finish`].
+    pub fn take_for_retry(&mut self, id: u64) -> Option<BlockedClient> {
+        let rec = self.clients.remove(&id)?;
+        self.retrying += 1;
+        Some(rec)
+    }
+
+    /// Returns a record taken by [`Blocked::take_for_retry`]: the retry
+    /// blocked again, the client stays where it was.
+    pub fn put_back(&mut self, id: u64, rec: BlockedClient) {
+        self.retrying -= 1;
+        self.clients.insert(id, rec);
+    }
+
+    /// Ends a retry that replied: the client leaves its queues.
+    pub fn finish(&mut self, waited: &mut WaitedKeys, id: u64, rec: &BlockedClient) {
+        self.retrying -= 1;
+        self.forget(waited, id, rec);
+    }
+
+    fn forget(&mut self, waited: &mut WaitedKeys, id: u64, rec: &BlockedClient) {
+        for k in &rec.keys {
+            waited.remove(rec.db, k, id);
+        }
+        if let Some(at) = rec.deadline {
+            self.timeouts.remove(&(at, id));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::OwnedArgv;
+
+    fn session(id: u64) -> Session {
+        Session::new(id, true)
+    }
+
+    fn rec(id: u64, keys: &[&str], deadline: Option<i64>) -> BlockedClient {
+        let mut argv = OwnedArgv::default();
+        argv.push(b"BLPOP");
+        for k in keys {
+            argv.push(k.as_bytes());
+        }
+        argv.push(b"0");
+        BlockedClient {
+            db: 0,
+            keys: keys.iter().map(|k| k.as_bytes().to_vec()).collect(),
+            deadline,
+            on_timeout: OnTimeout::NullArray,
+            argv,
+            session: session(id),
+        }
+    }
+
+    #[test]
+    fn queues_are_fifo_per_key_and_deduplicated() {
+        let (mut w, mut b) = (WaitedKeys::default(), Blocked::default());
+        b.insert(&mut w, 1, rec(1, &["a", "b", "a"], None));
+        b.insert(&mut w, 2, rec(2, &["b"], None));
+        b.insert(&mut w, 3, rec(3, &["a"], Some(50)));
+        assert_eq!(w.waiters(0, b"a"), vec![1, 3]);
+        assert_eq!(w.waiters(0, b"b"), vec![1, 2]);
+        assert_eq!(b.len(), 3);
+        assert_eq!(b.with_timeout(), 1);
+        b.remove(&mut w, 1);
+        assert_eq!(w.waiters(0, b"a"), vec![3]);
+        assert_eq!(w.waiters(0, b"b"), vec![2]);
+        b.remove(&mut w, 2);
+        b.remove(&mut w, 3);
+        assert!(w.is_empty() && b.is_empty());
+        assert_eq!(b.nearest_deadline(), None);
+    }
+
+    #[test]
+    fn signals_only_waited_keys_once() {
+        let (mut w, mut b) = (WaitedKeys::default(), Blocked::default());
+        w.signal(0, b"a");
+        assert!(!w.has_ready(), "nobody waits on a");
+        b.insert(&mut w, 7, rec(7, &["a"], None));
+        w.signal(0, b"a");
+        w.signal(0, b"a");
+        w.signal(1, b"a");
+        assert_eq!(w.pop_ready(), Some((0, b"a".to_vec())));
+        assert_eq!(w.pop_ready(), None);
+        w.signal(0, b"a");
+        assert!(w.has_ready(), "a key can become ready again once served");
+    }
+
+    #[test]
+    fn a_retry_keeps_the_queue_position() {
+        let (mut w, mut b) = (WaitedKeys::default(), Blocked::default());
+        b.insert(&mut w, 1, rec(1, &["k"], Some(10)));
+        b.insert(&mut w, 2, rec(2, &["k"], Some(5)));
+        let r = b.take_for_retry(1).expect("blocked");
+        assert!(!b.contains(1));
+        assert_eq!(b.len(), 2, "still counted while retried");
+        b.put_back(1, r);
+        assert_eq!(w.waiters(0, b"k"), vec![1, 2]);
+        assert_eq!(b.timed_out(6), vec![2]);
+        assert!(b.timed_out(5).is_empty());
+        assert_eq!(b.nearest_deadline(), Some(5));
+        let r = b.take_for_retry(1).expect("blocked");
+        b.finish(&mut w, 1, &r);
+        assert_eq!(w.waiters(0, b"k"), vec![2]);
+        assert_eq!(b.timed_out(100), vec![2]);
+    }
+}

@@ -1,0 +1,254 @@
+//! The Pub/Sub registry: which clients listen to which channels and
+//! patterns. Redis: `server.pubsub_channels` (channel → list of clients),
+//! `server.pubsub_patterns` (pattern → list of clients) and each client's
+//! `pubsub_channels` / `pubsub_patterns`, in `src/pubsub.c`.
+//!
+//! The commands and the message encoding are in [`crate::cmd::pubsub`];
+//! messages to other clients go through the server's
+//! [`Outbox`](crate::state::outbox::Outbox).
+//!
+//! Orders: a channel's subscribers are kept in subscription order (the
+//! order messages are delivered in, as Redis's lists). Patterns are kept
+//! sorted, and a client's channels too (Redis iterates dicts there, whose
+//! order nobody can rely on).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::idmap::IdMap;
+
+/// What one client listens to.
+#[derive(Debug, Default)]
+struct Subscriber {
+    /// Its protocol version, for the message format (2: arrays, 3: pushes).
+    resp: u8,
+    /// Channels.
+    channels: BTreeSet<Vec<u8>>,
+    /// Patterns, in subscription order (Redis 7.0 keeps a list).
+    patterns: Vec<Vec<u8>>,
+}
+
+/// Every subscription.
+#[derive(Debug, Default)]
+pub struct PubSub {
+    /// Channel → subscribers, in subscription order.
+    channels: HashMap<Vec<u8>, Vec<u64>>,
+    /// Pattern → subscribers, in subscription order.
+    patterns: BTreeMap<Vec<u8>, Vec<u64>>,
+    /// By client.
+    clients: IdMap<Subscriber>,
+}
+
+impl PubSub {
+    /// Whether client `id` has any subscription.
+    pub fn is_subscriber(&self, id: u64) -> bool {
+        self.clients.contains_key(&id)
+    }
+
+    /// Channels plus patterns of client `id` (the count subscribe replies carry).
+    pub fn count(&self, id: u64) -> usize {
+        self.clients
+            .get(&id)
+            .map_or(0, |s| s.channels.len() + s.patterns.len())
+    }
+
+    /// Channels and patterns of client `id` (`CLIENT LIST` `sub=`, `psub=`).
+    pub fn counts(&self, id: u64) -> (usize, usize) {
+        self.clients
+            .get(&id)
+            .map_or((0, 0), |s| (s.channels.len(), s.patterns.len()))
+    }
+
+    /// Protocol version messages to `id` are encoded in.
+    pub fn resp_of(&self, id: u64) -> u8 {
+        self.clients.get(&id).map_or(2, |s| s.resp)
+    }
+
+    /// Records that client `id` switched protocol (`HELLO`).
+    pub fn set_resp(&mut self, id: u64, resp: u8) {
+        if let Some(s) = self.clients.get_mut(&id) {
+            s.resp = resp;
+        }
+    }
+
+    /// Subscribes `id` to `channel`; false if it already was.
+    pub fn subscribe(&mut self, id: u64, resp: u8, channel: &[u8]) -> bool {
+        let sub = self.clients.entry(id).or_insert_with(|| Subscriber {
+            resp,
+            ..Subscriber::default()
+        });
+        if !sub.channels.insert(channel.to_vec()) {
+            return false;
+        }
+        match self.channels.get_mut(channel) {
+            Some(list) => list.push(id),
+            None => {
+                self.channels.insert(channel.to_vec(), vec![id]);
+            }
+        }
+        true
+    }
+
+    /// Unsubscribes `id` from `channel`; false if it was not subscribed.
+    pub fn unsubscribe(&mut self, id: u64, channel: &[u8]) -> bool {
+        let Some(sub) = self.clients.get_mut(&id) else {
+            return false;
+        };
+        if !sub.channels.remove(channel) {
+            return false;
+        }
+        remove_from(&mut self.channels, channel, id);
+        self.forget_if_idle(id);
+        true
+    }
+
+    /// Subscribes `id` to `pattern`; false if it already was.
+    pub fn psubscribe(&mut self, id: u64, resp: u8, pattern: &[u8]) -> bool {
+        let sub = self.clients.entry(id).or_insert_with(|| Subscriber {
+            resp,
+            ..Subscriber::default()
+        });
+        if sub.patterns.iter().any(|p| p == pattern) {
+            return false;
+        }
+        sub.patterns.push(pattern.to_vec());
+        self.patterns.entry(pattern.to_vec()).or_default().push(id);
+        true
+    }
+
+    /// Unsubscribes `id` from `pattern`; false if it was not subscribed.
+    pub fn punsubscribe(&mut self, id: u64, pattern: &[u8]) -> bool {
+        let Some(sub) = self.clients.get_mut(&id) else {
+            return false;
+        };
+        let Some(at) = sub.patterns.iter().position(|p| p == pattern) else {
+            return false;
+        };
+        sub.patterns.remove(at);
+        if let Some(list) = self.patterns.get_mut(pattern) {
+            list.retain(|&c| c != id);
+            if list.is_empty() {
+                self.patterns.remove(pattern);
+            }
+        }
+        self.forget_if_idle(id);
+        true
+    }
+
+    fn forget_if_idle(&mut self, id: u64) {
+        if self
+            .clients
+            .get(&id)
+            .is_some_and(|s| s.channels.is_empty() && s.patterns.is_empty())
+        {
+            self.clients.remove(&id);
+        }
+    }
+
+    /// The channels `id` is subscribed to.
+    pub fn channels_of(&self, id: u64) -> Vec<Vec<u8>> {
+        self.clients
+            .get(&id)
+            .map(|s| s.channels.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The patterns `id` is subscribed to, in subscription order.
+    pub fn patterns_of(&self, id: u64) -> Vec<Vec<u8>> {
+        self.clients
+            .get(&id)
+            .map(|s| s.patterns.clone())
+            .unwrap_or_default()
+    }
+
+    /// Drops every subscription of `id` without telling it (disconnection,
+    /// `RESET`, a subscriber closed for its output buffer).
+    pub fn remove_client(&mut self, id: u64) {
+        let Some(sub) = self.clients.remove(&id) else {
+            return;
+        };
+        for ch in &sub.channels {
+            remove_from(&mut self.channels, ch, id);
+        }
+        for p in &sub.patterns {
+            if let Some(list) = self.patterns.get_mut(p.as_slice()) {
+                list.retain(|&c| c != id);
+                if list.is_empty() {
+                    self.patterns.remove(p.as_slice());
+                }
+            }
+        }
+    }
+
+    /// Subscribers of `channel`, in subscription order.
+    pub fn subscribers(&self, channel: &[u8]) -> &[u64] {
+        self.channels.get(channel).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether any pattern subscription exists.
+    pub fn has_patterns(&self) -> bool {
+        !self.patterns.is_empty()
+    }
+
+    /// Every pattern with its subscribers.
+    pub fn patterns(&self) -> impl Iterator<Item = (&[u8], &[u64])> {
+        self.patterns
+            .iter()
+            .map(|(p, ids)| (p.as_slice(), ids.as_slice()))
+    }
+
+    /// Channels with at least one subscriber (`PUBSUB CHANNELS`).
+    pub fn channel_names(&self) -> impl Iterator<Item = &[u8]> {
+        self.channels.keys().map(Vec::as_slice)
+    }
+
+    /// Channels with subscribers (`INFO stats pubsub_channels`).
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Distinct patterns subscribed to (`PUBSUB NUMPAT`).
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+}
+
+/// Removes `id` from the list of `name` in `map`, dropping an emptied list.
+fn remove_from(map: &mut HashMap<Vec<u8>, Vec<u64>>, name: &[u8], id: u64) {
+    if let Some(list) = map.get_mut(name) {
+        if let Some(at) = list.iter().position(|&c| c == id) {
+            list.remove(at);
+        }
+        if list.is_empty() {
+            map.remove(name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscriptions_are_counted_once_and_cleaned_up() {
+        let mut ps = PubSub::default();
+        assert!(ps.subscribe(1, 2, b"a"));
+        assert!(!ps.subscribe(1, 2, b"a"));
+        assert!(ps.subscribe(2, 3, b"a"));
+        assert!(ps.psubscribe(1, 2, b"a*"));
+        assert!(!ps.psubscribe(1, 2, b"a*"));
+        assert_eq!(ps.count(1), 2);
+        assert_eq!(ps.subscribers(b"a"), &[1, 2]);
+        assert_eq!(ps.pattern_count(), 1);
+        assert_eq!(ps.resp_of(2), 3);
+        assert!(ps.unsubscribe(1, b"a"));
+        assert!(!ps.unsubscribe(1, b"a"));
+        assert_eq!(ps.subscribers(b"a"), &[2]);
+        assert!(ps.is_subscriber(1), "still has a pattern");
+        assert!(ps.punsubscribe(1, b"a*"));
+        assert!(!ps.is_subscriber(1));
+        assert_eq!(ps.pattern_count(), 0);
+        ps.remove_client(2);
+        assert_eq!(ps.channel_count(), 0);
+        assert!(ps.subscribers(b"a").is_empty());
+    }
+}
