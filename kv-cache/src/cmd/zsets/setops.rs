@@ -47,25 +47,6 @@ fn aggregate(target: &mut f64, val: f64, how: Aggregate) {
     }
 }
 
-// ---- plain sets as inputs ----------------------------------------------
-// The set type's reading interface: how many members, membership, and
-// every member. These three adapters are all this file needs from it.
-
-fn set_len(s: &Set) -> usize {
-    let _ = s;
-    0
-}
-
-fn set_contains(s: &Set, member: &[u8]) -> bool {
-    let _ = (s, member);
-    false
-}
-
-fn set_members(s: &Set) -> Vec<Vec<u8>> {
-    let _ = s;
-    Vec::new()
-}
-
 /// One input of the operation.
 #[derive(Clone, Copy)]
 enum Input<'a> {
@@ -79,7 +60,7 @@ impl Input<'_> {
         match self {
             Input::Missing => 0,
             Input::Sorted(z) => z.len(),
-            Input::Plain(s) => set_len(s),
+            Input::Plain(s) => s.len(),
         }
     }
 
@@ -87,7 +68,7 @@ impl Input<'_> {
         match self {
             Input::Missing => None,
             Input::Sorted(z) => z.score(member),
-            Input::Plain(s) => set_contains(s, member).then_some(1.0),
+            Input::Plain(s) => s.contains(member).then_some(1.0),
         }
     }
 
@@ -96,7 +77,7 @@ impl Input<'_> {
         match self {
             Input::Missing => {}
             Input::Sorted(z) => z.iter().for_each(|(m, s)| f(m, s)),
-            Input::Plain(s) => set_members(s).iter().for_each(|m| f(m, 1.0)),
+            Input::Plain(s) => s.for_each(|m| m.with_bytes(|b| f(b, 1.0))),
         }
     }
 
