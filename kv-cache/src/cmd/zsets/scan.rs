@@ -10,7 +10,7 @@ use super::{Lookup, lookup_read};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::glob;
 use crate::db::zset::ZSet;
-use crate::db::zset::score::{format_score, is_space};
+use crate::db::zset::score::{format_listpack_score, format_score, is_space};
 use crate::protocol::Argv;
 
 /// Reads a cursor as C's `strtoul(s, &end, 10)` with Redis's checks: no
@@ -81,6 +81,7 @@ pub fn zscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return ctx.out.array(0);
     };
     let mut found: Vec<(&[u8], f64)> = Vec::new();
+    let small = matches!(&**z, ZSet::Small(_));
     match &**z {
         ZSet::Small(_) => cursor = z.scan(0, |m, s| found.push((m, s))),
         ZSet::Big(_) => {
@@ -103,8 +104,14 @@ pub fn zscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     out.array(2);
     out.bulk(cursor.to_string().as_bytes());
     out.array(2 * found.len());
+    // Scores as text: a listpack's stored form, a skiplist's `%.17Lg`.
     for (m, s) in found {
         out.bulk(m);
-        out.bulk(format_score(s).as_bytes());
+        let text = if small {
+            format_listpack_score(s)
+        } else {
+            format_score(s)
+        };
+        out.bulk(text.as_bytes());
     }
 }

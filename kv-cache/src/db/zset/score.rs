@@ -372,6 +372,24 @@ pub fn format_score(d: f64) -> ScoreText {
     out
 }
 
+/// The text Redis 7.0 keeps for a score in a listpack, which ZSCAN of a
+/// listpack-encoded set returns as is: a whole number within ±2^62 is
+/// stored as an integer (`double2ll`, so -0 becomes "0" and 1.2e17 is
+/// written out in full), anything else as [`format_score`].
+pub fn format_listpack_score(d: f64) -> ScoreText {
+    const LIMIT: f64 = 4_611_686_018_427_387_904.0; // (double)(LLONG_MAX / 2)
+    if d.fract() == 0.0 && (-LIMIT..=LIMIT).contains(&d) {
+        let mut out = ScoreText {
+            buf: [0; 32],
+            len: 0,
+        };
+        let mut tmp = [0u8; 20];
+        out.extend(crate::protocol::reply::fmt_i64(d as i64, &mut tmp));
+        return out;
+    }
+    format_score(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,6 +425,16 @@ mod tests {
         for (d, want) in cases {
             assert_eq!(fmt(*d), *want, "{d:e}");
         }
+    }
+
+    #[test]
+    fn listpack_text_keeps_big_integers_whole() {
+        let t = |d: f64| String::from_utf8(format_listpack_score(d).as_bytes().to_vec()).unwrap();
+        assert_eq!(t(123456789012345680.0), "123456789012345680");
+        assert_eq!(t(-0.0), "0");
+        assert_eq!(t(4611686018427387904.0), "4611686018427387904");
+        assert_eq!(t(9223372036854775808.0), "9.2233720368547758e+18");
+        assert_eq!(t(0.1), "0.10000000000000001");
     }
 
     #[test]
