@@ -228,6 +228,7 @@ impl SkipList {
         }
     }
 
+    // ANCHOR: step
     /// The link of the node whose links start at `upper` at level `i`
     /// (of `node` itself at level 0), as a search sees it.
     #[inline]
@@ -257,6 +258,7 @@ impl SkipList {
             })
         }
     }
+    // ANCHOR_END: step
 
     /// Points `x`'s level-`i` link at `to`, caching `to`'s score and links.
     #[inline]
@@ -555,6 +557,7 @@ impl SkipList {
     // ---- ranks ----------------------------------------------------------
 
     /// The 1-based rank of node `x` (`zslGetRank`).
+    // ANCHOR: rank
     pub fn rank(&self, x: u32) -> usize {
         let (score, member) = {
             let n = &self.nodes[x as usize];
@@ -578,6 +581,7 @@ impl SkipList {
         }
         rank
     }
+    // ANCHOR_END: rank
 
     /// The node of 1-based rank `rank`, or [`NIL`] (`zslGetElementByRank`).
     pub fn by_rank(&self, rank: usize) -> u32 {
@@ -722,5 +726,17 @@ impl SkipList {
             return Err("top level empty".into());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sizes the notes and the memory comparison rely on.
+    #[test]
+    fn node_and_link_sizes() {
+        assert_eq!(std::mem::size_of::<Node>(), 48);
+        assert_eq!(std::mem::size_of::<Link>(), 24);
     }
 }
