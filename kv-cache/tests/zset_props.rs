@@ -339,7 +339,7 @@ fn large_set_ranks_and_compaction() {
     z.list().check().unwrap();
     assert_eq!(z.len(), 600);
     assert!(z.list().arena_len() < before / 4, "arena compacted");
-    while z.len() > 0 {
+    while !z.is_empty() {
         let first = z.list().first();
         z.remove_node(first);
     }

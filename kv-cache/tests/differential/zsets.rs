@@ -23,14 +23,47 @@ use proptest::prelude::*;
 use super::{Step, key, v};
 
 const MEMBERS: &[&str] = &[
-    "a", "b", "c", "d", "e", "f", "g", "h", "", "1", "-1", "10", "m:1", "Ab", "x y", "\u{1}\u{ff}",
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+    "g",
+    "h",
+    "",
+    "1",
+    "-1",
+    "10",
+    "m:1",
+    "Ab",
+    "x y",
+    "\u{1}\u{ff}",
 ];
 /// Scores: valid ones (several testing the `%.17g` formatting), and invalid ones.
 const SCORES: &[&str] = &[
-    "0", "1", "-1", "2", "2.5", "3.0", "0.1", "-0.0", "1e20", "1.5e-7", "123456789012345680", "inf",
-    "-inf", "+inf", "1e3", "0x10", "7", "100",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "2.5",
+    "3.0",
+    "0.1",
+    "-0.0",
+    "1e20",
+    "1.5e-7",
+    "123456789012345680",
+    "inf",
+    "-inf",
+    "+inf",
+    "1e3",
+    "0x10",
+    "7",
+    "100",
 ];
-const BAD_SCORES: &[&str] = &["abc", "nan", "", " 1", "1 ", "1e400", "(1", "--1", "1e", "0x"];
+const BAD_SCORES: &[&str] = &[
+    "abc", "nan", "", " 1", "1 ", "1e400", "(1", "--1", "1e", "0x",
+];
 const SCORE_BOUNDS: &[&str] = &[
     "-inf", "+inf", "inf", "0", "1", "(1", "2.5", "(2.5", "(0.1", "-1", "(-inf", "(inf", "100",
     "1e20", "(1e20", "-0.0", "", "(", " 1", "abc", "1e400", "nan", "((1",
@@ -39,7 +72,17 @@ const LEX_BOUNDS: &[&str] = &[
     "-", "+", "[a", "(a", "[c", "(c", "[e", "(h", "[", "(", "[m", "(zz", "a", "+x", "-x", "",
 ];
 const INDEXES: &[&str] = &[
-    "0", "1", "2", "-1", "-2", "-3", "5", "-100", "100", "x", "9223372036854775807",
+    "0",
+    "1",
+    "2",
+    "-1",
+    "-2",
+    "-3",
+    "5",
+    "-100",
+    "100",
+    "x",
+    "9223372036854775807",
     "-9223372036854775808",
 ];
 const COUNTS: &[&str] = &["0", "1", "2", "3", "-1", "10", "x", "-5"];
@@ -287,10 +330,7 @@ fn big_fill(key: &'static str, same_score: bool) -> impl Strategy<Value = Step> 
 }
 
 fn big_member() -> impl Strategy<Value = String> {
-    prop_oneof![
-        (0u32..160).prop_map(|i| format!("m{i:03}")),
-        member(),
-    ]
+    prop_oneof![(0u32..160).prop_map(|i| format!("m{i:03}")), member(),]
 }
 
 fn big_steps() -> impl Strategy<Value = Vec<Step>> {

@@ -47,7 +47,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, incr_command: bool) {
         first += 1;
     }
     let rest = argv.len() - first;
-    if rest == 0 || rest % 2 != 0 {
+    if rest == 0 || !rest.is_multiple_of(2) {
         return ctx.syntax_error();
     }
     let pairs = rest / 2;
@@ -56,7 +56,13 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, incr_command: bool) {
             .out
             .error("ERR XX and NX options at the same time are not compatible");
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    // Any two of GT, LT and NX.
+    if [flags.gt, flags.lt, flags.nx]
+        .iter()
+        .filter(|f| **f)
+        .count()
+        > 1
+    {
         return ctx
             .out
             .error("ERR GT, LT, and/or NX options at the same time are not compatible");

@@ -99,7 +99,11 @@ pub(crate) fn reply_members_header(out: &mut Reply<'_>, n: usize, withscores: bo
 /// `mark`, in front of the `n` members replied since (Redis's deferred
 /// length, `setDeferredArrayLen`).
 pub(crate) fn insert_members_header(out: &mut Reply<'_>, mark: usize, n: usize, withscores: bool) {
-    let count = if withscores && out.resp == 2 { 2 * n } else { n };
+    let count = if withscores && out.resp == 2 {
+        2 * n
+    } else {
+        n
+    };
     let mut digits = [0u8; 20];
     let digits = crate::protocol::reply::fmt_i64(count as i64, &mut digits);
     let mut head = [0u8; 23];

@@ -139,9 +139,7 @@ fn zpop_min_max(ctx: &mut Ctx<'_>, argv: &Argv<'_>, max: bool) {
         match crate::protocol::parse_i64(argv.get(2)) {
             Some(n) if n >= 0 => count = n,
             _ => {
-                return ctx
-                    .out
-                    .error("ERR value is out of range, must be positive");
+                return ctx.out.error("ERR value is out of range, must be positive");
             }
         }
     }

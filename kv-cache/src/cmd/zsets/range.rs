@@ -233,9 +233,7 @@ fn zrange_generic(
         By::Lex => match LexRange::parse(lo, hi) {
             Some(r) => Range::Lex(r),
             None => {
-                return ctx
-                    .out
-                    .error("ERR min or max not valid string range item");
+                return ctx.out.error("ERR min or max not valid string range item");
             }
         },
         _ => {

@@ -105,9 +105,7 @@ pub fn zcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `ZLEXCOUNT key min max`
 pub fn zlexcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(r) = LexRange::parse(argv.get(2), argv.get(3)) else {
-        return ctx
-            .out
-            .error("ERR min or max not valid string range item");
+        return ctx.out.error("ERR min or max not valid string range item");
     };
     let db = ctx.db();
     match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {

@@ -84,8 +84,6 @@ pub fn zremrangebyscore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 pub fn zremrangebylex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     match LexRange::parse(argv.get(2), argv.get(3)) {
         Some(r) => zremrange_generic(ctx, argv, Range::Lex(r)),
-        None => ctx
-            .out
-            .error("ERR min or max not valid string range item"),
+        None => ctx.out.error("ERR min or max not valid string range item"),
     }
 }

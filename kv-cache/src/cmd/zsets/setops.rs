@@ -14,8 +14,8 @@ use super::{limits, reply_member, reply_members_header};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::Val;
 use crate::db::set::Set;
-use crate::db::zset::score::parse_score;
 use crate::db::zset::ZSet;
+use crate::db::zset::score::parse_score;
 use crate::protocol::Argv;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -107,9 +107,11 @@ impl BigZSet {
     /// Removes 0-based ranks `start..=end`; returns how many went.
     pub fn remove_ranks(&mut self, start: usize, end: usize) -> usize {
         let index = &mut self.index;
-        let n = self.list.remove_rank_range(start + 1, end + 1, |node, member| {
-            index.remove(hash(member), node);
-        });
+        let n = self
+            .list
+            .remove_rank_range(start + 1, end + 1, |node, member| {
+                index.remove(hash(member), node);
+            });
         self.compact_if_sparse();
         n
     }

@@ -213,7 +213,10 @@ impl MemberIndex {
 
     /// Every node, in slot order.
     pub fn nodes(&self) -> impl Iterator<Item = u32> + '_ {
-        self.slots.iter().filter(|s| **s != EMPTY).map(|s| node_of(*s))
+        self.slots
+            .iter()
+            .filter(|s| **s != EMPTY)
+            .map(|s| node_of(*s))
     }
 }
 

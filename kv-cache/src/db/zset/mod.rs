@@ -223,10 +223,10 @@ impl ZSet {
     /// Inserts a member known to be absent, converting first if the
     /// listpack would break `limits`.
     pub fn insert_new(&mut self, score: f64, member: &[u8], limits: Limits) {
-        if let ZSet::Small(z) = self {
-            if z.len() + 1 > limits.max_entries || member.len() > limits.max_value {
-                self.make_big();
-            }
+        let too_big = matches!(self, ZSet::Small(z)
+            if z.len() + 1 > limits.max_entries || member.len() > limits.max_value);
+        if too_big {
+            self.make_big();
         }
         match self {
             ZSet::Small(z) => z.insert(score, member),
@@ -375,7 +375,10 @@ impl ZSet {
     pub fn first_in_range(&self, r: &ScoreRange) -> Option<(Pos, usize)> {
         match self {
             ZSet::Small(z) => z.first_in_range(r).map(|(p, k)| (Pos::Small(p), k)),
-            ZSet::Big(z) => z.list().first_in_range(r).map(|(n, k)| (Pos::Big(n), k - 1)),
+            ZSet::Big(z) => z
+                .list()
+                .first_in_range(r)
+                .map(|(n, k)| (Pos::Big(n), k - 1)),
         }
     }
 

@@ -50,13 +50,21 @@ impl ScoreRange {
     /// Whether `v` is above the lower bound (`zslValueGteMin`).
     #[inline]
     pub fn gte_min(&self, v: f64) -> bool {
-        if self.minex { v > self.min } else { v >= self.min }
+        if self.minex {
+            v > self.min
+        } else {
+            v >= self.min
+        }
     }
 
     /// Whether `v` is below the upper bound (`zslValueLteMax`).
     #[inline]
     pub fn lte_max(&self, v: f64) -> bool {
-        if self.maxex { v < self.max } else { v <= self.max }
+        if self.maxex {
+            v < self.max
+        } else {
+            v <= self.max
+        }
     }
 
     /// Whether no score can be in the range.
@@ -154,8 +162,8 @@ impl<'a> LexRange<'a> {
     /// Whether the range is empty whatever the members (`sdscmplex(min,
     /// max) > 0`, or equal with an exclusive end).
     pub fn is_empty(&self) -> bool {
-        use std::cmp::Ordering::*;
         use LexBound::*;
+        use std::cmp::Ordering::*;
         let c = match (&self.min, &self.max) {
             (Min, Min) | (Max, Max) => Equal,
             (Min, _) | (_, Max) => Less,
@@ -176,7 +184,12 @@ mod tests {
         assert!(r.minex && !r.maxex && r.min == 1.0 && r.max == 5.0);
         let r = ScoreRange::parse(b"", b"(").unwrap();
         assert!(r.min == 0.0 && r.max == 0.0 && r.maxex);
-        assert!(ScoreRange::parse(b"1e999", b"-inf").unwrap().min.is_infinite());
+        assert!(
+            ScoreRange::parse(b"1e999", b"-inf")
+                .unwrap()
+                .min
+                .is_infinite()
+        );
         assert!(ScoreRange::parse(b"nan", b"1").is_none());
         assert!(ScoreRange::parse(b"1 ", b"1").is_none());
         assert!(ScoreRange::parse(b" ", b"1").is_none());

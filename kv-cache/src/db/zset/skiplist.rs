@@ -697,7 +697,10 @@ impl SkipList {
             x = self.next(x);
         }
         if count != self.len() || self.tail != prev {
-            return Err(format!("len {} counted {count}, tail {}", self.len, self.tail));
+            return Err(format!(
+                "len {} counted {count}, tail {}",
+                self.len, self.tail
+            ));
         }
         for i in 1..self.level as usize {
             let mut x = HEAD;
@@ -709,7 +712,11 @@ impl SkipList {
                 }
                 let fr = ranks[&f];
                 if self.span(x, i) as usize != fr - rank {
-                    return Err(format!("span of {x} at {i}: {} != {}", self.span(x, i), fr - rank));
+                    return Err(format!(
+                        "span of {x} at {i}: {} != {}",
+                        self.span(x, i),
+                        fr - rank
+                    ));
                 }
                 if (self.nodes[f as usize].level as usize) <= i {
                     return Err(format!("node {f} linked above its level"));

@@ -383,7 +383,11 @@ mod tests {
         let got: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
         assert_eq!(
             got,
-            vec![(b"z".to_vec(), 1.0), (b"a".to_vec(), 2.0), (b"b".to_vec(), 2.0)]
+            vec![
+                (b"z".to_vec(), 1.0),
+                (b"a".to_vec(), 2.0),
+                (b"b".to_vec(), 2.0)
+            ]
         );
         let (p, rank) = z.find(b"a").unwrap();
         assert_eq!(rank, 1);
