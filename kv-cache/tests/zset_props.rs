@@ -339,6 +339,14 @@ fn large_set_ranks_and_compaction() {
     z.list().check().unwrap();
     assert_eq!(z.len(), 600);
     assert!(z.list().arena_len() < before / 4, "arena compacted");
+    // The index follows the renumbered nodes.
+    assert_eq!(z.index().len(), 600);
+    let mut n = z.list().first();
+    while n != NIL {
+        let m = z.list().member(n).to_vec();
+        assert_eq!(z.find(&m), Some(n));
+        n = z.list().next(n);
+    }
     while !z.is_empty() {
         let first = z.list().first();
         z.remove_node(first);

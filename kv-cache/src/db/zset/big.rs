@@ -4,7 +4,7 @@
 //! the skiplist node; the index holds node numbers.
 
 use super::index::MemberIndex;
-use super::skiplist::{NIL, SkipList};
+use super::skiplist::SkipList;
 use crate::db::dict::hash_bytes;
 use crate::db::sds::Sds;
 
@@ -136,14 +136,10 @@ impl BigZSet {
         if slots < 1024 || self.len() * 4 > slots {
             return;
         }
-        let mut fresh = BigZSet::new();
-        fresh.index.reset_for(self.len());
-        let mut n = self.list.first();
-        while n != NIL {
-            fresh.push_back(self.list.score(n), self.list.member(n));
-            n = self.list.next(n);
-        }
-        *self = fresh;
+        // O(n): nodes are copied in order and linked lane by lane; the
+        // index keeps its hashes and only has its node numbers rewritten.
+        let remap = self.list.compact();
+        self.index.renumber(|old| remap[old as usize]);
     }
 
     /// Appends a member known to sort after all present ones (building a

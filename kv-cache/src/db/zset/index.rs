@@ -165,6 +165,13 @@ impl MemberIndex {
         true
     }
 
+    /// Rewrites every node number through `f` (after the arena is compacted).
+    pub fn renumber(&mut self, f: impl Fn(u32) -> u32) {
+        for s in self.slots.iter_mut().filter(|s| **s != EMPTY) {
+            *s = pack(hash_of(*s), f(node_of(*s)));
+        }
+    }
+
     fn resize(&mut self, size: usize) {
         let old = std::mem::replace(&mut self.slots, vec![EMPTY; size]);
         for s in old {

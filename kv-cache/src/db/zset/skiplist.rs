@@ -554,6 +554,44 @@ impl SkipList {
         removed
     }
 
+    /// Rebuilds the arena without free slots, keeping every node's level;
+    /// returns the new number of each old node ([`NIL`] for free ones).
+    /// One pass: each node is appended to the lanes it is tall enough for.
+    pub fn compact(&mut self) -> Vec<u32> {
+        let mut fresh = SkipList::new();
+        fresh.rng = self.rng;
+        fresh.nodes.reserve_exact(self.len());
+        let mut remap = vec![NIL; self.nodes.len()];
+        let mut last = [HEAD; MAX_LEVEL];
+        let mut last_rank = [0u32; MAX_LEVEL];
+        let mut rank = 0u32;
+        let mut x = self.first();
+        while x != NIL {
+            rank += 1;
+            let level = self.nodes[x as usize].level as usize;
+            let member = std::mem::replace(&mut self.nodes[x as usize].member, Sds::new(b""));
+            let n = fresh.alloc_node(member, self.nodes[x as usize].score, level);
+            fresh.nodes[n as usize].backward = if rank == 1 { NIL } else { last[0] };
+            for i in 0..level {
+                fresh.set_forward(last[i], i, n);
+                fresh.set_span(last[i], i, rank - last_rank[i]);
+                last[i] = n;
+                last_rank[i] = rank;
+            }
+            fresh.level = fresh.level.max(level as u8);
+            remap[x as usize] = n;
+            x = self.nodes[x as usize].next;
+        }
+        // Lane ends count the nodes after them.
+        for i in 1..fresh.level as usize {
+            fresh.set_span(last[i], i, rank - last_rank[i]);
+        }
+        fresh.tail = if rank == 0 { NIL } else { last[0] };
+        fresh.len = rank;
+        *self = fresh;
+        remap
+    }
+
     // ---- ranks ----------------------------------------------------------
 
     /// The 1-based rank of node `x` (`zslGetRank`).
