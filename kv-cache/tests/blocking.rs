@@ -8,7 +8,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Conn, bulk, start_ours, start_redis};
+use common::{Conn, bulk, on_both, start_ours};
 use kv_cache::protocol::Value;
 
 fn arr(items: &[&str]) -> Value {
@@ -53,18 +53,6 @@ fn replies_within(c: &mut Conn, ms: u64) -> bool {
 fn send(c: &mut Conn, args: &[&str]) {
     let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
     c.send_raw(&Conn::encode(&a));
-}
-
-/// Runs `scenario` on kv-cache, and on redis-server when installed, and
-/// checks both produce the same transcript; returns ours.
-fn on_both(scenario: fn(SocketAddr) -> Vec<Value>) -> Vec<Value> {
-    let ours = start_ours(|_| {});
-    let got = scenario(ours.addr);
-    if let Some(redis) = start_redis() {
-        let want = scenario(redis.addr);
-        assert_eq!(got, want, "kv-cache vs redis-server");
-    }
-    got
 }
 
 fn fifo(addr: SocketAddr) -> Vec<Value> {

@@ -7,20 +7,8 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{Conn, bulk, err, simple, start_ours, start_redis};
+use common::{Conn, bulk, err, on_both, simple};
 use kv_cache::protocol::Value;
-
-/// Runs `scenario` on kv-cache and on redis-server when installed;
-/// returns our transcript after checking both agree.
-fn on_both(scenario: fn(SocketAddr) -> Vec<Value>) -> Vec<Value> {
-    let ours = start_ours(|_| {});
-    let got = scenario(ours.addr);
-    if let Some(redis) = start_redis() {
-        let want = scenario(redis.addr);
-        assert_eq!(got, want, "kv-cache vs redis-server");
-    }
-    got
-}
 
 /// Runs each command on `c`, collecting the replies.
 fn run(c: &mut Conn, cmds: &[&[&str]]) -> Vec<Value> {

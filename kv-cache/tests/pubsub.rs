@@ -9,18 +9,8 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Conn, bulk, err, start_ours, start_redis};
+use common::{Conn, bulk, err, on_both, start_ours};
 use kv_cache::protocol::Value;
-
-fn on_both(scenario: fn(SocketAddr) -> Vec<Value>) -> Vec<Value> {
-    let ours = start_ours(|_| {});
-    let got = scenario(ours.addr);
-    if let Some(redis) = start_redis() {
-        let want = scenario(redis.addr);
-        assert_eq!(got, want, "kv-cache vs redis-server");
-    }
-    got
-}
 
 fn msg(kind: &str, parts: &[&str]) -> Value {
     let mut v = vec![bulk(kind)];

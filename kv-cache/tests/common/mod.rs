@@ -167,3 +167,17 @@ pub fn simple(s: &str) -> Value {
 pub fn err(s: &str) -> Value {
     Value::Error(s.to_string())
 }
+
+/// Runs `scenario` on kv-cache, and on redis-server when installed, and
+/// checks both produce the same transcript; returns ours. The
+/// multi-connection tests (blocking, transactions, Pub/Sub) are written as
+/// such scenarios.
+pub fn on_both(scenario: fn(SocketAddr) -> Vec<Value>) -> Vec<Value> {
+    let ours = start_ours(|_| {});
+    let got = scenario(ours.addr);
+    if let Some(redis) = start_redis() {
+        let want = scenario(redis.addr);
+        assert_eq!(got, want, "kv-cache vs redis-server");
+    }
+    got
+}
