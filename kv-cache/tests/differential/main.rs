@@ -13,7 +13,7 @@
 //! - this file: the shared generators (keys, numbers, values), the step
 //!   kinds, the string/key/server generators, and the runner;
 //! - one file per family ([`lists`], [`hashes`], [`sets`], [`zsets`],
-//!   [`multi`]): its command generators, mixed into every sequence, on the
+//!   [`multi`], [`pubsub`]): its command generators, mixed into every sequence, on the
 //!   same keys, so that WRONGTYPE paths are exercised too.
 
 #[path = "../common/mod.rs"]
@@ -21,6 +21,7 @@ mod common;
 mod hashes;
 mod lists;
 mod multi;
+mod pubsub;
 mod sets;
 mod zsets;
 
@@ -354,6 +355,7 @@ fn sequence() -> impl Strategy<Value = Vec<Step>> {
         8 => sets::steps(),
         10 => zsets::steps(),
         3 => multi::steps(),
+        2 => pubsub::steps(),
     ];
     prop::collection::vec(one, 150..250).prop_map(|v| v.concat())
 }
