@@ -146,6 +146,18 @@ impl Ctx<'_> {
             .error("WRONGTYPE Operation against a key holding the wrong kind of value");
     }
 
+    /// After an in-place change of the collection at `key`: deletes the key
+    /// if the change emptied it (Redis deletes empty collections), else
+    /// signals the modification for `WATCH` (`signalModifiedKey`).
+    pub fn after_change(&mut self, key: &[u8], emptied: bool) {
+        let db = self.db();
+        if emptied {
+            self.srv.ks.remove(db, key);
+        } else {
+            self.srv.ks.touch(db, key);
+        }
+    }
+
     /// `-ERR value is not an integer or out of range`.
     pub fn not_integer(&mut self) {
         self.out

@@ -97,10 +97,8 @@ pub fn srem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Ok(None) => return ctx.out.int(0),
         Err(()) => return ctx.wrong_type(),
     };
-    if emptied {
-        ctx.srv.ks.remove(db, key);
-    } else if removed > 0 {
-        ctx.srv.ks.touch(db, key);
+    if removed > 0 {
+        ctx.after_change(key, emptied);
     }
     ctx.out.int(removed);
 }

@@ -43,11 +43,7 @@ pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Some(m) => ctx.out.bulk(&m),
         None => ctx.out.null(),
     }
-    if emptied {
-        ctx.srv.ks.remove(db, key);
-    } else {
-        ctx.srv.ks.touch(db, key);
-    }
+    ctx.after_change(key, emptied);
 }
 
 /// `SPOP key count`: a set reply. Redis: `spopWithCountCommand`.

@@ -138,13 +138,7 @@ pub(crate) fn positive_arg(ctx: &mut Ctx<'_>, arg: &[u8], msg: &str) -> Option<i
     }
 }
 
-/// After an in-place change of `key`: drops it if the set emptied, else
-/// signals the modification (WATCH).
+/// After an in-place change of `key` (see [`Ctx::after_change`]).
 pub(crate) fn after_change(ctx: &mut Ctx<'_>, key: &[u8], emptied: bool) {
-    let db = ctx.db();
-    if emptied {
-        ctx.srv.ks.remove(db, key);
-    } else {
-        ctx.srv.ks.touch(db, key);
-    }
+    ctx.after_change(key, emptied);
 }
