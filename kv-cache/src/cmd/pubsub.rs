@@ -57,25 +57,7 @@ pub fn subscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `UNSUBSCRIBE [channel ...]`: none named means all of them.
 pub fn unsubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let id = ctx.client.id;
-    if argv.len() == 1 {
-        let all = ctx.srv.pubsub.channels_of(id);
-        if all.is_empty() {
-            confirm(&mut ctx.out, b"unsubscribe", None, ctx.srv.pubsub.count(id));
-        }
-        for ch in &all {
-            ctx.srv.pubsub.unsubscribe(id, ch);
-            let n = ctx.srv.pubsub.count(id);
-            confirm(&mut ctx.out, b"unsubscribe", Some(ch), n);
-        }
-    } else {
-        for ch in argv.iter().skip(1) {
-            ctx.srv.pubsub.unsubscribe(id, ch);
-            let n = ctx.srv.pubsub.count(id);
-            confirm(&mut ctx.out, b"unsubscribe", Some(ch), n);
-        }
-    }
-    sync_mode(ctx);
+    leave(ctx, argv, false);
 }
 
 /// `PSUBSCRIBE pattern [pattern ...]`
@@ -91,28 +73,37 @@ pub fn psubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `PUNSUBSCRIBE [pattern ...]`: none named means all of them.
 pub fn punsubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    leave(ctx, argv, true);
+}
+
+/// `UNSUBSCRIBE` (`patterns` false) or `PUNSUBSCRIBE` (true): one
+/// confirmation per name left, or, when the client had none to leave and
+/// named none, a single confirmation with a null name.
+fn leave(ctx: &mut Ctx<'_>, argv: &Argv<'_>, patterns: bool) {
     let id = ctx.client.id;
-    if argv.len() == 1 {
-        let all = ctx.srv.pubsub.patterns_of(id);
-        if all.is_empty() {
-            confirm(
-                &mut ctx.out,
-                b"punsubscribe",
-                None,
-                ctx.srv.pubsub.count(id),
-            );
-        }
-        for p in &all {
-            ctx.srv.pubsub.punsubscribe(id, p);
-            let n = ctx.srv.pubsub.count(id);
-            confirm(&mut ctx.out, b"punsubscribe", Some(p), n);
-        }
+    let kind: &[u8] = if patterns {
+        b"punsubscribe"
     } else {
-        for p in argv.iter().skip(1) {
-            ctx.srv.pubsub.punsubscribe(id, p);
-            let n = ctx.srv.pubsub.count(id);
-            confirm(&mut ctx.out, b"punsubscribe", Some(p), n);
+        b"unsubscribe"
+    };
+    let names: Vec<Vec<u8>> = if argv.len() > 1 {
+        argv.iter().skip(1).map(<[u8]>::to_vec).collect()
+    } else if patterns {
+        ctx.srv.pubsub.patterns_of(id)
+    } else {
+        ctx.srv.pubsub.channels_of(id)
+    };
+    if names.is_empty() {
+        confirm(&mut ctx.out, kind, None, ctx.srv.pubsub.count(id));
+    }
+    for name in &names {
+        if patterns {
+            ctx.srv.pubsub.punsubscribe(id, name);
+        } else {
+            ctx.srv.pubsub.unsubscribe(id, name);
         }
+        let n = ctx.srv.pubsub.count(id);
+        confirm(&mut ctx.out, kind, Some(name), n);
     }
     sync_mode(ctx);
 }
