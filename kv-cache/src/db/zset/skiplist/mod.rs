@@ -28,9 +28,17 @@
 //! A span whose link points past the last node counts the nodes left
 //! after its node (Redis keeps the same invariant), so every span
 //! stays non-negative through inserts and deletes.
+//!
+//! # Layout
+//!
+//! - this file: the arena, links, insert, delete, score updates, compaction;
+//! - [`query`]: ranks and the first/last node of a score or lex range;
+//! - [`check`]: the invariant checker the property tests call.
 
-use super::range::{LexRange, ScoreRange};
 use crate::db::sds::Sds;
+
+mod check;
+mod query;
 
 /// No node ("NULL").
 pub const NIL: u32 = u32::MAX;
@@ -590,187 +598,6 @@ impl SkipList {
         fresh.len = rank;
         *self = fresh;
         remap
-    }
-
-    // ---- ranks ----------------------------------------------------------
-
-    /// The 1-based rank of node `x` (`zslGetRank`).
-    // ANCHOR: rank
-    pub fn rank(&self, x: u32) -> usize {
-        let (score, member) = {
-            let n = &self.nodes[x as usize];
-            (n.score, &n.member[..])
-        };
-        let mut rank = 0usize;
-        let (mut y, mut up) = (HEAD, self.nodes[HEAD as usize].upper);
-        for i in (0..self.level as usize).rev() {
-            while let Some(s) = self.step(y, up, i) {
-                let go = s.score < score
-                    || (s.score == score && *self.nodes[s.node as usize].member <= *member);
-                if !go {
-                    break;
-                }
-                rank += s.span as usize;
-                (y, up) = (s.node, s.upper);
-            }
-            if y == x {
-                return rank;
-            }
-        }
-        rank
-    }
-    // ANCHOR_END: rank
-
-    /// The node of 1-based rank `rank`, or [`NIL`] (`zslGetElementByRank`).
-    pub fn by_rank(&self, rank: usize) -> u32 {
-        if rank == 0 || rank > self.len() {
-            return NIL;
-        }
-        let mut traversed = 0usize;
-        let (mut x, mut up) = (HEAD, self.nodes[HEAD as usize].upper);
-        for i in (0..self.level as usize).rev() {
-            while let Some(s) = self.step(x, up, i) {
-                if traversed + s.span as usize > rank {
-                    break;
-                }
-                traversed += s.span as usize;
-                (x, up) = (s.node, s.upper);
-            }
-            if traversed == rank {
-                return x;
-            }
-        }
-        NIL
-    }
-
-    /// Descends to the last node for which `go_on` holds (the header if
-    /// none), returning it and its rank.
-    fn descend(&self, go_on: impl Fn(&Step) -> bool) -> (u32, usize) {
-        let mut rank = 0usize;
-        let (mut x, mut up) = (HEAD, self.nodes[HEAD as usize].upper);
-        for i in (0..self.level as usize).rev() {
-            while let Some(s) = self.step(x, up, i) {
-                if !go_on(&s) {
-                    break;
-                }
-                rank += s.span as usize;
-                (x, up) = (s.node, s.upper);
-            }
-        }
-        (x, rank)
-    }
-
-    /// Whether some score may lie in `r` (`zslIsInRange`).
-    fn may_hold_scores(&self, r: &ScoreRange) -> bool {
-        !r.is_empty()
-            && self.tail != NIL
-            && r.gte_min(self.score(self.tail))
-            && r.lte_max(self.score(self.first()))
-    }
-
-    /// The first node in `r` and its 1-based rank (`zslFirstInRange`).
-    pub fn first_in_range(&self, r: &ScoreRange) -> Option<(u32, usize)> {
-        if !self.may_hold_scores(r) {
-            return None;
-        }
-        let (x, rank) = self.descend(|s| !r.gte_min(s.score));
-        let x = self.next(x);
-        (x != NIL && r.lte_max(self.score(x))).then_some((x, rank + 1))
-    }
-
-    /// The last node in `r` and its 1-based rank (`zslLastInRange`).
-    pub fn last_in_range(&self, r: &ScoreRange) -> Option<(u32, usize)> {
-        if !self.may_hold_scores(r) {
-            return None;
-        }
-        let (x, rank) = self.descend(|s| r.lte_max(s.score));
-        (x != HEAD && r.gte_min(self.score(x))).then_some((x, rank))
-    }
-
-    /// Whether some member may lie in `r` (`zslIsInLexRange`).
-    fn may_hold_members(&self, r: &LexRange<'_>) -> bool {
-        !r.is_empty()
-            && self.tail != NIL
-            && r.gte_min(self.member(self.tail))
-            && r.lte_max(self.member(self.first()))
-    }
-
-    /// The first node in lex range `r` and its 1-based rank
-    /// (`zslFirstInLexRange`; meaningful when all scores are equal).
-    pub fn first_in_lex_range(&self, r: &LexRange<'_>) -> Option<(u32, usize)> {
-        if !self.may_hold_members(r) {
-            return None;
-        }
-        let (x, rank) = self.descend(|s| !r.gte_min(self.member(s.node)));
-        let x = self.next(x);
-        (x != NIL && r.lte_max(self.member(x))).then_some((x, rank + 1))
-    }
-
-    /// The last node in lex range `r` and its 1-based rank (`zslLastInLexRange`).
-    pub fn last_in_lex_range(&self, r: &LexRange<'_>) -> Option<(u32, usize)> {
-        if !self.may_hold_members(r) {
-            return None;
-        }
-        let (x, rank) = self.descend(|s| r.lte_max(self.member(s.node)));
-        (x != HEAD && r.gte_min(self.member(x))).then_some((x, rank))
-    }
-
-    /// Checks every invariant (for tests): order, backward links, spans,
-    /// length, tail.
-    pub fn check(&self) -> Result<(), String> {
-        let mut count = 0usize;
-        let mut x = self.first();
-        let mut prev = NIL;
-        let mut ranks = std::collections::HashMap::new();
-        while x != NIL {
-            count += 1;
-            ranks.insert(x, count);
-            if self.prev(x) != prev {
-                return Err(format!("backward of {x} is {} not {prev}", self.prev(x)));
-            }
-            if prev != NIL && !self.before(prev, self.score(x), self.member(x)) {
-                return Err(format!("{prev} not before {x}"));
-            }
-            prev = x;
-            x = self.next(x);
-        }
-        if count != self.len() || self.tail != prev {
-            return Err(format!(
-                "len {} counted {count}, tail {}",
-                self.len, self.tail
-            ));
-        }
-        for i in 1..self.level as usize {
-            let mut x = HEAD;
-            let mut rank = 0usize;
-            loop {
-                let f = self.forward(x, i);
-                if f == NIL {
-                    break;
-                }
-                let fr = ranks[&f];
-                if self.span(x, i) as usize != fr - rank {
-                    return Err(format!(
-                        "span of {x} at {i}: {} != {}",
-                        self.span(x, i),
-                        fr - rank
-                    ));
-                }
-                if (self.nodes[f as usize].level as usize) <= i {
-                    return Err(format!("node {f} linked above its level"));
-                }
-                let l = &self.links[self.nodes[x as usize].upper as usize + i - 1];
-                if l.score != self.score(f) || l.upper != self.nodes[f as usize].upper {
-                    return Err(format!("stale cache in the link of {x} at {i}"));
-                }
-                rank = fr;
-                x = f;
-            }
-        }
-        if self.level as usize > 1 && self.forward(HEAD, self.level as usize - 1) == NIL {
-            return Err("top level empty".into());
-        }
-        Ok(())
     }
 }
 
