@@ -168,7 +168,7 @@ fn write_args(ctx: &mut Ctx<'_>, args: &[docs::Arg]) {
 
 /// `COMMAND DOCS [name ...]`: a map of name to docs — group, since, and the
 /// argument tree redis-cli 7 builds its typing hints from (see
-/// [`docs`](super::docs)). Redis's summaries are its prose and are left out.
+/// [`docs`]). Redis's summaries are its prose and are left out.
 pub fn command_docs(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let found: Vec<(&Command, Option<&str>)> = if argv.len() == 2 {
         COMMANDS.iter().map(|c| (*c, None)).collect()

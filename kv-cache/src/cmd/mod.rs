@@ -7,11 +7,14 @@
 //! against redis-server 7 — and a handler function. Dispatch, `COMMAND`
 //! output, and later cluster key extraction all read the same table.
 //!
-//! Handlers live in one file per family: [`connection`], [`strings`], [`counters`],
-//! [`keys`], [`expire`], [`lists`], [`hashes`], [`sets`], [`zsets`], [`multi`]
-//! (transactions), [`pubsub`], [`blocking`] (what blocking commands share), [`server`] (with [`info`], [`config`] and [`introspect`] for the
-//! larger server commands). [`docs`] holds the argument trees `COMMAND DOCS`
-//! reports, from which redis-cli builds its typing hints.
+//! Handlers live in one module per family: [`connection`], [`strings`],
+//! [`counters`], [`keys`], [`expire`], [`lists`], [`hashes`], [`sets`],
+//! [`zsets`], [`multi`] (transactions), [`pubsub`], [`blocking`] (what the
+//! blocking commands share), [`server`] (with [`info`], [`config`] and
+//! [`introspect`] for the larger server commands). The table itself is one
+//! generated file per family under `table/`. [`docs`] holds the argument
+//! trees `COMMAND DOCS` reports, from which redis-cli builds its typing
+//! hints.
 
 pub mod blocking;
 pub mod config;

@@ -17,9 +17,9 @@
 //!
 //! - this file: what the handlers share (which end, the key lookup by
 //!   type, pushing and popping one element, range clamping);
-//! - [`push_pop`]: LPUSH/RPUSH(X), LPOP/RPOP, LLEN, LRANGE;
-//! - [`edit`]: LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS;
-//! - [`moves`]: LMOVE, RPOPLPUSH, LMPOP and the five blocking forms.
+//! - `push_pop.rs`: LPUSH/RPUSH(X), LPOP/RPOP, LLEN, LRANGE;
+//! - `edit.rs`: LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS;
+//! - `moves.rs`: LMOVE, RPOPLPUSH, LMPOP and the five blocking forms.
 
 mod edit;
 mod moves;

@@ -122,7 +122,7 @@ impl BigZSet {
         self.list.rank(n) - 1
     }
 
-    /// The node of 0-based rank `rank`, or [`NIL`].
+    /// The node of 0-based rank `rank`, or [`NIL`](super::skiplist::NIL).
     #[inline]
     pub fn at_rank(&self, rank: usize) -> u32 {
         self.list.by_rank(rank + 1)

@@ -32,8 +32,8 @@
 //! # Layout
 //!
 //! - this file: the arena, links, insert, delete, score updates, compaction;
-//! - [`query`]: ranks and the first/last node of a score or lex range;
-//! - [`check`]: the invariant checker the property tests call.
+//! - `query.rs`: ranks and the first/last node of a score or lex range;
+//! - `check.rs`: the invariant checker the property tests call.
 
 use crate::db::sds::Sds;
 
