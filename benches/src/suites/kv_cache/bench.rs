@@ -12,6 +12,7 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use super::memory::send_all;
 use super::servers::{self, Resp, Running};
 use crate::runner::util::tool_version;
 use crate::runner::{Comparison, Impl, Provenance, Sample, Skip, Target};
@@ -137,59 +138,46 @@ fn fill(resp: &mut Resp, test: &str, n: u64) -> anyhow::Result<()> {
         "zpopmin" => (b"ZADD", b"myzset"),
         _ => return Ok(()),
     };
-    let mut buf = Vec::new();
-    let mut in_batch = 0;
-    let mut i = 0;
-    while i < n {
-        let end = (i + 1000).min(n);
-        let mut args: Vec<Vec<u8>> = vec![cmd.to_vec(), key.to_vec()];
-        for j in i..end {
-            if cmd == b"ZADD" {
-                args.push(j.to_string().into_bytes());
+    send_all(
+        resp,
+        |c, buf| {
+            let mut args: Vec<Vec<u8>> = vec![cmd.to_vec(), key.to_vec()];
+            for j in c * 1000..((c + 1) * 1000).min(n) {
+                if cmd == b"ZADD" {
+                    args.push(j.to_string().into_bytes());
+                }
+                args.push(format!("element:{j}").into_bytes());
             }
-            args.push(format!("element:{j}").into_bytes());
-        }
-        let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-        Resp::encode(&mut buf, &refs);
-        in_batch += 1;
-        i = end;
-        if in_batch == 10 || i == n {
-            resp.pipeline(&buf, in_batch)?;
-            buf.clear();
-            in_batch = 0;
-        }
-    }
-    Ok(())
+            let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+            Resp::encode(buf, &refs);
+        },
+        n.div_ceil(1000),
+        10,
+    )
 }
 
-/// Loads `bigz` into db 9 (once per server).
+/// Loads `bigz` into db 9 (once per server), 1000 members per `ZADD`.
 fn load_bigz(resp: &mut Resp) -> anyhow::Result<()> {
     let mut buf = Vec::new();
     Resp::encode(&mut buf, &[b"SELECT", b"9"]);
     Resp::encode(&mut buf, &[b"FLUSHDB"]);
     resp.pipeline(&buf, 2)?;
+    send_all(
+        resp,
+        |c, buf| {
+            let mut args: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), b"bigz".to_vec()];
+            for i in c * 1000..((c + 1) * 1000).min(BIGZ) {
+                args.push(i.to_string().into_bytes());
+                // redis-benchmark writes __rand_int__ as 12 zero-padded digits.
+                args.push(format!("m:{i:012}").into_bytes());
+            }
+            let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+            Resp::encode(buf, &refs);
+        },
+        BIGZ.div_ceil(1000),
+        10,
+    )?;
     buf.clear();
-    let mut in_batch = 0;
-    for start in (0..BIGZ).step_by(1000) {
-        let mut args: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), b"bigz".to_vec()];
-        for i in start..(start + 1000).min(BIGZ) {
-            args.push(i.to_string().into_bytes());
-            // redis-benchmark writes __rand_int__ as 12 zero-padded digits.
-            args.push(format!("m:{i:012}").into_bytes());
-        }
-        let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-        Resp::encode(&mut buf, &refs);
-        in_batch += 1;
-        if in_batch == 10 {
-            resp.pipeline(&buf, in_batch)?;
-            buf.clear();
-            in_batch = 0;
-        }
-    }
-    if in_batch > 0 {
-        resp.pipeline(&buf, in_batch)?;
-        buf.clear();
-    }
     Resp::encode(&mut buf, &[b"SELECT", b"0"]);
     resp.pipeline(&buf, 1)
 }

@@ -23,7 +23,7 @@ pub(crate) struct Memory {
 
 /// Sends `count` commands, the `i`th written by `next(i, buf)`, pipelined
 /// in batches of `batch`.
-fn send_all(
+pub(crate) fn send_all(
     resp: &mut Resp,
     mut next: impl FnMut(u64, &mut Vec<u8>),
     count: u64,
