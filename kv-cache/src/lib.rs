@@ -6,13 +6,18 @@
 //!
 //! # Layout
 //!
+//! In data-flow order, each module using only those below it:
+//!
 //! - [`server`]: connections on `event-loop` — read, parse, execute, flush in before-sleep; the cron.
 //! - [`protocol`]: RESP2/RESP3 — the incremental request parser and the reply encoder.
-//! - [`state`]: server and per-connection state, and `execute`, one command's path.
+//! - [`exec`]: one command's path — resolve, checks, call, slow log, wake-ups, and the
+//!   propagation point, where every change leaves in its replayed form.
 //! - [`cmd`]: the command table (data: name, arity, flags, keys) and one file per command family.
-//! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with expiry.
-//! - [`blocked`], [`pubsub`]: the registries of blocked clients and of subscriptions
-//!   (the WATCH registry is in [`db::watch`]); [`idmap`]: maps keyed by client id.
+//! - [`state`]: the server's state as types — shared state, sessions, the blocked-client
+//!   registry, the propagation state, counters.
+//! - [`pubsub`]: the subscription registry; [`idmap`]: maps keyed by client id.
+//! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
+//!   expiry, WATCHed and waited keys; it imports nothing above it.
 //! - [`config`]: parameters by their Redis names (`--config` files, `CONFIG GET/SET`).
 //! - [`alloc`]: the counting allocator behind `INFO used_memory`.
 //!
@@ -28,10 +33,10 @@
 //! ```
 
 pub mod alloc;
-pub mod blocked;
 pub mod cmd;
 pub mod config;
 pub mod db;
+pub mod exec;
 pub mod idmap;
 pub mod protocol;
 pub mod pubsub;

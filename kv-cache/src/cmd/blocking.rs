@@ -12,22 +12,14 @@
 //!
 //! When one of the keys is created the whole command runs again with
 //! [`Ctx::is_retry`] true; it replies, or calls `block` again and keeps its
-//! place in line. The registries are in [`crate::blocked`], the serving
-//! loop in [`crate::state::wake`].
+//! place in line. The registry is [`crate::state::blocked`], the serving
+//! loop [`crate::exec::wake`].
 
 use super::Ctx;
-use crate::blocked::BlockedClient;
 use crate::protocol::{Argv, OwnedArgv};
+use crate::state::blocked::BlockedClient;
+pub use crate::state::blocked::OnTimeout;
 use crate::state::{S_BLOCKED, S_IN_EXEC, S_RETRY};
-
-/// What a blocked command replies when its timeout passes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnTimeout {
-    /// A null array (`BLPOP`, `BZPOPMIN`, `BLMPOP`, `BZMPOP`).
-    NullArray,
-    /// A null bulk string (`BLMOVE`, `BRPOPLPUSH`).
-    NullBulk,
-}
 
 const NOT_A_FLOAT: &str = "ERR timeout is not a float or out of range";
 

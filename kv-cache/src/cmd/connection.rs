@@ -3,7 +3,7 @@
 
 use super::{Ctx, int_arg, is};
 use crate::protocol::Argv;
-use crate::state::wake::Unblock;
+use crate::state::blocked::Unblock;
 use crate::state::{ClientInfo, S_PUBSUB, Server, unix_ms};
 
 /// The Redis version kv-cache is compatible with, reported where clients

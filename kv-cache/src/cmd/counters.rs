@@ -122,4 +122,7 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         .ks
         .set(db, key, Val::Str(Sds::new(s.as_bytes())), true);
     ctx.out.bulk(s.as_bytes());
+    // Replayed as the value it produced: float digits must not depend on
+    // the replica's arithmetic (Redis `incrbyfloatCommand`).
+    ctx.propagate_as(&[b"SET", key, s.as_bytes(), b"KEEPTTL"]);
 }

@@ -65,11 +65,25 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit_ms: i64, absolute: bo
     }
     if when <= ks.now_ms {
         ks.remove(db, key);
+        ctx.propagate_as(&[b"DEL", key]);
     } else {
         ks.set_expire(db, key, Some(when));
         ks.touch(db, key);
+        propagate_pexpireat(ctx, argv, when, unit_ms == 1 && absolute);
     }
     ctx.out.int(1);
+}
+
+/// Replays an `EXPIRE` family command as `PEXPIREAT key <abs ms> [flags]`;
+/// a `PEXPIREAT` keeps its own text (Redis `expireGenericCommand`).
+fn propagate_pexpireat(ctx: &mut Ctx<'_>, argv: &Argv<'_>, when: i64, as_is: bool) {
+    if as_is || !ctx.propagating() {
+        return;
+    }
+    let when = when.to_string();
+    let mut args: Vec<&[u8]> = vec![b"PEXPIREAT", argv.get(1), when.as_bytes()];
+    args.extend(argv.iter().skip(3));
+    ctx.propagate_as(&args);
 }
 
 /// `EXPIRE key seconds [NX|XX|GT|LT]`

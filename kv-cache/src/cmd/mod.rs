@@ -35,7 +35,10 @@ pub mod strings;
 mod table;
 pub mod zsets;
 
-use crate::protocol::{Argv, Reply};
+use std::time::Instant;
+
+use crate::protocol::{Argv, OwnedArgv, Reply};
+use crate::state::propagation::{self, TO_ALL};
 use crate::state::{Server, Session};
 
 pub use table::COMMANDS;
@@ -119,6 +122,11 @@ pub const FLAG_NAMES: &[(u32, &str)] = &[
     (F_ALLOW_BUSY, "allow_busy"),
 ];
 
+/// Runs a stored command on the execution path (`EXEC`'s queue). The
+/// layer above ([`crate::exec`]) passes its own in every [`Ctx`], so that
+/// this layer never imports it.
+pub type Reenter = fn(&mut Server, &mut Session, &Argv<'_>, &mut Vec<u8>, &mut Instant);
+
 /// Everything a handler may touch: the server, its own connection's
 /// session, and the reply buffer.
 #[derive(Debug)]
@@ -129,6 +137,8 @@ pub struct Ctx<'a> {
     pub client: &'a mut Session,
     /// Where the reply goes.
     pub out: Reply<'a>,
+    /// The execution path, for commands that run others (`EXEC`).
+    pub reenter: Reenter,
 }
 
 impl Ctx<'_> {
@@ -158,6 +168,49 @@ impl Ctx<'_> {
             self.srv.ks.remove(db, key);
         } else {
             self.srv.ks.touch(db, key);
+        }
+    }
+
+    /// Whether anyone consumes the propagated stream: a handler computes
+    /// its replacement form only then (formatting a deadline costs).
+    #[inline]
+    pub fn propagating(&self) -> bool {
+        self.srv.prop.listening() != 0
+    }
+
+    /// Replays this command as `args` instead of as received (Redis
+    /// `rewriteClientCommandVector`). Takes effect if it changed data.
+    pub fn propagate_as(&mut self, args: &[&[u8]]) {
+        if self.propagating() {
+            self.srv.prop.rewrite = Some(propagation::owned(args));
+        }
+    }
+
+    /// Replays `args` too, after whatever was recorded so far in this
+    /// execution unit (Redis `alsoPropagate`).
+    pub fn also_propagate(&mut self, args: &[&[u8]]) {
+        if self.propagating() {
+            let db = self.db();
+            self.srv.prop.push(db, propagation::owned(args), TO_ALL);
+        }
+    }
+
+    /// Propagates this command to `target` (`TO_*` bits) whether or not it
+    /// changed data (Redis `forceCommandPropagation`).
+    pub fn force_propagation(&mut self, target: u8) {
+        self.srv.prop.force |= target;
+    }
+
+    /// Does not propagate this command itself: it replayed its effect with
+    /// [`Ctx::also_propagate`] (Redis `preventCommandPropagation`).
+    pub fn prevent_propagation(&mut self) {
+        self.srv.prop.prevent = TO_ALL;
+    }
+
+    /// A replacement form built from owned arguments (see [`Ctx::propagate_as`]).
+    pub fn propagate_as_owned(&mut self, args: OwnedArgv) {
+        if self.propagating() {
+            self.srv.prop.rewrite = Some(args);
         }
     }
 

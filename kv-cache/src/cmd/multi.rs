@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use super::Ctx;
 use crate::protocol::Argv;
-use crate::state::{MultiState, S_IN_EXEC, S_MULTI, call_stored};
+use crate::state::{MultiState, S_IN_EXEC, S_MULTI};
 
 /// `MULTI`
 pub fn multi(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
@@ -77,8 +77,9 @@ pub fn exec(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let was_in_exec = ctx.client.flags & S_IN_EXEC;
     ctx.client.flags |= S_IN_EXEC;
     let mut clock = Instant::now();
+    let reenter = ctx.reenter;
     for argv in &state.queue {
-        call_stored(
+        reenter(
             &mut *ctx.srv,
             &mut *ctx.client,
             &argv.argv(),

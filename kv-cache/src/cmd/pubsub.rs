@@ -15,12 +15,13 @@
 //!
 //! The registry is [`crate::pubsub::PubSub`]; the subscribed-mode
 //! restriction of RESP2 connections is applied before commands run
-//! (`state::gate`).
+//! (`exec::gate`).
 
 use super::Ctx;
 use crate::db::glob;
 use crate::protocol::{Argv, Reply};
 use crate::state::S_PUBSUB;
+use crate::state::propagation::TO_REPL;
 
 /// A subscription confirmation: `[kind, name, count]` (Redis
 /// `addReplyPubsubSubscribed` / `addReplyPubsubUnsubscribed`); `name` is
@@ -119,6 +120,9 @@ pub fn reset_subscriptions(ctx: &mut Ctx<'_>) {
 /// (channel subscribers plus one per matching pattern subscription).
 pub fn publish(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let n = publish_message(ctx, argv.get(1), argv.get(2));
+    // Replicas' subscribers get the message too; the AOF never replays
+    // it (Redis `forceCommandPropagation(c, PROPAGATE_REPL)`).
+    ctx.force_propagation(TO_REPL);
     ctx.out.int(n as i64);
 }
 

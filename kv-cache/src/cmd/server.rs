@@ -4,6 +4,7 @@
 
 use super::{Ctx, is};
 use crate::protocol::Argv;
+use crate::state::propagation::TO_ALL;
 use crate::state::unix_ms;
 
 /// Replies a `HELP` listing: the header line, `lines`, then `HELP`.
@@ -44,6 +45,9 @@ pub fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if flush_mode_ok(ctx, argv, 1) {
         let db = ctx.db();
         ctx.srv.ks.flush(db);
+        // Replayed even when there was nothing to flush (Redis
+        // `forceCommandPropagation` in `flushdbCommand`).
+        ctx.force_propagation(TO_ALL);
         ctx.out.ok();
     }
 }
@@ -54,6 +58,7 @@ pub fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         for i in 0..ctx.srv.ks.dbs.len() {
             ctx.srv.ks.flush(i);
         }
+        ctx.force_propagation(TO_ALL);
         ctx.out.ok();
     }
 }
@@ -136,9 +141,21 @@ pub fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         let secs = std::str::from_utf8(argv.get(2))
             .ok()
             .and_then(|s| s.parse::<f64>().ok())
-            .filter(|s| s.is_finite())
             .unwrap_or(0.0);
-        std::thread::sleep(std::time::Duration::from_secs_f64(secs.max(0.0)));
+        // Redis converts to whole microseconds in a `long long`; a value
+        // past its range (1e20, inf) comes out negative, and its sleep
+        // returns at once. `from_secs_f64` would panic on those.
+        if let Ok(d) = std::time::Duration::try_from_secs_f64(secs)
+            && d.as_micros() < i64::MAX as u128
+        {
+            std::thread::sleep(d);
+        }
+        return ctx.out.ok();
+    }
+    if is(argv.get(1), "set-active-expire") && argv.len() == 3 {
+        // Redis: `server.active_expire_enabled = atoi(argv[2])`.
+        let on = crate::protocol::parse_i64(argv.get(2)).unwrap_or(0) != 0;
+        ctx.srv.ks.active_expire = on;
         return ctx.out.ok();
     }
     ctx.out.error(&format!(
@@ -224,6 +241,8 @@ pub fn function(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `FUNCTION FLUSH [ASYNC|SYNC]`: there are no functions; OK.
 pub fn function_flush(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if flush_mode_ok(ctx, argv, 2) {
+        // Redis counts it as a change (`server.dirty++`): replicas flush too.
+        ctx.force_propagation(TO_ALL);
         ctx.out.ok();
     }
 }

@@ -143,9 +143,29 @@ pub fn set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ks.set(db, key, Val::from_bytes(argv.get(2)), o.keep_ttl);
     if let Some(at) = deadline {
         ks.set_expire(db, key, Some(at));
+        // Replayed with the absolute deadline, options dropped: a replica
+        // must not re-read the clock (Redis `setGenericCommand`).
+        propagate_pxat(ctx, key, argv.get(2), at);
+    } else if o.get && ctx.propagating() {
+        // Replayed without `GET`: the replica has nobody to answer.
+        let rest: Vec<&[u8]> = argv
+            .iter()
+            .enumerate()
+            .filter(|&(j, a)| j < 3 || !is(a, "get"))
+            .map(|(_, a)| a)
+            .collect();
+        ctx.propagate_as(&rest);
     }
     if !o.get {
         ctx.out.ok();
+    }
+}
+
+/// Replays a write with a TTL as `SET key value PXAT <abs ms>`.
+fn propagate_pxat(ctx: &mut Ctx<'_>, key: &[u8], val: &[u8], at: i64) {
+    if ctx.propagating() {
+        let at = at.to_string();
+        ctx.propagate_as(&[b"SET", key, val, b"PXAT", at.as_bytes()]);
     }
 }
 
@@ -170,6 +190,7 @@ fn set_with_expire(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit: i64, cmd: &str) {
         .ks
         .set(db, argv.get(1), Val::from_bytes(argv.get(3)), false);
     ctx.srv.ks.set_expire(db, argv.get(1), Some(at));
+    propagate_pxat(ctx, argv.get(1), argv.get(3), at);
     ctx.out.ok();
 }
 
@@ -193,6 +214,7 @@ pub fn getset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         None => ctx.out.null(),
     }
     ks.set(db, argv.get(1), Val::from_bytes(argv.get(2)), false);
+    ctx.propagate_as(&[b"SET", argv.get(1), argv.get(2)]);
 }
 
 /// `GETDEL key`
@@ -207,7 +229,10 @@ pub fn getdel(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return ctx.wrong_type();
     }
     match ctx.srv.ks.remove(db, argv.get(1)) {
-        Some((v, _)) => v.with_bytes(|b| ctx.out.bulk(b)),
+        Some((v, _)) => {
+            v.with_bytes(|b| ctx.out.bulk(b));
+            ctx.propagate_as(&[b"DEL", argv.get(1)]);
+        }
         None => ctx.out.null(),
     }
 }
@@ -232,17 +257,24 @@ pub fn getex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
         None => return ctx.out.null(),
     }
+    // Never replayed as is: as the change it made (Redis `getexCommand`).
     match deadline {
         Some(at) if at <= ks.now_ms => {
             ks.remove(db, key);
+            ctx.propagate_as(&[b"DEL", key]);
         }
         Some(at) => {
             ks.set_expire(db, key, Some(at));
             ks.touch(db, key);
+            if ctx.propagating() {
+                let at = at.to_string();
+                ctx.propagate_as(&[b"PEXPIREAT", key, at.as_bytes()]);
+            }
         }
         None if o.persist && ks.expire_of(db, key).is_some() => {
             ks.set_expire(db, key, None);
             ks.touch(db, key);
+            ctx.propagate_as(&[b"PERSIST", key]);
         }
         None => {}
     }

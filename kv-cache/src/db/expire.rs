@@ -57,6 +57,7 @@ impl Keyspace {
         let mut expired_keys = 0;
         // Deleted keys someone WATCHes, touched once the walk is over.
         let watching = !self.watched.is_empty();
+        let log = self.log_expired;
         let mut touched: Vec<(usize, Vec<u8>)> = Vec::new();
         'dbs: for (dbi, db) in self.dbs.iter_mut().enumerate() {
             // ANCHOR: cycle
@@ -83,6 +84,9 @@ impl Keyspace {
                         db.expires.remove(key);
                         db.dict.remove(key);
                         expired += 1;
+                        if log {
+                            self.expired_log.push((dbi, key.clone()));
+                        }
                         if watching {
                             touched.push((dbi, key.clone()));
                         }
@@ -106,7 +110,7 @@ impl Keyspace {
         }
         self.stats.expired_keys += expired_keys;
         for (i, key) in touched {
-            self.touch(i, &key);
+            self.signal_watchers(i, &key);
         }
         report
     }

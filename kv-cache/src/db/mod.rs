@@ -15,6 +15,11 @@
 //! by transactions ([`watch::Watched`], fed by [`Keyspace::touch`]) and the
 //! keys blocked clients wait on ([`WaitedKeys`], fed by key creation in
 //! [`Keyspace::set`]). Each costs one emptiness test when unused.
+//!
+//! The keyspace reports upward only through its fields: [`Keyspace::dirty`]
+//! counts changes and [`Keyspace::expired_log`] lists the keys expiry
+//! removed, for the propagation point above to read; nothing here imports
+//! the layers above (commands, execution, connections).
 
 pub mod dict;
 pub mod expire;
@@ -26,6 +31,7 @@ pub mod listpack;
 pub mod sds;
 pub mod set;
 pub mod value;
+pub mod waited;
 pub mod watch;
 pub mod zset;
 
@@ -33,7 +39,7 @@ pub use dict::Dict;
 pub use sds::Sds;
 pub use value::Val;
 
-use crate::blocked::WaitedKeys;
+pub use waited::WaitedKeys;
 
 /// One database (`SELECT n`). Redis: `redisDb`.
 #[derive(Debug, Default)]
@@ -71,6 +77,18 @@ pub struct Keyspace {
     /// Keys blocked clients wait on, and those that became ready (Redis
     /// `db->blocking_keys`, `server.ready_keys`).
     pub waited: WaitedKeys,
+    /// Changes made so far (Redis `server.dirty`): moved by every
+    /// [`Keyspace::touch`]; a command that moved it changed the dataset.
+    pub dirty: u64,
+    /// Keys removed by expiry (lazily or by the active cycle) and not yet
+    /// collected by the propagation point, with their database. Filled only
+    /// while [`Keyspace::log_expired`] is set.
+    pub expired_log: Vec<(usize, Vec<u8>)>,
+    /// Whether someone consumes [`Keyspace::expired_log`].
+    pub log_expired: bool,
+    /// Whether the cron runs the active expire cycle (`DEBUG
+    /// SET-ACTIVE-EXPIRE`); lazy expiry always runs.
+    pub active_expire: bool,
 }
 
 impl Keyspace {
@@ -82,6 +100,10 @@ impl Keyspace {
             stats: Stats::default(),
             watched: watch::Watched::default(),
             waited: WaitedKeys::default(),
+            dirty: 0,
+            expired_log: Vec::new(),
+            log_expired: false,
+            active_expire: true,
         }
     }
 
@@ -99,8 +121,11 @@ impl Keyspace {
                 db.expires.remove(key);
                 db.dict.remove(key);
                 self.stats.expired_keys += 1;
+                if self.log_expired {
+                    self.expired_log.push((i, key.to_vec()));
+                }
                 // Redis signals the deletion (WATCHers of the key see it).
-                self.touch(i, key);
+                self.signal_watchers(i, key);
                 true
             }
             _ => false,
@@ -143,6 +168,11 @@ impl Keyspace {
     /// `signalKeyAsReady`).
     #[inline]
     pub fn set(&mut self, i: usize, key: &[u8], val: Val, keep_ttl: bool) {
+        // A dead key is deleted first, as Redis's `lookupKeyWrite` does:
+        // the deletion is an event of its own (a `DEL` to replay).
+        if !self.dbs[i].expires.is_empty() {
+            self.expire_if_needed(i, key);
+        }
         let db = &mut self.dbs[i];
         match db.dict.get_mut(key) {
             Some(e) => e.value = val,
@@ -206,6 +236,7 @@ impl Keyspace {
     /// Empties database `i`; watchers of keys it held fail their `EXEC`
     /// (Redis `signalFlushedDb`).
     pub fn flush(&mut self, i: usize) {
+        self.dirty = self.dirty.wrapping_add(1);
         self.touch_all_watched(i, None);
         self.dbs[i] = Db::default();
     }
@@ -215,6 +246,7 @@ impl Keyspace {
     /// change are touched, and keys blocked clients wait on that the swap
     /// brings in become ready (Redis `dbSwapDatabases`).
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.dirty = self.dirty.wrapping_add(1);
         if a == b {
             return;
         }

@@ -160,8 +160,21 @@ impl Keyspace {
     /// `signalModifiedKey`): WATCHers of it will fail their `EXEC`. Call it
     /// after changing a value reached through [`Keyspace::get_for_write`];
     /// [`Keyspace::set`] and [`Keyspace::remove`] call it themselves.
+    ///
+    /// It also counts the change in [`Keyspace::dirty`], which the
+    /// propagation point reads to decide whether a command changed the
+    /// dataset (Redis `server.dirty++`, which sits beside nearly every
+    /// `signalModifiedKey`).
     #[inline]
     pub fn touch(&mut self, i: usize, key: &[u8]) {
+        self.dirty = self.dirty.wrapping_add(1);
+        self.signal_watchers(i, key);
+    }
+
+    /// [`Keyspace::touch`] without counting a change: for deletions by
+    /// expiry, which propagate as a `DEL` of their own instead.
+    #[inline]
+    pub fn signal_watchers(&mut self, i: usize, key: &[u8]) {
         if !self.watched.is_empty() {
             self.touch_watched(i, key);
         }

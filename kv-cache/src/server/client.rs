@@ -26,9 +26,10 @@ use event_loop::{BufferedConn, ConnHandler, EventLoop, IoId};
 
 use super::Runtime;
 use crate::config::BufferLimit;
+use crate::exec::execute_timed;
 use crate::protocol::request::Parsed;
 use crate::protocol::{Reply, RequestParser};
-use crate::state::{S_BLOCKED, S_PUBSUB, Server, Session, execute_timed};
+use crate::state::{S_BLOCKED, S_PUBSUB, Server, Session};
 
 /// A connection's handler: its protocol session, parser and reply buffer.
 /// Mirrors the per-connection half of Redis's `client` struct.

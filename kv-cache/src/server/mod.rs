@@ -352,8 +352,14 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     let srv = &mut rt.srv;
     srv.refresh_clock();
     let hz = srv.config.hz;
-    let deadline = Instant::now() + crate::db::expire::budget(hz);
-    srv.ks.active_expire_cycle(deadline);
+    if srv.ks.active_expire {
+        let deadline = Instant::now() + crate::db::expire::budget(hz);
+        srv.ks.active_expire_cycle(deadline);
+        // The removed keys replay as `DEL`s, never wrapped in MULTI.
+        if srv.prop.listening() != 0 {
+            crate::exec::propagate::end_unit(srv, false);
+        }
+    }
     if srv.config.activerehashing {
         srv.ks.cron_rehash();
     }

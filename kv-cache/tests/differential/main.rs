@@ -14,13 +14,15 @@
 //!   kinds, the string/key/server generators, and the runner;
 //! - one file per family ([`lists`], [`hashes`], [`sets`], [`zsets`],
 //!   [`multi`], [`pubsub`]): its command generators, mixed into every sequence, on the
-//!   same keys, so that WRONGTYPE paths are exercised too.
+//!   same keys, so that WRONGTYPE paths are exercised too;
+//! - [`propagation`]: the same sequences, comparing the streams sent to replicas.
 
 #[path = "../common/mod.rs"]
 mod common;
 mod hashes;
 mod lists;
 mod multi;
+mod propagation;
 mod pubsub;
 mod sets;
 mod zsets;

@@ -80,5 +80,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let text = sum.to_human();
     if with_hash(ctx, key, |h, lim| h.set(field, text.as_bytes(), lim)).is_some() {
         ctx.out.bulk(text.as_bytes());
+        // As the value it produced (Redis `hincrbyfloatCommand`).
+        ctx.propagate_as(&[b"HSET", key, field, text.as_bytes()]);
     }
 }

@@ -94,18 +94,25 @@ pub fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let db = ctx.db();
     let key = argv.get(1);
-    let empty = match for_write(&mut ctx.srv.ks, db, key) {
+    let (empty, trimmed) = match for_write(&mut ctx.srv.ks, db, key) {
         Slot::List(l) => {
+            let before = l.len();
             match clamp_range(start, stop, l.len()) {
                 Some((a, b)) => l.retain_range(a, b),
                 None => l.remove_front(l.len()),
             }
-            l.is_empty()
+            (l.is_empty(), l.len() != before)
         }
         Slot::Missing => return ctx.out.ok(),
         Slot::WrongType => return ctx.wrong_type(),
     };
-    changed(&mut ctx.srv.ks, db, key, empty);
+    if trimmed {
+        changed(&mut ctx.srv.ks, db, key, empty);
+    } else {
+        // Redis signals watchers even when nothing was cut, but counts no
+        // change (`server.dirty += ltrim + rtrim`): nothing to replay.
+        ctx.srv.ks.signal_watchers(db, key);
+    }
     ctx.out.ok();
 }
 

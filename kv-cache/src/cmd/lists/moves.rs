@@ -10,8 +10,10 @@ enum Moved {
     Done,
     /// The source does not exist; nothing replied.
     NoSource,
-    /// The source or the destination is not a list; nothing replied.
+    /// The source is not a list; nothing replied.
     WrongType,
+    /// The destination is not a list; nothing replied.
+    WrongDestination,
 }
 
 /// Pops from `src`'s `from` end and pushes onto `dst`'s `to` end, replying
@@ -27,7 +29,7 @@ fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Mo
         Slot::WrongType => return Moved::WrongType,
     }
     if let Slot::WrongType = for_write(ks, db, dst) {
-        return Moved::WrongType;
+        return Moved::WrongDestination;
     }
     let Slot::List(l) = for_write(ks, db, src) else {
         return Moved::NoSource;
@@ -65,7 +67,7 @@ pub fn lmove(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     match move_one(ctx, argv.get(1), argv.get(2), from, to) {
         Moved::Done => {}
         Moved::NoSource => ctx.out.null(),
-        Moved::WrongType => ctx.wrong_type(),
+        Moved::WrongType | Moved::WrongDestination => ctx.wrong_type(),
     }
 }
 
@@ -74,7 +76,7 @@ pub fn rpoplpush(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     match move_one(ctx, argv.get(1), argv.get(2), End::Tail, End::Head) {
         Moved::Done => {}
         Moved::NoSource => ctx.out.null(),
-        Moved::WrongType => ctx.wrong_type(),
+        Moved::WrongType | Moved::WrongDestination => ctx.wrong_type(),
     }
 }
 
@@ -148,11 +150,18 @@ fn mpop_serve(ctx: &mut Ctx<'_>, argv: &Argv<'_>, m: &MPop, skip_wrong: bool) ->
                 return true;
             }
             Slot::List(l) => {
+                let popped = m.count.min(l.len());
                 ctx.out.array(2);
                 ctx.out.bulk(key);
                 pop_range_reply(&mut ctx.out, l, m.end, m.count);
                 let empty = l.is_empty();
                 changed(&mut ctx.srv.ks, db, key, empty);
+                // Replayed as `[LR]POP key n`, n what was really taken
+                // (Redis `mpopGenericCommand`).
+                if ctx.propagating() {
+                    let n = popped.to_string();
+                    ctx.propagate_as(&[pop_name(m.end), key, n.as_bytes()]);
+                }
                 return true;
             }
         }
@@ -191,7 +200,9 @@ fn bpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End) {
                 out.bulk(key);
                 pop_one(l, end, |v| out.bulk(v));
                 let empty = l.is_empty();
-                return changed(&mut ctx.srv.ks, db, key, empty);
+                changed(&mut ctx.srv.ks, db, key, empty);
+                // A replica must not block: replayed as `[LR]POP key`.
+                return ctx.propagate_as(&[pop_name(end), key]);
             }
         }
     }
@@ -217,12 +228,43 @@ pub fn brpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 fn bmove(ctx: &mut Ctx<'_>, argv: &Argv<'_>, from: End, to: End, deadline: Option<i64>) {
     let (src, dst) = (argv.get(1), argv.get(2));
     match move_one(ctx, src, dst, from, to) {
-        Moved::Done => {}
+        // Replayed in its non-blocking form (Redis `blmoveGenericCommand`).
+        Moved::Done if argv.len() == 6 => {
+            // Served later, Redis spells the ends itself, in lower case;
+            // served at once, it keeps the client's words.
+            let (f, t) = if ctx.is_retry() {
+                (end_word(from), end_word(to))
+            } else {
+                (argv.get(3), argv.get(4))
+            };
+            ctx.propagate_as(&[b"LMOVE", src, dst, f, t]);
+        }
+        Moved::Done => ctx.propagate_as(&[b"RPOPLPUSH", src, dst]),
+        // A woken client whose destination turned into another type gets
+        // the error and is unblocked; the element stays in the source
+        // (Redis `serveClientBlockedOnList`). Waiting on would hang it.
+        Moved::WrongDestination => ctx.wrong_type(),
         Moved::WrongType if !ctx.is_retry() => ctx.wrong_type(),
         Moved::NoSource if !ctx.can_block() => ctx.out.null(),
         Moved::WrongType | Moved::NoSource => {
             ctx.block(argv, &[src], deadline, OnTimeout::NullBulk);
         }
+    }
+}
+
+/// How Redis names `end` in the commands it writes itself.
+fn end_word(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"left",
+        End::Tail => b"right",
+    }
+}
+
+/// The non-blocking pop that replays a pop from `end`.
+fn pop_name(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"LPOP",
+        End::Tail => b"RPOP",
     }
 }
 

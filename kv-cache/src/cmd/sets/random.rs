@@ -40,7 +40,11 @@ pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(()) => return ctx.wrong_type(),
     };
     match popped {
-        Some(m) => ctx.out.bulk(&m),
+        Some(m) => {
+            ctx.out.bulk(&m);
+            // The replica cannot draw the same member: tell it which.
+            ctx.propagate_as(&[b"SREM", key, &m]);
+        }
         None => ctx.out.null(),
     }
     ctx.after_change(key, emptied);
@@ -55,6 +59,7 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
     let max = ctx.srv.config.set_max_intset_entries;
+    let log = ctx.propagating();
     let s = match write_set(&mut ctx.srv.ks, db, key) {
         Ok(Some(s)) => s,
         Ok(None) => return ctx.out.set(0),
@@ -71,14 +76,21 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         // counts a keyspace hit.
         ctx.srv.ks.stats.keyspace_hits += 1;
         ctx.srv.ks.remove(db, key);
+        ctx.propagate_as(&[b"DEL", key]);
         return;
     }
+    // Each member leaves as an `SREM` of its own; the command itself is
+    // not replayed (Redis `spopWithCountCommand`).
+    let mut popped: Vec<Vec<u8>> = Vec::new();
     let remaining = size - count;
     ctx.out.set(count as usize);
     if remaining * MOVE_STRATEGY_MUL > count {
         for _ in 0..count {
             if let Some(m) = s.pop_random() {
                 ctx.out.bulk(&m);
+                if log {
+                    popped.push(m.to_vec());
+                }
             }
         }
     } else {
@@ -88,10 +100,19 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             let Some(m) = s.pop_random() else { break };
             kept.get_or_insert_with(|| Set::new_for(&m)).add(&m, max);
         }
-        s.for_each(|m| bulk_member(&mut ctx.out, m));
+        s.for_each(|m| {
+            bulk_member(&mut ctx.out, m);
+            if log {
+                popped.push(m.to_sds().to_vec());
+            }
+        });
         *s = kept.unwrap_or_default();
     }
     ctx.srv.ks.touch(db, key);
+    for m in &popped {
+        ctx.also_propagate(&[b"SREM", key, m]);
+    }
+    ctx.prevent_propagation();
 }
 
 /// `SRANDMEMBER key [count]`

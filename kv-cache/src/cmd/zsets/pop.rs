@@ -57,14 +57,16 @@ fn find_source(ctx: &mut Ctx<'_>, keys: &[&[u8]], tolerate_wrong_type: bool) -> 
 
 /// Pops up to `count` members (-1: one, in the single-pop shape) from
 /// `key`, known to hold a non-empty sorted set (`genericZpopCommand`
-/// after its key search).
-fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64, shape: Shape) {
+/// after its key search); returns how many it popped.
+fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64, shape: Shape) -> usize {
     let db = ctx.db();
     let Lookup::Found(z) = lookup_write(&mut ctx.srv.ks, db, key) else {
-        return ctx.out.null_array();
+        ctx.out.null_array();
+        return 0;
     };
     if count == 0 {
-        return ctx.out.array(0);
+        ctx.out.array(0);
+        return 0;
     }
     let count = if count < 0 { 1 } else { count as usize };
     let n = count.min(z.len());
@@ -96,15 +98,46 @@ fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64, shape: Shape) 
     }
     let emptied = z.is_empty();
     after_change(ctx, key, emptied);
+    n
 }
 
-/// The non-blocking pop over `keys`.
-fn pop_generic(ctx: &mut Ctx<'_>, keys: &[&[u8]], max: bool, count: i64, shape: Shape) {
+/// Replays a pop of `n` members from `key` as `ZPOPMIN|ZPOPMAX key [n]`
+/// (`n` omitted for the single-pop form): a replica must neither block
+/// nor search keys (Redis `bzpopMinMaxCommand`, `genericZpopCommand`).
+fn replay_pop(ctx: &mut Ctx<'_>, key: &[u8], max: bool, n: Option<usize>) {
+    if !ctx.propagating() {
+        return;
+    }
+    let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    match n {
+        Some(n) => {
+            let n = n.to_string();
+            ctx.propagate_as(&[name, key, n.as_bytes()]);
+        }
+        None => ctx.propagate_as(&[name, key]),
+    }
+}
+
+/// The non-blocking pop over `keys`. `ZMPOP` (`replay_counted`) is
+/// replayed as a counted `ZPOPMIN`/`ZPOPMAX`; the others as they are.
+fn pop_generic(
+    ctx: &mut Ctx<'_>,
+    keys: &[&[u8]],
+    max: bool,
+    count: i64,
+    shape: Shape,
+    replay_counted: bool,
+) {
     match find_source(ctx, keys, false) {
         None => {}
         Some(Source::Nothing) if shape.nil_when_empty => ctx.out.null_array(),
         Some(Source::Nothing) => ctx.out.array(0),
-        Some(Source::At(i)) => pop_from(ctx, keys[i], max, count, shape),
+        Some(Source::At(i)) => {
+            let n = pop_from(ctx, keys[i], max, count, shape);
+            if replay_counted && n > 0 {
+                replay_pop(ctx, keys[i], max, Some(n));
+            }
+        }
     }
 }
 
@@ -122,7 +155,12 @@ fn blocking_pop(
     let retry = ctx.is_retry();
     match find_source(ctx, keys, retry) {
         None => {}
-        Some(Source::At(i)) => pop_from(ctx, keys[i], max, count, shape),
+        Some(Source::At(i)) => {
+            let n = pop_from(ctx, keys[i], max, count, shape);
+            if n > 0 {
+                replay_pop(ctx, keys[i], max, (count >= 0).then_some(n));
+            }
+        }
         Some(Source::Nothing) if !ctx.can_block() => ctx.out.null_array(),
         Some(Source::Nothing) => ctx.block(argv, keys, deadline, OnTimeout::NullArray),
     }
@@ -149,7 +187,7 @@ fn zpop_min_max(ctx: &mut Ctx<'_>, argv: &Argv<'_>, max: bool) {
         nested: ctx.out.resp > 2 && count != -1,
         nil_when_empty: false,
     };
-    pop_generic(ctx, &[argv.get(1)], max, count, shape);
+    pop_generic(ctx, &[argv.get(1)], max, count, shape, false);
 }
 
 /// `ZPOPMIN key [count]`
@@ -235,7 +273,7 @@ pub fn zmpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some((keys, max, count)) = parse_mpop(ctx, argv, 1) else {
         return;
     };
-    pop_generic(ctx, &keys, max, count, MPOP_SHAPE);
+    pop_generic(ctx, &keys, max, count, MPOP_SHAPE, true);
 }
 
 /// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`: the

@@ -16,19 +16,11 @@
 
 use std::time::Instant;
 
-use super::{S_BLOCKED, S_RETRY, Server, call_stored};
-use crate::blocked::BlockedClient;
-use crate::cmd::{self, blocking::OnTimeout};
+use super::{call_stored, propagate, stat_for};
+use crate::cmd;
 use crate::protocol::Reply;
-
-/// How `CLIENT UNBLOCK` ends a block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unblock {
-    /// As if the timeout passed: the command's null reply.
-    Timeout,
-    /// `-UNBLOCKED client unblocked via CLIENT UNBLOCK`.
-    Error,
-}
+use crate::state::blocked::{BlockedClient, OnTimeout, Unblock};
+use crate::state::{S_BLOCKED, S_RETRY, Server};
 
 /// Serves the clients blocked on keys that became ready, until no key is
 /// ready. Each waiter's command runs again, whole, with its own session.
@@ -48,6 +40,11 @@ pub(crate) fn serve_ready(srv: &mut Server, clock: &mut Instant) {
             let mut out = Vec::new();
             call_stored(srv, &mut rec.session, &rec.argv.argv(), &mut out, clock);
             rec.session.flags &= !S_RETRY;
+            // Each served client is an execution unit of its own (Redis
+            // calls `afterCommand` per receiver).
+            if srv.prop.listening() != 0 {
+                propagate::end_unit(srv, true);
+            }
             if rec.session.flags & S_BLOCKED != 0 {
                 srv.blocked.put_back(id, rec);
             } else {
@@ -55,6 +52,12 @@ pub(crate) fn serve_ready(srv: &mut Server, clock: &mut Instant) {
                 srv.outbox.buf(id).extend_from_slice(&out);
                 srv.outbox.resume(id);
             }
+        }
+        // A key found expired above was deleted outside any retry: its
+        // `DEL` is a unit of its own (Redis's edge case in
+        // `handleClientsBlockedOnKeys`).
+        if srv.prop.listening() != 0 {
+            propagate::end_unit(srv, true);
         }
     }
 }
@@ -94,7 +97,7 @@ impl Server {
         if let Some((ti, top)) = cmd::lookup(rec.argv.argv().get(0)) {
             let failed = how == Unblock::Error;
             self.stats.total_commands_processed += 1;
-            let st = self.stat_for(ti, top, None);
+            let st = stat_for(self, ti, top, None);
             st.calls += 1;
             if failed {
                 st.failed_calls += 1;

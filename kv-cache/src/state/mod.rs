@@ -1,30 +1,32 @@
-//! Server state shared by all connections, each connection's [`Session`],
-//! and [`execute`], the path of one command from parsed arguments to reply.
-//! Redis: `struct redisServer`, `struct client`, `processCommand` + `call`.
+//! The server's state, as types: what every connection shares
+//! ([`Server`]), one connection's protocol state ([`Session`]), and the
+//! counters. Redis: `struct redisServer` and `struct client`.
 //!
-//! Nothing here knows about sockets: the network layer ([`crate::server`])
-//! feeds parsed requests in and flushes the output buffer out, and tests
-//! drive `execute` directly.
+//! Nothing here executes a command (that is [`crate::exec`]) or knows about
+//! sockets (that is [`crate::server`]); tests build a [`Server`] and drive
+//! [`crate::exec::execute`] directly.
 //!
-//! The execution machinery is split out: [`gate`] (what a connection in
-//! `MULTI` or subscribed mode may run, and queueing), [`wake`] (serving
-//! blocked clients, timeouts, `CLIENT UNBLOCK`) and [`outbox`] (bytes for
-//! connections other than the one whose command is running).
+//! # Layout
+//!
+//! - this file: [`Server`], [`Session`], [`ClientInfo`], the counters, the slow log entry;
+//! - [`blocked`]: the blocked-client registry;
+//! - [`propagation`]: what the running command will propagate, and the consumers;
+//! - [`outbox`]: bytes for connections other than the one whose command is running.
 
-pub mod gate;
+pub mod blocked;
 pub mod outbox;
-pub mod wake;
+pub mod propagation;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::blocked::Blocked;
-use crate::cmd::{self, COMMANDS, Command, Ctx, F_NO_AUTH, F_SKIP_SLOWLOG};
 use crate::config::Config;
 use crate::db::Keyspace;
-use crate::protocol::{Argv, OwnedArgv, Reply};
+use crate::protocol::OwnedArgv;
 use crate::pubsub::PubSub;
+use blocked::Blocked;
 use outbox::Outbox;
+use propagation::{Feed, Propagation};
 
 /// [`Session::flags`]: inside `MULTI` (commands are queued).
 pub const S_MULTI: u8 = 1;
@@ -184,7 +186,7 @@ pub struct Server {
     pub next_client_id: u64,
     /// Counters for `INFO stats`.
     pub stats: ServerStats,
-    /// Per top-level command (by table index).
+    /// Per top-level command (by table index; grown on first use).
     pub cmdstats: Vec<CmdStat>,
     /// Per subcommand (by container and subcommand index).
     pub substats: HashMap<(usize, usize), CmdStat>,
@@ -214,6 +216,8 @@ pub struct Server {
     /// Replies and messages for other connections than the running one,
     /// handed to the network layer after each batch.
     pub outbox: Outbox,
+    /// The propagation state: consumers and the running unit's commands.
+    pub prop: Propagation,
 }
 
 /// Current Unix time in milliseconds.
@@ -239,7 +243,7 @@ impl Server {
             clients: BTreeMap::new(),
             next_client_id: 1,
             stats: ServerStats::default(),
-            cmdstats: vec![CmdStat::default(); COMMANDS.len()],
+            cmdstats: Vec::new(),
             substats: HashMap::new(),
             slowlog: VecDeque::new(),
             slowlog_next_id: 0,
@@ -253,7 +257,16 @@ impl Server {
             blocked: Blocked::default(),
             pubsub: PubSub::default(),
             outbox: Outbox::default(),
+            prop: Propagation::default(),
         }
+    }
+
+    /// Adds a consumer of the propagated stream (the AOF, a replica's feed,
+    /// a test hook). From now on changes are recorded in their propagated
+    /// form, and keys removed by expiry too.
+    pub fn add_feed(&mut self, feed: Box<dyn Feed>) {
+        self.prop.add_feed(feed);
+        self.ks.log_expired = true;
     }
 
     /// Updates the cached clock (unless frozen). Called once per batch of
@@ -335,224 +348,4 @@ impl Server {
         self.substats.clear();
         self.ks.stats = Default::default();
     }
-
-    fn stat_for(
-        &mut self,
-        ti: usize,
-        top: &'static Command,
-        sub: Option<&'static Command>,
-    ) -> &mut CmdStat {
-        match sub {
-            Some(s) if !std::ptr::eq(s, top) => {
-                let si = index_in(top.subcommands, s);
-                self.substats.entry((ti, si)).or_default()
-            }
-            _ => &mut self.cmdstats[ti],
-        }
-    }
-}
-
-/// The position of `c` in `table` (0 if absent, which cannot happen for
-/// commands found by lookup in that table).
-fn index_in(table: &'static [Command], c: &'static Command) -> usize {
-    table.iter().position(|x| std::ptr::eq(x, c)).unwrap_or(0)
-}
-
-/// Runs one command: lookup, arity, authentication, the handler, then the
-/// counters and the slow log. Redis: `processCommand` and `call`.
-pub fn execute(srv: &mut Server, session: &mut Session, argv: &Argv<'_>, out: &mut Vec<u8>) {
-    let mut clock = Instant::now();
-    execute_timed(srv, session, argv, out, &mut clock);
-}
-
-/// [`execute`] for a batch: `clock` holds the time the command started and
-/// is advanced to the time it ended, so that consecutive commands share one
-/// clock read each (the end of one is the start of the next). Reading the
-/// clock twice per command showed up at ~8% of CPU with 16-deep pipelines.
-///
-/// Every rejection below also fails an open transaction (Redis
-/// `rejectCommand` → `flagTransaction`). After the command, clients
-/// blocked on keys it created are served (Redis `handleClientsBlockedOnKeys`
-/// after `call`).
-// ANCHOR: dispatch
-pub fn execute_timed(
-    srv: &mut Server,
-    session: &mut Session,
-    argv: &Argv<'_>,
-    out: &mut Vec<u8>,
-    clock: &mut Instant,
-) {
-    let resp = session.resp;
-    let Some((ti, top)) = cmd::lookup(argv.get(0)) else {
-        srv.stats.total_error_replies += 1;
-        session.flag_transaction();
-        cmd::unknown_command(&mut Reply::new(out, resp), argv);
-        return;
-    };
-    if !cmd::arity_ok(top.arity, argv.len()) {
-        let msg = format!("ERR wrong number of arguments for '{}' command", top.name);
-        return reject(srv, session, (ti, top, top), out, &msg);
-    }
-    // ANCHOR_END: dispatch
-    let sub = if top.subcommands.is_empty() || argv.len() < 2 {
-        top
-    } else {
-        match cmd::resolve(top, argv, &mut Reply::new(out, resp)) {
-            Some(s) => s,
-            None => {
-                srv.stats.total_error_replies += 1;
-                session.flag_transaction();
-                return;
-            }
-        }
-    };
-    if !session.authenticated && srv.config.requirepass.is_some() && top.flags & F_NO_AUTH == 0 {
-        let msg = "NOAUTH Authentication required.";
-        return reject(srv, session, (ti, top, sub), out, msg);
-    }
-    // MULTI queues, subscribed RESP2 connections are restricted.
-    if session.flags & S_GATED != 0 && !gate::admit(srv, session, ti, top, sub, argv, out) {
-        return;
-    }
-    call(srv, session, (ti, top, sub), argv, out, clock);
-    if srv.ks.waited.has_ready() {
-        wake::serve_ready(srv, clock);
-    }
-}
-
-/// A resolved command: its table index, the top-level entry, and the
-/// subcommand (the entry itself when it has none).
-pub(crate) type Resolved = (usize, &'static Command, &'static Command);
-
-/// Replies `msg` to a command refused before running, counts it, and
-/// fails the open transaction (Redis `rejectCommand`). A refused `EXEC`
-/// discards the transaction instead, replying `-EXECABORT ... because of:`
-/// with the reason (Redis `execCommandAbort`), even outside `MULTI`.
-#[cold]
-pub(crate) fn reject(
-    srv: &mut Server,
-    session: &mut Session,
-    (ti, top, sub): Resolved,
-    out: &mut Vec<u8>,
-    msg: &str,
-) {
-    srv.stats.total_error_replies += 1;
-    srv.stat_for(ti, top, Some(sub)).rejected_calls += 1;
-    let mut reply = Reply::new(out, session.resp);
-    if top.name == "exec" {
-        srv.discard_transaction(session);
-        let reason = msg.strip_prefix("ERR ").unwrap_or(msg);
-        reply.error(&format!(
-            "EXECABORT Transaction discarded because of: {reason}"
-        ));
-    } else {
-        session.flag_transaction();
-        reply.error(msg);
-    }
-}
-
-/// Runs a command that passed every check: the handler, the counters, the
-/// slow log. Redis: `call`. A command that blocked is counted when it is
-/// unblocked instead (Redis `updateStatsOnUnblock`).
-// Inlined into `execute_timed`: as a call it cost ~35 instructions per
-// command in argument passing and spills (callgrind, SET/GET pipeline).
-#[inline(always)]
-pub(crate) fn call(
-    srv: &mut Server,
-    session: &mut Session,
-    (ti, top, sub): Resolved,
-    argv: &Argv<'_>,
-    out: &mut Vec<u8>,
-    clock: &mut Instant,
-) {
-    let resp = session.resp;
-    let before = out.len();
-    let start = *clock;
-    {
-        let mut ctx = Ctx {
-            srv: &mut *srv,
-            client: &mut *session,
-            out: Reply::new(out, resp),
-        };
-        (sub.handler)(&mut ctx, argv);
-    }
-    let end = Instant::now();
-    *clock = end;
-    if session.flags & S_BLOCKED != 0 {
-        return;
-    }
-    let us = end.duration_since(start).as_micros() as u64;
-    let failed = out.get(before) == Some(&b'-');
-    srv.stats.total_commands_processed += 1;
-    if failed {
-        srv.stats.total_error_replies += 1;
-    }
-    let st = srv.stat_for(ti, top, Some(sub));
-    st.calls += 1;
-    st.usec += us;
-    if failed {
-        st.failed_calls += 1;
-    }
-    let threshold = srv.config.slowlog_log_slower_than;
-    if threshold >= 0 && us as i64 >= threshold && sub.flags & F_SKIP_SLOWLOG == 0 {
-        log_slow(srv, session, argv, us);
-    }
-}
-
-/// Looks a stored command up again and calls it (`EXEC`'s queue, a blocked
-/// command's retry). It passed lookup and arity when it was first seen;
-/// the checks stay in case the table said otherwise, and reply as usual.
-pub(crate) fn call_stored(
-    srv: &mut Server,
-    session: &mut Session,
-    argv: &Argv<'_>,
-    out: &mut Vec<u8>,
-    clock: &mut Instant,
-) {
-    let resp = session.resp;
-    let Some((ti, top)) = cmd::lookup(argv.get(0)) else {
-        srv.stats.total_error_replies += 1;
-        return cmd::unknown_command(&mut Reply::new(out, resp), argv);
-    };
-    let sub = if top.subcommands.is_empty() || argv.len() < 2 {
-        top
-    } else {
-        match cmd::resolve(top, argv, &mut Reply::new(out, resp)) {
-            Some(s) => s,
-            None => return,
-        }
-    };
-    call(srv, session, (ti, top, sub), argv, out, clock);
-}
-
-/// Appends to the slow log, trimming arguments as Redis's `slowlogCreateEntry`.
-fn log_slow(srv: &mut Server, session: &Session, argv: &Argv<'_>, us: u64) {
-    const MAX_ARGC: usize = 32;
-    const MAX_STRING: usize = 128;
-    let mut args = Vec::new();
-    for (i, a) in argv.iter().enumerate() {
-        if i == MAX_ARGC - 1 && argv.len() > MAX_ARGC {
-            args.push(format!("... ({} more arguments)", argv.len() - MAX_ARGC + 1).into_bytes());
-            break;
-        }
-        if a.len() > MAX_STRING {
-            let mut v = a[..MAX_STRING].to_vec();
-            v.extend(format!("... ({} more bytes)", a.len() - MAX_STRING).bytes());
-            args.push(v);
-        } else {
-            args.push(a.to_vec());
-        }
-    }
-    let info = srv.clients.get(&session.id);
-    let entry = SlowEntry {
-        id: srv.slowlog_next_id,
-        time: srv.ks.now_ms / 1000,
-        duration_us: us,
-        args,
-        addr: info.map(|c| c.addr.clone()).unwrap_or_default(),
-        name: info.and_then(|c| c.name.clone()).unwrap_or_default(),
-    };
-    srv.slowlog_next_id += 1;
-    srv.slowlog.push_front(entry);
-    srv.slowlog.truncate(srv.config.slowlog_max_len);
 }

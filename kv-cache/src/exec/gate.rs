@@ -4,12 +4,13 @@
 //! checks near the end of `processCommand` in `src/server.c`, in its order
 //! (`no-multi`, the Pub/Sub context, then queueing).
 //!
-//! Only reached when [`Session::flags`] has one of [`S_GATED`](super::S_GATED)
+//! Only reached when [`Session::flags`] has one of [`S_GATED`](crate::state::S_GATED)
 //! set, so the common path pays nothing here.
 
-use super::{S_MULTI, S_PUBSUB, Server, Session, reject};
-use crate::cmd::{Command, F_NO_MULTI};
+use super::{Resolved, reject};
+use crate::cmd::F_NO_MULTI;
 use crate::protocol::{Argv, OwnedArgv};
+use crate::state::{S_MULTI, S_PUBSUB, Server, Session};
 
 /// Commands a subscribed RESP2 connection may run.
 const SUBSCRIBED_OK: &[&str] = &[
@@ -31,9 +32,7 @@ const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "re
 pub(super) fn admit(
     srv: &mut Server,
     session: &mut Session,
-    ti: usize,
-    top: &'static Command,
-    sub: &'static Command,
+    (ti, top, sub): Resolved,
     argv: &Argv<'_>,
     out: &mut Vec<u8>,
 ) -> bool {
