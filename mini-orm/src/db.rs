@@ -9,50 +9,22 @@
 //! cache (`prepare_cached`, keyed by the SQL text): the ORM renders the same
 //! text for the same query shape, so the second run of a shape skips the
 //! parser and planner and only binds and steps — the same work a
-//! hand-written, prepared rusqlite loop does.
+//! hand-written, prepared rusqlite loop does. `SqlCache` (in
+//! `sql_cache.rs`) skips the rendering too.
 
-use std::any::TypeId;
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::cell::Cell;
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::Result;
 use crate::model::{FromRow, Row};
+use crate::sql_cache::SqlCache;
 use crate::value::{Value, ValueRef};
 
 /// How many distinct statements each connection keeps prepared.
 /// rusqlite's default is 16, which the query shapes of a modest app (each
 /// IN-list length is its own shape) overflow; 256 costs a few hundred KB.
 pub const STATEMENT_CACHE_CAPACITY: usize = 256;
-
-/// Distinct rendered statements kept in [`Db`]'s SQL text cache before it
-/// is cleared (a model inserted in many different batch sizes could
-/// otherwise grow it without bound).
-const SQL_TEXT_CACHE_LIMIT: usize = 512;
-
-/// The fixed statements of a model, whose text depends only on the model
-/// type (and a row count): rendered once per connection, then reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Shape {
-    /// `SELECT <all columns> FROM t`.
-    SelectAll,
-    /// `SELECT <all columns> FROM t WHERE pk = ?`.
-    Find,
-    /// A multi-row INSERT of this many rows (auto-increment key excluded).
-    Insert(usize),
-    /// A one-row INSERT ending in `RETURNING pk` (dialects without a
-    /// last-insert-id call).
-    InsertReturning,
-    /// `UPDATE t SET <non-key columns> WHERE pk = ?`.
-    Update,
-    /// `DELETE FROM t WHERE pk = ?`.
-    Delete,
-    /// `INSERT ... ON CONFLICT (pk) DO UPDATE`.
-    Upsert,
-}
 
 /// A connection to one database, with mini-orm's operations on it.
 pub struct Db {
@@ -65,42 +37,8 @@ pub struct Db {
     max_params: Cell<usize>,
     /// Statements run so far (lets tests prove eager loading is not N+1).
     statements: Cell<u64>,
-    /// Rendered SQL of each model's fixed statements, so the hot paths (load
-    /// a table, find by key, insert a batch) skip rendering and go straight
-    /// to the prepared-statement cache. `Arc`, not `Rc`: a `Db` must stay
-    /// `Send` for the pool.
-    sql_text: RefCell<HashMap<(TypeId, Shape), Arc<str>>>,
-    /// Rendered SQL of filtered queries, keyed by their structure (see
-    /// `Query::shape_tail`): kinds, operators, list lengths and the
-    /// identities of the static table/column names — never values.
-    shapes: RefCell<HashMap<Vec<usize>, Arc<str>, BuildHasherDefault<ShapeHasher>>>,
-    /// Scratch buffer the shape key is built in (no allocation per query).
-    shape_key: RefCell<Vec<usize>>,
-}
-
-/// A multiply-rotate hasher for shape keys (FxHash's recipe). SipHash, the
-/// std default, resists hash flooding by untrusted keys; shape keys come
-/// from the program's own query structures, so speed wins here.
-#[derive(Default)]
-pub(crate) struct ShapeHasher(u64);
-
-impl Hasher for ShapeHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    /// Rendered SQL of repeated statements.
+    pub(crate) sql: SqlCache,
 }
 
 /// The driver behind a [`Db`].
@@ -171,9 +109,7 @@ impl Db {
             depth: Cell::new(0),
             max_params: Cell::new(max_params),
             statements: Cell::new(0),
-            sql_text: RefCell::new(HashMap::new()),
-            shapes: RefCell::new(HashMap::default()),
-            shape_key: RefCell::new(Vec::with_capacity(64)),
+            sql: SqlCache::default(),
         }
     }
 
@@ -237,48 +173,6 @@ impl Db {
     /// tuple of fields): `db.query_as::<(i64, String)>("SELECT ...", &[...])`.
     pub fn query_as<T: FromRow>(&self, sql: &str, params: &[Value]) -> Result<Vec<T>> {
         self.load(sql, params)
-    }
-
-    /// The SQL text of model `M`'s statement `shape`, rendered by `render`
-    /// on first use.
-    pub(crate) fn sql_for<M: 'static>(
-        &self,
-        shape: Shape,
-        render: impl FnOnce() -> String,
-    ) -> Arc<str> {
-        let key = (TypeId::of::<M>(), shape);
-        if let Some(sql) = self.sql_text.borrow().get(&key) {
-            return Arc::clone(sql);
-        }
-        let sql: Arc<str> = render().into();
-        let mut cache = self.sql_text.borrow_mut();
-        if cache.len() >= SQL_TEXT_CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(key, Arc::clone(&sql));
-        sql
-    }
-
-    /// The SQL text for a query whose structure `build` writes into a key,
-    /// rendered by `render` the first time that structure is seen.
-    pub(crate) fn sql_for_shape(
-        &self,
-        build: impl FnOnce(&mut Vec<usize>),
-        render: impl FnOnce() -> String,
-    ) -> Arc<str> {
-        let mut key = self.shape_key.borrow_mut();
-        key.clear();
-        build(&mut key);
-        if let Some(sql) = self.shapes.borrow().get(key.as_slice()) {
-            return Arc::clone(sql);
-        }
-        let sql: Arc<str> = render().into();
-        let mut cache = self.shapes.borrow_mut();
-        if cache.len() >= SQL_TEXT_CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(key.clone(), Arc::clone(&sql));
-        sql
     }
 
     pub(crate) fn exec<B: BindValue>(&self, sql: &str, params: &[B]) -> Result<usize> {

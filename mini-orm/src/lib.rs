@@ -16,6 +16,7 @@
 //! - [`model`]: the `Model` contract `#[derive(Model)]` implements, `Hooks`, row reading.
 //! - [`expr`]: typed column handles (`User::NAME`) and filter expressions.
 //! - [`query`]: the query builder (`filter`, `order_by`, `limit`, joins, selects).
+//! - `sql_cache`: rendered SQL text per connection, by model and by query shape.
 //! - [`db`]: the connection, its statement cache, raw SQL.
 //! - `pg` (feature `postgres`): the PostgreSQL driver glue.
 //! - [`crud`]: insert one/many, find, update, delete, upsert.
@@ -109,6 +110,7 @@ mod pg;
 pub mod pool;
 pub mod query;
 pub mod schema;
+mod sql_cache;
 pub mod tx;
 pub mod value;
 
