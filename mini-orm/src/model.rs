@@ -39,7 +39,10 @@ pub trait FromRow: Sized {
 }
 
 // ANCHOR: model_trait
-/// A struct mapped to a table. Implemented by `#[derive(Model)]`.
+/// A struct mapped to a table. Implemented by `#[derive(Model)]`, which
+/// also writes the column handles (`User::NAME`) and `User::query()` as
+/// inherent items — `query()` is not a method here because the query
+/// builder sits above this module and builds on it.
 pub trait Model: FromRow + Hooks + 'static {
     /// The primary key's Rust type.
     type Key: crate::value::Field;
@@ -68,11 +71,6 @@ pub trait Model: FromRow + Hooks + 'static {
     /// Whether the primary key is assigned by the database.
     fn auto_key() -> bool {
         Self::COLUMNS[Self::PK].auto_increment
-    }
-
-    /// A query over this model's table: `User::query().filter(...)`.
-    fn query() -> crate::query::Query<Self> {
-        crate::query::Query::new()
     }
 }
 
