@@ -105,29 +105,26 @@ impl Db {
     fn insert_one<M: Model>(&self, record: &mut M) -> Result<()> {
         let mut values = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut values, false);
-        match self.connection() {
-            // SQLite hands back the rowid of the last insert for free (and
-            // without an auto key there is nothing to hand back).
-            conn if conn.is_some() || !M::auto_key() => {
-                let sql = self.sql.model::<M>(Shape::Insert(1), || {
-                    insert_sql::<M>(self.dialect(), 1, false)
-                });
-                self.exec(&sql, &values)?;
-                if let (true, Some(conn)) = (M::auto_key(), conn) {
-                    record.set_auto_key(conn.last_insert_rowid());
-                }
+        // A backend that reports the assigned key (SQLite's rowid) gets a
+        // plain INSERT, and so does a model without an auto key; the others
+        // ask for the key with RETURNING.
+        if !M::auto_key() || self.last_insert_id().is_some() {
+            let sql = self.sql.model::<M>(Shape::Insert(1), || {
+                insert_sql::<M>(self.dialect(), 1, false)
+            });
+            self.exec(&sql, &values)?;
+            if let (true, Some(id)) = (M::auto_key(), self.last_insert_id()) {
+                record.set_auto_key(id);
             }
-            // Elsewhere the key comes back through RETURNING.
-            _ => {
-                let sql = self.sql.model::<M>(Shape::InsertReturning, || {
-                    let mut sql = insert_sql::<M>(self.dialect(), 1, false);
-                    sql.push_str(" RETURNING ");
-                    self.dialect().quote(M::COLUMNS[M::PK].name, &mut sql);
-                    sql
-                });
-                if let Some(id) = self.load_one::<i64, _>(&sql, &values)? {
-                    record.set_auto_key(id);
-                }
+        } else {
+            let sql = self.sql.model::<M>(Shape::InsertReturning, || {
+                let mut sql = insert_sql::<M>(self.dialect(), 1, false);
+                sql.push_str(" RETURNING ");
+                self.dialect().quote(M::COLUMNS[M::PK].name, &mut sql);
+                sql
+            });
+            if let Some(id) = self.load_one::<i64, _>(&sql, &values)? {
+                record.set_auto_key(id);
             }
         }
         Ok(())

@@ -8,7 +8,7 @@
 //!          ── order:  Vec<Order>       ├─► to_sql(dialect) ─► (SQL text, params)
 //!          ── limit / offset           ──┘          │
 //!                                                  ▼
-//!                               Db::load ─ prepare_cached ─ bind ─ step ─ FromRow
+//!                      Db::load ─ Backend::query ─ prepare_cached ─ bind ─ step ─ FromRow
 //! ```
 
 use std::marker::PhantomData;
@@ -17,7 +17,8 @@ use crate::db::Db;
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::expr::{Assignment, Column, Filter, Order, bind, push_str_id};
-use crate::model::{FromRow, Model};
+use crate::model::Model;
+use crate::row::FromRow;
 use crate::sql_cache::Shape;
 use crate::value::{Value, ValueRef};
 
