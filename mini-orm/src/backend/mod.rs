@@ -55,6 +55,7 @@ pub const STATEMENT_CACHE_CAPACITY: usize = 256;
 /// [`Dialect`], not here, so the builder can render for a database it is
 /// not connected to (the golden tests do).
 ///
+// ANCHOR: backend_trait
 /// # What a new backend provides
 ///
 /// A MySQL/MariaDB backend is a new file `backend/mysql.rs` (plus its
@@ -82,7 +83,6 @@ pub const STATEMENT_CACHE_CAPACITY: usize = 256;
 ///
 /// The integration tests run against every backend through
 /// `tests/common` (`dual_tests!`), so a new one gets the whole suite.
-// ANCHOR: backend_trait
 pub(crate) trait Backend: Any + Send {
     /// The SQL this database speaks.
     fn dialect(&self) -> &'static dyn Dialect;
