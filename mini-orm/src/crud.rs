@@ -5,10 +5,11 @@
 //! before or after the statement — undoes the whole operation; models
 //! without hooks skip both the calls and the transaction.
 
-use crate::db::{Db, Shape};
+use crate::db::Db;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::model::Model;
+use crate::sql_cache::Shape;
 use crate::value::{AsParam, ValueRef};
 
 /// `INSERT INTO "t" ("a", "b") VALUES (?, ?), ...` for `rows` rows.
@@ -104,29 +105,26 @@ impl Db {
     fn insert_one<M: Model>(&self, record: &mut M) -> Result<()> {
         let mut values = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut values, false);
-        match self.connection() {
-            // SQLite hands back the rowid of the last insert for free (and
-            // without an auto key there is nothing to hand back).
-            conn if conn.is_some() || !M::auto_key() => {
-                let sql = self.sql_for::<M>(Shape::Insert(1), || {
-                    insert_sql::<M>(self.dialect(), 1, false)
-                });
-                self.exec(&sql, &values)?;
-                if let (true, Some(conn)) = (M::auto_key(), conn) {
-                    record.set_auto_key(conn.last_insert_rowid());
-                }
+        // A backend that reports the assigned key (SQLite's rowid) gets a
+        // plain INSERT, and so does a model without an auto key; the others
+        // ask for the key with RETURNING.
+        if !M::auto_key() || self.last_insert_id().is_some() {
+            let sql = self.sql.model::<M>(Shape::Insert(1), || {
+                insert_sql::<M>(self.dialect(), 1, false)
+            });
+            self.exec(&sql, &values)?;
+            if let (true, Some(id)) = (M::auto_key(), self.last_insert_id()) {
+                record.set_auto_key(id);
             }
-            // Elsewhere the key comes back through RETURNING.
-            _ => {
-                let sql = self.sql_for::<M>(Shape::InsertReturning, || {
-                    let mut sql = insert_sql::<M>(self.dialect(), 1, false);
-                    sql.push_str(" RETURNING ");
-                    self.dialect().quote(M::COLUMNS[M::PK].name, &mut sql);
-                    sql
-                });
-                if let Some(id) = self.load_one::<i64, _>(&sql, &values)? {
-                    record.set_auto_key(id);
-                }
+        } else {
+            let sql = self.sql.model::<M>(Shape::InsertReturning, || {
+                let mut sql = insert_sql::<M>(self.dialect(), 1, false);
+                sql.push_str(" RETURNING ");
+                self.dialect().quote(M::COLUMNS[M::PK].name, &mut sql);
+                sql
+            });
+            if let Some(id) = self.load_one::<i64, _>(&sql, &values)? {
+                record.set_auto_key(id);
             }
         }
         Ok(())
@@ -170,7 +168,7 @@ impl Db {
     }
 
     fn insert_chunk<M: Model>(&self, chunk: &[M]) -> Result<usize> {
-        let sql = self.sql_for::<M>(Shape::Insert(chunk.len()), || {
+        let sql = self.sql.model::<M>(Shape::Insert(chunk.len()), || {
             insert_sql::<M>(self.dialect(), chunk.len(), false)
         });
         let mut values: Vec<ValueRef<'_>> = Vec::with_capacity(chunk.len() * M::COLUMNS.len());
@@ -183,7 +181,7 @@ impl Db {
     /// The record with primary key `key`, or [`Error::NotFound`].
     pub fn find<M: Model>(&self, key: impl AsParam<M::Key>) -> Result<M> {
         let d = self.dialect();
-        let sql = self.sql_for::<M>(Shape::Find, || {
+        let sql = self.sql.model::<M>(Shape::Find, || {
             let mut sql = String::with_capacity(64 + M::SELECT_LIST.len());
             sql.push_str("SELECT ");
             sql.push_str(M::SELECT_LIST);
@@ -222,7 +220,9 @@ impl Db {
     }
 
     fn update_one<M: Model>(&self, record: &M) -> Result<()> {
-        let sql = self.sql_for::<M>(Shape::Update, || update_sql::<M>(self.dialect()));
+        let sql = self
+            .sql
+            .model::<M>(Shape::Update, || update_sql::<M>(self.dialect()));
         let mut all = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut all, true);
         let key = all.remove(M::PK);
@@ -247,7 +247,9 @@ impl Db {
     }
 
     fn delete_one<M: Model>(&self, record: &M) -> Result<()> {
-        let sql = self.sql_for::<M>(Shape::Delete, || delete_sql::<M>(self.dialect()));
+        let sql = self
+            .sql
+            .model::<M>(Shape::Delete, || delete_sql::<M>(self.dialect()));
         match self.exec(&sql, &[record.key()])? {
             0 => Err(Error::NotFound { table: M::TABLE }),
             _ => Ok(()),
@@ -258,7 +260,9 @@ impl Db {
     /// that row's other columns (`ON CONFLICT (pk) DO UPDATE`). The key is
     /// always written, even an auto-increment one. Runs no hooks.
     pub fn upsert<M: Model>(&self, record: &M) -> Result<()> {
-        let sql = self.sql_for::<M>(Shape::Upsert, || upsert_sql::<M>(self.dialect()));
+        let sql = self
+            .sql
+            .model::<M>(Shape::Upsert, || upsert_sql::<M>(self.dialect()));
         let mut values = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut values, true);
         self.exec(&sql, &values)?;

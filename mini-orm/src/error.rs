@@ -2,14 +2,11 @@
 //! application wants to match on (constraint violations, not-found, a column
 //! of the wrong type) instead of parsing driver messages.
 //!
-//! SQLite reports a constraint failure as `SQLITE_CONSTRAINT` plus an
-//! *extended* code (`SQLITE_CONSTRAINT_UNIQUE`, `_FOREIGNKEY`, `_NOTNULL`,
-//! `_CHECK`, `_PRIMARYKEY`) and a message such as
-//! `UNIQUE constraint failed: users.email`; [`Error::from_sqlite`] maps the
-//! extended code to a variant and keeps the message. PostgreSQL's SQLSTATE
-//! classes (`23505`, `23503`, `23502`, `23514`) map to the same variants.
-
-use rusqlite::ffi;
+//! This module knows no driver: each backend maps its driver's errors
+//! *into* these variants (`backend/sqlite.rs` by SQLite's extended result
+//! codes, `backend/postgres.rs` by SQLSTATE through
+//! [`Error::from_sqlstate`]), and whatever has no typed variant becomes
+//! [`Error::Driver`], the driver's error kept as its source.
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -77,13 +74,20 @@ pub enum Error {
     /// The pool had no free connection within its timeout.
     #[error("connection pool timed out after {0:?}")]
     PoolTimeout(std::time::Duration),
-    /// Any other error from SQLite (syntax error, I/O, busy ...).
-    #[error("sqlite: {0}")]
-    Sqlite(rusqlite::Error),
-    /// Any other error from PostgreSQL (syntax error, connection lost ...).
-    #[cfg(feature = "postgres")]
-    #[error("postgres: {}", crate::pg::describe(.0))]
-    Postgres(postgres::Error),
+    /// Any other error from the database driver (syntax error, I/O, busy,
+    /// connection lost ...). One variant for every backend, so adding a
+    /// backend adds no variant; `source` downcasts to the driver's error
+    /// type (`rusqlite::Error`, `postgres::Error`) for code that needs it.
+    #[error("{backend}: {message}")]
+    Driver {
+        /// Which backend: `sqlite`, `postgres`.
+        backend: &'static str,
+        /// The driver's (or server's) message.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl Error {
@@ -95,29 +99,22 @@ impl Error {
         }
     }
 
-    /// Classifies a rusqlite error by SQLite's extended result code.
-    pub fn from_sqlite(err: rusqlite::Error) -> Error {
-        match &err {
-            rusqlite::Error::SqliteFailure(e, msg)
-                if e.code == ffi::ErrorCode::ConstraintViolation =>
-            {
-                let message = msg.clone().unwrap_or_else(|| e.to_string());
-                match e.extended_code {
-                    ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                        Error::UniqueViolation { message }
-                    }
-                    ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Error::ForeignKeyViolation { message },
-                    ffi::SQLITE_CONSTRAINT_NOTNULL => Error::NotNullViolation { message },
-                    ffi::SQLITE_CONSTRAINT_CHECK => Error::CheckViolation { message },
-                    _ => Error::Sqlite(err),
-                }
-            }
-            _ => Error::Sqlite(err),
+    /// An [`Error::Driver`] (for the backends' `From` impls).
+    pub(crate) fn driver(
+        backend: &'static str,
+        message: String,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Driver {
+            backend,
+            message,
+            source: Box::new(source),
         }
     }
 
-    /// Classifies a PostgreSQL SQLSTATE code (class 23, integrity constraint
-    /// violation); `None` for codes that have no typed variant.
+    /// Classifies a SQLSTATE code (class 23, integrity constraint
+    /// violation, with PostgreSQL's subclasses); `None` for codes that
+    /// have no typed variant.
     pub fn from_sqlstate(code: &str, message: String) -> Option<Error> {
         Some(match code {
             "23505" => Error::UniqueViolation { message },
@@ -126,12 +123,6 @@ impl Error {
             "23514" => Error::CheckViolation { message },
             _ => return None,
         })
-    }
-}
-
-impl From<rusqlite::Error> for Error {
-    fn from(err: rusqlite::Error) -> Error {
-        Error::from_sqlite(err)
     }
 }
 

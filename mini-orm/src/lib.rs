@@ -11,20 +11,27 @@
 //!
 //! # Layout
 //!
+//! Modules in data-flow order, from the values a record holds down to the
+//! driver and back up. Each imports only modules listed above it (checked
+//! by hand with `grep 'use crate::'`; no cycles):
+//!
 //! - [`value`]: `Value`/`ValueRef` and the `Field` conversions of field types.
+//! - [`error`]: the error enum; knows no driver (backends map into it).
 //! - [`dialect`]: placeholders, quoting, type names, upsert: SQLite and PostgreSQL.
-//! - [`model`]: the `Model` contract `#[derive(Model)]` implements, `Hooks`, row reading.
+//! - [`row`]: the driver-neutral `Row` and `FromRow` (fields, tuples).
+//! - `backend`: the `Backend` trait every driver implements, with
+//!   `sqlite.rs` (rusqlite) and `postgres.rs` (feature `postgres`).
+//! - `sql_cache`: rendered SQL text per connection, by model and by query shape.
+//! - [`db`]: `Db`, one connection behind a `Backend`: constructors, raw SQL, row loading.
+//! - [`model`]: the `Model` contract `#[derive(Model)]` implements, `Hooks`.
 //! - [`expr`]: typed column handles (`User::NAME`) and filter expressions.
 //! - [`query`]: the query builder (`filter`, `order_by`, `limit`, joins, selects).
-//! - [`db`]: the connection, its statement cache, raw SQL.
-//! - `pg` (feature `postgres`): the PostgreSQL driver glue.
-//! - [`crud`]: insert one/many, find, update, delete, upsert.
 //! - [`tx`]: closure transactions with savepoints.
+//! - [`crud`]: insert one/many, find, update, delete, upsert.
 //! - [`schema`]: create/drop tables, indexes, auto-migrate.
 //! - [`migrate`]: versioned migrations.
 //! - [`assoc`]: belongs-to, has-many, many-to-many, eager loading.
 //! - [`pool`]: a small connection pool.
-//! - [`error`]: the error enum.
 //!
 //! # Example
 //!
@@ -97,6 +104,7 @@
 extern crate self as mini_orm;
 
 pub mod assoc;
+mod backend;
 pub mod crud;
 pub mod db;
 pub mod dialect;
@@ -104,11 +112,11 @@ pub mod error;
 pub mod expr;
 pub mod migrate;
 pub mod model;
-#[cfg(feature = "postgres")]
-mod pg;
 pub mod pool;
 pub mod query;
+pub mod row;
 pub mod schema;
+mod sql_cache;
 pub mod tx;
 pub mod value;
 
@@ -119,7 +127,8 @@ pub use error::{Error, Result};
 pub use expr::{Assignment, Column, Filter, Order};
 pub use migrate::{Migration, Migrator};
 pub use mini_orm_derive::Model;
-pub use model::{ColumnDef, FromRow, Hooks, Model, Row};
+pub use model::{ColumnDef, Hooks, Model};
 pub use pool::{Pool, PooledDb};
 pub use query::Query;
+pub use row::{FromRow, Row};
 pub use value::{AsParam, AutoKey, Field, SqlType, Value, ValueRef};

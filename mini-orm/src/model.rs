@@ -4,7 +4,8 @@
 //! the macro writes it all out at compile time).
 
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::row::{FromRow, Row};
 use crate::value::{Field, SqlType, ValueRef};
 
 /// One column of a model, as the macro saw it.
@@ -28,21 +29,14 @@ pub struct ColumnDef {
     pub default: Option<&'static str>,
 }
 
-/// Reads a value out of a result row starting at column `offset` — a model,
-/// a tuple of fields, or an `Option<Model>` for the right side of a LEFT JOIN.
-/// Mirrors Diesel's `Queryable`.
-pub trait FromRow: Sized {
-    /// How many columns it consumes.
-    const WIDTH: usize;
-    /// Reads it from `row` starting at column `offset`.
-    fn from_row(row: &Row<'_>, offset: usize) -> Result<Self>;
-}
-
 // ANCHOR: model_trait
-/// A struct mapped to a table. Implemented by `#[derive(Model)]`.
+/// A struct mapped to a table. Implemented by `#[derive(Model)]`, which
+/// also writes the column handles (`User::NAME`) and `User::query()` as
+/// inherent items — `query()` is not a method here because the query
+/// builder sits above this module and builds on it.
 pub trait Model: FromRow + Hooks + 'static {
     /// The primary key's Rust type.
-    type Key: crate::value::Field;
+    type Key: Field;
     /// The table name.
     const TABLE: &'static str;
     /// Every column, in field order.
@@ -68,11 +62,6 @@ pub trait Model: FromRow + Hooks + 'static {
     /// Whether the primary key is assigned by the database.
     fn auto_key() -> bool {
         Self::COLUMNS[Self::PK].auto_increment
-    }
-
-    /// A query over this model's table: `User::query().filter(...)`.
-    fn query() -> crate::query::Query<Self> {
-        crate::query::Query::new()
     }
 }
 
@@ -116,86 +105,6 @@ pub trait Hooks {
     }
 }
 
-/// One row of a result, read by column index (the fast path both drivers
-/// offer: no name lookup per value).
-pub struct Row<'a> {
-    inner: RowInner<'a>,
-}
-
-enum RowInner<'a> {
-    Sqlite(&'a rusqlite::Row<'a>),
-    #[cfg(feature = "postgres")]
-    Postgres(&'a postgres::Row),
-}
-
-impl<'a> Row<'a> {
-    pub(crate) fn sqlite(inner: &'a rusqlite::Row<'a>) -> Row<'a> {
-        Row {
-            inner: RowInner::Sqlite(inner),
-        }
-    }
-
-    #[cfg(feature = "postgres")]
-    pub(crate) fn postgres(inner: &'a postgres::Row) -> Row<'a> {
-        Row {
-            inner: RowInner::Postgres(inner),
-        }
-    }
-
-    /// The raw value at column `idx`.
-    #[inline]
-    fn value(&self, idx: usize) -> Result<ValueRef<'a>> {
-        match &self.inner {
-            RowInner::Sqlite(r) => Ok(match r.get_ref(idx)? {
-                rusqlite::types::ValueRef::Null => ValueRef::Null,
-                rusqlite::types::ValueRef::Integer(i) => ValueRef::Integer(i),
-                rusqlite::types::ValueRef::Real(f) => ValueRef::Real(f),
-                rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
-                    Ok(s) => ValueRef::Text(s),
-                    Err(_) => {
-                        return Err(self.mismatch_named(
-                            "valid UTF-8 text",
-                            idx,
-                            "TEXT (invalid UTF-8)",
-                        ));
-                    }
-                },
-                rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
-            }),
-            #[cfg(feature = "postgres")]
-            RowInner::Postgres(r) => crate::pg::value_at(r, idx)
-                .map_err(|found| self.mismatch_named("a supported type", idx, found)),
-        }
-    }
-
-    /// The value at column `idx` as a `T`; a wrong type is a
-    /// [`Error::TypeMismatch`] naming the column.
-    #[inline]
-    pub fn get<T: Field>(&self, idx: usize) -> Result<T> {
-        let v = self.value(idx)?;
-        T::from_value_ref(v).ok_or_else(|| self.mismatch_named(T::RUST_TYPE, idx, v.kind()))
-    }
-
-    /// Whether column `idx` is NULL.
-    pub fn is_null(&self, idx: usize) -> Result<bool> {
-        Ok(matches!(self.value(idx)?, ValueRef::Null))
-    }
-
-    #[cold]
-    fn mismatch_named(&self, expected: &'static str, idx: usize, found: &'static str) -> Error {
-        let column = match &self.inner {
-            RowInner::Sqlite(r) => r.as_ref().column_name(idx).map(str::to_owned).ok(),
-            #[cfg(feature = "postgres")]
-            RowInner::Postgres(r) => r.columns().get(idx).map(|c| c.name().to_owned()),
-        };
-        Error::TypeMismatch {
-            column: column.unwrap_or_else(|| format!("#{idx}")),
-            expected,
-            found,
-        }
-    }
-}
-
 // A LEFT JOIN's right side: all-NULL (detected by its primary key) is `None`.
 impl<M: Model> FromRow for Option<M> {
     const WIDTH: usize = M::WIDTH;
@@ -207,43 +116,3 @@ impl<M: Model> FromRow for Option<M> {
         }
     }
 }
-
-macro_rules! tuple_from_row {
-    ($($name:ident),+) => {
-        impl<$($name: FromRow),+> FromRow for ($($name,)+) {
-            const WIDTH: usize = 0 $(+ $name::WIDTH)+;
-            #[allow(unused_assignments)]
-            fn from_row(row: &Row<'_>, offset: usize) -> Result<Self> {
-                let mut at = offset;
-                Ok(($({
-                    let v = $name::from_row(row, at)?;
-                    at += $name::WIDTH;
-                    v
-                },)+))
-            }
-        }
-    };
-}
-
-macro_rules! field_from_row {
-    ($($t:ty),*) => {$(
-        impl FromRow for $t {
-            const WIDTH: usize = 1;
-            #[inline]
-            fn from_row(row: &Row<'_>, offset: usize) -> Result<Self> { row.get(offset) }
-        }
-        impl FromRow for Option<$t> {
-            const WIDTH: usize = 1;
-            #[inline]
-            fn from_row(row: &Row<'_>, offset: usize) -> Result<Self> { row.get(offset) }
-        }
-    )*};
-}
-field_from_row!(i64, i32, f64, bool, String, Vec<u8>);
-
-tuple_from_row!(A);
-tuple_from_row!(A, B);
-tuple_from_row!(A, B, C);
-tuple_from_row!(A, B, C, D);
-tuple_from_row!(A, B, C, D, E);
-tuple_from_row!(A, B, C, D, E, F);

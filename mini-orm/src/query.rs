@@ -8,16 +8,18 @@
 //!          ── order:  Vec<Order>       ├─► to_sql(dialect) ─► (SQL text, params)
 //!          ── limit / offset           ──┘          │
 //!                                                  ▼
-//!                               Db::load ─ prepare_cached ─ bind ─ step ─ FromRow
+//!                      Db::load ─ Backend::query ─ prepare_cached ─ bind ─ step ─ FromRow
 //! ```
 
 use std::marker::PhantomData;
 
-use crate::db::{Db, Shape};
+use crate::db::Db;
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::expr::{Assignment, Column, Filter, Order, bind, push_str_id};
-use crate::model::{FromRow, Model};
+use crate::model::Model;
+use crate::row::FromRow;
+use crate::sql_cache::Shape;
 use crate::value::{Value, ValueRef};
 
 /// Statement kinds at the head of a shape key.
@@ -183,7 +185,9 @@ impl<M: Model> Query<M> {
     pub fn all(&self, db: &Db) -> Result<Vec<M>> {
         let mut rows: Vec<M> = if self.is_whole_table() {
             // The most common shape has a fixed text: render it once per connection.
-            let sql = db.sql_for::<M>(Shape::SelectAll, || self.to_sql(db.dialect()).0);
+            let sql = db
+                .sql
+                .model::<M>(Shape::SelectAll, || self.to_sql(db.dialect()).0);
             db.load::<M, Value>(&sql, &[])?
         } else {
             // Other shapes: the text is cached by the query's structure
@@ -194,7 +198,7 @@ impl<M: Model> Query<M> {
                 push_str_id(key, M::SELECT_LIST);
                 self.shape_tail(key);
             };
-            let sql = db.sql_for_shape(shape, || self.to_sql(db.dialect()).0);
+            let sql = db.sql.shape(shape, || self.to_sql(db.dialect()).0);
             let mut params = Vec::new();
             self.tail_values(&mut params);
             db.load(&sql, &params)?
@@ -401,7 +405,7 @@ impl<M: Model, P: Model> Join<M, P> {
             self.on.shape(key);
             self.query.shape_tail(key);
         };
-        let sql = db.sql_for_shape(shape, || self.to_sql(db.dialect()).0);
+        let sql = db.sql.shape(shape, || self.to_sql(db.dialect()).0);
         let mut params = Vec::new();
         self.on.values(&mut params);
         self.query.tail_values(&mut params);

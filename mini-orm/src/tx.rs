@@ -11,6 +11,9 @@
 //!                 Err ► ROLLBACK TO sp2; RELEASE sp2
 //!   Ok ► COMMIT   Err/panic ► ROLLBACK
 //! ```
+//!
+//! The statements are the backend's (`Backend::begin`, `commit`,
+//! `rollback`); the diagram shows the defaults SQLite and PostgreSQL use.
 
 use crate::db::Db;
 use crate::error::Error;
@@ -25,12 +28,7 @@ impl Db {
         E: From<Error>,
     {
         let level = self.depth.get() + 1;
-        if level == 1 {
-            self.execute_batch("BEGIN").map_err(E::from)?;
-        } else {
-            self.execute_batch(&format!("SAVEPOINT sp{level}"))
-                .map_err(E::from)?;
-        }
+        self.tx_control(|b| b.begin(level)).map_err(E::from)?;
         self.depth.set(level);
         let mut guard = Guard {
             db: self,
@@ -42,11 +40,7 @@ impl Db {
         drop(guard);
         match result {
             Ok(v) => {
-                let done = if level == 1 {
-                    self.execute_batch("COMMIT")
-                } else {
-                    self.execute_batch(&format!("RELEASE sp{level}"))
-                };
+                let done = self.tx_control(|b| b.commit(level));
                 self.depth.set(level - 1);
                 if let Err(e) = done {
                     // A failed COMMIT (e.g. a deferred foreign key) leaves
@@ -76,12 +70,7 @@ impl Db {
 /// left to undo when the rollback itself fails (SQLite already rolled back
 /// on errors such as SQLITE_FULL).
 fn rollback(db: &Db, level: u32) {
-    let sql = if level == 1 {
-        "ROLLBACK".to_owned()
-    } else {
-        format!("ROLLBACK TO sp{level}; RELEASE sp{level}")
-    };
-    if let Err(e) = db.execute_batch(&sql) {
+    if let Err(e) = db.tx_control(|b| b.rollback(level)) {
         tracing::warn!(error = %e, level, "rollback failed");
     }
 }

@@ -6,8 +6,6 @@
 //! model field — Diesel splits this into `ToSql`/`FromSql`; one trait is
 //! enough here because every field type maps to one SQL storage class.
 
-use rusqlite::types::{ToSql, ToSqlOutput};
-
 /// The SQL storage classes mini-orm maps fields to. Each dialect names them
 /// (see [`Dialect::type_name`](crate::Dialect::type_name)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,34 +86,6 @@ impl ValueRef<'_> {
             ValueRef::Text(_) => "TEXT",
             ValueRef::Blob(_) => "BLOB",
         }
-    }
-}
-
-// Binding: both value types hand SQLite borrowed bytes, so binding a text
-// field is a pointer and a length, never a copy.
-impl ToSql for ValueRef<'_> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        use rusqlite::types::ValueRef as R;
-        Ok(ToSqlOutput::Borrowed(match *self {
-            ValueRef::Null => R::Null,
-            ValueRef::Integer(i) => R::Integer(i),
-            ValueRef::Real(f) => R::Real(f),
-            ValueRef::Text(s) => R::Text(s.as_bytes()),
-            ValueRef::Blob(b) => R::Blob(b),
-        }))
-    }
-}
-
-impl ToSql for Value {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        use rusqlite::types::ValueRef as R;
-        Ok(ToSqlOutput::Borrowed(match self {
-            Value::Null => R::Null,
-            Value::Integer(i) => R::Integer(*i),
-            Value::Real(f) => R::Real(*f),
-            Value::Text(s) => R::Text(s.as_bytes()),
-            Value::Blob(b) => R::Blob(b),
-        }))
     }
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use mini_orm::{BelongsTo, Db, GroupedBy, Model, group_by_key};
+use mini_orm::{BelongsTo, Db, GroupedBy, group_by_key};
 
 /// A user with their posts, each with its comments.
 type UserTree = (User, Vec<(Post, Vec<Comment>)>);

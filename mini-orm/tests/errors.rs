@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use mini_orm::{Db, Error, Model, Value};
+use mini_orm::{Db, Error, Value};
 
 fn unique_violation(db: &Db) {
     db.insert(&mut user("ada", 1, None)).unwrap();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use mini_orm::{Db, Error, Migration, Migrator, Model};
+use mini_orm::{Db, Error, Migration, Migrator};
 
 const STEPS: &[Migration] = &[
     Migration { version: 1, name: "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)" },

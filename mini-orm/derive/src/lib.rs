@@ -17,7 +17,8 @@ use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type, parse_macro_input, spanned::Spanned};
 
 /// Derives `mini_orm::Model`, `FromRow` and (unless `#[orm(hooks)]`) an
-/// empty `Hooks` impl, plus one `Column` constant per field.
+/// empty `Hooks` impl, plus one `Column` constant per field and a
+/// `query()` constructor.
 #[proc_macro_derive(Model, attributes(orm))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -203,6 +204,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         #[allow(dead_code)]
         impl #name {
             #(#handles)*
+
+            /// A query over this model's table: `User::query().filter(...)`.
+            #vis fn query() -> ::mini_orm::Query<Self> {
+                ::mini_orm::Query::new()
+            }
         }
 
         #(#belongs)*

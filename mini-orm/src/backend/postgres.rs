@@ -6,21 +6,19 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use ::postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use ::postgres::{Client, NoTls, Statement};
 use bytes::BytesMut;
-use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, NoTls, Statement};
 
-use crate::db::BindValue;
+use super::{Backend, Params, STATEMENT_CACHE_CAPACITY};
+use crate::dialect::{Dialect, Postgres};
 use crate::error::{Error, Result};
+use crate::row::{RawRow, Row, mismatch};
 use crate::value::ValueRef;
-
-/// Prepared statements kept per connection, like SQLite's
-/// [`STATEMENT_CACHE_CAPACITY`](crate::db::STATEMENT_CACHE_CAPACITY).
-const CAPACITY: usize = crate::db::STATEMENT_CACHE_CAPACITY;
 
 /// One PostgreSQL connection and its prepared statements.
 pub(crate) struct PgConn {
-    /// The client; `RefCell` because `Db` methods take `&self`.
+    /// The client; `RefCell` because [`Backend`] methods take `&self`.
     client: RefCell<Client>,
     /// Prepared statements by SQL text; cleared when full (a simple bound:
     /// an LRU would keep hot ones, but a full cache means the shapes are
@@ -29,8 +27,9 @@ pub(crate) struct PgConn {
 }
 
 impl PgConn {
+    /// Connects to `url` (`postgres://user:pass@host:port/db`, no TLS).
     pub(crate) fn connect(url: &str) -> Result<PgConn> {
-        let client = Client::connect(url, NoTls).map_err(from_pg)?;
+        let client = Client::connect(url, NoTls)?;
         Ok(PgConn {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
@@ -41,44 +40,29 @@ impl PgConn {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let stmt = self.client.borrow_mut().prepare(sql).map_err(from_pg)?;
+        let stmt = self.client.borrow_mut().prepare(sql)?;
         let mut cache = self.statements.borrow_mut();
-        if cache.len() >= CAPACITY {
+        if cache.len() >= STATEMENT_CACHE_CAPACITY {
             cache.clear();
         }
         cache.insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
     }
+}
 
-    pub(crate) fn execute<B: BindValue>(&self, sql: &str, params: &[B]) -> Result<usize> {
+impl Backend for PgConn {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Postgres
+    }
+
+    fn execute(&self, sql: &str, params: Params<'_>) -> Result<usize> {
         let stmt = self.prepare(sql)?;
-        let values: Vec<ValueRef<'_>> = params.iter().map(BindValue::value_ref).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        let n = self
-            .client
-            .borrow_mut()
-            .execute(&stmt, &refs)
-            .map_err(from_pg)?;
+        let values: Vec<ValueRef<'_>> = params.iter().collect();
+        let n = self.client.borrow_mut().execute(&stmt, &as_sql(&values))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
-    pub(crate) fn query<B: BindValue>(
-        &self,
-        sql: &str,
-        params: &[B],
-    ) -> Result<Vec<postgres::Row>> {
-        let stmt = self.prepare(sql)?;
-        let values: Vec<ValueRef<'_>> = params.iter().map(BindValue::value_ref).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> =
-            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        self.client
-            .borrow_mut()
-            .query(&stmt, &refs)
-            .map_err(from_pg)
-    }
-
-    pub(crate) fn batch_execute(&self, sql: &str) -> Result<()> {
+    fn execute_batch(&self, sql: &str) -> Result<()> {
         // A script may be DDL that changes what cached statements return
         // (PostgreSQL then refuses them: "cached plan must not change result
         // type"), so forget them — except for transaction control, which
@@ -86,8 +70,37 @@ impl PgConn {
         if !is_transaction_control(sql) {
             self.statements.borrow_mut().clear();
         }
-        self.client.borrow_mut().batch_execute(sql).map_err(from_pg)
+        Ok(self.client.borrow_mut().batch_execute(sql)?)
     }
+
+    fn query(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+        each: &mut dyn FnMut(&Row<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let stmt = self.prepare(sql)?;
+        let values: Vec<ValueRef<'_>> = params.iter().collect();
+        // The client buffers the whole result before returning it; rows
+        // are handed on from that buffer.
+        let rows = self.client.borrow_mut().query(&stmt, &as_sql(&values))?;
+        for row in &rows {
+            if !each(&Row::new(row))? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn last_insert_id(&self) -> Option<i64> {
+        // No such call on the wire protocol: inserts use RETURNING.
+        None
+    }
+}
+
+/// The driver's parameter slice over `values`.
+fn as_sql<'a>(values: &'a [ValueRef<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
 }
 
 fn is_transaction_control(sql: &str) -> bool {
@@ -101,23 +114,27 @@ fn is_transaction_control(sql: &str) -> bool {
         .any(|k| head.eq_ignore_ascii_case(k))
 }
 
-/// Maps a driver error: integrity violations by SQLSTATE, the rest as is.
-pub(crate) fn from_pg(e: postgres::Error) -> Error {
-    if let Some(db) = e.as_db_error() {
-        let message = match db.detail() {
-            Some(detail) => format!("{} ({detail})", db.message()),
-            None => db.message().to_owned(),
-        };
-        if let Some(typed) = Error::from_sqlstate(db.code().code(), message) {
-            return typed;
+/// Maps a driver error: integrity violations by SQLSTATE, the rest to
+/// [`Error::Driver`] with the server's message.
+impl From<::postgres::Error> for Error {
+    fn from(e: ::postgres::Error) -> Error {
+        if let Some(db) = e.as_db_error() {
+            let message = match db.detail() {
+                Some(detail) => format!("{} ({detail})", db.message()),
+                None => db.message().to_owned(),
+            };
+            if let Some(typed) = Error::from_sqlstate(db.code().code(), message) {
+                return typed;
+            }
         }
+        let message = describe(&e);
+        Error::driver("postgres", message, e)
     }
-    Error::Postgres(e)
 }
 
 /// The server's message when there is one (the driver's own `Display`
 /// says only "db error").
-pub(crate) fn describe(e: &postgres::Error) -> String {
+fn describe(e: &::postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
         None => e.to_string(),
@@ -168,12 +185,19 @@ impl ToSql for ValueRef<'_> {
     to_sql_checked!();
 }
 
+impl RawRow for ::postgres::Row {
+    fn value(&self, idx: usize) -> Result<ValueRef<'_>> {
+        value_at(self, idx).map_err(|found| mismatch(self, "a supported type", idx, found))
+    }
+
+    fn column_name(&self, idx: usize) -> Option<&str> {
+        self.columns().get(idx).map(|c| c.name())
+    }
+}
+
 /// Column `idx` of `row` as a [`ValueRef`]; `Err` names what was found when
 /// the column's type has no mapping.
-pub(crate) fn value_at(
-    row: &postgres::Row,
-    idx: usize,
-) -> std::result::Result<ValueRef<'_>, &'static str> {
+fn value_at(row: &::postgres::Row, idx: usize) -> std::result::Result<ValueRef<'_>, &'static str> {
     let ty = row.columns().get(idx).ok_or("no such column")?.type_();
     let bad = |_| "a value the driver could not decode";
     Ok(if *ty == Type::INT8 {
