@@ -165,6 +165,11 @@ pub(crate) fn call(
     let resp = session.resp;
     let before = out.len();
     let start = *clock;
+    session.last_cmd = if std::ptr::eq(top, sub) {
+        top.name
+    } else {
+        full_name(ti, top, sub)
+    };
     let dirty = srv.ks.dirty;
     let listening = srv.prop.listening() != 0;
     if listening {
@@ -246,4 +251,26 @@ pub(crate) fn stat_for<'s>(
             &mut srv.cmdstats[ti]
         }
     }
+}
+
+/// `container|sub` for a subcommand, as `CLIENT LIST` prints it (Redis
+/// `fullname`). Built once per subcommand and kept, so a session can hold
+/// it as a `&'static str` like a top-level name.
+#[cold]
+fn full_name(ti: usize, top: &'static Command, sub: &'static Command) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<(usize, usize), &'static str>>> = OnceLock::new();
+    let si = top
+        .subcommands
+        .iter()
+        .position(|x| std::ptr::eq(x, sub))
+        .unwrap_or(0);
+    let names = NAMES.get_or_init(Default::default);
+    let Ok(mut names) = names.lock() else {
+        return top.name;
+    };
+    names
+        .entry((ti, si))
+        .or_insert_with(|| Box::leak(format!("{}|{}", top.name, sub.name).into_boxed_str()))
 }

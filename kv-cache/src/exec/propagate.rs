@@ -45,6 +45,7 @@ use crate::state::{Server, Session};
 
 /// After a command ran: moves the keys expiry removed into the unit, then
 /// the command itself if it must propagate. Redis: the tail of `call()`.
+// ANCHOR: after_call
 pub(crate) fn after_call(
     srv: &mut Server,
     session: &Session,
@@ -68,6 +69,7 @@ pub(crate) fn after_call(
     let argv = p.rewrite.take().unwrap_or_else(|| OwnedArgv::new(argv));
     p.push(session.db, argv, target);
 }
+// ANCHOR_END: after_call
 
 /// Records the keys expiry removed since the last call as `DEL key`
 /// (Redis `propagateDeletion`; ours has no lazy freeing, so never `UNLINK`).
@@ -85,6 +87,7 @@ pub(crate) fn drain_expired(srv: &mut Server) {
 /// `propagatePendingCommands`). The `MULTI` goes to the first command's
 /// database and the `EXEC` to the last one's, so no extra `SELECT` sits
 /// between the `EXEC` and the command before it.
+// ANCHOR: end_unit
 pub(crate) fn end_unit(srv: &mut Server, wrap: bool) {
     drain_expired(srv);
     let p = &mut srv.prop;
@@ -107,6 +110,7 @@ pub(crate) fn end_unit(srv: &mut Server, wrap: bool) {
     p.pending = ops;
     p.pending.clear();
 }
+// ANCHOR_END: end_unit
 
 /// A consumer that writes the stream as RESP, the bytes a replica reads
 /// after its initial sync, selecting databases as it goes (Redis

@@ -150,6 +150,7 @@ impl ConnHandler<Runtime> for Client {
         let id = self.session.id;
         if let Some(info) = rt.srv.clients.get_mut(&id) {
             info.last_interaction_ms = rt.srv.ks.now_ms;
+            info.last_cmd = self.session.last_cmd;
             info.qbuf = conn.input().len();
             info.omem = conn.output_len();
         }

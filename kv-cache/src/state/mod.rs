@@ -70,6 +70,9 @@ pub struct Session {
     pub flags: u8,
     /// The transaction being queued, while in `MULTI`.
     pub multi: Option<Box<MultiState>>,
+    /// Full name of the last command it ran (`get`, `client|list`), for
+    /// `CLIENT LIST cmd=`; `NULL` before the first. Redis `c->lastcmd`.
+    pub last_cmd: &'static str,
 }
 
 impl Session {
@@ -83,6 +86,7 @@ impl Session {
             close_after_reply: false,
             flags: 0,
             multi: None,
+            last_cmd: "NULL",
         }
     }
 
