@@ -96,3 +96,54 @@ fn bad_config_is_refused_at_startup() {
     ]);
     assert!(!wait_exit(&mut child).success());
 }
+
+#[test]
+fn redis_server_command_line_forms() {
+    // `kv-cache-server <file> --name value...`, as redis-server takes it:
+    // the file first, options after it win, several values join.
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("kv-cache-argv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("redis.conf");
+    std::fs::write(&conf, "port 1\nhz 5\n").unwrap();
+    let mut child = spawn(&[
+        conf.to_str().unwrap(),
+        "--port",
+        &port.to_string(),
+        "--client-output-buffer-limit",
+        "pubsub",
+        "32mb",
+        "8mb",
+        "60",
+        "--save",
+        "",
+    ]);
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    wait_for(addr);
+    let mut c = Conn::connect(addr);
+    assert_eq!(
+        c.cmds(&["CONFIG", "GET", "hz"]),
+        kv_cache::protocol::Value::Array(vec![common::bulk("hz"), common::bulk("5")])
+    );
+    match c.cmds(&["CONFIG", "GET", "client-output-buffer-limit"]) {
+        kv_cache::protocol::Value::Array(v) => {
+            let text = String::from_utf8_lossy(v[1].as_bytes().unwrap_or_default()).into_owned();
+            assert!(text.contains("pubsub 33554432 8388608 60"), "{text}");
+        }
+        other => panic!("CONFIG GET: {other:?}"),
+    }
+    // SAFETY: kill(2) with a valid pid of our own child and a valid signal.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    assert!(wait_exit(&mut child).success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_stray_value_prints_usage_and_fails() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kv-cache-server"))
+        .args(["a.conf", "stray"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: kv-cache-server"));
+}

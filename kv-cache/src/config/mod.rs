@@ -9,6 +9,8 @@
 //! exactly the value that describes what kv-cache really does — no
 //! persistence, no eviction — and refuse any other, so nobody is misled.
 
+pub mod cmdline;
+
 use crate::protocol::DEFAULT_PROTO_MAX_BULK_LEN;
 
 /// Output buffer limits of one client class (`client-output-buffer-limit`).
