@@ -235,7 +235,6 @@ impl Ctx<'_> {
             deadline,
             on_timeout,
             argv: OwnedArgv::new(argv),
-            session: self.client.clone(),
         };
         self.srv.block_client(self.client.id, rec);
         self.client.flags |= S_BLOCKED;

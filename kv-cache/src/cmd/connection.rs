@@ -4,7 +4,7 @@
 use super::{Ctx, int_arg, is};
 use crate::protocol::Argv;
 use crate::state::blocked::Unblock;
-use crate::state::{ClientInfo, S_PUBSUB, Server, unix_ms};
+use crate::state::{S_PUBSUB, Server, Session, unix_ms};
 
 /// The Redis version kv-cache is compatible with, reported where clients
 /// look for one (`HELLO`, `INFO`), since clients gate features on it.
@@ -41,9 +41,6 @@ pub fn select(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return ctx.out.error("ERR DB index is out of range");
     }
     ctx.client.db = n as usize;
-    if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
-        c.db = n as usize;
-    }
     ctx.out.ok();
 }
 
@@ -93,13 +90,11 @@ fn valid_name(name: &[u8]) -> bool {
 }
 
 fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) {
-    if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
-        c.name = if name.is_empty() {
-            None
-        } else {
-            Some(name.to_vec())
-        };
-    }
+    ctx.client.name = if name.is_empty() {
+        None
+    } else {
+        Some(name.to_vec())
+    };
 }
 
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
@@ -156,9 +151,6 @@ pub fn hello(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if let Some(v) = ver {
         ctx.client.resp = v;
         ctx.out.resp = v;
-        if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
-            c.resp = v;
-        }
         // Messages to a subscriber are encoded in its protocol.
         if ctx.client.flags & S_PUBSUB != 0 {
             ctx.srv.pubsub.set_resp(ctx.client.id, v);
@@ -200,11 +192,7 @@ pub fn reset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.client.resp = 2;
     ctx.out.resp = 2;
     ctx.client.authenticated = ctx.srv.config.requirepass.is_none();
-    if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
-        c.db = 0;
-        c.resp = 2;
-        c.name = None;
-    }
+    ctx.client.name = None;
     ctx.out.simple("RESET");
 }
 
@@ -235,12 +223,7 @@ pub fn client_setname(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `CLIENT GETNAME`
 pub fn client_getname(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
-    match ctx
-        .srv
-        .clients
-        .get(&ctx.client.id)
-        .and_then(|c| c.name.as_deref())
-    {
+    match ctx.client.name.as_deref() {
         Some(n) => ctx.out.bulk(n),
         None => ctx.out.null(),
     }
@@ -249,7 +232,8 @@ pub fn client_getname(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// One `CLIENT LIST` line, with Redis 7.0's fields. The flags kv-cache
 /// tracks are `P` (subscribed), `x` (in MULTI), `b` (blocked) and `d` (a
 /// watched key was touched), in Redis's order; `N` when none.
-fn client_line(srv: &Server, id: u64, c: &ClientInfo, now: i64, cmd: &str) -> String {
+fn client_line(srv: &Server, c: &Session, now: i64) -> String {
+    let id = c.id;
     let (sub, psub) = srv.pubsub.counts(id);
     let mut flags = String::new();
     if sub + psub > 0 {
@@ -267,7 +251,8 @@ fn client_line(srv: &Server, id: u64, c: &ClientInfo, now: i64, cmd: &str) -> St
     if flags.is_empty() {
         flags.push('N');
     }
-    let multi = c.multi.map_or(-1, |n| n as i64);
+    let multi = c.queued().map_or(-1, |n| n as i64);
+    let cmd = c.last_cmd;
     format!(
         "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={sub} psub={psub} ssub=0 multi={multi} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={}\n",
         c.addr,
@@ -281,6 +266,16 @@ fn client_line(srv: &Server, id: u64, c: &ClientInfo, now: i64, cmd: &str) -> St
         c.omem,
         c.resp,
     )
+}
+
+/// Every client's record in id order (creation order, as Redis lists
+/// them), the calling one included: its record is out of the map while
+/// its commands run.
+fn all_clients<'a>(srv: &'a Server, me: &'a Session) -> Vec<&'a Session> {
+    let mut all: Vec<&Session> = srv.clients.values().chain([me]).collect();
+    all.sort_by_key(|c| c.id);
+    all.dedup_by_key(|c| c.id);
+    all
 }
 
 /// Redis's client classes for `TYPE` filters: only `normal` and `pubsub`
@@ -333,19 +328,14 @@ pub fn client_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let now = unix_ms();
     let mut text = String::new();
-    for (&id, c) in &ctx.srv.clients {
-        if ids.as_ref().is_some_and(|l| !l.contains(&id)) {
+    for c in all_clients(ctx.srv, ctx.client) {
+        if ids.as_ref().is_some_and(|l| !l.contains(&c.id)) {
             continue;
         }
-        if pubsub_type.is_some_and(|p| p != is_pubsub_client(ctx.srv, id)) {
+        if pubsub_type.is_some_and(|p| p != is_pubsub_client(ctx.srv, c.id)) {
             continue;
         }
-        let cmd = if id == ctx.client.id {
-            "client|list"
-        } else {
-            c.last_cmd
-        };
-        text.push_str(&client_line(ctx.srv, id, c, now, cmd));
+        text.push_str(&client_line(ctx.srv, c, now));
     }
     ctx.out.verbatim(text.as_bytes());
 }
@@ -353,12 +343,8 @@ pub fn client_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `CLIENT INFO`
 pub fn client_info(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
-    let line = ctx
-        .srv
-        .clients
-        .get(&ctx.client.id)
-        .map(|c| client_line(ctx.srv, ctx.client.id, c, unix_ms(), "client|info"));
-    ctx.out.verbatim(line.unwrap_or_default().as_bytes());
+    let line = client_line(ctx.srv, ctx.client, unix_ms());
+    ctx.out.verbatim(line.as_bytes());
 }
 
 /// `CLIENT KILL ip:port` or `CLIENT KILL [ID id] [ADDR a] [LADDR a] [SKIPME yes|no] ...`
@@ -366,12 +352,10 @@ pub fn client_kill(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let me = ctx.client.id;
     if argv.len() == 3 {
         let addr = argv.get(2);
-        let found = ctx
-            .srv
-            .clients
-            .iter()
-            .find(|(_, c)| c.addr.as_bytes() == addr)
-            .map(|(&id, _)| id);
+        let found = all_clients(ctx.srv, ctx.client)
+            .into_iter()
+            .find(|c| c.addr.as_bytes() == addr)
+            .map(|c| c.id);
         return match found {
             Some(id) => {
                 kill(ctx, id, me);
@@ -422,18 +406,16 @@ pub fn client_kill(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if j != argv.len() {
         return ctx.syntax_error();
     }
-    let victims: Vec<u64> = ctx
-        .srv
-        .clients
-        .iter()
-        .filter(|(cid, c)| {
-            id.is_none_or(|x| x == **cid)
+    let victims: Vec<u64> = all_clients(ctx.srv, ctx.client)
+        .into_iter()
+        .filter(|c| {
+            id.is_none_or(|x| x == c.id)
                 && addr.is_none_or(|a| a == c.addr.as_bytes())
                 && laddr.is_none_or(|a| a == c.laddr.as_bytes())
-                && !(skipme && **cid == me)
-                && pubsub_type.is_none_or(|p| p == is_pubsub_client(ctx.srv, **cid))
+                && !(skipme && c.id == me)
+                && pubsub_type.is_none_or(|p| p == is_pubsub_client(ctx.srv, c.id))
         })
-        .map(|(&cid, _)| cid)
+        .map(|c| c.id)
         .collect();
     for &v in &victims {
         kill(ctx, v, me);

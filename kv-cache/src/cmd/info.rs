@@ -101,7 +101,7 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
         let _ = write!(
             o,
             "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n\r\n",
-            srv.clients.len(),
+            srv.client_count(),
             srv.config.maxclients,
             srv.blocked.len(),
             srv.blocked.with_timeout()

@@ -32,15 +32,7 @@ pub fn multi(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     ctx.client.flags |= S_MULTI;
     ctx.client.multi = Some(Box::default());
-    set_multi_info(ctx, Some(0));
     ctx.out.ok();
-}
-
-/// Mirrors the queue length into `CLIENT LIST` (`multi=`, flag `x`).
-fn set_multi_info(ctx: &mut Ctx<'_>, n: Option<usize>) {
-    if let Some(info) = ctx.srv.clients.get_mut(&ctx.client.id) {
-        info.multi = n;
-    }
 }
 
 /// Leaves `MULTI`, returning the queue; unwatches every key.

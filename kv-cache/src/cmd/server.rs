@@ -127,11 +127,8 @@ pub fn lastsave(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// when `enable-debug-command` is `yes`, or `local` and the client is local.
 pub fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let mode = ctx.srv.config.enable_debug_command.as_str();
-    let local = ctx
-        .srv
-        .clients
-        .get(&ctx.client.id)
-        .is_some_and(|c| c.addr.starts_with("127.") || c.addr.starts_with("[::1]"));
+    let addr = &ctx.client.addr;
+    let local = addr.starts_with("127.") || addr.starts_with("[::1]");
     if !(mode == "yes" || (mode == "local" && local)) {
         return ctx.out.error(
             "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",

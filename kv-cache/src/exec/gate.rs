@@ -80,8 +80,4 @@ fn queue(srv: &mut Server, session: &mut Session, argv: &Argv<'_>) {
         return;
     }
     m.queue.push(OwnedArgv::new(argv));
-    let n = m.queue.len();
-    if let Some(info) = srv.clients.get_mut(&id) {
-        info.multi = Some(n);
-    }
 }

@@ -22,14 +22,13 @@ pub(super) fn log(srv: &mut Server, session: &Session, argv: &Argv<'_>, us: u64)
             args.push(a.to_vec());
         }
     }
-    let info = srv.clients.get(&session.id);
     let entry = SlowEntry {
         id: srv.slowlog_next_id,
         time: srv.ks.now_ms / 1000,
         duration_us: us,
         args,
-        addr: info.map(|c| c.addr.clone()).unwrap_or_default(),
-        name: info.and_then(|c| c.name.clone()).unwrap_or_default(),
+        addr: session.addr.clone(),
+        name: session.name.clone().unwrap_or_default(),
     };
     srv.slowlog_next_id += 1;
     srv.slowlog.push_front(entry);

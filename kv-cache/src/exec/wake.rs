@@ -23,7 +23,7 @@ use crate::state::blocked::{BlockedClient, OnTimeout, Unblock};
 use crate::state::{S_BLOCKED, S_RETRY, Server};
 
 /// Serves the clients blocked on keys that became ready, until no key is
-/// ready. Each waiter's command runs again, whole, with its own session.
+/// ready. Each waiter's command runs again, whole, on its own record.
 // ANCHOR: serve_ready
 pub(crate) fn serve_ready(srv: &mut Server, clock: &mut Instant) {
     while let Some((db, key)) = srv.ks.waited.pop_ready() {
@@ -33,19 +33,27 @@ pub(crate) fn serve_ready(srv: &mut Server, clock: &mut Instant) {
             if !srv.ks.exists(db, &key) {
                 break;
             }
-            let Some(mut rec) = srv.blocked.take_for_retry(id) else {
+            let Some(rec) = srv.blocked.take_for_retry(id) else {
                 continue;
             };
-            rec.session.flags = (rec.session.flags & !S_BLOCKED) | S_RETRY;
+            // The retry runs on the client's own record, out of the map
+            // while it runs, as its own commands would.
+            let Some(mut client) = srv.take_client(id) else {
+                srv.blocked.put_back(id, rec);
+                continue;
+            };
+            client.flags = (client.flags & !S_BLOCKED) | S_RETRY;
             let mut out = Vec::new();
-            call_stored(srv, &mut rec.session, &rec.argv.argv(), &mut out, clock);
-            rec.session.flags &= !S_RETRY;
+            call_stored(srv, &mut client, &rec.argv.argv(), &mut out, clock);
+            client.flags &= !S_RETRY;
+            let still_blocked = client.flags & S_BLOCKED != 0;
+            srv.put_client(client);
             // Each served client is an execution unit of its own (Redis
             // calls `afterCommand` per receiver).
             if srv.prop.listening() != 0 {
                 propagate::end_unit(srv, true);
             }
-            if rec.session.flags & S_BLOCKED != 0 {
+            if still_blocked {
                 srv.blocked.put_back(id, rec);
             } else {
                 srv.blocked.finish(&mut srv.ks.waited, id, &rec);
@@ -86,7 +94,14 @@ impl Server {
         let Some(rec) = self.blocked.remove(&mut self.ks.waited, id) else {
             return false;
         };
-        let mut reply = Reply::new(self.outbox.buf(id), rec.session.resp);
+        let resp = match self.clients.get_mut(&id) {
+            Some(c) => {
+                c.flags &= !S_BLOCKED;
+                c.resp
+            }
+            None => 2,
+        };
+        let mut reply = Reply::new(self.outbox.buf(id), resp);
         match (how, rec.on_timeout) {
             (Unblock::Error, _) => reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
             (Unblock::Timeout, OnTimeout::NullArray) => reply.null_array(),

@@ -16,7 +16,6 @@
 pub mod client;
 pub mod writes;
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -26,9 +25,8 @@ use event_loop::{EventLoop, IoId, LoopHandle, Ready, TimerId};
 use mio::net::{TcpListener, TcpStream};
 
 use crate::config::Config;
-use crate::idmap::IdMap;
 use crate::state::Server;
-use client::{Client, limit_exceeded};
+use client::{Client, output_limit_exceeded};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -46,14 +44,12 @@ pub enum ServerError {
     Loop(#[from] event_loop::Error),
 }
 
-/// The state every callback of the loop gets: the server, and the map from
-/// client ids to connection ids (for `CLIENT KILL` and idle timeouts).
+/// The state every callback of the loop gets: the server (whose client
+/// records know their connection ids) and the network layer's own state.
 #[derive(Debug)]
 pub struct Runtime {
     /// Keyspace, config, clients, stats.
     pub srv: Server,
-    /// Client id → the event loop's connection id.
-    conns: HashMap<u64, IoId>,
     /// The address actually bound (the port is chosen by the OS for port 0).
     pub local_addr: SocketAddr,
     /// Replies waiting for the before-sleep flush.
@@ -61,9 +57,6 @@ pub struct Runtime {
     /// The timer armed for the nearest blocked client's deadline, and that
     /// deadline (Unix ms).
     block_timer: Option<(TimerId, i64)>,
-    /// Since when a subscriber's output has been over the soft Pub/Sub
-    /// limit (checked when messages are delivered to it).
-    soft_since: IdMap<Instant>,
 }
 
 /// Longest a blocked-client timer sleeps before looking again (deadlines
@@ -82,7 +75,7 @@ impl Runtime {
             self.arm_block_timer(ev);
         }
         for id in std::mem::take(&mut self.srv.kill_requests) {
-            if let Some(conn) = self.conns.get(&id).and_then(|&io| ev.conn_mut(io)) {
+            if let Some(conn) = self.conn_of(id).and_then(|io| ev.conn_mut(io)) {
                 conn.close();
             }
         }
@@ -98,7 +91,7 @@ impl Runtime {
     /// the publisher never waits for them.
     pub fn deliver(&mut self, ev: &mut EventLoop<Runtime>) {
         for (id, mut bytes) in self.srv.outbox.drain() {
-            let Some(&io) = self.conns.get(&id) else {
+            let Some(io) = self.conn_of(id) else {
                 continue;
             };
             let dst = self.writes.buf(io);
@@ -113,10 +106,15 @@ impl Runtime {
             }
         }
         for id in self.srv.outbox.take_resumed() {
-            if let Some(&io) = self.conns.get(&id) {
+            if let Some(io) = self.conn_of(id) {
                 ev.activate(io, Ready::READABLE);
             }
         }
+    }
+
+    /// Client `id`'s connection, from its record.
+    fn conn_of(&self, id: u64) -> Option<IoId> {
+        self.srv.clients.get(&id).and_then(|c| c.conn)
     }
 
     /// Closes subscriber `id` if its output (pending and unsent) is over
@@ -130,17 +128,12 @@ impl Runtime {
         let Some(conn) = ev.conn_mut(io) else {
             return;
         };
-        let lim = self.srv.config.output_limit_pubsub;
-        let mut since = self.soft_since.get(&id).copied();
-        let over = limit_exceeded(lim, conn.output_len() + pending, &mut since);
-        match since {
-            Some(t) => {
-                self.soft_since.insert(id, t);
-            }
-            None => {
-                self.soft_since.remove(&id);
-            }
-        }
+        let Some(session) = self.srv.take_client(id) else {
+            return;
+        };
+        let mut session = session;
+        let over = output_limit_exceeded(&self.srv, &mut session, conn.output_len() + pending);
+        self.srv.put_client(session);
         if over {
             tracing::warn!(
                 client = id,
@@ -220,11 +213,9 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
     }
     let rt = Runtime {
         srv: Server::new(config),
-        conns: HashMap::new(),
         local_addr,
         writes: writes::PendingWrites::default(),
         block_timer: None,
-        soft_since: IdMap::default(),
     };
     Ok((ev, rt))
 }
@@ -307,7 +298,7 @@ impl Drop for Background {
 /// Accepts a connection: refuses it past `maxclients` with Redis's error,
 /// else registers a session and hands the socket to the loop.
 fn accept(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, mut stream: TcpStream, peer: SocketAddr) {
-    if rt.srv.clients.len() as u64 >= rt.srv.config.maxclients {
+    if rt.srv.client_count() as u64 >= rt.srv.config.maxclients {
         rt.srv.stats.rejected_connections += 1;
         // Best effort, as Redis: the socket is fresh, so the write fits.
         let _ = stream.write(b"-ERR max number of clients reached\r\n");
@@ -322,12 +313,13 @@ fn accept(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, mut stream: TcpStream, 
         .unwrap_or_default();
     let fd = stream.as_raw_fd() as i64;
     rt.srv.refresh_clock();
-    let session = rt.srv.connect(peer.to_string(), laddr, fd);
-    let cid = session.id;
+    let cid = rt.srv.connect(peer.to_string(), laddr, fd);
     let max_bulk = rt.srv.config.proto_max_bulk_len.min(usize::MAX as u64) as usize;
-    match ev.add_conn(stream, Client::new(session, max_bulk)) {
+    match ev.add_conn(stream, Client::new(cid, max_bulk)) {
         Ok(io) => {
-            rt.conns.insert(cid, io);
+            if let Some(c) = rt.srv.clients.get_mut(&cid) {
+                c.conn = Some(io);
+            }
             if let Some(conn) = ev.conn_mut(io) {
                 // The query buffer limit is ours to enforce (a bulk argument
                 // may legitimately be larger than any read watermark).
@@ -384,7 +376,7 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
             .map(|(&id, _)| id)
             .collect();
         for id in idle {
-            if let Some(conn) = rt.conns.get(&id).and_then(|&io| ev.conn_mut(io)) {
+            if let Some(conn) = rt.conn_of(id).and_then(|io| ev.conn_mut(io)) {
                 tracing::debug!(client = id, "closing idle client");
                 conn.close();
             }

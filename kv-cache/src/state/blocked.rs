@@ -7,9 +7,8 @@
 //!   ([`crate::db::waited`]): per database, each key some client waits on
 //!   and its waiters in arrival order, and the keys that became ready.
 //! - [`Blocked`] lives in the [`Server`](super::Server): per blocked
-//!   client, what it waits for, until when, and the command to run again —
-//!   its arguments and a copy of its session (the connection's own session
-//!   is out of reach of other clients' commands).
+//!   client, what it waits for, until when, and the command to run again
+//!   (it runs on the client's own record, taken from the server's map).
 //!
 //! Serving is a retry: when a key becomes ready each waiter's command is
 //! run again, whole; it either replies (and the client is unblocked) or
@@ -17,7 +16,6 @@
 
 use std::collections::BTreeSet;
 
-use super::Session;
 use crate::db::waited::WaitedKeys;
 use crate::idmap::IdMap;
 use crate::protocol::OwnedArgv;
@@ -52,10 +50,9 @@ pub struct BlockedClient {
     pub deadline: Option<i64>,
     /// What it replies on timeout.
     pub on_timeout: OnTimeout,
-    /// The blocking command, run again when a key becomes ready.
+    /// The blocking command, run again when a key becomes ready (on the
+    /// client's own record, [`super::Session`]).
     pub argv: OwnedArgv,
-    /// A copy of the client's session when it blocked (db, protocol...).
-    pub session: Session,
 }
 
 /// Every blocked client. Redis: the `CLIENT_BLOCKED` clients with their
@@ -175,11 +172,7 @@ mod tests {
     use super::*;
     use crate::protocol::OwnedArgv;
 
-    fn session(id: u64) -> Session {
-        Session::new(id, true)
-    }
-
-    fn rec(id: u64, keys: &[&str], deadline: Option<i64>) -> BlockedClient {
+    fn rec(keys: &[&str], deadline: Option<i64>) -> BlockedClient {
         let mut argv = OwnedArgv::default();
         argv.push(b"BLPOP");
         for k in keys {
@@ -192,16 +185,15 @@ mod tests {
             deadline,
             on_timeout: OnTimeout::NullArray,
             argv,
-            session: session(id),
         }
     }
 
     #[test]
     fn queues_are_fifo_per_key_and_deduplicated() {
         let (mut w, mut b) = (WaitedKeys::default(), Blocked::default());
-        b.insert(&mut w, 1, rec(1, &["a", "b", "a"], None));
-        b.insert(&mut w, 2, rec(2, &["b"], None));
-        b.insert(&mut w, 3, rec(3, &["a"], Some(50)));
+        b.insert(&mut w, 1, rec(&["a", "b", "a"], None));
+        b.insert(&mut w, 2, rec(&["b"], None));
+        b.insert(&mut w, 3, rec(&["a"], Some(50)));
         assert_eq!(w.waiters(0, b"a"), vec![1, 3]);
         assert_eq!(w.waiters(0, b"b"), vec![1, 2]);
         assert_eq!(b.len(), 3);
@@ -220,7 +212,7 @@ mod tests {
         let (mut w, mut b) = (WaitedKeys::default(), Blocked::default());
         w.signal(0, b"a");
         assert!(!w.has_ready(), "nobody waits on a");
-        b.insert(&mut w, 7, rec(7, &["a"], None));
+        b.insert(&mut w, 7, rec(&["a"], None));
         w.signal(0, b"a");
         w.signal(0, b"a");
         w.signal(1, b"a");
@@ -233,8 +225,8 @@ mod tests {
     #[test]
     fn a_retry_keeps_the_queue_position() {
         let (mut w, mut b) = (WaitedKeys::default(), Blocked::default());
-        b.insert(&mut w, 1, rec(1, &["k"], Some(10)));
-        b.insert(&mut w, 2, rec(2, &["k"], Some(5)));
+        b.insert(&mut w, 1, rec(&["k"], Some(10)));
+        b.insert(&mut w, 2, rec(&["k"], Some(5)));
         let r = b.take_for_retry(1).expect("blocked");
         assert!(!b.contains(1));
         assert_eq!(b.len(), 2, "still counted while retried");

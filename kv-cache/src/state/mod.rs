@@ -8,7 +8,7 @@
 //!
 //! # Layout
 //!
-//! - this file: [`Server`], [`Session`], [`ClientInfo`], the counters, the slow log entry;
+//! - this file: [`Server`], [`Session`] (a connection's one record), the counters, the slow log entry;
 //! - [`blocked`]: the blocked-client registry;
 //! - [`propagation`]: what the running command will propagate, and the consumers;
 //! - [`outbox`]: bytes for connections other than the one whose command is running.
@@ -17,11 +17,12 @@ pub mod blocked;
 pub mod outbox;
 pub mod propagation;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
 use crate::db::Keyspace;
+use crate::idmap::IdMap;
 use crate::protocol::OwnedArgv;
 use crate::pubsub::PubSub;
 use blocked::Blocked;
@@ -51,8 +52,14 @@ pub struct MultiState {
     pub aborted: bool,
 }
 
-/// One connection's protocol state. Redis: the parts of `client` that
-/// commands read and change.
+/// One connection's record: its protocol state, what `CLIENT LIST` shows,
+/// and its output limits, all in one place. Redis: `struct client`.
+///
+/// The records live in [`Server::clients`]. While a connection's commands
+/// run, its record is taken out ([`Server::take_client`]) and handed to
+/// them as `&mut Session` beside `&mut Server`, the way Redis's commands
+/// get `client *c` beside the global `server`; it goes back after the
+/// batch. A blocked client's retry takes its record the same way.
 #[derive(Debug, Clone)]
 pub struct Session {
     /// Client id (`CLIENT ID`), unique and increasing.
@@ -73,6 +80,28 @@ pub struct Session {
     /// Full name of the last command it ran (`get`, `client|list`), for
     /// `CLIENT LIST cmd=`; `NULL` before the first. Redis `c->lastcmd`.
     pub last_cmd: &'static str,
+    /// `CLIENT SETNAME`.
+    pub name: Option<Vec<u8>>,
+    /// Peer address, `ip:port`.
+    pub addr: String,
+    /// Local address, `ip:port`.
+    pub laddr: String,
+    /// The socket's file descriptor.
+    pub fd: i64,
+    /// When it connected, Unix ms.
+    pub created_ms: i64,
+    /// Last time it sent something, Unix ms (`idle=`, `timeout`).
+    pub last_interaction_ms: i64,
+    /// Bytes waiting in its query buffer, as of its last read.
+    pub qbuf: usize,
+    /// Bytes waiting in its output buffer, as of its last read.
+    pub omem: usize,
+    /// Since when its output has been over the soft limit of its class
+    /// (Redis `obuf_soft_limit_reached_time`): the one timer of
+    /// `client-output-buffer-limit`, for replies and Pub/Sub messages alike.
+    pub soft_limit_since: Option<Instant>,
+    /// The event loop's connection, for output meant for this client.
+    pub conn: Option<event_loop::IoId>,
 }
 
 impl Session {
@@ -87,6 +116,16 @@ impl Session {
             flags: 0,
             multi: None,
             last_cmd: "NULL",
+            name: None,
+            addr: String::new(),
+            laddr: String::new(),
+            fd: -1,
+            created_ms: 0,
+            last_interaction_ms: 0,
+            qbuf: 0,
+            omem: 0,
+            soft_limit_since: None,
+            conn: None,
         }
     }
 
@@ -98,36 +137,12 @@ impl Session {
             m.aborted = true;
         }
     }
-}
 
-/// What `CLIENT LIST` shows about a connection. Redis: fields of `client`.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    /// Peer address, `ip:port`.
-    pub addr: String,
-    /// Local address, `ip:port`.
-    pub laddr: String,
-    /// The socket's file descriptor.
-    pub fd: i64,
-    /// `CLIENT SETNAME`.
-    pub name: Option<Vec<u8>>,
-    /// Selected database.
-    pub db: usize,
-    /// Protocol version.
-    pub resp: u8,
-    /// When it connected, Unix ms.
-    pub created_ms: i64,
-    /// Last time it sent something, Unix ms.
-    pub last_interaction_ms: i64,
-    /// Name of its last command.
-    pub last_cmd: &'static str,
-    /// Bytes waiting in its query buffer.
-    pub qbuf: usize,
-    /// Bytes waiting in its output buffer.
-    pub omem: usize,
     /// Commands queued by `MULTI`, or `None` outside a transaction
     /// (`CLIENT LIST` `multi=`, flag `x`).
-    pub multi: Option<usize>,
+    pub fn queued(&self) -> Option<usize> {
+        self.multi.as_ref().map(|m| m.queue.len())
+    }
 }
 
 /// Per-command counters for `INFO commandstats`. Redis: fields of `redisCommand`.
@@ -184,8 +199,11 @@ pub struct Server {
     pub ks: Keyspace,
     /// Current configuration.
     pub config: Config,
-    /// Connected clients by id, for `CLIENT LIST/KILL`.
-    pub clients: BTreeMap<u64, ClientInfo>,
+    /// Every connection's record by client id, except those taken out
+    /// while their commands run (see [`Session`]).
+    pub clients: IdMap<Session>,
+    /// Records taken out of `clients` right now.
+    taken: usize,
     /// The next client id.
     pub next_client_id: u64,
     /// Counters for `INFO stats`.
@@ -244,7 +262,8 @@ impl Server {
         Server {
             ks,
             config,
-            clients: BTreeMap::new(),
+            clients: IdMap::default(),
+            taken: 0,
             next_client_id: 1,
             stats: ServerStats::default(),
             cmdstats: Vec::new(),
@@ -296,27 +315,42 @@ impl Server {
         }
     }
 
-    /// Registers a new connection and returns its session.
-    pub fn connect(&mut self, addr: String, laddr: String, fd: i64) -> Session {
+    /// Registers a new connection; returns its client id.
+    pub fn connect(&mut self, addr: String, laddr: String, fd: i64) -> u64 {
         let id = self.next_client_id;
         self.next_client_id += 1;
         self.stats.total_connections_received += 1;
         let now = self.ks.now_ms;
-        self.clients.insert(
-            id,
-            ClientInfo {
-                addr,
-                laddr,
-                fd,
-                created_ms: now,
-                last_interaction_ms: now,
-                resp: 2,
-                last_cmd: "NULL",
-                multi: None,
-                ..ClientInfo::default()
-            },
-        );
-        Session::new(id, self.config.requirepass.is_none())
+        let mut c = Session::new(id, self.config.requirepass.is_none());
+        c.addr = addr;
+        c.laddr = laddr;
+        c.fd = fd;
+        c.created_ms = now;
+        c.last_interaction_ms = now;
+        self.clients.insert(id, c);
+        id
+    }
+
+    /// Connected clients, those whose commands are running included
+    /// (`INFO clients`, `maxclients`).
+    pub fn client_count(&self) -> usize {
+        self.clients.len() + self.taken
+    }
+
+    /// Takes client `id`'s record out to run its commands; give it back
+    /// with [`Server::put_client`]. `None` if it is gone or already out.
+    #[inline]
+    pub fn take_client(&mut self, id: u64) -> Option<Session> {
+        let c = self.clients.remove(&id)?;
+        self.taken += 1;
+        Some(c)
+    }
+
+    /// Returns a record taken by [`Server::take_client`].
+    #[inline]
+    pub fn put_client(&mut self, c: Session) {
+        self.taken -= 1;
+        self.clients.insert(c.id, c);
     }
 
     /// Forgets a closed connection: out of the client list, and of every
@@ -336,9 +370,6 @@ impl Server {
     /// (Redis `discardTransaction`); returns the queue it had.
     pub fn discard_transaction(&mut self, session: &mut Session) -> Option<Box<MultiState>> {
         session.flags &= !S_MULTI;
-        if let Some(info) = self.clients.get_mut(&session.id) {
-            info.multi = None;
-        }
         self.ks.watched.unwatch_all(session.id);
         session.multi.take()
     }
