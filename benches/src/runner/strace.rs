@@ -1,36 +1,47 @@
-//! Counting system calls with `strace -c -f`, for the syscalls-per-event rows.
+//! Counting system calls with `strace -c -f`, for the syscalls-per-event
+//! and syscalls-per-request rows: either a whole child run ([`trace`]) or
+//! a running server, attached for the length of one load run ([`attach`]).
 //!
 //! A process's total includes its start-up and set-up (creating thousands of
-//! socket pairs, registering them). To count only the work of the event
-//! loop, the same workload runs twice with different loop counts, and the
-//! difference in syscalls is divided by the difference in callbacks: the
+//! socket pairs, registering them; a load tool's connections). To count only
+//! the steady work, the same workload runs twice with different sizes, and
+//! the difference in syscalls is divided by the difference in work: the
 //! set-up cancels out.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
 /// The `apt-get` command that installs strace.
-pub(crate) const INSTALL: &str = "apt-get install strace";
+pub const INSTALL: &str = "apt-get install strace";
 
 /// Syscall counts of one traced run, by syscall name.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub(crate) struct Counts {
+pub struct Counts {
     /// Calls per syscall name (`read`, `write`, `epoll_wait` ...).
-    pub(crate) by_name: BTreeMap<String, u64>,
+    pub by_name: BTreeMap<String, u64>,
 }
 
 impl Counts {
     /// All calls.
-    pub(crate) fn total(&self) -> u64 {
+    pub fn total(&self) -> u64 {
         self.by_name.values().sum()
     }
 
+    /// The `n` syscalls with the most calls, most first (ties by name).
+    pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.by_name.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v.truncate(n);
+        v
+    }
+
     /// Calls of `self` minus calls of `base`, per name (saturating at zero).
-    pub(crate) fn minus(&self, base: &Counts) -> Counts {
+    pub fn minus(&self, base: &Counts) -> Counts {
         let mut by_name = BTreeMap::new();
         for (name, calls) in &self.by_name {
             let diff = calls.saturating_sub(base.by_name.get(name).copied().unwrap_or(0));
@@ -44,17 +55,8 @@ impl Counts {
 
 /// Runs `program args...` under `strace -c -f` and returns the counts and
 /// the program's standard output.
-pub(crate) fn trace(
-    strace: &Path,
-    program: &Path,
-    args: &[String],
-) -> anyhow::Result<(Counts, String)> {
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let file: PathBuf = std::env::temp_dir().join(format!(
-        "infra-lab-strace-{}-{}.txt",
-        std::process::id(),
-        RUNS.fetch_add(1, Ordering::Relaxed)
-    ));
+pub fn trace(strace: &Path, program: &Path, args: &[String]) -> anyhow::Result<(Counts, String)> {
+    let file = summary_file();
     let out = Command::new(strace)
         .arg("-c")
         .arg("-f")
@@ -78,10 +80,103 @@ pub(crate) fn trace(
     Ok((counts, String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
+/// A fresh file name for one strace summary.
+fn summary_file() -> PathBuf {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "infra-lab-strace-{}-{}.txt",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// `strace -c -f -p <pid>` attached to a running process; [`Attached::stop`]
+/// detaches it and returns what it counted. Dropping it unstopped kills
+/// strace (which detaches too).
+#[derive(Debug)]
+pub struct Attached {
+    /// The strace process.
+    child: Child,
+    /// Where it writes its summary.
+    file: PathBuf,
+}
+
+/// Attaches `strace -c -f` to every thread of `pid` (`-f` with `-p` takes
+/// all threads of the process, and any it starts) and returns once the
+/// kernel shows every thread traced, so nothing of the next run is missed.
+pub fn attach(strace: &Path, pid: u32) -> anyhow::Result<Attached> {
+    let file = summary_file();
+    let child = Command::new(strace)
+        .args(["-c", "-f", "-o"])
+        .arg(&file)
+        .arg("-p")
+        .arg(pid.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting strace -p")?;
+    let attached = Attached { child, file };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !all_traced(pid) {
+        if Instant::now() > deadline {
+            bail!("strace did not attach to pid {pid} within 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(attached)
+}
+
+/// Whether every thread of `pid` has a tracer.
+fn all_traced(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().all(|t| {
+        std::fs::read_to_string(t.path().join("status"))
+            .ok()
+            .and_then(|s| parse_tracer_pid(&s))
+            .is_some_and(|tracer| tracer != 0)
+    })
+}
+
+/// The `TracerPid:` of a `/proc/<pid>/status` text.
+pub fn parse_tracer_pid(status: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+impl Attached {
+    /// Detaches (strace writes its summary on SIGINT) and returns the counts.
+    pub fn stop(mut self) -> anyhow::Result<Counts> {
+        let pid = libc::pid_t::try_from(self.child.id()).context("strace pid out of range")?;
+        // SAFETY: kill sends a signal to our own child, which we have not reaped yet.
+        if unsafe { libc::kill(pid, libc::SIGINT) } != 0 {
+            bail!(
+                "could not signal strace: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+        self.child.wait().context("waiting for strace")?;
+        let text = std::fs::read_to_string(&self.file).context("reading the strace summary")?;
+        parse_summary(&text)
+    }
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
+
 /// Parses the table `strace -c` writes: one row per syscall, where the
 /// `calls` column is the fourth and the name the last; the `total` row and
 /// the dashed rules are skipped.
-pub(crate) fn parse_summary(text: &str) -> anyhow::Result<Counts> {
+pub fn parse_summary(text: &str) -> anyhow::Result<Counts> {
     let mut counts = Counts::default();
     let mut saw_total = false;
     for line in text.lines() {
@@ -135,5 +230,33 @@ mod tests {
         assert_eq!(diff.by_name["write"], 1000);
         assert!(!diff.by_name.contains_key("socketpair"));
         assert!(parse_summary("garbage\n").is_err());
+        assert_eq!(c.top(2), vec![("read", 1100), ("write", 1000)]);
+    }
+
+    #[test]
+    fn tracer_pid_from_status() {
+        let status = "Name:\tredis-server\nState:\tS (sleeping)\nTracerPid:\t4711\nUid:\t0\n";
+        assert_eq!(parse_tracer_pid(status), Some(4711));
+        assert_eq!(parse_tracer_pid("Name: x\n"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(text in "(.{0,60}\n){0,8}") {
+            let _ = parse_summary(&text);
+            let _ = parse_tracer_pid(&text);
+        }
+
+        #[test]
+        fn rows_shaped_like_strace_never_panic(
+            rows in proptest::collection::vec(("[0-9.]{1,6}", "[0-9]{0,25}", "[a-z_]{1,12}"), 0..6)
+        ) {
+            let mut text = String::new();
+            for (pct, calls, name) in &rows {
+                text.push_str(&format!("{pct} 0.1 1 {calls} {name}\n"));
+            }
+            text.push_str("100.00 0.1 1 5 total\n");
+            let _ = parse_summary(&text);
+        }
     }
 }
