@@ -1,6 +1,6 @@
 //! The `kv-cache` crate against redis-server 7.
 //!
-//! Two comparisons, named as in `raw.csv`:
+//! The comparisons, named as in `raw.csv`:
 //!
 //! - `redis-benchmark` ([`bench`]): `redis-benchmark -t <test> -n 200000
 //!   -c 50 -P {1,16} -q --csv` against both servers, alternating: the
@@ -21,7 +21,8 @@
 //! # Layout
 //!
 //! - [`servers`]: building and starting both servers, a tiny RESP client.
-//! - [`bench`]: the redis-benchmark comparison.
+//! - [`bench`]: the redis-benchmark comparison, with CPU time per request.
+//! - [`per_request`]: syscalls and instructions per request, once per run.
 //! - [`memory`]: the memory comparison.
 //! - [`mix`]: the stress tool's cache-shaped mix.
 //! - [`parser`]: request parsing vs the redis crate's parser, in-process,
@@ -32,6 +33,7 @@ mod memory;
 mod mix;
 mod parser;
 mod parsing;
+mod per_request;
 mod servers;
 
 use crate::runner::Comparison;
