@@ -93,7 +93,8 @@ impl Comparison for Fairness {
              connections each send one PING every {} ms (paced, one in flight: latency runs from when a \
              request was due, so a stall counts for every request it delayed — no coordinated omission) for \
              {} s ({} s with --quick) from the hog's first write. p50/p99/max: those clients' latencies, \
-             microseconds; rss_peak: the server's VmRSS sampled every {} ms during the window. Client \
+             microseconds, over the whole window — so a stall of S ms counts for S of each client's due \
+             requests, and the percentiles depend on the window's length, the same for both servers; rss_peak: the server's VmRSS sampled every {} ms during the window. Client \
              threads, hog and server share the machine.",
             INTERVAL.as_millis(),
             WINDOW.as_secs(),
@@ -167,10 +168,12 @@ impl Comparison for Fairness {
             let sent: Vec<f64> = runs.iter().map(|h| h.1 as f64).collect();
             let secs: Vec<f64> = runs.iter().map(|h| h.2).collect();
             prov.note(format!(
-                "fairness, {imp}: the hog wrote {:.0} of {} GETs (median over rounds) in {:.2} s",
+                "fairness, {imp}: the hog's socket took {:.0} of {} GETs (median over rounds) in {:.1} ms \
+                 (loopback socket buffers hold megabytes, so this is how fast the kernel took them, not \
+                 the server)",
                 median(&sent),
                 self.hog,
-                median(&secs)
+                1000.0 * median(&secs)
             ));
         }
         Ok(Vec::new())

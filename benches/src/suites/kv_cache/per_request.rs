@@ -80,7 +80,10 @@ pub(crate) fn syscall_rows(
                 .minus(&counts[0])
                 .top(BREAKDOWN)
                 .into_iter()
-                .map(|(name, calls)| format!("{name} {:.3}", calls as f64 / f64::from(n)))
+                .map(|(name, calls)| (name, calls as f64 / f64::from(n)))
+                // What would print as 0.000 is set-up noise, not per-request work.
+                .filter(|(_, per)| *per >= 0.0005)
+                .map(|(name, per)| format!("{name} {per:.3}"))
                 .collect();
             prov.note(format!(
                 "syscalls per request, {case}, {imp}: {per_req:.3} (top: {})",
