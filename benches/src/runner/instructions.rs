@@ -105,6 +105,9 @@ impl Counter {
                     "--callgrind-out-file={}",
                     dir.join("callgrind.out").display()
                 ),
+                // vgdb's FIFOs go to `dir` too, not /tmp: a server killed
+                // at the end leaves nothing behind once `dir` is removed.
+                vgdb_prefix(dir),
             ],
         }
     }
@@ -142,10 +145,10 @@ impl Counter {
                 parse_perf_stat(&text).with_context(|| format!("no instruction count in {text:?}"))
             }
             Counter::Callgrind { control, .. } => {
-                callgrind_control(control, "-z", pid)?;
+                callgrind_control(control, dir, "-z", pid)?;
                 run()?;
                 let before = latest_dump(dir);
-                callgrind_control(control, "-d", pid)?;
+                callgrind_control(control, dir, "-d", pid)?;
                 // The dump is written by the server's own thread; wait for a new file.
                 let deadline = Instant::now() + Duration::from_secs(30);
                 loop {
@@ -168,10 +171,15 @@ impl Counter {
     }
 }
 
-/// Runs `callgrind_control <flag> <pid>`.
-fn callgrind_control(control: &Path, flag: &str, pid: u32) -> anyhow::Result<()> {
+/// `--vgdb-prefix=<dir>/vgdb`, given to valgrind and callgrind_control alike.
+fn vgdb_prefix(dir: &Path) -> String {
+    format!("--vgdb-prefix={}", dir.join("vgdb").display())
+}
+
+/// Runs `callgrind_control --vgdb-prefix=... <flag> <pid>`.
+fn callgrind_control(control: &Path, dir: &Path, flag: &str, pid: u32) -> anyhow::Result<()> {
     let out = Command::new(control)
-        .args([flag, &pid.to_string()])
+        .args([&vgdb_prefix(dir), flag, &pid.to_string()])
         .output()
         .context("running callgrind_control")?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -259,6 +267,7 @@ mod tests {
         let w = c.wrapper(Path::new("/tmp/x"));
         assert_eq!(w[1], "--tool=callgrind");
         assert_eq!(w[2], "--callgrind-out-file=/tmp/x/callgrind.out");
+        assert_eq!(w[3], "--vgdb-prefix=/tmp/x/vgdb");
         assert_eq!(c.unit(), "user instructions");
     }
 
