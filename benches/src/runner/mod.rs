@@ -5,11 +5,19 @@
 //! [`run::Outcome`] of raw rows; [`table`] reduces rows to lines (medians,
 //! ratios, targets); [`report`] prints the tables and writes the results
 //! folder, with [`svg`] charts and [`machine`] provenance.
+//!
+//! Per-request costs of a server process, for the comparisons that start
+//! servers: [`cpu`] (CPU time from `/proc`), [`strace`] (syscall counts,
+//! of a child run or attached to a running server) and [`instructions`]
+//! (`perf stat`, or callgrind where perf has no counters).
 
 mod comparison;
+pub mod cpu;
+pub mod instructions;
 pub mod machine;
 pub mod report;
 pub mod run;
+pub mod strace;
 pub mod svg;
 pub mod table;
 pub mod util;

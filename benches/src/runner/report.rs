@@ -34,6 +34,16 @@ const CRATES_OF_INTEREST: &[&str] = &[
     "criterion",
 ];
 
+/// What the table columns mean, written above the tables of `summary.md`
+/// and of each `<crate>.md`.
+pub const COLUMNS: &str = "Ratios are ours/counterpart: `ours/theirs` is the median over rounds \
+     of the ratio measured within one round (implementations alternate A B, B A, ...); \
+     `ours` and `theirs` are each side's median; `spread` is the smallest and largest \
+     per-round ratio and `rounds` how many there were. `met` judges the median against \
+     the target; \"within noise\" means the per-round ratios fall on both sides of the \
+     target, so the verdict is not settled by this run. Rows with one round (round 0 \
+     in `raw.csv`) were measured once, outside the timed rounds.";
+
 /// Crates in the order their outcomes first appear.
 fn crates_in_order(outcomes: &[Outcome]) -> Vec<&'static str> {
     let mut crates = Vec::new();
@@ -135,8 +145,8 @@ pub fn write_run(
         std::fs::write(
             dir.join(format!("{c}.md")),
             format!(
-                "Run of {} {} UTC on {} ({} CPUs, {}); ratios are ours/counterpart, the median of \
-                 per-round ratios; the run's `summary.md` has the provenance.\n{}",
+                "Run of {} {} UTC on {} ({} CPUs, {}); the run's `summary.md` has the \
+                 provenance. {COLUMNS}\n{}",
                 machine.date,
                 machine.time,
                 machine.host,
@@ -183,13 +193,7 @@ pub fn summary(
         let list: Vec<String> = locked.iter().map(|(n, v)| format!("{n} {v}")).collect();
         let _ = writeln!(s, "| crates (Cargo.lock) | {} |", list.join(", "));
     }
-    let _ = writeln!(
-        s,
-        "\nRatios are ours/counterpart: the median over rounds of the ratio measured \
-         within one round (implementations alternate A B, B A, ...). Medians of each \
-         side are shown beside it. Round 0 rows in `raw.csv` were measured once, \
-         outside the timed rounds. All raw values: [raw.csv](raw.csv).\n"
-    );
+    let _ = writeln!(s, "\n{COLUMNS} All raw values: [raw.csv](raw.csv).\n");
     for c in crates_in_order(outcomes) {
         let _ = writeln!(s, "## {c}");
         for o in outcomes.iter().filter(|o| o.crate_name == c) {

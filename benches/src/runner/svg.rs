@@ -1,7 +1,8 @@
 //! One SVG chart per comparison table: a horizontal bar per line, its length the
 //! advantage of ours over the counterpart (> 1 means ours is better, whatever
 //! the metric's direction), drawn on a log scale around the 1.0 line so that
-//! 2× better and 2× worse are bars of the same length.
+//! 2× better and 2× worse are bars of the same length. A thin whisker
+//! across the bar spans the per-round ratios (min–max).
 //!
 //! Hand-written SVG rather than a plotting crate: the chart is thirty
 //! rectangles and labels, and the file stays diffable text.
@@ -45,7 +46,7 @@ pub fn chart(title: &str, lines: &[Line]) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<text x="10" y="38" fill="dimgray">ours vs counterpart: bar right of 1× = ours better (log scale)</text>"#
+        r#"<text x="10" y="38" fill="dimgray">ours vs counterpart: bar right of 1× = ours better (log scale); whisker = per-round min–max</text>"#
     );
     for (i, line) in lines.iter().enumerate() {
         let y = TOP + ROW_H * i as f64;
@@ -74,6 +75,20 @@ pub fn chart(title: &str, lines: &[Line]) -> String {
                 y + 4.0,
                 ROW_H - 8.0
             );
+            if line.rounds > 1 {
+                let end = |r: f64| {
+                    let a = line.advantage_of(r);
+                    center + a.log2().clamp(-f64::from(span), f64::from(span)) * scale
+                };
+                let (x1, x2) = (end(line.low), end(line.high));
+                if x1.is_finite() && x2.is_finite() {
+                    let _ = writeln!(
+                        s,
+                        r##"<line x1="{x1:.1}" y1="{y:.1}" x2="{x2:.1}" y2="{y:.1}" stroke="#000" stroke-width="1.5"/>"##,
+                        y = y + ROW_H / 2.0
+                    );
+                }
+            }
             let _ = writeln!(
                 s,
                 r#"<text x="{:.1}" y="{}">{adv:.2}×</text>"#,
@@ -126,6 +141,8 @@ mod tests {
             counterpart: "libevent".into(),
             theirs: 100.0,
             ratio: 0.5,
+            low: 0.4,
+            high: 0.6,
             rounds: 5,
             target: None,
         };
@@ -135,5 +152,7 @@ mod tests {
         assert!(svg.contains("2.00×"));
         assert!(svg.contains("event-loop &lt;test&gt;"));
         assert!(svg.contains("#2e7d32"));
+        // The whisker spans 1/0.6× .. 1/0.4× of a lower-is-better metric.
+        assert!(svg.contains(r#"stroke-width="1.5""#));
     }
 }

@@ -1,5 +1,12 @@
 //! From raw rows to the comparison table: medians per side, and the median
-//! of the per-round ratios ours/counterpart, judged against the targets.
+//! of the per-round ratios ours/counterpart with their spread (min–max),
+//! judged against the targets.
+//!
+//! The verdict is honest about noise: a line meets its target when the
+//! median ratio does, and it is marked *within noise* when the per-round
+//! ratios fall on both sides of the target — the margin claimed is then
+//! smaller than the spread the rounds measured, and another run could
+//! give the other answer.
 
 use super::comparison::{Better, Target};
 use super::run::{Outcome, Row};
@@ -25,29 +32,82 @@ pub struct Line {
     /// Median over rounds of ours/theirs measured in the same round
     /// (for rows measured once, simply ours/theirs).
     pub ratio: f64,
+    /// The smallest per-round ratio.
+    pub low: f64,
+    /// The largest per-round ratio.
+    pub high: f64,
     /// Rounds that contributed a ratio.
     pub rounds: usize,
     /// The target that applies, if the issue set one.
     pub target: Option<Target>,
 }
 
-impl Line {
-    /// Whether the target is met (`None` without a target or a ratio).
-    pub fn met(&self) -> Option<bool> {
-        let target = self.target.as_ref()?;
-        if self.ratio.is_finite() {
-            Some(target.met_by(self.ratio))
-        } else {
-            None
+/// How a line stands against its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The median ratio meets the target and so does every round.
+    Met,
+    /// The median meets the target, but some rounds did not.
+    MetWithinNoise,
+    /// The median misses the target, but some rounds met it.
+    MissedWithinNoise,
+    /// The median and every round miss the target.
+    Missed,
+}
+
+impl Verdict {
+    /// Whether the median met the target.
+    pub fn is_met(self) -> bool {
+        matches!(self, Verdict::Met | Verdict::MetWithinNoise)
+    }
+
+    /// The `met` cell of the table.
+    pub fn cell(self) -> &'static str {
+        match self {
+            Verdict::Met => "yes",
+            Verdict::MetWithinNoise => "yes, within noise",
+            Verdict::MissedWithinNoise => "**no**, within noise",
+            Verdict::Missed => "**no**",
         }
+    }
+}
+
+impl Line {
+    /// How the line stands against its target (`None` without a target or a ratio).
+    pub fn verdict(&self) -> Option<Verdict> {
+        let target = self.target.as_ref()?;
+        if !self.ratio.is_finite() {
+            return None;
+        }
+        // With one ratio there is no spread to straddle the target.
+        let straddles = self.low.is_finite()
+            && self.high.is_finite()
+            && target.met_by(self.low) != target.met_by(self.high);
+        Some(match (target.met_by(self.ratio), straddles) {
+            (true, false) => Verdict::Met,
+            (true, true) => Verdict::MetWithinNoise,
+            (false, true) => Verdict::MissedWithinNoise,
+            (false, false) => Verdict::Missed,
+        })
+    }
+
+    /// Whether the median ratio meets the target (`None` without a target or a ratio).
+    pub fn met(&self) -> Option<bool> {
+        self.verdict().map(Verdict::is_met)
     }
 
     /// How many times better ours is, whatever the metric's direction
     /// (> 1: ours better). Used for the charts.
     pub fn advantage(&self) -> f64 {
+        self.advantage_of(self.ratio)
+    }
+
+    /// [`advantage`](Line::advantage) of another ratio of this line's
+    /// metric (the ends of the spread, for the charts' whiskers).
+    pub fn advantage_of(&self, ratio: f64) -> f64 {
         match Better::of(self.metric) {
-            Better::Higher => self.ratio,
-            Better::Lower => 1.0 / self.ratio,
+            Better::Higher => ratio,
+            Better::Lower => 1.0 / ratio,
         }
     }
 }
@@ -86,6 +146,7 @@ pub fn lines(outcome: &Outcome) -> Vec<Line> {
                 continue;
             }
             let ratios = round_ratios(&ours, &theirs);
+            let (low, high) = spread(&ratios);
             let ours_values: Vec<f64> = ours.iter().map(|r| r.value).collect();
             let their_values: Vec<f64> = theirs.iter().map(|r| r.value).collect();
             lines.push(Line {
@@ -97,6 +158,8 @@ pub fn lines(outcome: &Outcome) -> Vec<Line> {
                 counterpart: cp.to_string(),
                 theirs: median(&their_values),
                 ratio: median(&ratios),
+                low,
+                high,
                 rounds: ratios.len(),
                 target: outcome
                     .targets
@@ -117,6 +180,25 @@ fn round_ratios(ours: &[&Row], theirs: &[&Row]) -> Vec<f64> {
             (t.value != 0.0).then(|| o.value / t.value)
         })
         .collect()
+}
+
+/// The smallest and largest of `ratios` (NaN for none).
+pub fn spread(ratios: &[f64]) -> (f64, f64) {
+    let finite = || ratios.iter().copied().filter(|r| r.is_finite());
+    match finite().next() {
+        None => (f64::NAN, f64::NAN),
+        Some(first) => finite().fold((first, first), |(lo, hi), r| (lo.min(r), hi.max(r))),
+    }
+}
+
+/// The `spread` cell: `min–max` of the per-round ratios, `—` for a row
+/// measured once.
+fn spread_cell(l: &Line) -> String {
+    if l.rounds < 2 || !l.low.is_finite() {
+        "—".to_string()
+    } else {
+        format!("{:.3}–{:.3}", l.low, l.high)
+    }
 }
 
 /// A number for people: 4 significant figures, thousands grouped.
@@ -152,18 +234,14 @@ fn group_thousands(n: i64) -> String {
 /// written to `summary.md` alike).
 pub fn markdown(lines: &[Line]) -> String {
     let mut s = String::from(
-        "| bench | case | metric | ours | counterpart | theirs | ours/theirs | target | met |\n\
-         |---|---|---|---:|---|---:|---:|---|---|\n",
+        "| bench | case | metric | ours | counterpart | theirs | ours/theirs | spread | rounds | target | met |\n\
+         |---|---|---|---:|---|---:|---:|---:|---:|---|---|\n",
     );
     for l in lines {
         let target = l.target.as_ref().map(|t| t.to_string()).unwrap_or_default();
-        let met = match l.met() {
-            Some(true) => "yes",
-            Some(false) => "**no**",
-            None => "",
-        };
+        let met = l.verdict().map_or("", Verdict::cell);
         s.push_str(&format!(
-            "| {} | {} | {} ({}) | {} | {} | {} | {:.3} | {} | {} |\n",
+            "| {} | {} | {} ({}) | {} | {} | {} | {:.3} | {} | {} | {} | {} |\n",
             l.bench,
             l.case,
             l.metric,
@@ -172,6 +250,8 @@ pub fn markdown(lines: &[Line]) -> String {
             l.counterpart,
             human(l.theirs),
             l.ratio,
+            spread_cell(l),
+            l.rounds,
             target,
             met
         ));
@@ -230,7 +310,36 @@ mod tests {
         assert_eq!(lines[0].ours, 200.0);
         assert_eq!(lines[0].theirs, 100.0);
         assert_eq!(lines[0].rounds, 3);
+        assert_eq!((lines[0].low, lines[0].high), (1.0, 3.0));
+        // The median (2.0) meets ≥ 1.5, but round 2 (1.0) did not.
+        assert_eq!(lines[0].verdict(), Some(Verdict::MetWithinNoise));
         assert_eq!(lines[0].met(), Some(true));
+        assert!(markdown(&lines).contains(
+            "| 2.000 | 1.000–3.000 | 3 | ≥ 1.5× them (throughput) | yes, within noise |"
+        ));
+    }
+
+    #[test]
+    fn verdicts_follow_the_median_and_flag_a_straddling_spread() {
+        let mut l = lines(&outcome(vec![row("ours", 1, 200.0), row("them", 1, 100.0)]))[0].clone();
+        // One round: no spread, a plain verdict, `—` in the table.
+        assert_eq!(l.verdict(), Some(Verdict::Met));
+        assert!(markdown(std::slice::from_ref(&l)).contains("| 2.000 | — | 1 |"));
+        (l.ratio, l.low, l.high, l.rounds) = (1.4, 1.2, 1.6, 3);
+        assert_eq!(l.verdict(), Some(Verdict::MissedWithinNoise));
+        (l.ratio, l.low, l.high) = (1.3, 1.2, 1.4);
+        assert_eq!(l.verdict(), Some(Verdict::Missed));
+        (l.ratio, l.low, l.high) = (1.7, 1.6, 1.8);
+        assert_eq!(l.verdict(), Some(Verdict::Met));
+        l.target = None;
+        assert_eq!(l.verdict(), None);
+    }
+
+    #[test]
+    fn spread_is_min_and_max_of_finite_ratios() {
+        assert_eq!(spread(&[1.2, 0.9, f64::NAN, 1.1]), (0.9, 1.2));
+        let (lo, hi) = spread(&[]);
+        assert!(lo.is_nan() && hi.is_nan());
     }
 
     #[test]

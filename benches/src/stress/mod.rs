@@ -38,6 +38,9 @@ pub struct LoadConfig {
 pub struct LoadReport {
     /// Responses received in the measured window.
     pub requests: u64,
+    /// Every response received, warm-up and the tail after the window
+    /// included: what the server did in all (for CPU time per request).
+    pub answered: u64,
     /// Error responses (HTTP status >= 500 or RESP `-ERR`) and broken connections.
     pub errors: u64,
     /// The measured window.

@@ -13,13 +13,11 @@
 //! # Layout
 //!
 //! - [`pingpong`], [`timers`], [`echo`]: one module per comparison.
-//! - [`strace`]: counting syscalls of a child process.
 //! - [`rng`]: the seeded generator behind every "random" input.
 
 mod echo;
 mod pingpong;
 mod rng;
-mod strace;
 mod timers;
 
 use anyhow::Context;

@@ -8,14 +8,18 @@
 //! `element:__rand_int__`, and then from nothing). The two 1M-member
 //! sorted-set cases query a set loaded once into db 9 (`--dbnum 9`).
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, bail};
 
 use super::memory::send_all;
+use super::per_request;
 use super::servers::{self, Resp, Running};
+use crate::runner::cpu::CpuSample;
 use crate::runner::util::tool_version;
-use crate::runner::{Comparison, Impl, Provenance, Sample, Skip, Target};
+use crate::runner::{Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target};
 
 /// One case: a redis-benchmark test at a pipeline depth and value size.
 #[derive(Clone, Copy, Debug)]
@@ -189,6 +193,8 @@ pub(crate) struct RedisBenchmark {
     running: Vec<(&'static str, Running)>,
     /// Requests per run (`-n`).
     requests: u32,
+    /// The kv-cache-server binary.
+    ours: Option<PathBuf>,
 }
 
 impl Comparison for RedisBenchmark {
@@ -208,7 +214,13 @@ impl Comparison for RedisBenchmark {
          db 0; LPOP/RPOP/SPOP/ZPOPMIN find their key filled with as many elements as requests. ZRANGEBYSCORE 1M and \
          ZRANK 1M are custom commands (`-r 1000000 --dbnum 9`: `ZRANGEBYSCORE bigz __rand_int__ +inf LIMIT 0 10`, \
          `ZRANK bigz m:__rand_int__`) on a sorted set of 1,000,000 members `m:<i>` with score i, loaded once per \
-         server. Both servers share the machine with redis-benchmark."
+         server. Both servers share the machine with redis-benchmark. cpu_per_req: the server process's CPU time \
+         (every thread) read from /proc just before and just after the redis-benchmark run (set-up excluded), \
+         divided by -n; it includes accepting and closing redis-benchmark's 50 connections, alike for both. \
+         Rounds: 5 (2 with --quick). Once per run, outside the rounds, for SET and GET at P1 and P16: \
+         syscalls_per_req (strace -c -f -p attached to each running server) and instructions_per_req, each \
+         from two runs of different -n whose difference is divided by the difference in requests, so \
+         connection set-up and attaching cancel out."
             .to_string()
     }
 
@@ -216,12 +228,11 @@ impl Comparison for RedisBenchmark {
         all_cases().iter().map(Case::name).collect()
     }
 
-    fn rounds(&self, quick: bool) -> usize {
-        if quick { 2 } else { 3 }
-    }
-
     fn targets(&self) -> Vec<Target> {
-        vec![Target::at_least("redis", "throughput", 1.0)]
+        vec![
+            Target::at_least("redis", "throughput", 1.0),
+            Target::at_most("redis", "cpu_per_req", 1.0),
+        ]
     }
 
     fn prepare(
@@ -234,6 +245,7 @@ impl Comparison for RedisBenchmark {
             return Ok((Vec::new(), vec![skip]));
         }
         let ours = servers::ours_binary(prov)?;
+        self.ours = Some(ours.clone());
         for (tool, args) in [
             ("redis-server", ["--version"]),
             ("redis-benchmark", ["--version"]),
@@ -268,84 +280,134 @@ impl Comparison for RedisBenchmark {
         imp: &str,
         prov: &mut Provenance,
     ) -> anyhow::Result<Vec<Sample>> {
-        let c = all_cases()
-            .into_iter()
-            .find(|c| c.name() == case)
-            .context("unknown case")?;
-        let addr = self
+        let server = self
             .running
             .iter()
             .find(|(n, _)| *n == imp)
-            .map(|(_, r)| r.addr)
+            .map(|(_, r)| r)
             .context("server not running")?;
-        if COLLECTION_TESTS.iter().any(|(t, _)| *t == c.test) {
-            let mut resp = Resp::connect(addr)?;
-            let mut buf = Vec::new();
-            Resp::encode(&mut buf, &[b"FLUSHDB"]);
-            resp.pipeline(&buf, 1)?;
-            fill(&mut resp, c.test, self.requests as u64)?;
-        }
-        if c.test == "get" {
-            // GET reads redis-benchmark's fixed key; give it a value of the case's size.
-            let mut resp = Resp::connect(addr)?;
-            let mut buf = Vec::new();
-            Resp::encode(
-                &mut buf,
-                &[b"SET", b"key:__rand_int__", &vec![b'x'; c.size as usize]],
-            );
-            resp.pipeline(&buf, 1)?;
-        }
-        let port = addr.port().to_string();
-        let n = self.requests.to_string();
-        let p = c.pipeline.to_string();
-        let d = c.size.to_string();
-        let mut args = vec![
-            "-p", &port, "-n", &n, "-c", "50", "-P", &p, "-d", &d, "-q", "--csv",
-        ];
-        let random = BIGZ.to_string();
-        match custom(&c) {
-            Some(line) => {
-                args.extend(["-r", &random, "--dbnum", "9"]);
-                args.extend(line.split(' '));
-            }
-            None => args.extend(["-t", c.test]),
-        }
-        prov.command(format!(
-            "redis-benchmark {}",
-            args.join(" ").replace(&port, "<port>")
-        ));
-        let out = Command::new("redis-benchmark")
-            .args(args)
-            .output()
-            .context("running redis-benchmark")?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let row = custom(&c).unwrap_or(c.csv);
-        let Some(rps) = parse_csv(&text, row) else {
-            let pid = self
-                .running
-                .iter()
-                .find(|(n, _)| *n == imp)
-                .map(|(_, r)| r.child.pid());
-            bail!(
-                "no {} row in redis-benchmark output (server {imp} {}): stdout {text:?}, stderr {:?}",
-                c.csv,
-                if pid.is_some_and(servers::alive) {
-                    "still running"
-                } else {
-                    "has exited"
-                },
-                String::from_utf8_lossy(&out.stderr)
-            );
+        let pid = server.child.pid();
+        let c = case_named(case)?;
+        set_up(server.addr, &c, self.requests)?;
+        // The server's CPU time around the redis-benchmark run alone (set-up
+        // excluded), divided by the run's requests.
+        let before = CpuSample::read(pid)?;
+        let rps = run_benchmark(server.addr, &c, self.requests, pid, prov)?;
+        let after = CpuSample::read(pid)?;
+        prov.note(format!("cpu_per_req read from {}", after.source));
+        let cpu = before
+            .per_request_us(&after, u64::from(self.requests))
+            .context("the server's CPU clock went backwards")?;
+        Ok(vec![
+            Sample::new("throughput", rps, "ops/s"),
+            Sample::new("cpu_per_req", cpu, "us"),
+        ])
+    }
+
+    fn extra(&mut self, _quick: bool, prov: &mut Provenance) -> anyhow::Result<Vec<ExtraRow>> {
+        let servers: Vec<(&'static str, u32, SocketAddr)> = self
+            .running
+            .iter()
+            .map(|(imp, r)| (*imp, r.child.pid(), r.addr))
+            .collect();
+        let run = |addr: SocketAddr, case: &str, n: u32, pid: u32, prov: &mut Provenance| {
+            let c = case_named(case)?;
+            set_up(addr, &c, n)?;
+            run_benchmark(addr, &c, n, pid, prov).map(drop)
         };
-        if rps <= 0.0 {
-            bail!("redis-benchmark reported {rps} for {case}");
-        }
-        Ok(vec![Sample::new("throughput", rps, "ops/s")])
+        let mut rows = per_request::syscall_rows(&servers, &run, prov)?;
+        let ours = self.ours.clone().context("kv-cache-server not built")?;
+        rows.extend(per_request::instruction_rows(&ours, &run, prov)?);
+        Ok(rows)
     }
 
     fn finish(&mut self) {
         self.running.clear();
     }
+}
+
+/// The case called `name`.
+fn case_named(name: &str) -> anyhow::Result<Case> {
+    all_cases()
+        .into_iter()
+        .find(|c| c.name() == name)
+        .with_context(|| format!("unknown case {name:?}"))
+}
+
+/// Puts the server at `addr` in the state case `c` starts from, for `n`
+/// requests: collection cases on a flushed db 0 (pop keys filled), GET
+/// with its key set to a value of the case's size.
+fn set_up(addr: SocketAddr, c: &Case, n: u32) -> anyhow::Result<()> {
+    if COLLECTION_TESTS.iter().any(|(t, _)| *t == c.test) {
+        let mut resp = Resp::connect(addr)?;
+        let mut buf = Vec::new();
+        Resp::encode(&mut buf, &[b"FLUSHDB"]);
+        resp.pipeline(&buf, 1)?;
+        fill(&mut resp, c.test, u64::from(n))?;
+    }
+    if c.test == "get" {
+        // GET reads redis-benchmark's fixed key; give it a value of the case's size.
+        let mut resp = Resp::connect(addr)?;
+        let mut buf = Vec::new();
+        Resp::encode(
+            &mut buf,
+            &[b"SET", b"key:__rand_int__", &vec![b'x'; c.size as usize]],
+        );
+        resp.pipeline(&buf, 1)?;
+    }
+    Ok(())
+}
+
+/// Runs redis-benchmark for case `c` with `-n n` against the server at
+/// `addr` (process `pid`, named in errors) and returns its requests per second.
+fn run_benchmark(
+    addr: SocketAddr,
+    c: &Case,
+    n: u32,
+    pid: u32,
+    prov: &mut Provenance,
+) -> anyhow::Result<f64> {
+    let port = addr.port().to_string();
+    let n = n.to_string();
+    let p = c.pipeline.to_string();
+    let d = c.size.to_string();
+    let mut args = vec![
+        "-p", &port, "-n", &n, "-c", "50", "-P", &p, "-d", &d, "-q", "--csv",
+    ];
+    let random = BIGZ.to_string();
+    match custom(c) {
+        Some(line) => {
+            args.extend(["-r", &random, "--dbnum", "9"]);
+            args.extend(line.split(' '));
+        }
+        None => args.extend(["-t", c.test]),
+    }
+    prov.command(format!(
+        "redis-benchmark {}",
+        args.join(" ").replace(&port, "<port>")
+    ));
+    let out = Command::new("redis-benchmark")
+        .args(args)
+        .output()
+        .context("running redis-benchmark")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = custom(c).unwrap_or(c.csv);
+    let Some(rps) = parse_csv(&text, row) else {
+        bail!(
+            "no {} row in redis-benchmark output (server pid {pid} {}): stdout {text:?}, stderr {:?}",
+            c.csv,
+            if servers::alive(pid) {
+                "still running"
+            } else {
+                "has exited"
+            },
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    if rps <= 0.0 {
+        bail!("redis-benchmark reported {rps} for {}", c.name());
+    }
+    Ok(rps)
 }
 
 /// The `rps` column of the row named `test` in redis-benchmark's `--csv`.

@@ -6,8 +6,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context;
+
 use super::memory::load;
 use super::servers::{self, Resp};
+use crate::runner::cpu::CpuSample;
 use crate::runner::{Comparison, Impl, Provenance, Sample, Skip, Target};
 use crate::stress::resp::{KeyDist, RespWorkload};
 use crate::stress::{LoadConfig, resp};
@@ -56,7 +59,9 @@ impl Comparison for Mix {
              --mix '10:SET key:__rand_int__ __data__' --keyspace {keys} --zipf 0.99 --data-size 10 -c {CONNECTIONS} \
              -p <P> -t 2 -d {secs}`) against a fresh server preloaded with {keys} keys (`key:<n>` -> 10 bytes, \
              every other one with a TTL), same key sequence (seed 42) for both. Servers: kv-cache-server \
-             (release) and redis-server --save '' --appendonly no, each a child process on a free loopback port.",
+             (release) and redis-server --save '' --appendonly no, each a child process on a free loopback port. \
+             cpu_per_req: the server's CPU time (every thread, from /proc) over the whole load run, warm-up \
+             included, divided by every request answered in that time. Rounds: 5 (2 with --quick).",
             keys = self.keys,
             secs = self.seconds,
         )
@@ -69,12 +74,11 @@ impl Comparison for Mix {
         ]
     }
 
-    fn rounds(&self, quick: bool) -> usize {
-        if quick { 1 } else { 3 }
-    }
-
     fn targets(&self) -> Vec<Target> {
-        vec![Target::at_least("redis", "throughput", 1.0)]
+        vec![
+            Target::at_least("redis", "throughput", 1.0),
+            Target::at_most("redis", "cpu_per_req", 1.0),
+        ]
     }
 
     fn prepare(
@@ -107,12 +111,22 @@ impl Comparison for Mix {
             warmup: Duration::from_millis(500),
             threads: 2,
         };
+        let pid = server.child.pid();
+        // The server's CPU over the whole load run (warm-up and tail
+        // included), divided by every request it answered in that time.
+        let before = CpuSample::read(pid)?;
         let report = resp::run(&cfg, &self.workload())?;
+        let after = CpuSample::read(pid)?;
         if report.errors > 0 {
             anyhow::bail!("{imp} answered {} errors under the mix", report.errors);
         }
+        prov.note(format!("cpu_per_req read from {}", after.source));
+        let cpu = before
+            .per_request_us(&after, report.answered)
+            .context("no requests answered, or the server's CPU clock went backwards")?;
         Ok(vec![
             Sample::new("throughput", report.throughput, "ops/s"),
+            Sample::new("cpu_per_req", cpu, "us"),
             Sample::new("p50", report.p50_us, "us"),
             Sample::new("p99", report.p99_us, "us"),
         ])

@@ -1,6 +1,6 @@
 //! The `kv-cache` crate against redis-server 7.
 //!
-//! Two comparisons, named as in `raw.csv`:
+//! The comparisons, named as in `raw.csv`:
 //!
 //! - `redis-benchmark` ([`bench`]): `redis-benchmark -t <test> -n 200000
 //!   -c 50 -P {1,16} -q --csv` against both servers, alternating: the
@@ -12,6 +12,8 @@
 //!   `INFO used_memory`.
 //! - `stress-mix` ([`mix`]): the stress tool's 90/10 GET/SET mix over a
 //!   million keys with Zipf-distributed keys, P1 and P16.
+//! - `fairness` ([`fairness`]): one client pipelines a million `GET`s and
+//!   never reads; the latency the other clients see meanwhile, and RSS.
 //! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
 //!
 //! Both servers run as child processes on free loopback ports with
@@ -21,17 +23,21 @@
 //! # Layout
 //!
 //! - [`servers`]: building and starting both servers, a tiny RESP client.
-//! - [`bench`]: the redis-benchmark comparison.
+//! - [`bench`]: the redis-benchmark comparison, with CPU time per request.
+//! - [`per_request`]: syscalls and instructions per request, once per run.
 //! - [`memory`]: the memory comparison.
 //! - [`mix`]: the stress tool's cache-shaped mix.
+//! - [`fairness`]: other clients' latency beside a client that never reads.
 //! - [`parser`]: request parsing vs the redis crate's parser, in-process,
 //!   over the functions in [`parsing`].
 
 mod bench;
+mod fairness;
 mod memory;
 mod mix;
 mod parser;
 mod parsing;
+mod per_request;
 mod servers;
 
 use crate::runner::Comparison;
@@ -42,6 +48,7 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
         Box::new(bench::RedisBenchmark::default()),
         Box::new(memory::Memory::default()),
         Box::new(mix::Mix::default()),
+        Box::new(fairness::Fairness::default()),
         Box::new(parser::Parser::default()),
     ]
 }

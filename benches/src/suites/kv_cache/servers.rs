@@ -100,34 +100,71 @@ pub(crate) struct Running {
     pub(crate) addr: SocketAddr,
 }
 
+/// How a server is started beyond the shared defaults (free port,
+/// loopback, persistence off).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Launch<'a> {
+    /// A command to run the server under (`valgrind --tool=callgrind ...`); empty for none.
+    pub(crate) wrapper: &'a [String],
+    /// Settings given to both servers alike, `(name, value)`: redis-server
+    /// takes `--name value`, ours `--set name=value`.
+    pub(crate) settings: &'a [(&'a str, &'a str)],
+    /// How long the server may take to accept (default 10 s).
+    pub(crate) ready_within: Option<Duration>,
+}
+
 /// Starts `imp` (`ours` or `redis`) on a free port, persistence off.
 pub(crate) fn start(
     imp: &str,
     ours: &std::path::Path,
     prov: &mut Provenance,
 ) -> anyhow::Result<Running> {
+    start_with(imp, ours, Launch::default(), prov)
+}
+
+/// [`start`], with a wrapper command and extra settings.
+pub(crate) fn start_with(
+    imp: &str,
+    ours: &std::path::Path,
+    launch: Launch<'_>,
+    prov: &mut Provenance,
+) -> anyhow::Result<Running> {
     let port = free_port()?;
     let p = port.to_string();
-    let child = match imp {
-        "ours" => ChildGuard::spawn(&ours.display().to_string(), &["--port", &p])?,
-        "redis" => ChildGuard::spawn(
-            "redis-server",
-            &[
-                "--port",
-                &p,
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-        )?,
+    let mut args: Vec<String> = launch.wrapper.to_vec();
+    match imp {
+        "ours" => {
+            args.extend([ours.display().to_string(), "--port".into(), p.clone()]);
+            for (name, value) in launch.settings {
+                args.extend(["--set".into(), format!("{name}={value}")]);
+            }
+        }
+        "redis" => {
+            args.extend(
+                [
+                    "redis-server",
+                    "--port",
+                    &p,
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ]
+                .map(String::from),
+            );
+            for (name, value) in launch.settings {
+                args.extend([format!("--{name}"), (*value).to_string()]);
+            }
+        }
         other => bail!("unknown impl {other}"),
-    };
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let child = ChildGuard::spawn(refs[0], &refs[1..])?;
     prov.command(child.command.replace(&p, "<port>"));
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    wait_for_port(addr, Duration::from_secs(10))?;
+    wait_for_port(addr, launch.ready_within.unwrap_or(Duration::from_secs(10)))?;
     Ok(Running { child, addr })
 }
 

@@ -71,8 +71,10 @@ impl Comparison for Echo {
              reply. Each server runs on one thread of its own in the runner's process with \
              TCP_NODELAY on accepted sockets. ours: {}. tokio: a current-thread runtime \
              (enable_io), a task per connection doing read into a 4 KiB buffer then write_all, as \
-             in tokio's echo example. The notes give the CPU time of the server thread and of the \
-             client threads (summed) over the run's wall time, to show which side was busy.",
+             in tokio's echo example. cpu_per_req: the server thread's CPU time \
+             (CLOCK_THREAD_CPUTIME_ID, from its start to its stop, accepting included) per round trip. \
+             The notes give the CPU time of the server thread and of the client threads (summed) over \
+             the run's wall time, to show which side was busy.",
             ours_server::DESCRIPTION
         )
     }
@@ -87,7 +89,10 @@ impl Comparison for Echo {
     }
 
     fn targets(&self) -> Vec<Target> {
-        vec![Target::at_least("tokio", "throughput", 1.0)]
+        vec![
+            Target::at_least("tokio", "throughput", 1.0),
+            Target::at_most("tokio", "cpu_per_req", 1.0),
+        ]
     }
 
     fn prepare(
@@ -126,7 +131,16 @@ impl Comparison for Echo {
             run.cpu.as_secs_f64() / wall,
         ));
         let round_trips = (load.clients * load.round_trips) as f64;
-        Ok(vec![Sample::new("throughput", round_trips / wall, "ops/s")])
+        Ok(vec![
+            Sample::new("throughput", round_trips / wall, "ops/s"),
+            // The server thread's CPU clock (CLOCK_THREAD_CPUTIME_ID, ns) over its
+            // whole life, accepting the connections included, per round trip.
+            Sample::new(
+                "cpu_per_req",
+                server_cpu.as_secs_f64() * 1e6 / round_trips,
+                "us",
+            ),
+        ])
     }
 
     fn extra(&mut self, _quick: bool, prov: &mut Provenance) -> anyhow::Result<Vec<ExtraRow>> {
@@ -207,6 +221,8 @@ mod tests {
         for imp in impls {
             let samples = cmp.measure("8x50", imp.name, &mut prov).unwrap();
             assert!(samples[0].value > 0.0, "{}: {samples:?}", imp.name);
+            assert_eq!(samples[1].metric, "cpu_per_req");
+            assert!(samples[1].value > 0.0, "{}: {samples:?}", imp.name);
         }
         cmp.extra(true, &mut prov).unwrap();
         assert!(

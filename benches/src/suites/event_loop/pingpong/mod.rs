@@ -8,7 +8,7 @@
 //! - [`raw_mio`]: the same workload on bare mio.
 //! - [`libevent`]: building and running `benches/c/pingpong.c`.
 //!
-//! Syscall counting lives in [`super::strace`].
+//! Syscall counting lives in [`crate::runner::strace`].
 
 mod libevent;
 mod ours;
@@ -21,7 +21,7 @@ use anyhow::{Context, bail};
 
 use self::libevent::Harness;
 use self::workload::{Params, Run};
-use super::strace;
+use crate::runner::strace;
 use crate::runner::util::{median, tool_version, which};
 use crate::runner::{Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target};
 
