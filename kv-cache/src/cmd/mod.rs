@@ -3,20 +3,29 @@
 //! `src/server.c` (lookup, arity, authentication, call).
 //!
 //! The table is data, not a `match`: each [`Command`] carries its name,
-//! arity, flags and key positions — the facts `COMMAND INFO` reports, checked
-//! against redis-server 7 — and a handler function. Dispatch, `COMMAND`
-//! output, and later cluster key extraction all read the same table.
+//! arity, flags, key positions and ACL categories — the facts `COMMAND INFO`
+//! reports — its [`docs::Docs`] (what `COMMAND DOCS` reports, from which
+//! redis-cli builds its typing hints), and a handler function. Dispatch,
+//! `COMMAND` output, and later cluster key extraction all read the same
+//! table. The facts are Redis's: `tools/gen-table.py` writes them from
+//! redis-server 7.0, one file per family under `table/`, and its `FAMILIES`
+//! is the one list of which commands kv-cache serves. Handlers are written
+//! by hand, one module per family; the table only names them.
 //!
-//! Handlers live in one module per family: [`connection`], [`strings`],
-//! [`counters`], [`keys`], [`expire`], [`lists`], [`hashes`], [`sets`],
-//! [`zsets`], [`multi`] (transactions), [`pubsub`], [`blocking`] (what the
-//! blocking commands share), [`server`] (with [`info`], [`config`] and
-//! [`introspect`] for the larger server commands). The table itself is one
-//! generated file per family under `table/`. [`docs`] holds the argument
-//! trees `COMMAND DOCS` reports, from which redis-cli builds its typing
-//! hints.
+//! # Layout
+//!
+//! - this file: [`Command`], its flags, [`Ctx`] (what a handler may touch),
+//!   lookup of a command by name;
+//! - `table/` (generated): the entries, one file per Redis group, joined in [`COMMANDS`];
+//! - [`docs`]: the types of the `COMMAND DOCS` trees;
+//! - handlers, one module per family: [`connection`], [`client`], [`strings`],
+//!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
+//!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
+//!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
+//! - [`blocking`]: what the blocking commands share (parking a client on keys).
 
 pub mod blocking;
+pub mod client;
 pub mod config;
 pub mod connection;
 pub mod counters;
@@ -66,6 +75,8 @@ pub struct Command {
     /// The function that runs it (for a container, the one that reports a
     /// missing or unknown subcommand).
     pub handler: Handler,
+    /// What `COMMAND DOCS` reports: group, version, argument tree.
+    pub docs: &'static docs::Docs,
     /// Subcommands (`CONFIG GET`...), dispatched on the second argument.
     pub subcommands: &'static [Command],
 }
