@@ -37,6 +37,7 @@ pub mod introspect;
 pub mod keys;
 pub mod lists;
 pub mod multi;
+pub mod numeric;
 pub mod pubsub;
 pub mod server;
 pub mod sets;

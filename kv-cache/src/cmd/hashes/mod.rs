@@ -10,7 +10,6 @@
 //! next write of any hash.
 
 mod incr;
-pub(crate) mod ld;
 mod random;
 
 pub use incr::{hincrby, hincrbyfloat};
