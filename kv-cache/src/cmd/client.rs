@@ -2,6 +2,7 @@
 //! UNBLOCK — what one connection can learn or change about the others.
 //! Redis: `clientCommand` in `src/networking.c`.
 
+use super::args::at_least_one;
 use super::{Ctx, int_arg, is};
 use crate::protocol::Argv;
 use crate::state::blocked::Unblock;
@@ -135,10 +136,10 @@ pub fn client_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         } else if is(a, "id") && j + 1 < argv.len() {
             let mut list = Vec::new();
             for x in argv.iter().skip(j + 1) {
-                match crate::protocol::parse_i64(x) {
-                    Some(n) if n > 0 => list.push(n as u64),
-                    _ => return ctx.out.error("ERR Invalid client ID"),
-                }
+                let Some(n) = at_least_one(ctx, x, "ERR Invalid client ID") else {
+                    return;
+                };
+                list.push(n);
             }
             ids = Some(list);
             j = argv.len();
@@ -201,10 +202,10 @@ pub fn client_kill(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     while j + 1 < argv.len() {
         let (k, v) = (argv.get(j), argv.get(j + 1));
         if is(k, "id") {
-            match crate::protocol::parse_i64(v) {
-                Some(n) if n > 0 => id = Some(n as u64),
-                _ => return ctx.out.error("ERR client-id should be greater than 0"),
-            }
+            let Some(n) = at_least_one(ctx, v, "ERR client-id should be greater than 0") else {
+                return;
+            };
+            id = Some(n);
         } else if is(k, "addr") {
             addr = Some(v);
         } else if is(k, "laddr") {

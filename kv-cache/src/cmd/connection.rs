@@ -2,8 +2,9 @@
 //! (`CLIENT` has [its own file](super::client)). Redis: `src/networking.c`
 //! (HELLO), `src/acl.c` (AUTH), `src/server.c`.
 
+use super::args::db_index;
 use super::client::{set_name, valid_name};
-use super::{Ctx, int_arg, is};
+use super::{Ctx, is};
 use crate::protocol::Argv;
 use crate::state::S_PUBSUB;
 
@@ -35,15 +36,12 @@ pub fn echo(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `SELECT index`
 pub fn select(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some(n) = int_arg(ctx, argv.get(1)) else {
+    let Some(n) = db_index(ctx, argv.get(1)) else {
         return;
     };
-    if n < 0 || n as usize >= ctx.srv.ks.dbs.len() || n > i32::MAX as i64 {
-        return ctx.out.error("ERR DB index is out of range");
-    }
-    ctx.client.db = n as usize;
+    ctx.client.db = n;
     if let Some(c) = ctx.srv.clients.get_mut(&ctx.client.id) {
-        c.db = n as usize;
+        c.db = n;
     }
     ctx.out.ok();
 }

@@ -24,6 +24,7 @@
 //!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
 //! - [`blocking`]: what the blocking commands share (parking a client on keys).
 
+pub mod args;
 pub mod blocking;
 pub mod client;
 pub mod config;
@@ -39,6 +40,7 @@ pub mod lists;
 pub mod multi;
 pub mod numeric;
 pub mod pubsub;
+pub mod scan;
 pub mod server;
 pub mod sets;
 pub mod strings;
@@ -51,6 +53,7 @@ use crate::protocol::{Argv, OwnedArgv, Reply};
 use crate::state::propagation::{self, TO_ALL};
 use crate::state::{Server, Session};
 
+pub use args::int_arg;
 pub use table::COMMANDS;
 
 /// A command handler: reads `argv` (arity already checked), replies through `ctx`.
@@ -238,15 +241,6 @@ impl Ctx<'_> {
             "ERR wrong number of arguments for '{name}' command"
         ));
     }
-}
-
-/// Parses an integer argument, replying the Redis error if it is not one.
-pub fn int_arg(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<i64> {
-    let v = crate::protocol::parse_i64(arg);
-    if v.is_none() {
-        ctx.not_integer();
-    }
-    v
 }
 
 /// Whether the argument equals `word`, ignoring ASCII case (`EX`, `ex`, `Ex`).

@@ -16,7 +16,7 @@ pub use incr::{hincrby, hincrbyfloat};
 pub use random::hrandfield;
 
 use super::Ctx;
-use super::sets::scan;
+use super::scan;
 use crate::db::hash::{Hash, Limits};
 use crate::db::{Keyspace, Val};
 use crate::protocol::{Argv, Reply};
@@ -264,8 +264,8 @@ pub fn hgetall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// flat; a listpack-encoded hash comes back whole with cursor 0. `MATCH`
 /// filters on fields. Redis: `hscanCommand` + `scanGenericCommand`.
 pub fn hscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some(mut cursor) = scan::parse_cursor(argv.get(2)) else {
-        return ctx.out.error("ERR invalid cursor");
+    let Some(mut cursor) = scan::cursor_arg(ctx, argv.get(2)) else {
+        return;
     };
     let db = ctx.db();
     match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
@@ -273,7 +273,7 @@ pub fn hscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Ok(None) => return scan::reply_empty(&mut ctx.out),
         Err(()) => return ctx.wrong_type(),
     }
-    let Some(opts) = scan::parse_opts(ctx, argv, 3) else {
+    let Some(opts) = scan::parse_opts(ctx, argv, 3, scan::Over::OneKey) else {
         return;
     };
     let Some(Val::Hash(h)) = ctx.srv.ks.get_for_write(db, argv.get(1)) else {

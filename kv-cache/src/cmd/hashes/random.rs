@@ -7,7 +7,8 @@
 //! covers it. `WITHVALUES` interleaves values in RESP2 and makes each
 //! element a `[field, value]` pair in RESP3.
 
-use super::super::sets::random::{parse_count, sample_sorted};
+use super::super::args::random_count;
+use super::super::sets::random::sample_sorted;
 use super::super::{Ctx, is};
 use super::read_hash;
 use crate::db::hash::Hash;
@@ -38,7 +39,7 @@ fn header(out: &mut Reply<'_>, n: usize, with_values: bool) {
 /// `HRANDFIELD key [count [WITHVALUES]]`
 pub fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if argv.len() >= 3 {
-        let Some((count, unique)) = parse_count(ctx, argv.get(2)) else {
+        let Some((count, unique)) = random_count(ctx, argv.get(2)) else {
             return;
         };
         if argv.len() > 4 || (argv.len() == 4 && !is(argv.get(3), "withvalues")) {

@@ -145,21 +145,11 @@ fn parse_pos_opts(ctx: &mut Ctx<'_>, argv: &Argv<'_>) -> Option<PosOpts> {
                 return None;
             }
         } else if has_arg && is(opt, "count") {
-            match parse_i64(argv.get(j + 1)) {
-                Some(n) if n >= 0 => o.count = Some(n),
-                _ => {
-                    ctx.out.error("ERR COUNT can't be negative");
-                    return None;
-                }
-            }
+            let msg = Some("ERR COUNT can't be negative");
+            o.count = Some(range_arg(ctx, argv.get(j + 1), 0, i64::MAX, msg)?);
         } else if has_arg && is(opt, "maxlen") {
-            match parse_i64(argv.get(j + 1)) {
-                Some(n) if n >= 0 => o.maxlen = n,
-                _ => {
-                    ctx.out.error("ERR MAXLEN can't be negative");
-                    return None;
-                }
-            }
+            let msg = Some("ERR MAXLEN can't be negative");
+            o.maxlen = range_arg(ctx, argv.get(j + 1), 0, i64::MAX, msg)?;
         } else {
             ctx.syntax_error();
             return None;

@@ -29,6 +29,7 @@ pub use edit::{lindex, linsert, lpos, lrem, lset, ltrim};
 pub use moves::{blmove, blmpop, blpop, brpop, brpoplpush, lmove, lmpop, rpoplpush};
 pub use push_pop::{llen, lpop, lpush, lpushx, lrange, rpop, rpush, rpushx};
 
+use super::args::{at_least_one, count_arg, range_arg};
 use super::blocking::{OnTimeout, parse_timeout};
 use super::{Ctx, int_arg, is};
 use crate::db::list::List;

@@ -92,13 +92,7 @@ struct MPop {
 /// argument `at`, replying Redis's error on failure. Redis:
 /// `lmpopGenericCommand`.
 fn parse_mpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, at: usize) -> Option<MPop> {
-    let numkeys = match parse_i64(argv.get(at)) {
-        Some(n) if n > 0 => n as u64,
-        _ => {
-            ctx.out.error("ERR numkeys should be greater than 0");
-            return None;
-        }
-    };
+    let numkeys = at_least_one(ctx, argv.get(at), "ERR numkeys should be greater than 0")?;
     // The direction must follow the keys (checked without overflow).
     let where_at = match usize::try_from(numkeys) {
         Ok(n) if n < argv.len() - at - 1 => at + 1 + n,
@@ -115,13 +109,8 @@ fn parse_mpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, at: usize) -> Option<MPop> {
     let mut j = where_at + 1;
     while j < argv.len() {
         if count.is_none() && j + 1 < argv.len() && is(argv.get(j), "count") {
-            match parse_i64(argv.get(j + 1)) {
-                Some(n) if n > 0 => count = Some(n as usize),
-                _ => {
-                    ctx.out.error("ERR count should be greater than 0");
-                    return None;
-                }
-            }
+            let n = at_least_one(ctx, argv.get(j + 1), "ERR count should be greater than 0")?;
+            count = Some(usize::try_from(n).unwrap_or(usize::MAX));
             j += 2;
         } else {
             ctx.syntax_error();

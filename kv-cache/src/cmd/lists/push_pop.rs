@@ -55,12 +55,10 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End, name: &str) {
         return ctx.wrong_arity(name);
     }
     let count = if argv.len() == 3 {
-        match parse_i64(argv.get(2)) {
-            Some(n) if n >= 0 => Some(n as usize),
-            _ => {
-                return ctx.out.error("ERR value is out of range, must be positive");
-            }
-        }
+        let Some(n) = count_arg(ctx, argv.get(2)) else {
+            return;
+        };
+        Some(usize::try_from(n).unwrap_or(usize::MAX))
     } else {
         None
     };

@@ -11,12 +11,12 @@
 
 mod algebra;
 pub(crate) mod random;
-pub(crate) mod scan;
 
 pub use algebra::{sdiff, sdiffstore, sinter, sintercard, sinterstore, sunion, sunionstore};
 pub use random::{spop, srandmember};
 
 use super::Ctx;
+use super::scan;
 use crate::db::set::{Member, Set};
 use crate::db::{Keyspace, Val};
 use crate::protocol::{Argv, Reply};
@@ -218,8 +218,8 @@ pub fn smove(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `SSCAN key cursor [MATCH pattern] [COUNT count]`. Redis: `sscanCommand`.
 pub fn sscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some(mut cursor) = scan::parse_cursor(argv.get(2)) else {
-        return ctx.out.error("ERR invalid cursor");
+    let Some(mut cursor) = scan::cursor_arg(ctx, argv.get(2)) else {
+        return;
     };
     let db = ctx.db();
     // Redis looks the key up before reading the options.
@@ -228,7 +228,7 @@ pub fn sscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Ok(None) => return scan::reply_empty(&mut ctx.out),
         Err(()) => return ctx.wrong_type(),
     }
-    let Some(opts) = scan::parse_opts(ctx, argv, 3) else {
+    let Some(opts) = scan::parse_opts(ctx, argv, 3, scan::Over::OneKey) else {
         return;
     };
     let Some(Val::Set(s)) = ctx.srv.ks.get_for_write(db, argv.get(1)) else {

@@ -10,20 +10,16 @@
 //!   as Redis builds it (so it may be an intset again).
 
 use super::super::Ctx;
+use super::super::args::{count_arg, random_count};
 use super::{bulk_member, read_set, write_set};
 use crate::db::set::random::below;
 use crate::db::set::{Member, Set, walk};
 use crate::db::{Dict, Sds};
-use crate::protocol::{Argv, parse_i64};
+use crate::protocol::Argv;
 
 /// Redis's `SPOP_MOVE_STRATEGY_MUL`: pop one by one while the survivors
 /// are more than a fifth of the popped.
 const MOVE_STRATEGY_MUL: u64 = 5;
-
-/// The error for a count outside `-LONG_MAX..=LONG_MAX` (Redis's
-/// `getRangeLongFromObjectOrReply` message).
-pub(crate) const COUNT_RANGE: &str =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 /// `SPOP key [count]`
 pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
@@ -52,9 +48,8 @@ pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `SPOP key count`: a set reply. Redis: `spopWithCountCommand`.
 fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let count = match parse_i64(argv.get(2)) {
-        Some(n) if n >= 0 => n as u64,
-        _ => return ctx.out.error("ERR value is out of range, must be positive"),
+    let Some(count) = count_arg(ctx, argv.get(2)) else {
+        return;
     };
     let db = ctx.db();
     let key = argv.get(1);
@@ -133,22 +128,6 @@ pub fn srandmember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// Parses a random-command count (`-LONG_MAX..=LONG_MAX`): `(count,
-/// unique)`, a negative count meaning "with repeats".
-pub(crate) fn parse_count(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<(u64, bool)> {
-    match parse_i64(arg) {
-        Some(i64::MIN) => {
-            ctx.out.error(COUNT_RANGE);
-            None
-        }
-        Some(n) => Some((n.unsigned_abs(), n >= 0)),
-        None => {
-            ctx.not_integer();
-            None
-        }
-    }
-}
-
 /// `k` distinct indexes below `n`, ascending (Floyd's sampling over a
 /// bitmap: `n` is a small encoding's length).
 pub(crate) fn sample_sorted(n: usize, k: usize) -> Vec<usize> {
@@ -167,7 +146,7 @@ pub(crate) fn sample_sorted(n: usize, k: usize) -> Vec<usize> {
 /// `SRANDMEMBER key count`: an array (not a set: with a negative count
 /// members repeat). Redis: `srandmemberWithCountCommand`.
 fn srandmember_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some((count, unique)) = parse_count(ctx, argv.get(2)) else {
+    let Some((count, unique)) = random_count(ctx, argv.get(2)) else {
         return;
     };
     let db = ctx.db();

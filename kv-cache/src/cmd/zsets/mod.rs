@@ -126,18 +126,6 @@ pub(crate) fn reply_member(out: &mut Reply<'_>, member: &[u8], score: f64, withs
     }
 }
 
-/// Parses an integer argument that must lie in `1..`, replying `msg`
-/// (Redis's `getRangeLongFromObjectOrReply` with a message) otherwise.
-pub(crate) fn positive_arg(ctx: &mut Ctx<'_>, arg: &[u8], msg: &str) -> Option<i64> {
-    match crate::protocol::parse_i64(arg) {
-        Some(n) if n >= 1 => Some(n),
-        _ => {
-            ctx.out.error(msg);
-            None
-        }
-    }
-}
-
 /// After an in-place change of `key` (see [`Ctx::after_change`]).
 pub(crate) fn after_change(ctx: &mut Ctx<'_>, key: &[u8], emptied: bool) {
     ctx.after_change(key, emptied);

@@ -11,7 +11,8 @@
 //!   ZMPOP 1 k MIN      [k, [[m, s], ...]]
 //! ```
 
-use super::{Lookup, after_change, lookup_write, positive_arg, reply_score};
+use super::{Lookup, after_change, lookup_write, reply_score};
+use crate::cmd::args::{at_least_one, count_arg};
 use crate::cmd::blocking::{OnTimeout, parse_timeout};
 use crate::cmd::{Ctx, is};
 use crate::protocol::Argv;
@@ -172,14 +173,10 @@ fn zpop_min_max(ctx: &mut Ctx<'_>, argv: &Argv<'_>, max: bool) {
     }
     let mut count = -1;
     if argv.len() == 3 {
-        // Redis's getPositiveLongFromObjectOrReply: one message for both
-        // a non-number and a negative one.
-        match crate::protocol::parse_i64(argv.get(2)) {
-            Some(n) if n >= 0 => count = n,
-            _ => {
-                return ctx.out.error("ERR value is out of range, must be positive");
-            }
-        }
+        let Some(n) = count_arg(ctx, argv.get(2)) else {
+            return;
+        };
+        count = n as i64;
     }
     // RESP3 nests pairs only when a count was given.
     let shape = Shape {
@@ -229,8 +226,8 @@ fn parse_mpop<'a>(
     argv: &Argv<'a>,
     at: usize,
 ) -> Option<(Vec<&'a [u8]>, bool, i64)> {
-    let numkeys = positive_arg(ctx, argv.get(at), "ERR numkeys should be greater than 0")?;
-    let where_at = (numkeys as u64)
+    let numkeys = at_least_one(ctx, argv.get(at), "ERR numkeys should be greater than 0")?;
+    let where_at = numkeys
         .checked_add(at as u64 + 1)
         .filter(|w| *w < argv.len() as u64);
     let Some(where_at) = where_at.map(|w| w as usize) else {
@@ -251,7 +248,7 @@ fn parse_mpop<'a>(
     while j < argv.len() {
         if count == -1 && is(argv.get(j), "count") && j + 1 < argv.len() {
             j += 1;
-            count = positive_arg(ctx, argv.get(j), "ERR count should be greater than 0")?;
+            count = at_least_one(ctx, argv.get(j), "ERR count should be greater than 0")? as i64;
         } else {
             ctx.syntax_error();
             return None;
