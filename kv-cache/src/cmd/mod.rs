@@ -22,7 +22,12 @@
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
 //!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
 //!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
-//! - [`blocking`]: what the blocking commands share (parking a client on keys).
+//! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
+//!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
+//!   [`lookup`] (a key as a type — `WRONGTYPE` decided once — and the
+//!   after-change step), [`numeric`] (x87 `long double` for INCRBYFLOAT,
+//!   HINCRBYFLOAT and timeouts), [`blocking`] (the timeout argument, parking
+//!   a client on keys).
 
 pub mod args;
 pub mod blocking;
@@ -37,6 +42,7 @@ pub mod info;
 pub mod introspect;
 pub mod keys;
 pub mod lists;
+pub mod lookup;
 pub mod multi;
 pub mod numeric;
 pub mod pubsub;
@@ -174,16 +180,12 @@ impl Ctx<'_> {
             .error("WRONGTYPE Operation against a key holding the wrong kind of value");
     }
 
-    /// After an in-place change of the collection at `key`: deletes the key
-    /// if the change emptied it (Redis deletes empty collections), else
-    /// signals the modification for `WATCH` (`signalModifiedKey`).
+    /// [`Typed::after_change`](lookup::Typed::after_change) in the
+    /// calling client's database.
+    #[inline]
     pub fn after_change(&mut self, key: &[u8], emptied: bool) {
         let db = self.db();
-        if emptied {
-            self.srv.ks.remove(db, key);
-        } else {
-            self.srv.ks.touch(db, key);
-        }
+        lookup::Typed::after_change(&mut self.srv.ks, db, key, emptied);
     }
 
     /// Whether anyone consumes the propagated stream: a handler computes

@@ -7,21 +7,23 @@
 //! [`crate::cmd::numeric::ld`]).
 
 use super::super::{Ctx, int_arg};
-use super::{with_hash, write_hash};
+use super::with_hash;
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::numeric::ld::{self, Ld, NAN_OR_INF, NOT_A_FLOAT, Parsed, Range};
+use crate::db::hash::Hash;
 use crate::protocol::Argv;
 use crate::protocol::parse_i64;
 use crate::protocol::reply::fmt_i64;
 
 /// The field's current value: `Ok(None)` when the key or field is missing,
-/// `Err(())` after replying WRONGTYPE.
-fn current(ctx: &mut Ctx<'_>, key: &[u8], field: &[u8]) -> Result<Option<Vec<u8>>, ()> {
+/// `Err(WrongType)` after replying WRONGTYPE.
+fn current(ctx: &mut Ctx<'_>, key: &[u8], field: &[u8]) -> Result<Option<Vec<u8>>, WrongType> {
     let db = ctx.db();
-    match write_hash(&mut ctx.srv.ks, db, key) {
+    match ctx.srv.ks.write_as::<Hash>(db, key) {
         Ok(h) => Ok(h.and_then(|h| h.get(field)).map(<[u8]>::to_vec)),
-        Err(()) => {
+        Err(WrongType) => {
             ctx.wrong_type();
-            Err(())
+            Err(WrongType)
         }
     }
 }

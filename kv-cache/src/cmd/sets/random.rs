@@ -11,7 +11,8 @@
 
 use super::super::Ctx;
 use super::super::args::{count_arg, random_count};
-use super::{bulk_member, read_set, write_set};
+use super::bulk_member;
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::set::random::below;
 use crate::db::set::{Member, Set, walk};
 use crate::db::{Dict, Sds};
@@ -30,10 +31,10 @@ pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let db = ctx.db();
     let key = argv.get(1);
-    let (popped, emptied) = match write_set(&mut ctx.srv.ks, db, key) {
+    let (popped, emptied) = match ctx.srv.ks.write_as::<Set>(db, key) {
         Ok(Some(s)) => (s.pop_random(), s.is_empty()),
         Ok(None) => return ctx.out.null(),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     match popped {
         Some(m) => {
@@ -55,10 +56,10 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let key = argv.get(1);
     let max = ctx.srv.config.set_max_intset_entries;
     let log = ctx.propagating();
-    let s = match write_set(&mut ctx.srv.ks, db, key) {
+    let s = match ctx.srv.ks.write_as::<Set>(db, key) {
         Ok(Some(s)) => s,
         Ok(None) => return ctx.out.set(0),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if count == 0 {
         return ctx.out.set(0);
@@ -118,13 +119,13 @@ pub fn srandmember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         _ => return ctx.syntax_error(),
     }
     let db = ctx.db();
-    match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(Some(s)) => match s.random() {
             Some(m) => bulk_member(&mut ctx.out, m),
             None => ctx.out.null(),
         },
         Ok(None) => ctx.out.null(),
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
@@ -150,10 +151,10 @@ fn srandmember_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return;
     };
     let db = ctx.db();
-    let s = match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    let s = match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(Some(s)) => s,
         Ok(None) => return ctx.out.array(0),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if count == 0 {
         return ctx.out.array(0);

@@ -11,10 +11,12 @@
 //!   ZMPOP 1 k MIN      [k, [[m, s], ...]]
 //! ```
 
-use super::{Lookup, after_change, lookup_write, reply_score};
+use super::reply_score;
 use crate::cmd::args::{at_least_one, count_arg};
 use crate::cmd::blocking::{OnTimeout, parse_timeout};
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::{Ctx, is};
+use crate::db::zset::ZSet;
 use crate::protocol::Argv;
 
 /// How a pop replies.
@@ -40,17 +42,17 @@ enum Source {
 fn find_source(ctx: &mut Ctx<'_>, keys: &[&[u8]], tolerate_wrong_type: bool) -> Option<Source> {
     let db = ctx.db();
     for (i, k) in keys.iter().enumerate() {
-        match lookup_write(&mut ctx.srv.ks, db, k) {
-            Lookup::Missing => continue,
+        match ctx.srv.ks.write_as::<ZSet>(db, k) {
+            Ok(None) => continue,
             // A blocked client retried on a key that is now of another
             // type keeps waiting: Redis serves blocked clients only from
             // keys of the type they wait for.
-            Lookup::WrongType if tolerate_wrong_type => continue,
-            Lookup::WrongType => {
+            Err(WrongType) if tolerate_wrong_type => continue,
+            Err(WrongType) => {
                 ctx.wrong_type();
                 return None;
             }
-            Lookup::Found(_) => return Some(Source::At(i)),
+            Ok(Some(_)) => return Some(Source::At(i)),
         }
     }
     Some(Source::Nothing)
@@ -61,7 +63,7 @@ fn find_source(ctx: &mut Ctx<'_>, keys: &[&[u8]], tolerate_wrong_type: bool) -> 
 /// after its key search); returns how many it popped.
 fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64, shape: Shape) -> usize {
     let db = ctx.db();
-    let Lookup::Found(z) = lookup_write(&mut ctx.srv.ks, db, key) else {
+    let Ok(Some(z)) = ctx.srv.ks.write_as::<ZSet>(db, key) else {
         ctx.out.null_array();
         return 0;
     };
@@ -98,7 +100,7 @@ fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64, shape: Shape) 
         z.pop_discard(max);
     }
     let emptied = z.is_empty();
-    after_change(ctx, key, emptied);
+    ctx.after_change(key, emptied);
     n
 }
 

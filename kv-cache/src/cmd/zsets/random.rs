@@ -6,10 +6,11 @@
 //! (from the highest score down, so that reply is deterministic); otherwise distinct random
 //! members. Picks are uniform over ranks (O(log n) each in a skiplist).
 
+use crate::cmd::lookup::{Typed, WrongType};
 use std::cell::Cell;
 use std::collections::HashSet;
 
-use super::{Lookup, lookup_read, reply_member, reply_members_header};
+use super::{reply_member, reply_members_header};
 use crate::cmd::args::random_count;
 use crate::cmd::{Ctx, is};
 use crate::db::zset::ZSet;
@@ -61,10 +62,10 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return with_count(ctx, argv, count, unique, withscores);
     }
     let db = ctx.db();
-    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => ctx.out.null(),
-        Lookup::WrongType => ctx.wrong_type(),
-        Lookup::Found(z) => match pick(z) {
+    match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => ctx.out.null(),
+        Err(WrongType) => ctx.wrong_type(),
+        Ok(Some(z)) => match pick(z) {
             Some((m, _)) => ctx.out.bulk(m),
             None => ctx.out.null(),
         },
@@ -73,10 +74,10 @@ pub fn zrandmember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 fn with_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>, count: u64, unique: bool, withscores: bool) {
     let db = ctx.db();
-    let z = match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => return ctx.out.array(0),
-        Lookup::WrongType => return ctx.wrong_type(),
-        Lookup::Found(z) => &*z,
+    let z = match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => return ctx.out.array(0),
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(Some(z)) => &*z,
     };
     let size = z.len();
     if count == 0 {

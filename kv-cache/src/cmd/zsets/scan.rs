@@ -6,8 +6,8 @@
 //! so members present for the whole scan are returned at least once even
 //! if the index grows or shrinks in between.
 
-use super::{Lookup, lookup_read};
 use crate::cmd::Ctx;
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::scan::{self, Over};
 use crate::db::zset::ZSet;
 use crate::db::zset::score::{format_listpack_score, format_score};
@@ -19,10 +19,10 @@ pub fn zscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return;
     };
     let db = ctx.db();
-    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => return scan::reply_empty(&mut ctx.out),
-        Lookup::WrongType => return ctx.wrong_type(),
-        Lookup::Found(_) => {}
+    match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => return scan::reply_empty(&mut ctx.out),
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(Some(_)) => {}
     }
     let Some(opts) = scan::parse_opts(ctx, argv, 3, Over::OneKey) else {
         return;
