@@ -1,6 +1,7 @@
 //! Strings as numbers: INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT. Redis:
 //! `incrDecrCommand` and `incrbyfloatCommand` in `src/t_string.c`.
 
+use super::numeric::ld::{self, Ld, NAN_OR_INF, NOT_A_FLOAT, Parsed, Range};
 use super::{Ctx, int_arg};
 use crate::db::{Sds, Val};
 use crate::protocol::{Argv, parse_i64};
@@ -66,63 +67,36 @@ pub fn decrby(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     incr_by(ctx, argv.get(1), -by);
 }
 
-/// Parses a float as Redis's `string2ld`: no leading space, no NaN.
-fn parse_float(b: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(b).ok()?;
-    if s.is_empty()
-        || s.starts_with(|c: char| c.is_ascii_whitespace())
-        || s.ends_with(|c: char| c.is_ascii_whitespace())
-    {
-        return None;
-    }
-    let v: f64 = s.parse().ok()?;
-    if v.is_nan() { None } else { Some(v) }
-}
-
-/// Formats a float as Redis's humanfriendly `ld2string`: no exponent, no
-/// trailing zeros.
-fn format_float(v: f64) -> String {
-    let mut s = format!("{v:.17}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    // `{:.17}` exposes binary noise (0.1 -> 0.10000000000000001); the
-    // shortest round-trip form is what a user expects and what Redis's
-    // long double arithmetic usually yields.
-    let short = format!("{v}");
-    if short.contains('e') { s } else { short }
-}
-
-/// `INCRBYFLOAT key increment`
+/// `INCRBYFLOAT key increment`: computed in x87 `long double`, as Redis on
+/// x86-64, so the digits are Redis's (`SET k 10.5`, `INCRBYFLOAT k 0.1` →
+/// `10.6`; `INCRBYFLOAT k 1000.1` from nothing → `1000.09999999999999998`).
+/// Redis: `incrbyfloatCommand`.
 pub fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
     let cur = match ctx.srv.ks.get_for_write(db, key) {
         Some(v) if !v.is_string() => return ctx.wrong_type(),
-        Some(v) => match v.with_bytes(parse_float) {
-            Some(f) => f,
-            None => return ctx.out.error("ERR value is not a valid float"),
-        },
-        None => 0.0,
+        Some(v) => v.with_bytes(ld::parse),
+        None => Parsed::Num(Ld::ZERO),
     };
-    let Some(by) = parse_float(argv.get(2)) else {
-        return ctx.out.error("ERR value is not a valid float");
+    // Both operands are read before either is judged, as Redis reads them.
+    let (cur, by) = match (cur, ld::parse(argv.get(2))) {
+        (Parsed::Num(cur), Parsed::Num(by)) => (cur, by),
+        (Parsed::Invalid, _) | (_, Parsed::Invalid) => return ctx.out.error(NOT_A_FLOAT),
+        // An infinity (valid for `strtold`) makes the sum infinite or NaN.
+        _ => return ctx.out.error(NAN_OR_INF),
     };
-    let n = cur + by;
-    if !n.is_finite() {
-        return ctx.out.error("ERR increment would produce NaN or Infinity");
-    }
-    let s = format_float(n);
+    let sum = match cur.add(by) {
+        Ok(v) => v,
+        Err(Range::Overflow) => return ctx.out.error(NAN_OR_INF),
+        Err(Range::Underflow) => Ld::ZERO,
+    };
+    let text = sum.to_human();
     ctx.srv
         .ks
-        .set(db, key, Val::Str(Sds::new(s.as_bytes())), true);
-    ctx.out.bulk(s.as_bytes());
+        .set(db, key, Val::Str(Sds::new(text.as_bytes())), true);
+    ctx.out.bulk(text.as_bytes());
     // Replayed as the value it produced: float digits must not depend on
     // the replica's arithmetic (Redis `incrbyfloatCommand`).
-    ctx.propagate_as(&[b"SET", key, s.as_bytes(), b"KEEPTTL"]);
+    ctx.propagate_as(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
 }

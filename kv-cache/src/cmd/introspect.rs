@@ -80,31 +80,19 @@ pub fn command_info(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// The docs group of a command, from its ACL categories.
-fn group(c: &Command) -> &'static str {
-    if c.acl.contains("@string") {
-        "string"
-    } else if c.acl.contains("@keyspace") {
-        "generic"
-    } else if c.acl.contains("@connection") {
-        "connection"
-    } else {
-        "server"
-    }
-}
-
+/// Writes one `COMMAND DOCS` entry: the name, then its docs map.
 fn write_docs(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
     let name = match parent {
         Some(p) => format!("{p}|{}", c.name),
         None => c.name.to_string(),
     };
-    let (since, args) = docs::find(&name).unwrap_or(("", &[]));
+    let docs::Docs { group, since, args } = *c.docs;
     ctx.out.bulk(name.as_bytes());
     let has_subs = !c.subcommands.is_empty();
     ctx.out
         .map(2 + usize::from(!args.is_empty()) + usize::from(has_subs));
     ctx.out.bulk(b"group");
-    ctx.out.bulk(group(c).as_bytes());
+    ctx.out.bulk(group.as_bytes());
     ctx.out.bulk(b"since");
     ctx.out.bulk(since.as_bytes());
     if !args.is_empty() {

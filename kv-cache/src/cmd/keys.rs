@@ -1,7 +1,9 @@
 //! Keyspace commands: existence, expiry, renaming, iteration. Redis:
 //! `src/db.c` and `src/expire.c`.
 
-use super::{Ctx, int_arg, is};
+use super::args::db_index;
+use super::scan::{self, Over};
+use super::{Ctx, is};
 use crate::db::glob;
 use crate::protocol::Argv;
 
@@ -109,34 +111,13 @@ pub fn keys(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`. Redis: `scanGenericCommand`.
 pub fn scan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some(mut cursor) = std::str::from_utf8(argv.get(1))
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-    else {
-        return ctx.out.error("ERR invalid cursor");
+    let Some(mut cursor) = scan::cursor_arg(ctx, argv.get(1)) else {
+        return;
     };
-    let (mut count, mut pattern, mut type_filter) = (10i64, None, None);
-    let mut j = 2;
-    while j < argv.len() {
-        let has_next = j + 1 < argv.len();
-        let a = argv.get(j);
-        if is(a, "count") && has_next {
-            let Some(n) = int_arg(ctx, argv.get(j + 1)) else {
-                return;
-            };
-            if n < 1 {
-                return ctx.syntax_error();
-            }
-            count = n;
-        } else if is(a, "match") && has_next {
-            pattern = Some(argv.get(j + 1));
-        } else if is(a, "type") && has_next {
-            type_filter = Some(argv.get(j + 1));
-        } else {
-            return ctx.syntax_error();
-        }
-        j += 2;
-    }
+    let Some(opts) = scan::parse_opts(ctx, argv, 2, Over::Keyspace) else {
+        return;
+    };
+    let count = opts.count;
     let db = ctx.db();
     let mut keys: Vec<Vec<u8>> = Vec::new();
     {
@@ -147,7 +128,7 @@ pub fn scan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         loop {
             cursor = d.dict.scan(cursor, |e| keys.push(e.key().to_vec()));
             budget -= 1;
-            if cursor == 0 || budget <= 0 || keys.len() as i64 >= count {
+            if cursor == 0 || budget == 0 || keys.len() >= count {
                 break;
             }
         }
@@ -156,13 +137,13 @@ pub fn scan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     // here (lazily), and MATCH/TYPE never shorten the walk.
     let ks = &mut ctx.srv.ks;
     keys.retain(|k| {
-        if pattern.is_some_and(|p| p != b"*" && !glob::matches(p, k, false)) {
+        if !opts.matches(k) {
             return false;
         }
         if ks.expire_if_needed(db, k) {
             return false;
         }
-        match type_filter {
+        match opts.type_name {
             Some(t) => ks.dbs[db]
                 .dict
                 .get(k)
@@ -170,9 +151,7 @@ pub fn scan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             None => true,
         }
     });
-    ctx.out.array(2);
-    ctx.out.bulk(cursor.to_string().as_bytes());
-    ctx.out.array(keys.len());
+    scan::reply_head(&mut ctx.out, cursor, keys.len());
     for k in &keys {
         ctx.out.bulk(k);
     }
@@ -196,16 +175,6 @@ pub fn randomkey(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         }
     }
     ctx.out.null();
-}
-
-/// Parses a database index argument, replying Redis's errors.
-pub(crate) fn db_index(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<usize> {
-    let n = int_arg(ctx, arg)?;
-    if n < 0 || n as usize >= ctx.srv.ks.dbs.len() || n > i32::MAX as i64 {
-        ctx.out.error("ERR DB index is out of range");
-        return None;
-    }
-    Some(n as usize)
 }
 
 /// `MOVE key db`
@@ -242,13 +211,10 @@ pub fn copy(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         if is(a, "replace") {
             replace = true;
         } else if is(a, "db") && j + 1 < argv.len() {
-            let Some(n) = int_arg(ctx, argv.get(j + 1)) else {
+            let Some(n) = db_index(ctx, argv.get(j + 1)) else {
                 return;
             };
-            if n < 0 || n as usize >= ctx.srv.ks.dbs.len() {
-                return ctx.out.error("ERR DB index is out of range");
-            }
-            dst_db = n as usize;
+            dst_db = n;
             j += 1;
         } else {
             return ctx.syntax_error();

@@ -3,20 +3,35 @@
 //! `src/server.c` (lookup, arity, authentication, call).
 //!
 //! The table is data, not a `match`: each [`Command`] carries its name,
-//! arity, flags and key positions — the facts `COMMAND INFO` reports, checked
-//! against redis-server 7 — and a handler function. Dispatch, `COMMAND`
-//! output, and later cluster key extraction all read the same table.
+//! arity, flags, key positions and ACL categories — the facts `COMMAND INFO`
+//! reports — its [`docs::Docs`] (what `COMMAND DOCS` reports, from which
+//! redis-cli builds its typing hints), and a handler function. Dispatch,
+//! `COMMAND` output, and later cluster key extraction all read the same
+//! table. The facts are Redis's: `tools/gen-table.py` writes them from
+//! redis-server 7.0, one file per family under `table/`, and its `FAMILIES`
+//! is the one list of which commands kv-cache serves. Handlers are written
+//! by hand, one module per family; the table only names them.
 //!
-//! Handlers live in one module per family: [`connection`], [`strings`],
-//! [`counters`], [`keys`], [`expire`], [`lists`], [`hashes`], [`sets`],
-//! [`zsets`], [`multi`] (transactions), [`pubsub`], [`blocking`] (what the
-//! blocking commands share), [`server`] (with [`info`], [`config`] and
-//! [`introspect`] for the larger server commands). The table itself is one
-//! generated file per family under `table/`. [`docs`] holds the argument
-//! trees `COMMAND DOCS` reports, from which redis-cli builds its typing
-//! hints.
+//! # Layout
+//!
+//! - this file: [`Command`], its flags, [`Ctx`] (what a handler may touch),
+//!   lookup of a command by name;
+//! - `table/` (generated): the entries, one file per Redis group, joined in [`COMMANDS`];
+//! - [`docs`]: the types of the `COMMAND DOCS` trees;
+//! - handlers, one module per family: [`connection`], [`client`], [`strings`],
+//!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
+//!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
+//!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
+//! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
+//!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
+//!   [`lookup`] (a key as a type — `WRONGTYPE` decided once — and the
+//!   after-change step), [`numeric`] (x87 `long double` for INCRBYFLOAT,
+//!   HINCRBYFLOAT and timeouts), [`blocking`] (the timeout argument, parking
+//!   a client on keys).
 
+pub mod args;
 pub mod blocking;
+pub mod client;
 pub mod config;
 pub mod connection;
 pub mod counters;
@@ -27,8 +42,11 @@ pub mod info;
 pub mod introspect;
 pub mod keys;
 pub mod lists;
+pub mod lookup;
 pub mod multi;
+pub mod numeric;
 pub mod pubsub;
+pub mod scan;
 pub mod server;
 pub mod sets;
 pub mod strings;
@@ -41,6 +59,7 @@ use crate::protocol::{Argv, OwnedArgv, Reply};
 use crate::state::propagation::{self, TO_ALL};
 use crate::state::{Server, Session};
 
+pub use args::int_arg;
 pub use table::COMMANDS;
 
 /// A command handler: reads `argv` (arity already checked), replies through `ctx`.
@@ -66,6 +85,8 @@ pub struct Command {
     /// The function that runs it (for a container, the one that reports a
     /// missing or unknown subcommand).
     pub handler: Handler,
+    /// What `COMMAND DOCS` reports: group, version, argument tree.
+    pub docs: &'static docs::Docs,
     /// Subcommands (`CONFIG GET`...), dispatched on the second argument.
     pub subcommands: &'static [Command],
 }
@@ -159,16 +180,12 @@ impl Ctx<'_> {
             .error("WRONGTYPE Operation against a key holding the wrong kind of value");
     }
 
-    /// After an in-place change of the collection at `key`: deletes the key
-    /// if the change emptied it (Redis deletes empty collections), else
-    /// signals the modification for `WATCH` (`signalModifiedKey`).
+    /// [`Typed::after_change`](lookup::Typed::after_change) in the
+    /// calling client's database.
+    #[inline]
     pub fn after_change(&mut self, key: &[u8], emptied: bool) {
         let db = self.db();
-        if emptied {
-            self.srv.ks.remove(db, key);
-        } else {
-            self.srv.ks.touch(db, key);
-        }
+        lookup::Typed::after_change(&mut self.srv.ks, db, key, emptied);
     }
 
     /// Whether anyone consumes the propagated stream: a handler computes
@@ -226,15 +243,6 @@ impl Ctx<'_> {
             "ERR wrong number of arguments for '{name}' command"
         ));
     }
-}
-
-/// Parses an integer argument, replying the Redis error if it is not one.
-pub fn int_arg(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<i64> {
-    let v = crate::protocol::parse_i64(arg);
-    if v.is_none() {
-        ctx.not_integer();
-    }
-    v
 }
 
 /// Whether the argument equals `word`, ignoring ASCII case (`EX`, `ex`, `Ex`).

@@ -2,6 +2,7 @@
 //! LASTSAVE, DEBUG SLEEP, SLOWLOG, FUNCTION FLUSH, SCRIPT FLUSH.
 //! Redis: `src/server.c`, `src/db.c`, `src/slowlog.c`, `src/debug.c`.
 
+use super::args::range_arg;
 use super::{Ctx, is};
 use crate::protocol::Argv;
 use crate::state::propagation::TO_ALL;
@@ -171,15 +172,11 @@ pub fn slowlog(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 pub fn slowlog_get(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let mut count = 10usize;
     if argv.len() == 3 {
-        match crate::protocol::parse_i64(argv.get(2)) {
-            Some(-1) => count = usize::MAX,
-            Some(n) if n >= 0 => count = n as usize,
-            _ => {
-                return ctx
-                    .out
-                    .error("ERR count should be greater than or equal to -1");
-            }
-        }
+        let msg = Some("ERR count should be greater than or equal to -1");
+        let Some(n) = range_arg(ctx, argv.get(2), -1, i64::MAX, msg) else {
+            return;
+        };
+        count = usize::try_from(n).unwrap_or(usize::MAX);
     } else if argv.len() > 3 {
         return ctx.wrong_arity("slowlog|get");
     }

@@ -3,24 +3,27 @@
 //!
 //! Both read the field, compute, and write the result back as a string;
 //! an error (not a number, overflow) leaves the hash untouched. The float
-//! form computes in x87 `long double` as Redis does on x86-64 (see `ld.rs`).
+//! form computes in x87 `long double` as Redis does on x86-64 (see
+//! [`crate::cmd::numeric::ld`]).
 
 use super::super::{Ctx, int_arg};
-use super::ld::{self, Ld, Parsed, Range};
-use super::{with_hash, write_hash};
+use super::with_hash;
+use crate::cmd::lookup::{Typed, WrongType};
+use crate::cmd::numeric::ld::{self, Ld, NAN_OR_INF, NOT_A_FLOAT, Parsed, Range};
+use crate::db::hash::Hash;
 use crate::protocol::Argv;
 use crate::protocol::parse_i64;
 use crate::protocol::reply::fmt_i64;
 
 /// The field's current value: `Ok(None)` when the key or field is missing,
-/// `Err(())` after replying WRONGTYPE.
-fn current(ctx: &mut Ctx<'_>, key: &[u8], field: &[u8]) -> Result<Option<Vec<u8>>, ()> {
+/// `Err(WrongType)` after replying WRONGTYPE.
+fn current(ctx: &mut Ctx<'_>, key: &[u8], field: &[u8]) -> Result<Option<Vec<u8>>, WrongType> {
     let db = ctx.db();
-    match write_hash(&mut ctx.srv.ks, db, key) {
+    match ctx.srv.ks.write_as::<Hash>(db, key) {
         Ok(h) => Ok(h.and_then(|h| h.get(field)).map(<[u8]>::to_vec)),
-        Err(()) => {
+        Err(WrongType) => {
             ctx.wrong_type();
-            Err(())
+            Err(WrongType)
         }
     }
 }
@@ -51,15 +54,12 @@ pub fn hincrby(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// Redis's error for a sum that is not a finite number.
-const NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
-
 /// `HINCRBYFLOAT key field increment`: the new value, as a bulk string.
 pub fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let by = match ld::parse(argv.get(3)) {
         Parsed::Num(v) => v,
         Parsed::Inf => return ctx.out.error("ERR value is NaN or Infinity"),
-        Parsed::Invalid => return ctx.out.error("ERR value is not a valid float"),
+        Parsed::Invalid => return ctx.out.error(NOT_A_FLOAT),
     };
     let (key, field) = (argv.get(1), argv.get(2));
     let Ok(cur) = current(ctx, key, field) else {

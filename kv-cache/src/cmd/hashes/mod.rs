@@ -10,38 +10,17 @@
 //! next write of any hash.
 
 mod incr;
-pub(crate) mod ld;
 mod random;
 
 pub use incr::{hincrby, hincrbyfloat};
 pub use random::hrandfield;
 
 use super::Ctx;
-use super::sets::scan;
+use super::scan;
+use crate::cmd::lookup::{Typed, WrongType};
+use crate::db::Val;
 use crate::db::hash::{Hash, Limits};
-use crate::db::{Keyspace, Val};
 use crate::protocol::{Argv, Reply};
-
-/// A hash key looked up: `Err(())` when it holds another type.
-type Found<'a> = Result<Option<&'a mut Hash>, ()>;
-
-/// The hash at `key` for reading (counts a keyspace hit or miss).
-fn read_hash<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Found<'a> {
-    match ks.get(db, key) {
-        Some(Val::Hash(h)) => Ok(Some(h)),
-        Some(_) => Err(()),
-        None => Ok(None),
-    }
-}
-
-/// The hash at `key` for writing.
-fn write_hash<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Found<'a> {
-    match ks.get_for_write(db, key) {
-        Some(Val::Hash(h)) => Ok(Some(h)),
-        Some(_) => Err(()),
-        None => Ok(None),
-    }
-}
 
 /// Applies `edit` to the hash at `key`, creating it when missing (Redis's
 /// `hashTypeLookupWriteOrCreate`), and touches the key. `edit` must write
@@ -54,7 +33,7 @@ fn with_hash<R>(
 ) -> Option<R> {
     let db = ctx.db();
     let lim = Limits::of(&ctx.srv.config);
-    match write_hash(&mut ctx.srv.ks, db, key) {
+    match ctx.srv.ks.write_as::<Hash>(db, key) {
         Ok(Some(h)) => {
             let r = edit(h, lim);
             ctx.srv.ks.touch(db, key);
@@ -68,7 +47,7 @@ fn with_hash<R>(
             ctx.srv.ks.set(db, key, Val::Hash(Box::new(h)), true);
             Some(r)
         }
-        Err(()) => {
+        Err(WrongType) => {
             ctx.wrong_type();
             None
         }
@@ -111,9 +90,9 @@ pub fn hsetnx(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let (key, field, value) = (argv.get(1), argv.get(2), argv.get(3));
     // Check first: an existing field changes nothing and touches nothing.
-    match write_hash(&mut ctx.srv.ks, db, key) {
+    match ctx.srv.ks.write_as::<Hash>(db, key) {
         Ok(Some(h)) if h.contains(field) => return ctx.out.int(0),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
         _ => {}
     }
     if with_hash(ctx, key, |h, lim| h.set(field, value, lim)).is_some() {
@@ -124,21 +103,21 @@ pub fn hsetnx(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `HGET key field`
 pub fn hget(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Hash>(db, argv.get(1)) {
         Ok(h) => match h.and_then(|h| h.get(argv.get(2))) {
             Some(v) => ctx.out.bulk(v),
             None => ctx.out.null(),
         },
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
 /// `HMGET key field [field ...]`: a value or null per field.
 pub fn hmget(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    let h = match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
+    let h = match ctx.srv.ks.read_as::<Hash>(db, argv.get(1)) {
         Ok(h) => h,
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     ctx.out.array(argv.len() - 2);
     for f in argv.iter().skip(2) {
@@ -153,7 +132,7 @@ pub fn hmget(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 pub fn hdel(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
-    let (removed, emptied) = match write_hash(&mut ctx.srv.ks, db, key) {
+    let (removed, emptied) = match ctx.srv.ks.write_as::<Hash>(db, key) {
         Ok(Some(h)) => {
             let mut n = 0;
             for f in argv.iter().skip(2) {
@@ -167,7 +146,7 @@ pub fn hdel(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             (n, h.is_empty())
         }
         Ok(None) => return ctx.out.int(0),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if removed > 0 {
         ctx.after_change(key, emptied);
@@ -178,36 +157,36 @@ pub fn hdel(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `HEXISTS key field`
 pub fn hexists(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Hash>(db, argv.get(1)) {
         Ok(h) => {
             let yes = h.is_some_and(|h| h.contains(argv.get(2)));
             ctx.out.int(i64::from(yes));
         }
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
 /// `HLEN key`
 pub fn hlen(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Hash>(db, argv.get(1)) {
         Ok(h) => {
             let n = h.map_or(0, |h| h.len());
             ctx.out.int(n as i64);
         }
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
 /// `HSTRLEN key field`: the value's length, 0 if missing.
 pub fn hstrlen(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Hash>(db, argv.get(1)) {
         Ok(h) => {
             let n = h.and_then(|h| h.get(argv.get(2))).map_or(0, <[u8]>::len);
             ctx.out.int(n as i64);
         }
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
@@ -223,9 +202,9 @@ enum Parts {
 /// the others a flat array; listpack order is insertion order.
 fn get_all(ctx: &mut Ctx<'_>, argv: &Argv<'_>, parts: Parts) {
     let db = ctx.db();
-    let h = match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
+    let h = match ctx.srv.ks.read_as::<Hash>(db, argv.get(1)) {
         Ok(h) => h,
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     let n = h.as_ref().map_or(0, |h| h.len());
     if parts == Parts::Both {
@@ -265,16 +244,16 @@ pub fn hgetall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// flat; a listpack-encoded hash comes back whole with cursor 0. `MATCH`
 /// filters on fields. Redis: `hscanCommand` + `scanGenericCommand`.
 pub fn hscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some(mut cursor) = scan::parse_cursor(argv.get(2)) else {
-        return ctx.out.error("ERR invalid cursor");
+    let Some(mut cursor) = scan::cursor_arg(ctx, argv.get(2)) else {
+        return;
     };
     let db = ctx.db();
-    match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Hash>(db, argv.get(1)) {
         Ok(Some(_)) => {}
         Ok(None) => return scan::reply_empty(&mut ctx.out),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     }
-    let Some(opts) = scan::parse_opts(ctx, argv, 3) else {
+    let Some(opts) = scan::parse_opts(ctx, argv, 3, scan::Over::OneKey) else {
         return;
     };
     let Some(Val::Hash(h)) = ctx.srv.ks.get_for_write(db, argv.get(1)) else {

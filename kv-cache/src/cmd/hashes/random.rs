@@ -7,9 +7,10 @@
 //! covers it. `WITHVALUES` interleaves values in RESP2 and makes each
 //! element a `[field, value]` pair in RESP3.
 
-use super::super::sets::random::{parse_count, sample_sorted};
+use super::super::args::random_count;
+use super::super::sets::random::sample_sorted;
 use super::super::{Ctx, is};
-use super::read_hash;
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::hash::Hash;
 use crate::db::{Dict, Sds};
 use crate::protocol::{Argv, Reply};
@@ -38,7 +39,7 @@ fn header(out: &mut Reply<'_>, n: usize, with_values: bool) {
 /// `HRANDFIELD key [count [WITHVALUES]]`
 pub fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if argv.len() >= 3 {
-        let Some((count, unique)) = parse_count(ctx, argv.get(2)) else {
+        let Some((count, unique)) = random_count(ctx, argv.get(2)) else {
             return;
         };
         if argv.len() > 4 || (argv.len() == 4 && !is(argv.get(3), "withvalues")) {
@@ -52,23 +53,23 @@ pub fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return with_count(ctx, argv.get(1), count, unique, with_values);
     }
     let db = ctx.db();
-    match read_hash(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Hash>(db, argv.get(1)) {
         Ok(Some(h)) => match h.random() {
             Some((k, _)) => ctx.out.bulk(k),
             None => ctx.out.null(),
         },
         Ok(None) => ctx.out.null(),
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
 /// Redis: `hrandfieldWithCountCommand`.
 fn with_count(ctx: &mut Ctx<'_>, key: &[u8], count: u64, unique: bool, with_values: bool) {
     let db = ctx.db();
-    let h = match read_hash(&mut ctx.srv.ks, db, key) {
+    let h = match ctx.srv.ks.read_as::<Hash>(db, key) {
         Ok(Some(h)) => h,
         Ok(None) => return ctx.out.array(0),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if count == 0 {
         return ctx.out.array(0);

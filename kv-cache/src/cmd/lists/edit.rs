@@ -7,16 +7,16 @@ use super::*;
 pub fn lindex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let index = parse_i64(argv.get(2));
     let db = ctx.db();
-    match for_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Slot::List(l) => match index {
+    match ctx.srv.ks.read_as::<List>(db, argv.get(1)) {
+        Ok(Some(l)) => match index {
             Some(i) => match l.resolve(i).and_then(|i| l.get(i)) {
                 Some(v) => ctx.out.bulk(v),
                 None => ctx.out.null(),
             },
             None => ctx.out.error(NOT_INTEGER),
         },
-        Slot::Missing => ctx.out.null(),
-        Slot::WrongType => ctx.wrong_type(),
+        Ok(None) => ctx.out.null(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
@@ -25,8 +25,8 @@ pub fn lset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let index = parse_i64(argv.get(2));
     let db = ctx.db();
     let key = argv.get(1);
-    match for_write(&mut ctx.srv.ks, db, key) {
-        Slot::List(l) => {
+    match ctx.srv.ks.write_as::<List>(db, key) {
+        Ok(Some(l)) => {
             let Some(i) = index else {
                 return ctx.out.error(NOT_INTEGER);
             };
@@ -35,8 +35,8 @@ pub fn lset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 _ => return ctx.out.error("ERR index out of range"),
             }
         }
-        Slot::Missing => return ctx.out.error("ERR no such key"),
-        Slot::WrongType => return ctx.wrong_type(),
+        Ok(None) => return ctx.out.error("ERR no such key"),
+        Err(WrongType) => return ctx.wrong_type(),
     }
     ctx.srv.ks.touch(db, key);
     ctx.out.ok();
@@ -52,15 +52,15 @@ pub fn linsert(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let db = ctx.db();
     let key = argv.get(1);
-    let len = match for_write(&mut ctx.srv.ks, db, key) {
-        Slot::List(l) => {
+    let len = match ctx.srv.ks.write_as::<List>(db, key) {
+        Ok(Some(l)) => {
             if !l.insert_at_pivot(argv.get(3), argv.get(4), after) {
                 return ctx.out.int(-1);
             }
             l.len()
         }
-        Slot::Missing => return ctx.out.int(0),
-        Slot::WrongType => return ctx.wrong_type(),
+        Ok(None) => return ctx.out.int(0),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     ctx.srv.ks.touch(db, key);
     ctx.out.int(len as i64);
@@ -73,13 +73,13 @@ pub fn lrem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let db = ctx.db();
     let key = argv.get(1);
-    let (removed, empty) = match for_write(&mut ctx.srv.ks, db, key) {
-        Slot::List(l) => (l.remove_matching(argv.get(3), count), l.is_empty()),
-        Slot::Missing => return ctx.out.int(0),
-        Slot::WrongType => return ctx.wrong_type(),
+    let (removed, empty) = match ctx.srv.ks.write_as::<List>(db, key) {
+        Ok(Some(l)) => (l.remove_matching(argv.get(3), count), l.is_empty()),
+        Ok(None) => return ctx.out.int(0),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if removed > 0 {
-        changed(&mut ctx.srv.ks, db, key, empty);
+        ctx.srv.ks.after_change(db, key, empty);
     }
     ctx.out.int(removed as i64);
 }
@@ -94,8 +94,8 @@ pub fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let db = ctx.db();
     let key = argv.get(1);
-    let (empty, trimmed) = match for_write(&mut ctx.srv.ks, db, key) {
-        Slot::List(l) => {
+    let (empty, trimmed) = match ctx.srv.ks.write_as::<List>(db, key) {
+        Ok(Some(l)) => {
             let before = l.len();
             match clamp_range(start, stop, l.len()) {
                 Some((a, b)) => l.retain_range(a, b),
@@ -103,11 +103,11 @@ pub fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             }
             (l.is_empty(), l.len() != before)
         }
-        Slot::Missing => return ctx.out.ok(),
-        Slot::WrongType => return ctx.wrong_type(),
+        Ok(None) => return ctx.out.ok(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if trimmed {
-        changed(&mut ctx.srv.ks, db, key, empty);
+        ctx.srv.ks.after_change(db, key, empty);
     } else {
         // Redis signals watchers even when nothing was cut, but counts no
         // change (`server.dirty += ltrim + rtrim`): nothing to replay.
@@ -145,21 +145,11 @@ fn parse_pos_opts(ctx: &mut Ctx<'_>, argv: &Argv<'_>) -> Option<PosOpts> {
                 return None;
             }
         } else if has_arg && is(opt, "count") {
-            match parse_i64(argv.get(j + 1)) {
-                Some(n) if n >= 0 => o.count = Some(n),
-                _ => {
-                    ctx.out.error("ERR COUNT can't be negative");
-                    return None;
-                }
-            }
+            let msg = Some("ERR COUNT can't be negative");
+            o.count = Some(range_arg(ctx, argv.get(j + 1), 0, i64::MAX, msg)?);
         } else if has_arg && is(opt, "maxlen") {
-            match parse_i64(argv.get(j + 1)) {
-                Some(n) if n >= 0 => o.maxlen = n,
-                _ => {
-                    ctx.out.error("ERR MAXLEN can't be negative");
-                    return None;
-                }
-            }
+            let msg = Some("ERR MAXLEN can't be negative");
+            o.maxlen = range_arg(ctx, argv.get(j + 1), 0, i64::MAX, msg)?;
         } else {
             ctx.syntax_error();
             return None;
@@ -213,8 +203,8 @@ pub fn lpos(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let db = ctx.db();
     let mut found = Vec::new();
-    match for_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Slot::List(l) => {
+    match ctx.srv.ks.read_as::<List>(db, argv.get(1)) {
+        Ok(Some(l)) => {
             let last = l.len() as i64 - 1;
             if o.rank > 0 {
                 lpos_scan(l.iter(), argv.get(2), &o, |i| i, &mut found);
@@ -222,8 +212,8 @@ pub fn lpos(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 lpos_scan(l.iter_rev(), argv.get(2), &o, |i| last - i, &mut found);
             }
         }
-        Slot::Missing => {}
-        Slot::WrongType => return ctx.wrong_type(),
+        Ok(None) => {}
+        Err(WrongType) => return ctx.wrong_type(),
     }
     if o.count.is_some() {
         ctx.out.array(found.len());

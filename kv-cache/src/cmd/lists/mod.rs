@@ -15,8 +15,8 @@
 //!
 //! # Layout
 //!
-//! - this file: what the handlers share (which end, the key lookup by
-//!   type, pushing and popping one element, range clamping);
+//! - this file: what the handlers share (which end,
+//!   pushing and popping one element, range clamping);
 //! - `push_pop.rs`: LPUSH/RPUSH(X), LPOP/RPOP, LLEN, LRANGE;
 //! - `edit.rs`: LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS;
 //! - `moves.rs`: LMOVE, RPOPLPUSH, LMPOP and the five blocking forms.
@@ -29,10 +29,12 @@ pub use edit::{lindex, linsert, lpos, lrem, lset, ltrim};
 pub use moves::{blmove, blmpop, blpop, brpop, brpoplpush, lmove, lmpop, rpoplpush};
 pub use push_pop::{llen, lpop, lpush, lpushx, lrange, rpop, rpush, rpushx};
 
+use super::args::{at_least_one, count_arg, range_arg};
 use super::blocking::{OnTimeout, parse_timeout};
 use super::{Ctx, int_arg, is};
+use crate::cmd::lookup::{Typed, WrongType};
+use crate::db::Val;
 use crate::db::list::List;
-use crate::db::{Keyspace, Val};
 use crate::protocol::{Argv, Reply, parse_i64};
 
 const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
@@ -53,47 +55,6 @@ fn parse_end(arg: &[u8]) -> Option<End> {
         Some(End::Tail)
     } else {
         None
-    }
-}
-
-/// What a key holds, as far as list commands care.
-enum Slot<'a> {
-    List(&'a mut List),
-    Missing,
-    WrongType,
-}
-
-impl<'a> From<Option<&'a mut Val>> for Slot<'a> {
-    #[inline]
-    fn from(v: Option<&'a mut Val>) -> Slot<'a> {
-        match v {
-            Some(Val::List(l)) => Slot::List(l),
-            Some(_) => Slot::WrongType,
-            None => Slot::Missing,
-        }
-    }
-}
-
-/// The key for a command that may change it (`lookupKeyWrite`).
-#[inline]
-fn for_write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Slot<'a> {
-    ks.get_for_write(db, key).into()
-}
-
-/// The key for a read-only command (`lookupKeyRead`: counts hits and misses).
-#[inline]
-fn for_read<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Slot<'a> {
-    ks.get(db, key).into()
-}
-
-/// After an in-place change: deletes the key if the list is now empty,
-/// else signals the change.
-#[inline]
-fn changed(ks: &mut Keyspace, db: usize, key: &[u8], empty: bool) {
-    if empty {
-        ks.remove(db, key);
-    } else {
-        ks.touch(db, key);
     }
 }
 

@@ -23,15 +23,15 @@ fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Mo
     let db = ctx.db();
     let fill = ctx.srv.config.list_max_listpack_size;
     let ks = &mut ctx.srv.ks;
-    match for_write(ks, db, src) {
-        Slot::List(_) => {}
-        Slot::Missing => return Moved::NoSource,
-        Slot::WrongType => return Moved::WrongType,
+    match ks.write_as::<List>(db, src) {
+        Ok(Some(_)) => {}
+        Ok(None) => return Moved::NoSource,
+        Err(WrongType) => return Moved::WrongType,
     }
-    if let Slot::WrongType = for_write(ks, db, dst) {
+    if let Err(WrongType) = ks.write_as::<List>(db, dst) {
         return Moved::WrongDestination;
     }
-    let Slot::List(l) = for_write(ks, db, src) else {
+    let Ok(Some(l)) = ks.write_as::<List>(db, src) else {
         return Moved::NoSource;
     };
     let Some(v) = pop_one(l, from, <[u8]>::to_vec) else {
@@ -42,9 +42,9 @@ fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Mo
         ks.touch(db, src);
     } else {
         let empty = l.is_empty();
-        changed(ks, db, src, empty);
-        match for_write(ks, db, dst) {
-            Slot::List(d) => {
+        ks.after_change(db, src, empty);
+        match ks.write_as::<List>(db, dst) {
+            Ok(Some(d)) => {
                 push_one(d, to, &v);
                 ks.touch(db, dst);
             }
@@ -92,13 +92,7 @@ struct MPop {
 /// argument `at`, replying Redis's error on failure. Redis:
 /// `lmpopGenericCommand`.
 fn parse_mpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, at: usize) -> Option<MPop> {
-    let numkeys = match parse_i64(argv.get(at)) {
-        Some(n) if n > 0 => n as u64,
-        _ => {
-            ctx.out.error("ERR numkeys should be greater than 0");
-            return None;
-        }
-    };
+    let numkeys = at_least_one(ctx, argv.get(at), "ERR numkeys should be greater than 0")?;
     // The direction must follow the keys (checked without overflow).
     let where_at = match usize::try_from(numkeys) {
         Ok(n) if n < argv.len() - at - 1 => at + 1 + n,
@@ -115,13 +109,8 @@ fn parse_mpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, at: usize) -> Option<MPop> {
     let mut j = where_at + 1;
     while j < argv.len() {
         if count.is_none() && j + 1 < argv.len() && is(argv.get(j), "count") {
-            match parse_i64(argv.get(j + 1)) {
-                Some(n) if n > 0 => count = Some(n as usize),
-                _ => {
-                    ctx.out.error("ERR count should be greater than 0");
-                    return None;
-                }
-            }
+            let n = at_least_one(ctx, argv.get(j + 1), "ERR count should be greater than 0")?;
+            count = Some(usize::try_from(n).unwrap_or(usize::MAX));
             j += 2;
         } else {
             ctx.syntax_error();
@@ -142,20 +131,20 @@ fn mpop_serve(ctx: &mut Ctx<'_>, argv: &Argv<'_>, m: &MPop, skip_wrong: bool) ->
     let db = ctx.db();
     for i in m.keys.clone() {
         let key = argv.get(i);
-        match for_write(&mut ctx.srv.ks, db, key) {
-            Slot::Missing => continue,
-            Slot::WrongType if skip_wrong => continue,
-            Slot::WrongType => {
+        match ctx.srv.ks.write_as::<List>(db, key) {
+            Ok(None) => continue,
+            Err(WrongType) if skip_wrong => continue,
+            Err(WrongType) => {
                 ctx.wrong_type();
                 return true;
             }
-            Slot::List(l) => {
+            Ok(Some(l)) => {
                 let popped = m.count.min(l.len());
                 ctx.out.array(2);
                 ctx.out.bulk(key);
                 pop_range_reply(&mut ctx.out, l, m.end, m.count);
                 let empty = l.is_empty();
-                changed(&mut ctx.srv.ks, db, key, empty);
+                ctx.srv.ks.after_change(db, key, empty);
                 // Replayed as `[LR]POP key n`, n what was really taken
                 // (Redis `mpopGenericCommand`).
                 if ctx.propagating() {
@@ -189,18 +178,18 @@ fn bpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End) {
     let db = ctx.db();
     for i in 1..last {
         let key = argv.get(i);
-        match for_write(&mut ctx.srv.ks, db, key) {
-            Slot::Missing => continue,
+        match ctx.srv.ks.write_as::<List>(db, key) {
+            Ok(None) => continue,
             // A woken client only takes from lists; a wrong type makes it wait on.
-            Slot::WrongType if retry => continue,
-            Slot::WrongType => return ctx.wrong_type(),
-            Slot::List(l) => {
+            Err(WrongType) if retry => continue,
+            Err(WrongType) => return ctx.wrong_type(),
+            Ok(Some(l)) => {
                 let out = &mut ctx.out;
                 out.array(2);
                 out.bulk(key);
                 pop_one(l, end, |v| out.bulk(v));
                 let empty = l.is_empty();
-                changed(&mut ctx.srv.ks, db, key, empty);
+                ctx.srv.ks.after_change(db, key, empty);
                 // A replica must not block: replayed as `[LR]POP key`.
                 return ctx.propagate_as(&[pop_name(end), key]);
             }

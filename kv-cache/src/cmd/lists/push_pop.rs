@@ -6,16 +6,16 @@ use super::*;
 fn push(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End, only_existing: bool) {
     let db = ctx.db();
     let key = argv.get(1);
-    let len = match for_write(&mut ctx.srv.ks, db, key) {
-        Slot::List(l) => {
+    let len = match ctx.srv.ks.write_as::<List>(db, key) {
+        Ok(Some(l)) => {
             for v in argv.iter().skip(2) {
                 push_one(l, end, v);
             }
             l.len()
         }
-        Slot::WrongType => return ctx.wrong_type(),
-        Slot::Missing if only_existing => return ctx.out.int(0),
-        Slot::Missing => {
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(None) if only_existing => return ctx.out.int(0),
+        Ok(None) => {
             let mut l = List::new(ctx.srv.config.list_max_listpack_size);
             for v in argv.iter().skip(2) {
                 push_one(&mut l, end, v);
@@ -55,24 +55,22 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End, name: &str) {
         return ctx.wrong_arity(name);
     }
     let count = if argv.len() == 3 {
-        match parse_i64(argv.get(2)) {
-            Some(n) if n >= 0 => Some(n as usize),
-            _ => {
-                return ctx.out.error("ERR value is out of range, must be positive");
-            }
-        }
+        let Some(n) = count_arg(ctx, argv.get(2)) else {
+            return;
+        };
+        Some(usize::try_from(n).unwrap_or(usize::MAX))
     } else {
         None
     };
     let db = ctx.db();
     let key = argv.get(1);
-    let empty = match for_write(&mut ctx.srv.ks, db, key) {
-        Slot::WrongType => return ctx.wrong_type(),
-        Slot::Missing if count.is_some() => return ctx.out.null_array(),
-        Slot::Missing => return ctx.out.null(),
+    let empty = match ctx.srv.ks.write_as::<List>(db, key) {
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(None) if count.is_some() => return ctx.out.null_array(),
+        Ok(None) => return ctx.out.null(),
         // Redis 7.0: a count of 0 on an existing list is an empty array.
-        Slot::List(_) if count == Some(0) => return ctx.out.array(0),
-        Slot::List(l) => {
+        Ok(Some(_)) if count == Some(0) => return ctx.out.array(0),
+        Ok(Some(l)) => {
             let out = &mut ctx.out;
             match count {
                 Some(n) => pop_range_reply(out, l, end, n),
@@ -83,7 +81,7 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End, name: &str) {
             l.is_empty()
         }
     };
-    changed(&mut ctx.srv.ks, db, key, empty);
+    ctx.srv.ks.after_change(db, key, empty);
 }
 
 /// `LPOP key [count]`
@@ -99,10 +97,10 @@ pub fn rpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `LLEN key`
 pub fn llen(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match for_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Slot::List(l) => ctx.out.int(l.len() as i64),
-        Slot::Missing => ctx.out.int(0),
-        Slot::WrongType => ctx.wrong_type(),
+    match ctx.srv.ks.read_as::<List>(db, argv.get(1)) {
+        Ok(Some(l)) => ctx.out.int(l.len() as i64),
+        Ok(None) => ctx.out.int(0),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
@@ -115,8 +113,8 @@ pub fn lrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return;
     };
     let db = ctx.db();
-    match for_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Slot::List(l) => match clamp_range(start, stop, l.len()) {
+    match ctx.srv.ks.read_as::<List>(db, argv.get(1)) {
+        Ok(Some(l)) => match clamp_range(start, stop, l.len()) {
             Some((a, b)) => {
                 let n = b - a + 1;
                 ctx.out.array(n);
@@ -126,7 +124,7 @@ pub fn lrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             }
             None => ctx.out.array(0),
         },
-        Slot::Missing => ctx.out.array(0),
-        Slot::WrongType => ctx.wrong_type(),
+        Ok(None) => ctx.out.array(0),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }

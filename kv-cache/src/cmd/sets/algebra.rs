@@ -16,10 +16,11 @@
 use std::cmp::Reverse;
 
 use super::super::Ctx;
+use super::super::args::{at_least_one, range_arg};
 use super::bulk_member;
 use crate::db::set::Set;
 use crate::db::{Keyspace, Val};
-use crate::protocol::{Argv, Reply, parse_i64};
+use crate::protocol::{Argv, Reply};
 
 /// Looks up every key (lazily expiring, counting keyspace hits and
 /// misses: Redis 7.0 reads the sources with `lookupKeyRead` even for a
@@ -131,9 +132,9 @@ pub fn sinterstore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `SINTERCARD numkeys key [key ...] [LIMIT limit]`. Redis: `sinterCardCommand`.
 pub fn sintercard(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let numkeys = match parse_i64(argv.get(1)) {
-        Some(n) if n >= 1 => n as u64,
-        _ => return ctx.out.error("ERR numkeys should be greater than 0"),
+    let Some(numkeys) = at_least_one(ctx, argv.get(1), "ERR numkeys should be greater than 0")
+    else {
+        return;
     };
     let max_keys = (argv.len() - 2) as u64;
     if numkeys > max_keys {
@@ -146,10 +147,11 @@ pub fn sintercard(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let mut j = end;
     while j < argv.len() {
         if super::super::is(argv.get(j), "limit") && j + 1 < argv.len() {
-            match parse_i64(argv.get(j + 1)) {
-                Some(l) if l >= 0 => limit = usize::try_from(l).unwrap_or(usize::MAX),
-                _ => return ctx.out.error("ERR LIMIT can't be negative"),
-            }
+            let msg = Some("ERR LIMIT can't be negative");
+            let Some(l) = range_arg(ctx, argv.get(j + 1), 0, i64::MAX, msg) else {
+                return;
+            };
+            limit = usize::try_from(l).unwrap_or(usize::MAX);
             j += 2;
         } else {
             return ctx.syntax_error();

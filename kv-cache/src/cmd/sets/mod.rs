@@ -11,36 +11,16 @@
 
 mod algebra;
 pub(crate) mod random;
-pub(crate) mod scan;
 
 pub use algebra::{sdiff, sdiffstore, sinter, sintercard, sinterstore, sunion, sunionstore};
 pub use random::{spop, srandmember};
 
 use super::Ctx;
+use super::scan;
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::set::{Member, Set};
 use crate::db::{Keyspace, Val};
 use crate::protocol::{Argv, Reply};
-
-/// A set key looked up: `Err(())` when it holds another type.
-type Found<'a> = Result<Option<&'a mut Set>, ()>;
-
-/// The set at `key` for reading (counts a keyspace hit or miss).
-pub(crate) fn read_set<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Found<'a> {
-    match ks.get(db, key) {
-        Some(Val::Set(s)) => Ok(Some(s)),
-        Some(_) => Err(()),
-        None => Ok(None),
-    }
-}
-
-/// The set at `key` for writing.
-pub(crate) fn write_set<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Found<'a> {
-    match ks.get_for_write(db, key) {
-        Some(Val::Set(s)) => Ok(Some(s)),
-        Some(_) => Err(()),
-        None => Ok(None),
-    }
-}
 
 /// Writes a member as a bulk string (an intset member is formatted here).
 #[inline]
@@ -56,7 +36,7 @@ pub fn sadd(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
     let max = ctx.srv.config.set_max_intset_entries;
-    let added = match write_set(&mut ctx.srv.ks, db, key) {
+    let added = match ctx.srv.ks.write_as::<Set>(db, key) {
         Ok(Some(s)) => {
             let n = argv.iter().skip(2).filter(|m| s.add(m, max)).count();
             if n > 0 {
@@ -72,7 +52,7 @@ pub fn sadd(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             ctx.srv.ks.set(db, key, Val::Set(Box::new(s)), true);
             n
         }
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     ctx.out.int(added as i64);
 }
@@ -81,7 +61,7 @@ pub fn sadd(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 pub fn srem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
-    let (removed, emptied) = match write_set(&mut ctx.srv.ks, db, key) {
+    let (removed, emptied) = match ctx.srv.ks.write_as::<Set>(db, key) {
         Ok(Some(s)) => {
             let mut n = 0;
             for m in argv.iter().skip(2) {
@@ -95,7 +75,7 @@ pub fn srem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             (n, s.is_empty())
         }
         Ok(None) => return ctx.out.int(0),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if removed > 0 {
         ctx.after_change(key, emptied);
@@ -106,13 +86,13 @@ pub fn srem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `SISMEMBER key member`
 pub fn sismember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(Some(s)) => {
             let yes = s.contains(argv.get(2));
             ctx.out.int(i64::from(yes));
         }
         Ok(None) => ctx.out.int(0),
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
@@ -120,9 +100,9 @@ pub fn sismember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// is an empty set.
 pub fn smismember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    let s = match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    let s = match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(s) => s,
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     ctx.out.array(argv.len() - 2);
     for m in argv.iter().skip(2) {
@@ -134,12 +114,12 @@ pub fn smismember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `SCARD key`
 pub fn scard(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(s) => {
             let n = s.map_or(0, |s| s.len());
             ctx.out.int(n as i64);
         }
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
@@ -147,13 +127,13 @@ pub fn scard(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// Redis 7.0 serves it with SINTER's code on one key; same replies.
 pub fn smembers(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(Some(s)) => {
             ctx.out.set(s.len());
             s.for_each(|m| bulk_member(&mut ctx.out, m));
         }
         Ok(None) => ctx.out.set(0),
-        Err(()) => ctx.wrong_type(),
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
@@ -186,7 +166,7 @@ pub fn smove(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         _ => {}
     }
     let max = ctx.srv.config.set_max_intset_entries;
-    let Ok(Some(s)) = write_set(ks, db, src) else {
+    let Ok(Some(s)) = ks.write_as::<Set>(db, src) else {
         return ctx.out.int(0);
     };
     if src == dst {
@@ -196,12 +176,9 @@ pub fn smove(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if !s.remove(member) {
         return ctx.out.int(0);
     }
-    if s.is_empty() {
-        ks.remove(db, src);
-    } else {
-        ks.touch(db, src);
-    }
-    match write_set(ks, db, dst) {
+    let emptied = s.is_empty();
+    ks.after_change(db, src, emptied);
+    match ks.write_as::<Set>(db, dst) {
         Ok(Some(d)) => {
             if d.add(member, max) {
                 ks.touch(db, dst);
@@ -218,17 +195,17 @@ pub fn smove(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `SSCAN key cursor [MATCH pattern] [COUNT count]`. Redis: `sscanCommand`.
 pub fn sscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some(mut cursor) = scan::parse_cursor(argv.get(2)) else {
-        return ctx.out.error("ERR invalid cursor");
+    let Some(mut cursor) = scan::cursor_arg(ctx, argv.get(2)) else {
+        return;
     };
     let db = ctx.db();
     // Redis looks the key up before reading the options.
-    match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(Some(_)) => {}
         Ok(None) => return scan::reply_empty(&mut ctx.out),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     }
-    let Some(opts) = scan::parse_opts(ctx, argv, 3) else {
+    let Some(opts) = scan::parse_opts(ctx, argv, 3, scan::Over::OneKey) else {
         return;
     };
     let Some(Val::Set(s)) = ctx.srv.ks.get_for_write(db, argv.get(1)) else {

@@ -10,20 +10,17 @@
 //!   as Redis builds it (so it may be an intset again).
 
 use super::super::Ctx;
-use super::{bulk_member, read_set, write_set};
+use super::super::args::{count_arg, random_count};
+use super::bulk_member;
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::set::random::below;
 use crate::db::set::{Member, Set, walk};
 use crate::db::{Dict, Sds};
-use crate::protocol::{Argv, parse_i64};
+use crate::protocol::Argv;
 
 /// Redis's `SPOP_MOVE_STRATEGY_MUL`: pop one by one while the survivors
 /// are more than a fifth of the popped.
 const MOVE_STRATEGY_MUL: u64 = 5;
-
-/// The error for a count outside `-LONG_MAX..=LONG_MAX` (Redis's
-/// `getRangeLongFromObjectOrReply` message).
-pub(crate) const COUNT_RANGE: &str =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 /// `SPOP key [count]`
 pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
@@ -34,10 +31,10 @@ pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let db = ctx.db();
     let key = argv.get(1);
-    let (popped, emptied) = match write_set(&mut ctx.srv.ks, db, key) {
+    let (popped, emptied) = match ctx.srv.ks.write_as::<Set>(db, key) {
         Ok(Some(s)) => (s.pop_random(), s.is_empty()),
         Ok(None) => return ctx.out.null(),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     match popped {
         Some(m) => {
@@ -52,18 +49,17 @@ pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `SPOP key count`: a set reply. Redis: `spopWithCountCommand`.
 fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let count = match parse_i64(argv.get(2)) {
-        Some(n) if n >= 0 => n as u64,
-        _ => return ctx.out.error("ERR value is out of range, must be positive"),
+    let Some(count) = count_arg(ctx, argv.get(2)) else {
+        return;
     };
     let db = ctx.db();
     let key = argv.get(1);
     let max = ctx.srv.config.set_max_intset_entries;
     let log = ctx.propagating();
-    let s = match write_set(&mut ctx.srv.ks, db, key) {
+    let s = match ctx.srv.ks.write_as::<Set>(db, key) {
         Ok(Some(s)) => s,
         Ok(None) => return ctx.out.set(0),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if count == 0 {
         return ctx.out.set(0);
@@ -123,29 +119,13 @@ pub fn srandmember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         _ => return ctx.syntax_error(),
     }
     let db = ctx.db();
-    match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(Some(s)) => match s.random() {
             Some(m) => bulk_member(&mut ctx.out, m),
             None => ctx.out.null(),
         },
         Ok(None) => ctx.out.null(),
-        Err(()) => ctx.wrong_type(),
-    }
-}
-
-/// Parses a random-command count (`-LONG_MAX..=LONG_MAX`): `(count,
-/// unique)`, a negative count meaning "with repeats".
-pub(crate) fn parse_count(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<(u64, bool)> {
-    match parse_i64(arg) {
-        Some(i64::MIN) => {
-            ctx.out.error(COUNT_RANGE);
-            None
-        }
-        Some(n) => Some((n.unsigned_abs(), n >= 0)),
-        None => {
-            ctx.not_integer();
-            None
-        }
+        Err(WrongType) => ctx.wrong_type(),
     }
 }
 
@@ -167,14 +147,14 @@ pub(crate) fn sample_sorted(n: usize, k: usize) -> Vec<usize> {
 /// `SRANDMEMBER key count`: an array (not a set: with a negative count
 /// members repeat). Redis: `srandmemberWithCountCommand`.
 fn srandmember_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some((count, unique)) = parse_count(ctx, argv.get(2)) else {
+    let Some((count, unique)) = random_count(ctx, argv.get(2)) else {
         return;
     };
     let db = ctx.db();
-    let s = match read_set(&mut ctx.srv.ks, db, argv.get(1)) {
+    let s = match ctx.srv.ks.read_as::<Set>(db, argv.get(1)) {
         Ok(Some(s)) => s,
         Ok(None) => return ctx.out.array(0),
-        Err(()) => return ctx.wrong_type(),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     if count == 0 {
         return ctx.out.array(0);

@@ -1,7 +1,8 @@
 //! ZADD, ZINCRBY and ZREM. Redis: `zaddGenericCommand`, `zsetAdd` and
 //! `zremCommand` in `src/t_zset.c`.
 
-use super::{Lookup, after_change, limits, lookup_write, reply_score};
+use super::{limits, reply_score};
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::{Ctx, is};
 use crate::db::Val;
 use crate::db::zset::score::parse_score;
@@ -84,17 +85,17 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, incr_command: bool) {
     let key = argv.get(1);
     let limits = limits(ctx);
     let mut fresh = None;
-    let z: &mut ZSet = match lookup_write(&mut ctx.srv.ks, db, key) {
-        Lookup::WrongType => return ctx.wrong_type(),
-        Lookup::Found(z) => z,
-        Lookup::Missing if flags.xx => {
+    let z: &mut ZSet = match ctx.srv.ks.write_as::<ZSet>(db, key) {
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(Some(z)) => z,
+        Ok(None) if flags.xx => {
             return if flags.incr {
                 ctx.out.null()
             } else {
                 ctx.out.int(0)
             };
         }
-        Lookup::Missing => fresh.insert(ZSet::new()),
+        Ok(None) => fresh.insert(ZSet::new()),
     };
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last = 0.0;
@@ -147,10 +148,10 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, incr_command: bool) {
 pub fn zrem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
-    let z = match lookup_write(&mut ctx.srv.ks, db, key) {
-        Lookup::Missing => return ctx.out.int(0),
-        Lookup::WrongType => return ctx.wrong_type(),
-        Lookup::Found(z) => z,
+    let z = match ctx.srv.ks.write_as::<ZSet>(db, key) {
+        Ok(None) => return ctx.out.int(0),
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(Some(z)) => z,
     };
     let mut deleted = 0;
     for m in argv.iter().skip(2) {
@@ -163,7 +164,7 @@ pub fn zrem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let emptied = z.is_empty();
     if deleted > 0 {
-        after_change(ctx, key, emptied);
+        ctx.after_change(key, emptied);
     }
     ctx.out.int(deleted);
 }

@@ -5,7 +5,7 @@
 //! family and ZRANGESTORE), [`remrange`] (ZREMRANGEBY*), [`pop`] (ZPOPMIN,
 //! ZMPOP and the blocking forms), [`setops`] (ZUNION, ZINTER, ZDIFF and
 //! their STORE forms), [`random`] (ZRANDMEMBER), [`scan`] (ZSCAN). This
-//! file holds what they share: looking a key up as a sorted set, and
+//! file holds what they share: the listpack limits, and
 //! replying scores.
 
 pub mod add;
@@ -29,38 +29,9 @@ pub use scan::zscan;
 pub use setops::{zdiff, zdiffstore, zinter, zinterstore, zunion, zunionstore};
 
 use super::Ctx;
+use crate::db::zset::Limits;
 use crate::db::zset::score::format_score;
-use crate::db::zset::{Limits, ZSet};
-use crate::db::{Keyspace, Val};
 use crate::protocol::Reply;
-
-/// What a key holds, seen from a sorted set command.
-pub(crate) enum Lookup<'a> {
-    /// No such key.
-    Missing,
-    /// A key of another type.
-    WrongType,
-    /// A sorted set.
-    Found(&'a mut ZSet),
-}
-
-/// Looks `key` up for reading (`lookupKeyRead`: counts a hit or a miss).
-pub(crate) fn lookup_read<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Lookup<'a> {
-    match ks.get(db, key) {
-        None => Lookup::Missing,
-        Some(Val::ZSet(z)) => Lookup::Found(z),
-        Some(_) => Lookup::WrongType,
-    }
-}
-
-/// Looks `key` up for writing (`lookupKeyWrite`).
-pub(crate) fn lookup_write<'a>(ks: &'a mut Keyspace, db: usize, key: &[u8]) -> Lookup<'a> {
-    match ks.get_for_write(db, key) {
-        None => Lookup::Missing,
-        Some(Val::ZSet(z)) => Lookup::Found(z),
-        Some(_) => Lookup::WrongType,
-    }
-}
 
 /// The listpack limits from the config.
 pub(crate) fn limits(ctx: &Ctx<'_>) -> Limits {
@@ -124,21 +95,4 @@ pub(crate) fn reply_member(out: &mut Reply<'_>, member: &[u8], score: f64, withs
     if withscores {
         reply_score(out, score);
     }
-}
-
-/// Parses an integer argument that must lie in `1..`, replying `msg`
-/// (Redis's `getRangeLongFromObjectOrReply` with a message) otherwise.
-pub(crate) fn positive_arg(ctx: &mut Ctx<'_>, arg: &[u8], msg: &str) -> Option<i64> {
-    match crate::protocol::parse_i64(arg) {
-        Some(n) if n >= 1 => Some(n),
-        _ => {
-            ctx.out.error(msg);
-            None
-        }
-    }
-}
-
-/// After an in-place change of `key` (see [`Ctx::after_change`]).
-pub(crate) fn after_change(ctx: &mut Ctx<'_>, key: &[u8], emptied: bool) {
-    ctx.after_change(key, emptied);
 }

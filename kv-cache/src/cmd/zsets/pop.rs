@@ -11,9 +11,12 @@
 //!   ZMPOP 1 k MIN      [k, [[m, s], ...]]
 //! ```
 
-use super::{Lookup, after_change, lookup_write, positive_arg, reply_score};
+use super::reply_score;
+use crate::cmd::args::{at_least_one, count_arg};
 use crate::cmd::blocking::{OnTimeout, parse_timeout};
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::{Ctx, is};
+use crate::db::zset::ZSet;
 use crate::protocol::Argv;
 
 /// How a pop replies.
@@ -39,17 +42,17 @@ enum Source {
 fn find_source(ctx: &mut Ctx<'_>, keys: &[&[u8]], tolerate_wrong_type: bool) -> Option<Source> {
     let db = ctx.db();
     for (i, k) in keys.iter().enumerate() {
-        match lookup_write(&mut ctx.srv.ks, db, k) {
-            Lookup::Missing => continue,
+        match ctx.srv.ks.write_as::<ZSet>(db, k) {
+            Ok(None) => continue,
             // A blocked client retried on a key that is now of another
             // type keeps waiting: Redis serves blocked clients only from
             // keys of the type they wait for.
-            Lookup::WrongType if tolerate_wrong_type => continue,
-            Lookup::WrongType => {
+            Err(WrongType) if tolerate_wrong_type => continue,
+            Err(WrongType) => {
                 ctx.wrong_type();
                 return None;
             }
-            Lookup::Found(_) => return Some(Source::At(i)),
+            Ok(Some(_)) => return Some(Source::At(i)),
         }
     }
     Some(Source::Nothing)
@@ -60,7 +63,7 @@ fn find_source(ctx: &mut Ctx<'_>, keys: &[&[u8]], tolerate_wrong_type: bool) -> 
 /// after its key search); returns how many it popped.
 fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64, shape: Shape) -> usize {
     let db = ctx.db();
-    let Lookup::Found(z) = lookup_write(&mut ctx.srv.ks, db, key) else {
+    let Ok(Some(z)) = ctx.srv.ks.write_as::<ZSet>(db, key) else {
         ctx.out.null_array();
         return 0;
     };
@@ -97,7 +100,7 @@ fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64, shape: Shape) 
         z.pop_discard(max);
     }
     let emptied = z.is_empty();
-    after_change(ctx, key, emptied);
+    ctx.after_change(key, emptied);
     n
 }
 
@@ -172,14 +175,10 @@ fn zpop_min_max(ctx: &mut Ctx<'_>, argv: &Argv<'_>, max: bool) {
     }
     let mut count = -1;
     if argv.len() == 3 {
-        // Redis's getPositiveLongFromObjectOrReply: one message for both
-        // a non-number and a negative one.
-        match crate::protocol::parse_i64(argv.get(2)) {
-            Some(n) if n >= 0 => count = n,
-            _ => {
-                return ctx.out.error("ERR value is out of range, must be positive");
-            }
-        }
+        let Some(n) = count_arg(ctx, argv.get(2)) else {
+            return;
+        };
+        count = n as i64;
     }
     // RESP3 nests pairs only when a count was given.
     let shape = Shape {
@@ -229,8 +228,8 @@ fn parse_mpop<'a>(
     argv: &Argv<'a>,
     at: usize,
 ) -> Option<(Vec<&'a [u8]>, bool, i64)> {
-    let numkeys = positive_arg(ctx, argv.get(at), "ERR numkeys should be greater than 0")?;
-    let where_at = (numkeys as u64)
+    let numkeys = at_least_one(ctx, argv.get(at), "ERR numkeys should be greater than 0")?;
+    let where_at = numkeys
         .checked_add(at as u64 + 1)
         .filter(|w| *w < argv.len() as u64);
     let Some(where_at) = where_at.map(|w| w as usize) else {
@@ -251,7 +250,7 @@ fn parse_mpop<'a>(
     while j < argv.len() {
         if count == -1 && is(argv.get(j), "count") && j + 1 < argv.len() {
             j += 1;
-            count = positive_arg(ctx, argv.get(j), "ERR count should be greater than 0")?;
+            count = at_least_one(ctx, argv.get(j), "ERR count should be greater than 0")? as i64;
         } else {
             ctx.syntax_error();
             return None;

@@ -6,11 +6,13 @@
 //! (from the highest score down, so that reply is deterministic); otherwise distinct random
 //! members. Picks are uniform over ranks (O(log n) each in a skiplist).
 
+use crate::cmd::lookup::{Typed, WrongType};
 use std::cell::Cell;
 use std::collections::HashSet;
 
-use super::{Lookup, lookup_read, reply_member, reply_members_header};
-use crate::cmd::{Ctx, int_arg, is};
+use super::{reply_member, reply_members_header};
+use crate::cmd::args::random_count;
+use crate::cmd::{Ctx, is};
 use crate::db::zset::ZSet;
 use crate::protocol::Argv;
 
@@ -46,44 +48,38 @@ fn pick(z: &ZSet) -> Option<(&[u8], f64)> {
 /// `ZRANDMEMBER key [count [WITHSCORES]]`
 pub fn zrandmember(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if argv.len() >= 3 {
-        let Some(l) = int_arg(ctx, argv.get(2)) else {
+        let Some((count, unique)) = random_count(ctx, argv.get(2)) else {
             return;
         };
-        // Read as a long in -LONG_MAX..=LONG_MAX (getRangeLongFromObjectOrReply).
-        if l == i64::MIN {
-            return ctx.out.error(
-                "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-            );
-        }
         if argv.len() > 4 || (argv.len() == 4 && !is(argv.get(3), "withscores")) {
             return ctx.syntax_error();
         }
         let withscores = argv.len() == 4;
-        if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+        // Two reply elements per member must still fit a C long.
+        if withscores && count > (i64::MAX / 2) as u64 {
             return ctx.out.error("ERR value is out of range");
         }
-        return with_count(ctx, argv, l, withscores);
+        return with_count(ctx, argv, count, unique, withscores);
     }
     let db = ctx.db();
-    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => ctx.out.null(),
-        Lookup::WrongType => ctx.wrong_type(),
-        Lookup::Found(z) => match pick(z) {
+    match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => ctx.out.null(),
+        Err(WrongType) => ctx.wrong_type(),
+        Ok(Some(z)) => match pick(z) {
             Some((m, _)) => ctx.out.bulk(m),
             None => ctx.out.null(),
         },
     }
 }
 
-fn with_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>, l: i64, withscores: bool) {
+fn with_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>, count: u64, unique: bool, withscores: bool) {
     let db = ctx.db();
-    let z = match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => return ctx.out.array(0),
-        Lookup::WrongType => return ctx.wrong_type(),
-        Lookup::Found(z) => &*z,
+    let z = match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => return ctx.out.array(0),
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(Some(z)) => &*z,
     };
     let size = z.len();
-    let (count, unique) = (l.unsigned_abs(), l >= 0);
     if count == 0 {
         return ctx.out.array(0);
     }

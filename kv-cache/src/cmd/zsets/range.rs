@@ -9,9 +9,8 @@
 //! make the score forms O(log n + m) whatever the LIMIT offset (Redis
 //! walks the offset one node at a time).
 
-use super::{
-    Lookup, insert_members_header, limits, lookup_read, reply_member, reply_members_header,
-};
+use super::{insert_members_header, limits, reply_member, reply_members_header};
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::Val;
 use crate::db::zset::{LexRange, Pos, ScoreRange, ZSet};
@@ -244,9 +243,9 @@ fn zrange_generic(
     };
     let db = ctx.db();
     let limits = limits(ctx);
-    let z = match lookup_read(&mut ctx.srv.ks, db, argv.get(at)) {
-        Lookup::WrongType => return ctx.wrong_type(),
-        Lookup::Missing => {
+    let z = match ctx.srv.ks.read_as::<ZSet>(db, argv.get(at)) {
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(None) => {
             if let Some(dst) = store {
                 store_result(ctx, dst, None);
             } else {
@@ -254,7 +253,7 @@ fn zrange_generic(
             }
             return;
         }
-        Lookup::Found(z) => &*z,
+        Ok(Some(z)) => &*z,
     };
     let bounds = match range {
         Range::Rank(a, b) => {

@@ -2,18 +2,19 @@
 //! ZRANK, ZREVRANK. Redis: `zscoreCommand`, `zcountCommand`,
 //! `zlexcountCommand`, `zrankGenericCommand` in `src/t_zset.c`.
 
-use super::{Lookup, lookup_read, reply_score};
+use super::reply_score;
 use crate::cmd::Ctx;
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::zset::{LexRange, ScoreRange, ZSet};
 use crate::protocol::Argv;
 
 /// `ZSCORE key member`
 pub fn zscore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => ctx.out.null(),
-        Lookup::WrongType => ctx.wrong_type(),
-        Lookup::Found(z) => match z.score(argv.get(2)) {
+    match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => ctx.out.null(),
+        Err(WrongType) => ctx.wrong_type(),
+        Ok(Some(z)) => match z.score(argv.get(2)) {
             Some(s) => reply_score(&mut ctx.out, s),
             None => ctx.out.null(),
         },
@@ -23,10 +24,10 @@ pub fn zscore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `ZMSCORE key member [member ...]`: a missing key answers nulls.
 pub fn zmscore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    let z = match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::WrongType => return ctx.wrong_type(),
-        Lookup::Missing => None,
-        Lookup::Found(z) => Some(z),
+    let z = match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(None) => None,
+        Ok(Some(z)) => Some(z),
     };
     ctx.out.array(argv.len() - 2);
     for m in argv.iter().skip(2) {
@@ -40,10 +41,10 @@ pub fn zmscore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `ZCARD key`
 pub fn zcard(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => ctx.out.int(0),
-        Lookup::WrongType => ctx.wrong_type(),
-        Lookup::Found(z) => ctx.out.int(z.len() as i64),
+    match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => ctx.out.int(0),
+        Err(WrongType) => ctx.wrong_type(),
+        Ok(Some(z)) => ctx.out.int(z.len() as i64),
     }
 }
 
@@ -92,10 +93,10 @@ pub fn zcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return ctx.out.error("ERR min or max is not a float");
     };
     let db = ctx.db();
-    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => ctx.out.int(0),
-        Lookup::WrongType => ctx.wrong_type(),
-        Lookup::Found(z) => {
+    match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => ctx.out.int(0),
+        Err(WrongType) => ctx.wrong_type(),
+        Ok(Some(z)) => {
             let n = count_in_range(z, &r);
             ctx.out.int(n as i64)
         }
@@ -108,10 +109,10 @@ pub fn zlexcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return ctx.out.error("ERR min or max not valid string range item");
     };
     let db = ctx.db();
-    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => ctx.out.int(0),
-        Lookup::WrongType => ctx.wrong_type(),
-        Lookup::Found(z) => {
+    match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => ctx.out.int(0),
+        Err(WrongType) => ctx.wrong_type(),
+        Ok(Some(z)) => {
             let n = count_in_lex_range(z, &r);
             ctx.out.int(n as i64)
         }
@@ -120,10 +121,10 @@ pub fn zlexcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 fn rank_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, rev: bool) {
     let db = ctx.db();
-    match lookup_read(&mut ctx.srv.ks, db, argv.get(1)) {
-        Lookup::Missing => ctx.out.null(),
-        Lookup::WrongType => ctx.wrong_type(),
-        Lookup::Found(z) => match z.rank(argv.get(2)) {
+    match ctx.srv.ks.read_as::<ZSet>(db, argv.get(1)) {
+        Ok(None) => ctx.out.null(),
+        Err(WrongType) => ctx.wrong_type(),
+        Ok(Some(z)) => match z.rank(argv.get(2)) {
             Some(r) if rev => ctx.out.int((z.len() - 1 - r) as i64),
             Some(r) => ctx.out.int(r as i64),
             None => ctx.out.null(),

@@ -5,8 +5,9 @@
 //! that run in one pass (`zslDeleteRangeByRank`, or one listpack cut).
 
 use super::read::count_in_lex_range;
-use super::{Lookup, after_change, lookup_write};
+use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::{Ctx, int_arg};
+use crate::db::zset::ZSet;
 use crate::db::zset::{LexRange, ScoreRange};
 use crate::protocol::Argv;
 
@@ -19,10 +20,10 @@ enum Range<'a> {
 fn zremrange_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, range: Range<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
-    let z = match lookup_write(&mut ctx.srv.ks, db, key) {
-        Lookup::Missing => return ctx.out.int(0),
-        Lookup::WrongType => return ctx.wrong_type(),
-        Lookup::Found(z) => z,
+    let z = match ctx.srv.ks.write_as::<ZSet>(db, key) {
+        Ok(None) => return ctx.out.int(0),
+        Err(WrongType) => return ctx.wrong_type(),
+        Ok(Some(z)) => z,
     };
     let len = z.len() as i64;
     // The run of ranks `first..first + n` to remove.
@@ -57,7 +58,7 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, range: Range<'_>) {
     }
     let removed = z.remove_ranks(first, first + n - 1);
     let emptied = z.is_empty();
-    after_change(ctx, key, emptied);
+    ctx.after_change(key, emptied);
     ctx.out.int(removed as i64);
 }
 

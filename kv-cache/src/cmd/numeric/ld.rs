@@ -1,7 +1,8 @@
-//! x87 `long double` arithmetic in software, for HINCRBYFLOAT. Redis
-//! parses both operands with `strtold`, adds them in `long double` (on
-//! x86-64: a 64-bit mantissa, 15-bit exponent) and prints the sum with
-//! `"%.17Lf"`, trailing zeros trimmed (`ld2string`, `LD_STR_HUMAN`).
+//! x87 `long double` arithmetic in software, for INCRBYFLOAT, HINCRBYFLOAT
+//! and the blocking timeouts. Redis parses both operands with `strtold`,
+//! adds them in `long double` (on x86-64: a 64-bit mantissa, 15-bit
+//! exponent) and prints the sum with `"%.17Lf"`, trailing zeros trimmed
+//! (`ld2string`, `LD_STR_HUMAN`); a timeout is `ceill(seconds * 1000)`.
 //! Rust has no such type, and `f64` gives different digits: Redis replies
 //! `1000.09999999999999998` to `HINCRBYFLOAT h f 1000.1`, where `f64`
 //! arithmetic would print `1000.1` or `1000.10000000000002274`.
@@ -10,7 +11,9 @@
 //!
 //! - parse: the decimal (or hex) string is an exact rational; round it to
 //!   the nearest 64-bit mantissa, ties to even (`strtold`);
-//! - add: the exact sum of two such numbers, rounded the same way;
+//! - add, multiply: the exact result of two such numbers, rounded the same way;
+//! - ceil: the exact value rounded up to an integer, converted as x86 converts it (what does not fit is refused);
+//!   `cvttsd2si`-style conversion does (what does not fit is refused);
 //! - print: the exact value times 10^17, rounded to an integer, ties to
 //!   even (glibc's `printf`), then the decimal point put back.
 //!
@@ -20,187 +23,7 @@
 
 use std::cmp::Ordering;
 
-/// Unsigned big integer, little-endian 32-bit limbs, no leading zero limbs.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Big(Vec<u32>);
-
-impl Big {
-    fn from_u64(v: u64) -> Big {
-        let mut b = Big(vec![v as u32, (v >> 32) as u32]);
-        b.trim();
-        b
-    }
-
-    fn trim(&mut self) {
-        while self.0.last() == Some(&0) {
-            self.0.pop();
-        }
-    }
-
-    fn is_zero(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn bits(&self) -> u64 {
-        match self.0.last() {
-            None => 0,
-            Some(&top) => self.0.len() as u64 * 32 - u64::from(top.leading_zeros()),
-        }
-    }
-
-    fn bit(&self, i: u64) -> bool {
-        let limb = (i / 32) as usize;
-        limb < self.0.len() && self.0[limb] >> (i % 32) & 1 == 1
-    }
-
-    /// Whether any bit below `i` is set.
-    fn any_below(&self, i: u64) -> bool {
-        let limb = (i / 32) as usize;
-        let full = limb.min(self.0.len());
-        if self.0[..full].iter().any(|&l| l != 0) {
-            return true;
-        }
-        limb < self.0.len() && self.0[limb] & ((1u32 << (i % 32)) - 1) != 0
-    }
-
-    /// Bits `from..from + 64`.
-    fn bits_at(&self, from: u64) -> u64 {
-        (0..64).fold(0u64, |acc, k| acc | (u64::from(self.bit(from + k)) << k))
-    }
-
-    fn mul_add_small(&mut self, m: u32, a: u32) {
-        let mut carry = u64::from(a);
-        for l in &mut self.0 {
-            let v = u64::from(*l) * u64::from(m) + carry;
-            *l = v as u32;
-            carry = v >> 32;
-        }
-        if carry != 0 {
-            self.0.push(carry as u32);
-        }
-        self.trim();
-    }
-
-    fn mul_pow10(&mut self, mut n: u64) {
-        while n >= 9 {
-            self.mul_add_small(1_000_000_000, 0);
-            n -= 9;
-        }
-        self.mul_add_small(10u32.pow(n as u32), 0);
-    }
-
-    fn shl(&self, n: u64) -> Big {
-        let (limbs, bits) = ((n / 32) as usize, (n % 32) as u32);
-        let mut out = vec![0u32; limbs];
-        let mut carry = 0u32;
-        for &l in &self.0 {
-            if bits == 0 {
-                out.push(l);
-            } else {
-                out.push((l << bits) | carry);
-                carry = l >> (32 - bits);
-            }
-        }
-        out.push(carry);
-        let mut b = Big(out);
-        b.trim();
-        b
-    }
-
-    fn cmp(&self, o: &Big) -> Ordering {
-        self.0
-            .len()
-            .cmp(&o.0.len())
-            .then_with(|| self.0.iter().rev().cmp(o.0.iter().rev()))
-    }
-
-    fn add(&self, o: &Big) -> Big {
-        let mut out = Vec::with_capacity(self.0.len().max(o.0.len()) + 1);
-        let mut carry = 0u64;
-        for i in 0..self.0.len().max(o.0.len()) {
-            let v = u64::from(*self.0.get(i).unwrap_or(&0))
-                + u64::from(*o.0.get(i).unwrap_or(&0))
-                + carry;
-            out.push(v as u32);
-            carry = v >> 32;
-        }
-        out.push(carry as u32);
-        let mut b = Big(out);
-        b.trim();
-        b
-    }
-
-    /// `self - o`, for `self >= o`.
-    fn sub(&self, o: &Big) -> Big {
-        let mut out = Vec::with_capacity(self.0.len());
-        let mut borrow = 0i64;
-        for i in 0..self.0.len() {
-            let mut v = i64::from(self.0[i]) - i64::from(*o.0.get(i).unwrap_or(&0)) - borrow;
-            borrow = i64::from(v < 0);
-            if v < 0 {
-                v += 1 << 32;
-            }
-            out.push(v as u32);
-        }
-        let mut b = Big(out);
-        b.trim();
-        b
-    }
-
-    /// `(self / d, self % d != 0)` by binary long division. The first
-    /// `bits(d) - 1` bits of `self` are taken at once (they are below `d`),
-    /// so the loop runs once per quotient bit.
-    fn div_sticky(&self, d: &Big) -> (Big, bool) {
-        let (nb, db) = (self.bits(), d.bits());
-        if nb < db {
-            return (Big::default(), !self.is_zero());
-        }
-        let start = nb - (db - 1);
-        let mut r = shr(self, start);
-        let mut q = Big(vec![0; (start / 32 + 1) as usize]);
-        for i in (0..start).rev() {
-            r = r.shl(1);
-            if self.bit(i) {
-                if r.0.is_empty() {
-                    r.0.push(1);
-                } else {
-                    r.0[0] |= 1;
-                }
-            }
-            if r.cmp(d) != Ordering::Less {
-                r = r.sub(d);
-                q.0[(i / 32) as usize] |= 1 << (i % 32);
-            }
-        }
-        q.trim();
-        (q, !r.is_zero())
-    }
-
-    /// Decimal digits.
-    fn to_decimal(&self) -> String {
-        let mut limbs = self.0.clone();
-        let mut chunks = Vec::new();
-        while !limbs.is_empty() {
-            let mut rem = 0u64;
-            for l in limbs.iter_mut().rev() {
-                let v = (rem << 32) | u64::from(*l);
-                *l = (v / 1_000_000_000) as u32;
-                rem = v % 1_000_000_000;
-            }
-            while limbs.last() == Some(&0) {
-                limbs.pop();
-            }
-            chunks.push(rem as u32);
-        }
-        let mut s = chunks
-            .pop()
-            .map_or_else(|| "0".to_string(), |c| c.to_string());
-        for c in chunks.iter().rev() {
-            s.push_str(&format!("{c:09}"));
-        }
-        s
-    }
-}
+use super::big::{Big, shr};
 
 /// Largest exponent of a normalized mantissa (`LDBL_MAX` is `(2^64-1)·2^16320`).
 const MAX_EXP: i64 = 16320;
@@ -293,6 +116,43 @@ impl Ld {
         self.mant == 0
     }
 
+    /// `v`, exactly when it has at most 64 significant bits (`1000`).
+    pub(crate) fn from_u64(v: u64) -> Ld {
+        // 64 bits always fit the mantissa: no rounding, no range error.
+        Ld::round(false, &Big::from_u64(v), 0, false).unwrap_or(Ld::ZERO)
+    }
+
+    /// The exact product, rounded (`a * b` in `long double`).
+    pub(crate) fn mul(self, o: Ld) -> Result<Ld, Range> {
+        let neg = self.neg != o.neg;
+        if self.is_zero() || o.is_zero() {
+            return Ok(Ld { neg, ..Ld::ZERO });
+        }
+        let product = u128::from(self.mant) * u128::from(o.mant);
+        Ld::round(neg, &Big::from_u128(product), self.exp + o.exp, false)
+    }
+
+    /// `(long long) ceill(v)`: the least integer not below the value, or
+    /// `None` when it does not fit an `i64` (where x86 yields `LLONG_MIN`).
+    pub(crate) fn ceil_to_i64(self) -> Option<i64> {
+        let magnitude: i128 = if self.exp >= 0 {
+            if self.exp > 63 {
+                return None;
+            }
+            i128::from(self.mant) << self.exp
+        } else {
+            let s = self.exp.unsigned_abs();
+            let (int, frac) = if s >= 64 {
+                (0, self.mant != 0)
+            } else {
+                (self.mant >> s, self.mant & ((1u64 << s) - 1) != 0)
+            };
+            // Up for a positive fraction; a negative one truncates toward 0.
+            i128::from(int) + i128::from(frac && !self.neg)
+        };
+        i64::try_from(if self.neg { -magnitude } else { magnitude }).ok()
+    }
+
     /// The exact sum, rounded (`a + b` in `long double`).
     pub(crate) fn add(self, o: Ld) -> Result<Ld, Range> {
         if o.is_zero() {
@@ -348,25 +208,6 @@ impl Ld {
     }
 }
 
-/// `v >> s`.
-fn shr(v: &Big, s: u64) -> Big {
-    let (limbs, bits) = ((s / 32) as usize, (s % 32) as u32);
-    let src = v.0.get(limbs..).unwrap_or(&[]);
-    let mut out = Vec::with_capacity(src.len());
-    for i in 0..src.len() {
-        let lo = src[i] >> bits;
-        let hi = if bits == 0 {
-            0
-        } else {
-            src.get(i + 1).map_or(0, |&h| h << (32 - bits))
-        };
-        out.push(lo | hi);
-    }
-    let mut b = Big(out);
-    b.trim();
-    b
-}
-
 /// Why [`parse`] refused a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Parsed {
@@ -377,6 +218,12 @@ pub(crate) enum Parsed {
     /// Not a number Redis accepts (syntax, NaN, out of range).
     Invalid,
 }
+
+/// Redis's error for a sum that is not a finite number.
+pub(crate) const NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
+
+/// Redis's error for an operand [`parse`] refuses.
+pub(crate) const NOT_A_FLOAT: &str = "ERR value is not a valid float";
 
 /// Longest string Redis parses (`MAX_LONG_DOUBLE_CHARS`, 5 KB, minus the NUL).
 const MAX_CHARS: usize = 5 * 1024 - 1;

@@ -1,5 +1,5 @@
-//! What SSCAN and HSCAN (and any other per-key scan) share: the cursor
-//! argument, the `MATCH`/`COUNT` options, and the reply. Redis:
+//! What SCAN, HSCAN, SSCAN and ZSCAN share: the cursor argument, the
+//! `MATCH`/`COUNT` (and for SCAN `TYPE`) options, and the reply. Redis:
 //! `parseScanCursorOrReply` and `scanGenericCommand` in `src/db.c`.
 //!
 //! A small collection (intset, listpack) has no buckets to resume from, so
@@ -7,10 +7,19 @@
 //! given; a hashtable is walked with [`crate::db::Dict::scan`]'s
 //! reverse-binary cursor, about `COUNT` entries per call.
 
-use super::super::{Ctx, int_arg, is};
+use super::{Ctx, int_arg, is};
 use crate::db::glob;
 use crate::protocol::Argv;
 use crate::protocol::Reply;
+
+/// A cursor argument, or `-ERR invalid cursor` (Redis `parseScanCursorOrReply`).
+pub(crate) fn cursor_arg(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<u64> {
+    let c = parse_cursor(arg);
+    if c.is_none() {
+        ctx.out.error("ERR invalid cursor");
+    }
+    c
+}
 
 /// Parses a cursor as Redis does with `strtoul`: an optional sign, decimal
 /// digits, nothing after; `-1` wraps around as in C, an empty string is 0,
@@ -43,6 +52,8 @@ pub(crate) struct ScanOpts<'a> {
     pub count: usize,
     /// `MATCH`: the glob entries must match (`None` for none or `*`).
     pub pattern: Option<&'a [u8]>,
+    /// `TYPE` (SCAN only): the type name keys must have.
+    pub type_name: Option<&'a [u8]>,
 }
 
 impl ScanOpts<'_> {
@@ -53,16 +64,28 @@ impl ScanOpts<'_> {
     }
 }
 
-/// Parses `[MATCH pattern] [COUNT count]` from `argv[from..]`, replying
-/// Redis's error and returning `None` when they are wrong.
+/// Which scan is parsing its options: only SCAN, over the keyspace, takes
+/// `TYPE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Over {
+    /// SCAN.
+    Keyspace,
+    /// HSCAN, SSCAN, ZSCAN.
+    OneKey,
+}
+
+/// Parses `[MATCH pattern] [COUNT count] [TYPE type]` from `argv[from..]`,
+/// replying Redis's error and returning `None` when they are wrong.
 pub(crate) fn parse_opts<'a>(
     ctx: &mut Ctx<'_>,
     argv: &Argv<'a>,
     from: usize,
+    over: Over,
 ) -> Option<ScanOpts<'a>> {
     let mut opts = ScanOpts {
         count: 10,
         pattern: None,
+        type_name: None,
     };
     let mut i = from;
     while i < argv.len() {
@@ -78,6 +101,8 @@ pub(crate) fn parse_opts<'a>(
         } else if is(a, "match") && has_value {
             let p = argv.get(i + 1);
             opts.pattern = (p != b"*").then_some(p);
+        } else if is(a, "type") && has_value && over == Over::Keyspace {
+            opts.type_name = Some(argv.get(i + 1));
         } else {
             ctx.syntax_error();
             return None;
@@ -94,11 +119,18 @@ pub(crate) fn reply_empty(out: &mut Reply<'_>) {
     out.array(0);
 }
 
-/// Writes `[cursor, [items...]]`, the items already encoded in `items`.
-pub(crate) fn reply(out: &mut Reply<'_>, cursor: u64, n: usize, items: &[u8]) {
+/// Writes the head of `[cursor, [n items]]`; the items follow.
+pub(crate) fn reply_head(out: &mut Reply<'_>, cursor: u64, n: usize) {
     out.array(2);
+    // Cursors are masked by the table size: far below 2^63.
     out.bulk_int(cursor as i64);
     out.array(n);
+}
+
+/// Writes `[cursor, [items...]]`, the items already encoded in `items`
+/// (a filter decided how many there are).
+pub(crate) fn reply(out: &mut Reply<'_>, cursor: u64, n: usize, items: &[u8]) {
+    reply_head(out, cursor, n);
     out.buf.extend_from_slice(items);
 }
 

@@ -1,0 +1,128 @@
+//! Keys looked up as a type, and what follows a change — the two steps
+//! every collection command takes, written once. Redis: `lookupKeyRead`/
+//! `lookupKeyWrite` with `checkType` (`src/db.c`, `src/object.c`), and the
+//! `signalModifiedKey` + `server.dirty++` (or `dbDelete` of an emptied
+//! collection) that ends each write.
+//!
+//! A lookup answers `Ok(Some(value))`, `Ok(None)` for a missing key, or
+//! `Err(WrongType)` — the one place where "another type" is decided; the
+//! handler replies it with [`Ctx::wrong_type`](super::Ctx::wrong_type),
+//! the one place its text lives. Both are methods of [`Keyspace`] (through
+//! [`Typed`]) rather than of `Ctx`, so that the value found borrows only
+//! the keyspace and the reply can be written while it is held.
+//!
+//! ```text
+//! match ctx.srv.ks.write_as::<List>(db, key) {
+//!     Ok(Some(l)) => { ...change l...; ctx.srv.ks.after_change(db, key, l.is_empty()) }
+//!     Ok(None)    => ...missing key...,
+//!     Err(WrongType) => ctx.wrong_type(),
+//! }
+//! ```
+
+use crate::db::hash::Hash;
+use crate::db::list::List;
+use crate::db::set::Set;
+use crate::db::zset::ZSet;
+use crate::db::{Keyspace, Val};
+
+/// The key holds a value of another type (the handler replies `WRONGTYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongType;
+
+/// What a typed lookup found: the value, `None` for a missing key, or
+/// [`WrongType`].
+pub type Found<'a, T> = Result<Option<&'a mut T>, WrongType>;
+
+/// A collection type a key can hold, as `checkType` tells them apart.
+pub trait Kind {
+    /// The value as this type, or `None` when it is another one.
+    fn cast(v: &mut Val) -> Option<&mut Self>;
+}
+
+impl Kind for List {
+    #[inline]
+    fn cast(v: &mut Val) -> Option<&mut List> {
+        match v {
+            Val::List(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+impl Kind for Hash {
+    #[inline]
+    fn cast(v: &mut Val) -> Option<&mut Hash> {
+        match v {
+            Val::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+impl Kind for Set {
+    #[inline]
+    fn cast(v: &mut Val) -> Option<&mut Set> {
+        match v {
+            Val::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Kind for ZSet {
+    #[inline]
+    fn cast(v: &mut Val) -> Option<&mut ZSet> {
+        match v {
+            Val::ZSet(z) => Some(z),
+            _ => None,
+        }
+    }
+}
+
+/// The value found, seen as `T`.
+#[inline(always)]
+fn typed<T: Kind>(v: Option<&mut Val>) -> Found<'_, T> {
+    match v {
+        None => Ok(None),
+        Some(v) => T::cast(v).map(Some).ok_or(WrongType),
+    }
+}
+
+/// Typed lookups and the after-change step, on the keyspace.
+pub trait Typed {
+    /// `key` as a `T`, for reading (`lookupKeyRead`: counts a hit or miss).
+    fn read_as<T: Kind>(&mut self, db: usize, key: &[u8]) -> Found<'_, T>;
+
+    /// `key` as a `T`, for changing (`lookupKeyWrite`: counts nothing).
+    fn write_as<T: Kind>(&mut self, db: usize, key: &[u8]) -> Found<'_, T>;
+
+    /// After a change in place of the collection at `key`: deletes the key
+    /// if the change `emptied` it (Redis deletes empty collections), else
+    /// signals the modification — `WATCH`ers fail, the change is counted
+    /// for propagation ([`Keyspace::touch`]). Blocked clients need no
+    /// signal here: they wait on keys being created, which
+    /// [`Keyspace::set`] signals. kv-cache has no keyspace notifications;
+    /// they would be sent from here.
+    fn after_change(&mut self, db: usize, key: &[u8], emptied: bool);
+}
+
+impl Typed for Keyspace {
+    #[inline]
+    fn read_as<T: Kind>(&mut self, db: usize, key: &[u8]) -> Found<'_, T> {
+        typed(self.get(db, key))
+    }
+
+    #[inline]
+    fn write_as<T: Kind>(&mut self, db: usize, key: &[u8]) -> Found<'_, T> {
+        typed(self.get_for_write(db, key))
+    }
+
+    #[inline]
+    fn after_change(&mut self, db: usize, key: &[u8], emptied: bool) {
+        if emptied {
+            self.remove(db, key);
+        } else {
+            self.touch(db, key);
+        }
+    }
+}
