@@ -68,6 +68,7 @@
 //! assert_eq!(log, ["first", "second"]);
 //! ```
 
+mod clock;
 pub mod conn;
 pub mod error;
 pub mod event_loop;

@@ -28,6 +28,7 @@ use super::{BufferedConn, Stream};
 use crate::error::Result;
 use crate::event_loop::EventLoop;
 use crate::io::IoHandler;
+use crate::io::table::SlotRef;
 use crate::ready::{IoId, Ready};
 use crate::timer::TimerId;
 
@@ -111,7 +112,6 @@ enum ReadStop {
 
 impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
     fn ready(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId, ready: Ready) {
-        self.conn.dirty = false;
         if self.closed {
             return;
         }
@@ -133,7 +133,7 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
             let before = self.conn.input.len();
             let result = read_input(&mut self.conn, &mut ev.scratch, ready.is_read_closed());
             if self.conn.input.len() != before {
-                self.conn.last_read_ms = ev.now_ms;
+                self.conn.last_read_ms = ev.clock.now_ms();
             }
             match result {
                 Ok(ReadStop::Drained) => {}
@@ -162,6 +162,10 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
     fn conn(&mut self) -> Option<&mut BufferedConn> {
         Some(&mut self.conn)
     }
+
+    fn conn_ref(&self) -> Option<&BufferedConn> {
+        Some(&self.conn)
+    }
 }
 
 impl<H> ConnIo<H> {
@@ -186,7 +190,7 @@ impl<H> ConnIo<H> {
                     return self.close(ev, state, id);
                 }
                 if !self.conn.output.is_empty() {
-                    mark_dirty(ev, &mut self.conn);
+                    ev.io.mark_pending(id);
                 }
             }
         }
@@ -220,10 +224,10 @@ impl<H> ConnIo<H> {
         let (Some(timer), Some(limit)) = (self.conn.timer, self.conn.read_timeout) else {
             return;
         };
-        let idle = Duration::from_millis(ev.now_ms.saturating_sub(self.conn.last_read_ms));
+        let idle = Duration::from_millis(ev.clock.now_ms().saturating_sub(self.conn.last_read_ms));
         if idle >= limit {
             self.handler.on_timeout(ev, state, &mut self.conn);
-            self.conn.last_read_ms = ev.now_ms;
+            self.conn.last_read_ms = ev.clock.now_ms();
             ev.reschedule(timer, limit);
         } else {
             ev.reschedule(timer, limit - idle);
@@ -234,7 +238,7 @@ impl<H> ConnIo<H> {
     fn arm_timer<S: 'static>(&mut self, ev: &mut EventLoop<S>) {
         match (self.conn.read_timeout, self.conn.timer) {
             (Some(limit), None) => {
-                self.conn.last_read_ms = ev.now_ms;
+                self.conn.last_read_ms = ev.clock.now_ms();
                 let arg = self.conn.id.token().0 as u64;
                 self.conn.timer = Some(ev.timer_fn(limit, read_timer_fired::<S>, arg));
             }
@@ -270,7 +274,7 @@ impl<H> ConnIo<H> {
         self.handler.on_close(ev, state, id);
         // We are running (taken out of the slot): freeing the slot makes the
         // dispatcher deregister and drop us when we return.
-        ev.free_slot(id);
+        ev.io.remove(id);
     }
 }
 
@@ -346,14 +350,6 @@ fn read_timer_fired<S: 'static>(ev: &mut EventLoop<S>, state: &mut S, _: TimerId
     ev.dispatch(state, id, Ready::TIMEOUT);
 }
 
-/// Queue a connection to be settled before the loop sleeps.
-fn mark_dirty<S: 'static>(ev: &mut EventLoop<S>, conn: &mut BufferedConn) {
-    if !conn.dirty {
-        conn.dirty = true;
-        ev.dirty.push(conn.id);
-    }
-}
-
 impl<S: 'static> EventLoop<S> {
     /// Hand a connected stream to the loop as a [`BufferedConn`] with
     /// `handler` (libevent `bufferevent_socket_new` + `bufferevent_setcb`
@@ -379,25 +375,19 @@ impl<S: 'static> EventLoop<S> {
     /// a live connection, or is the connection whose callback is running
     /// (that one is the `conn` argument).
     pub fn conn_mut(&mut self, id: IoId) -> Option<&mut BufferedConn> {
-        self.check(id).ok()?;
-        let slot = &mut self.io[id.index as usize];
-        let conn = slot.handler.as_mut()?.conn()?;
-        if !conn.dirty {
-            conn.dirty = true;
-            self.dirty.push(id);
+        self.io.handler(id)?.conn_ref()?;
+        self.io.mark_pending(id);
+        match self.io.get_mut(id)? {
+            SlotRef::Handler(handler) => handler.conn(),
+            SlotRef::Function | SlotRef::Running => None,
         }
-        self.io[id.index as usize].handler.as_mut()?.conn()
     }
 
-    /// Settle every connection touched outside its own callbacks.
-    pub(crate) fn settle_dirty(&mut self, state: &mut S) {
-        let mut batch = std::mem::take(&mut self.dirty);
-        for &id in &batch {
-            self.dispatch(state, id, Ready::EMPTY);
-        }
-        batch.clear();
-        // Anything marked while settling stays queued for the next turn.
-        std::mem::swap(&mut self.dirty, &mut batch);
-        self.dirty.append(&mut batch);
+    /// A connection other than the one whose callback is running, to look
+    /// at (its output length, its peer): unlike
+    /// [`conn_mut`](Self::conn_mut) it does not queue the connection to be
+    /// settled.
+    pub fn conn(&self, id: IoId) -> Option<&BufferedConn> {
+        self.io.handler(id)?.conn_ref()
     }
 }

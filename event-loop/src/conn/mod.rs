@@ -179,8 +179,6 @@ pub struct BufferedConn {
     pub(crate) close_after_flush: bool,
     /// Close now, dropping pending output (Redis `CLIENT_CLOSE_ASAP`).
     pub(crate) close_now: bool,
-    /// Queued on the loop's dirty list.
-    pub(crate) dirty: bool,
     /// Idle limit: no input for this long calls `on_timeout` (libevent
     /// `bufferevent_set_timeouts` read timeout, Redis `timeout`).
     pub(crate) read_timeout: Option<Duration>,
@@ -209,7 +207,6 @@ impl BufferedConn {
             write_shut: false,
             close_after_flush: false,
             close_now: false,
-            dirty: false,
             read_timeout: None,
             last_read_ms: 0,
             timer: None,
