@@ -17,7 +17,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 
 pub use handler::ConnHandler;
-pub use output::OutputBuffer;
+pub use output::{Append, BLOCK_SIZE, OutputBuffer};
 
 use crate::ready::IoId;
 use crate::timer::TimerId;
@@ -237,6 +237,12 @@ impl BufferedConn {
     /// without splitting the input off (no allocation, no extra copy).
     pub fn buffers(&mut self) -> (&mut BytesMut, &mut OutputBuffer) {
         (&mut self.input, &mut self.output)
+    }
+
+    /// The output, to queue replies into (for instance through
+    /// [`OutputBuffer::append`], straight from an encoder).
+    pub fn output_mut(&mut self) -> &mut OutputBuffer {
+        &mut self.output
     }
 
     /// Queue a copy of `data` for writing.
