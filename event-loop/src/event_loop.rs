@@ -1,20 +1,41 @@
-//! The loop itself: one iteration is hooks, poll, I/O, timers.
+//! The loop itself: one iteration is hooks, pending writes, poll, I/O,
+//! timers.
 //!
 //! Mirrors libevent's `event_base_loop` (`event.c`) and Redis's `aeMain` /
 //! `aeProcessEvents` (`ae.c`). One turn of [`EventLoop::run_once`]:
 //!
 //! ```text
-//!   before-sleep hooks  (Redis beforeSleep: flush replies, ...)
-//!   flush dirty connections (output written outside their own callbacks)
+// ANCHOR: turn
+//!   before-sleep hooks  (Redis beforeSleep)
+//!   pending pass        every connection queued since the last pass, in
+//!                       queue order, each once: deferred writes, output
+//!                       written with conn_mut, output the write budget
+//!                       left (Redis handleClientsWithPendingWrites)
 //!   timeout = 0 if work is queued, else until the next timer (or forever)
 //!   poll(timeout)       (epoll_wait through mio: the only blocking call)
 //!   cache the clock     (one Instant::now per turn, like libevent's tv_cache)
 //!   after-sleep hooks
 //!   I/O callbacks       (this turn's readiness + activated events,
-//!                        lowest priority number first)
+//!                        lowest priority number first); a connection
+//!                        reads (budgeted), runs on_read, then writes now,
+//!                        or, deferring, queues itself for the pass
 //!   cross-thread closures, then signal callbacks
 //!   timer callbacks     (every timer due by the cached clock, in order)
+// ANCHOR_END: turn
 //! ```
+//!
+//! Why the pending pass comes after the hooks: a hook is where an
+//! application finishes a turn's work (kv-cache delivers Pub/Sub messages
+//! and wakes blocked clients there), and what it writes should leave in the
+//! same `writev` as the replies the callbacks queued. Why before the poll:
+//! once the loop sleeps, nothing written is sent until it wakes. Why a
+//! deferred connection does not write from its callback: the loop usually
+//! wakes with many connections readable, and writing each reply at once
+//! wakes each client while the others are still being read; writing them
+//! all just before sleeping hands the replies out in one burst (the reason
+//! Redis writes in `beforeSleep`). Anything queued during the pass (an
+//! `on_write` that adds output, a budget-stopped write) waits for the next
+//! pass, and the poll does not sleep meanwhile.
 
 use std::time::{Duration, Instant};
 
@@ -71,6 +92,8 @@ pub struct EventLoop<S> {
     pub(crate) signals: Option<Signals<S>>,
     /// The queue other threads send closures through, and the stop flag.
     pub(crate) remote: Remote<S>,
+    /// New connections defer their writes to the pending pass.
+    defer_writes: bool,
     /// Set by `stop`; `run` returns at the end of the turn.
     stopped: bool,
     /// Turns completed.
@@ -86,6 +109,8 @@ pub struct Builder {
     priorities: u8,
     /// Timer slab capacity to reserve up front.
     timers: usize,
+    /// Whether new connections defer their writes.
+    deferred_writes: bool,
 }
 
 impl Default for Builder {
@@ -94,6 +119,7 @@ impl Default for Builder {
             events: DEFAULT_EVENTS,
             priorities: 1,
             timers: 0,
+            deferred_writes: false,
         }
     }
 }
@@ -120,6 +146,15 @@ impl Builder {
         self
     }
 
+    /// Make every connection added with `add_conn` defer its writes to the
+    /// pending pass before the loop sleeps (see
+    /// [`BufferedConn::set_deferred_write`](crate::BufferedConn::set_deferred_write)).
+    /// Default off: the reply goes out when the callback returns.
+    pub fn deferred_writes(mut self, on: bool) -> Self {
+        self.deferred_writes = on;
+        self
+    }
+
     /// Create the loop.
     pub fn build<S: 'static>(self) -> Result<EventLoop<S>> {
         let poll = Poll::new()?;
@@ -136,6 +171,7 @@ impl Builder {
             hooks: Callbacks::default(),
             signals: None,
             remote: Remote::new(waker),
+            defer_writes: self.deferred_writes,
             stopped: false,
             iterations: 0,
         })
@@ -206,6 +242,12 @@ impl<S: 'static> EventLoop<S> {
     /// `aeStop`, libevent `event_base_loopbreak`).
     pub fn stop(&mut self) {
         self.stopped = true;
+    }
+
+    /// Whether new connections defer their writes (set by
+    /// [`Builder::deferred_writes`]).
+    pub(crate) fn defers_writes(&self) -> bool {
+        self.defer_writes
     }
 
     /// Turns completed so far.
