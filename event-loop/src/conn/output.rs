@@ -180,6 +180,18 @@ impl OutputBuffer {
         out: &mut W,
         limit: usize,
     ) -> io::Result<(usize, bool)> {
+        if let [block] = self.blocks.as_slices().0
+            && self.blocks.len() == 1
+        {
+            // One block (the usual reply): a plain `write`, no iovec array.
+            let pending = block.pending();
+            let offered = pending.len().min(limit);
+            if offered == 0 {
+                return Ok((0, true));
+            }
+            let written = out.write(&pending[..offered])?;
+            return self.account(written, offered);
+        }
         let mut iov = [IoSlice::new(&[]); MAX_IOVECS];
         let mut n = 0;
         let mut offered = 0;
@@ -196,12 +208,13 @@ impl OutputBuffer {
         if offered == 0 {
             return Ok((0, true));
         }
-        // One block (the usual reply) goes out with a plain `write`.
-        let written = if n == 1 {
-            out.write(&iov[0])?
-        } else {
-            out.write_vectored(&iov[..n])?
-        };
+        let written = out.write_vectored(&iov[..n])?;
+        self.account(written, offered)
+    }
+
+    /// Drop what a write took; a writer that took nothing of something is
+    /// broken (`WriteZero`), not full (a full socket says `WouldBlock`).
+    fn account(&mut self, written: usize, offered: usize) -> io::Result<(usize, bool)> {
         if written == 0 {
             return Err(io::ErrorKind::WriteZero.into());
         }

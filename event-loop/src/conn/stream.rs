@@ -3,7 +3,7 @@
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 
-/// The byte stream under a [`BufferedConn`].
+/// The byte stream under a [`BufferedConn`](super::BufferedConn).
 #[derive(Debug)]
 pub enum Stream {
     /// A TCP connection.

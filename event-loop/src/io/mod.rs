@@ -18,9 +18,9 @@
 //! # Layout
 //!
 //! - this file: the handler trait and the public registration API.
-//! - [`table`]: the slab of registrations and the lists of events waiting
-//!   to run ([`IoTable`](table::IoTable)); books only, no calls.
-//! - [`dispatch`]: running one event's callback, one turn's list, and the
+//! - `table`: the slab of registrations and the lists of events waiting
+//!   to run (`IoTable`); books only, no calls.
+//! - `dispatch`: running one event's callback, one turn's list, and the
 //!   pending pass before the loop sleeps.
 
 pub(crate) mod dispatch;

@@ -229,13 +229,14 @@ impl<S> IoTable<S> {
     /// handler is already out (an activation of a running event).
     pub(crate) fn take(&mut self, id: IoId) -> Option<Taken<S>> {
         let slot = self.slot_mut(id)?;
+        // A function is copied out and stays: no write to the slot on the
+        // hot path of `register_fn` events.
+        if let Callback::Function(function, arg) = slot.callback {
+            return Some(Taken::Function(function, arg));
+        }
         match std::mem::replace(&mut slot.callback, Callback::Empty) {
-            Callback::Function(function, arg) => {
-                slot.callback = Callback::Function(function, arg);
-                Some(Taken::Function(function, arg))
-            }
             Callback::Handler(handler) => Some(Taken::Handler(handler)),
-            Callback::Empty => None,
+            Callback::Empty | Callback::Function(..) => None,
         }
     }
 
