@@ -1,34 +1,54 @@
-//! The loop itself: one iteration is hooks, poll, I/O, timers.
+//! The loop itself: one iteration is hooks, pending writes, poll, I/O,
+//! timers.
 //!
 //! Mirrors libevent's `event_base_loop` (`event.c`) and Redis's `aeMain` /
 //! `aeProcessEvents` (`ae.c`). One turn of [`EventLoop::run_once`]:
 //!
 //! ```text
-//!   before-sleep hooks  (Redis beforeSleep: flush replies, ...)
-//!   flush dirty connections (output written outside their own callbacks)
+// ANCHOR: turn
+//!   before-sleep hooks  (Redis beforeSleep)
+//!   pending pass        every connection queued since the last pass, in
+//!                       queue order, each once: deferred writes, output
+//!                       written with conn_mut, output the write budget
+//!                       left (Redis handleClientsWithPendingWrites)
 //!   timeout = 0 if work is queued, else until the next timer (or forever)
 //!   poll(timeout)       (epoll_wait through mio: the only blocking call)
 //!   cache the clock     (one Instant::now per turn, like libevent's tv_cache)
 //!   after-sleep hooks
 //!   I/O callbacks       (this turn's readiness + activated events,
-//!                        lowest priority number first)
+//!                        lowest priority number first); a connection
+//!                        reads (budgeted), runs on_read, then writes now,
+//!                        or, deferring, queues itself for the pass
 //!   cross-thread closures, then signal callbacks
 //!   timer callbacks     (every timer due by the cached clock, in order)
+// ANCHOR_END: turn
 //! ```
+//!
+//! Why the pending pass comes after the hooks: a hook is where an
+//! application finishes a turn's work (kv-cache delivers Pub/Sub messages
+//! and wakes blocked clients there), and what it writes should leave in the
+//! same `writev` as the replies the callbacks queued. Why before the poll:
+//! once the loop sleeps, nothing written is sent until it wakes. Why a
+//! deferred connection does not write from its callback: the loop usually
+//! wakes with many connections readable, and writing each reply at once
+//! wakes each client while the others are still being read; writing them
+//! all just before sleeping hands the replies out in one burst (the reason
+//! Redis writes in `beforeSleep`). Anything queued during the pass (an
+//! `on_write` that adds output, a budget-stopped write) waits for the next
+//! pass, and the poll does not sleep meanwhile.
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use mio::{Events, Poll, Token, Waker};
 
+use crate::clock::Clock;
 use crate::error::Result;
 use crate::hooks::Callbacks;
-use crate::io::IoSlot;
+use crate::io::table::IoTable;
 use crate::ready::{IoId, Ready};
-use crate::remote::{RemoteFn, Shared};
+use crate::remote::Remote;
 use crate::signal::Signals;
-use crate::timer::{TimerCallback, TimerEntry, TimerWheel};
+use crate::timer::{TimerEntry, TimerWheel};
 
 /// Token of the cross-thread waker.
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
@@ -48,52 +68,36 @@ pub(crate) const SCRATCH: usize = 64 * 1024;
 /// ownership: callbacks have the shape
 /// `FnMut(&mut EventLoop<S>, &mut S, ...)`. While a callback runs it is
 /// taken out of its slot, and put back afterwards unless it was removed.
+///
+/// The loop is a composition: each field is one component that owns its
+/// state behind a small method API in its own module (the I/O table in
+/// `io::table`, the clock, the timer wheel, the hooks, the signals, the
+/// remote queue). The loop's own code only sequences them.
 pub struct EventLoop<S> {
     /// The OS selector (epoll on Linux).
     pub(crate) poll: Poll,
     /// Reused buffer of readiness events from the last poll.
-    pub(crate) events: Events,
-    /// Slab of I/O registrations, indexed by `IoId::index`.
-    pub(crate) io: Vec<IoSlot<S>>,
-    /// Head of the free-slot chain in `io` (`u32::MAX` = none).
-    pub(crate) io_free: u32,
-    /// Live registrations.
-    pub(crate) io_len: usize,
-    /// This turn's dispatch list, reused across turns.
-    pub(crate) ready: Vec<(IoId, Ready)>,
-    /// Events made active by hand for the next turn (libevent `event_active`).
-    pub(crate) activated: Vec<(IoId, Ready)>,
-    /// One queue per priority level beyond the first, reused across turns.
-    pub(crate) prio_queues: Vec<Vec<(IoId, Ready)>>,
-    /// Number of priority levels (libevent `event_base_priority_init`).
-    pub(crate) priorities: u8,
-    /// Connections written to or closed outside their own callbacks,
-    /// settled (flushed/closed) before the loop sleeps.
-    pub(crate) dirty: Vec<IoId>,
+    events: Events,
+    /// The I/O registrations and the lists of events waiting to run.
+    pub(crate) io: IoTable<S>,
     /// Shared read buffer for buffered connections.
     pub(crate) scratch: Vec<u8>,
     /// All timers.
     pub(crate) timers: TimerWheel<TimerEntry<S>>,
-    /// Time zero of the timer wheel.
-    pub(crate) start: Instant,
     /// The clock cached at the last wake-up.
-    pub(crate) now: Instant,
-    /// `now - start`, cached with `now`.
-    pub(crate) since_start: Duration,
-    /// `now` in wheel milliseconds since `start` (rounded down).
-    pub(crate) now_ms: u64,
+    pub(crate) clock: Clock,
     /// Before-sleep and after-sleep hooks.
     pub(crate) hooks: Callbacks<S>,
     /// Signal handling, created on the first `signal` call.
     pub(crate) signals: Option<Signals<S>>,
-    /// State shared with `LoopHandle`s.
-    pub(crate) remote: Arc<Shared<S>>,
-    /// Spare queue swapped with the remote queue when draining it.
-    pub(crate) remote_spare: Vec<RemoteFn<S>>,
+    /// The queue other threads send closures through, and the stop flag.
+    pub(crate) remote: Remote<S>,
+    /// New connections defer their writes to the pending pass.
+    defer_writes: bool,
     /// Set by `stop`; `run` returns at the end of the turn.
-    pub(crate) stopped: bool,
+    stopped: bool,
     /// Turns completed.
-    pub(crate) iterations: u64,
+    iterations: u64,
 }
 
 /// Builder for an [`EventLoop`] with non-default settings.
@@ -105,6 +109,8 @@ pub struct Builder {
     priorities: u8,
     /// Timer slab capacity to reserve up front.
     timers: usize,
+    /// Whether new connections defer their writes.
+    deferred_writes: bool,
 }
 
 impl Default for Builder {
@@ -113,6 +119,7 @@ impl Default for Builder {
             events: DEFAULT_EVENTS,
             priorities: 1,
             timers: 0,
+            deferred_writes: false,
         }
     }
 }
@@ -139,34 +146,32 @@ impl Builder {
         self
     }
 
+    /// Make every connection added with `add_conn` defer its writes to the
+    /// pending pass before the loop sleeps (see
+    /// [`BufferedConn::set_deferred_write`](crate::BufferedConn::set_deferred_write)).
+    /// Default off: the reply goes out when the callback returns.
+    pub fn deferred_writes(mut self, on: bool) -> Self {
+        self.deferred_writes = on;
+        self
+    }
+
     /// Create the loop.
     pub fn build<S: 'static>(self) -> Result<EventLoop<S>> {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKER_TOKEN)?;
-        let now = Instant::now();
         let mut timers = TimerWheel::new();
         timers.reserve(self.timers);
         Ok(EventLoop {
             poll,
             events: Events::with_capacity(self.events),
-            io: Vec::new(),
-            io_free: u32::MAX,
-            io_len: 0,
-            ready: Vec::with_capacity(self.events),
-            activated: Vec::new(),
-            prio_queues: (1..self.priorities).map(|_| Vec::new()).collect(),
-            priorities: self.priorities,
-            dirty: Vec::new(),
+            io: IoTable::new(self.priorities, self.events),
             scratch: vec![0; SCRATCH],
             timers,
-            start: now,
-            now,
-            since_start: Duration::ZERO,
-            now_ms: 0,
+            clock: Clock::new(),
             hooks: Callbacks::default(),
             signals: None,
-            remote: Arc::new(Shared::new(waker)),
-            remote_spare: Vec::new(),
+            remote: Remote::new(waker),
+            defer_writes: self.deferred_writes,
             stopped: false,
             iterations: 0,
         })
@@ -196,9 +201,7 @@ impl<S: 'static> EventLoop<S> {
             self.run_once(state, None)?;
             // A plain load first: the swap (a locked instruction) only
             // when another thread actually asked.
-            let remote_stop = self.remote.stop.load(Ordering::Relaxed)
-                && self.remote.stop.swap(false, Ordering::AcqRel);
-            if self.stopped || remote_stop {
+            if self.stopped || self.remote.take_stop() {
                 self.stopped = false;
                 return Ok(());
             }
@@ -213,8 +216,8 @@ impl<S: 'static> EventLoop<S> {
         if !self.hooks.is_empty() {
             self.run_hooks(state, crate::hooks::BEFORE_SLEEP);
         }
-        if !self.dirty.is_empty() {
-            self.settle_dirty(state);
+        if self.io.has_pending() {
+            self.settle_pending(state);
         }
         let timeout = self.poll_timeout(timeout);
         if let Err(err) = self.poll.poll(&mut self.events, timeout)
@@ -222,7 +225,7 @@ impl<S: 'static> EventLoop<S> {
         {
             return Err(err.into());
         }
-        self.update_time();
+        self.clock.update();
         if !self.hooks.is_empty() {
             self.run_hooks(state, crate::hooks::AFTER_SLEEP);
         }
@@ -241,6 +244,12 @@ impl<S: 'static> EventLoop<S> {
         self.stopped = true;
     }
 
+    /// Whether new connections defer their writes (set by
+    /// [`Builder::deferred_writes`]).
+    pub(crate) fn defers_writes(&self) -> bool {
+        self.defer_writes
+    }
+
     /// Turns completed so far.
     pub fn iterations(&self) -> u64 {
         self.iterations
@@ -250,53 +259,42 @@ impl<S: 'static> EventLoop<S> {
     /// `event_base_gettimeofday_cached`). Timer deadlines are computed from
     /// it, so callbacks of one turn agree on "now" and pay no clock read.
     pub fn now(&self) -> Instant {
-        self.now
+        self.clock.now()
     }
 
     /// Refresh the cached clock (libevent `event_base_update_cache_time`).
     /// Useful after a long callback, before scheduling a timer.
     pub fn update_time(&mut self) {
-        self.now = Instant::now();
-        self.since_start = self.now.duration_since(self.start);
-        self.now_ms =
-            self.since_start.as_secs() * 1000 + u64::from(self.since_start.subsec_millis());
+        self.clock.update();
     }
 
     /// How long the next poll may sleep.
     fn poll_timeout(&mut self, limit: Option<Duration>) -> Option<Duration> {
-        if self.stopped || !self.activated.is_empty() || !self.dirty.is_empty() {
+        if self.stopped || self.io.has_activated() || self.io.has_pending() {
             return Some(Duration::ZERO);
         }
         let Some(deadline) = self.timers.next_deadline() else {
             return limit;
         };
-        let at = self.start + Duration::from_millis(deadline);
+        let at = self.clock.instant_at(deadline);
         let wait = at.saturating_duration_since(Instant::now());
         Some(limit.map_or(wait, |limit| limit.min(wait)))
     }
 
-    /// Dispatch this turn's readiness and activations.
+    /// Dispatch this turn's readiness and activations, then what the
+    /// waker and the signal pipe brought.
     fn dispatch_io(&mut self, state: &mut S) {
-        let mut ready = std::mem::take(&mut self.ready);
+        let mut ready = self.io.take_ready();
         let mut woke = false;
         let mut signaled = false;
         for event in self.events.iter() {
             match event.token() {
                 WAKER_TOKEN => woke = true,
                 SIGNAL_TOKEN => signaled = true,
-                token => ready.push((IoId::from_token(token), Ready::from_mio(event))),
+                token => ready.push(IoId::from_token(token), Ready::from_mio(event)),
             }
         }
-        ready.append(&mut self.activated);
-        if self.priorities > 1 {
-            self.dispatch_by_priority(state, &mut ready);
-        } else {
-            for &(id, what) in &ready {
-                self.dispatch(state, id, what);
-            }
-        }
-        ready.clear();
-        self.ready = ready;
+        self.dispatch_ready(state, ready);
         if woke {
             self.run_remote(state);
         }
@@ -304,100 +302,12 @@ impl<S: 'static> EventLoop<S> {
             self.dispatch_signals(state);
         }
     }
-
-    /// Fairness rule with priorities: every event ready in this turn runs in
-    /// this turn, lowest priority number first (libevent runs only the
-    /// lowest non-empty queue per turn, which can starve the others; we keep
-    /// the ordering and drop the starvation).
-    fn dispatch_by_priority(&mut self, state: &mut S, ready: &mut Vec<(IoId, Ready)>) {
-        let mut queues = std::mem::take(&mut self.prio_queues);
-        ready.retain(|&(id, what)| {
-            let priority = self.priority_of(id);
-            if priority == 0 {
-                return true;
-            }
-            queues[priority as usize - 1].push((id, what));
-            false
-        });
-        for &(id, what) in ready.iter() {
-            self.dispatch(state, id, what);
-        }
-        for queue in queues.iter_mut() {
-            for &(id, what) in queue.iter() {
-                self.dispatch(state, id, what);
-            }
-            queue.clear();
-        }
-        self.prio_queues = queues;
-    }
-
-    /// Advance the wheel to the cached clock and fire what is due, in
-    /// deadline order. A repeating timer is re-armed from its previous
-    /// deadline (no drift), or from now if it fell behind.
-    fn fire_timers(&mut self, state: &mut S) {
-        self.timers.advance(self.now_ms);
-        while let Some(key) = self.timers.pop_expired() {
-            let Some(entry) = self.timers.get_mut(key) else {
-                continue;
-            };
-            let interval = entry.interval;
-            let id = crate::timer::TimerId(key);
-            let boxed = match entry.callback {
-                TimerCallback::Fn(function, arg) => {
-                    function(self, state, id, arg);
-                    None
-                }
-                TimerCallback::Boxed(_) => {
-                    let stand_in = TimerCallback::Fn(crate::timer::noop, 0);
-                    let TimerCallback::Boxed(mut callback) =
-                        std::mem::replace(&mut entry.callback, stand_in)
-                    else {
-                        continue;
-                    };
-                    callback(self, state, id);
-                    Some(callback)
-                }
-            };
-            if !self.timers.contains(key) {
-                continue; // cancelled inside its own callback
-            }
-            let rescheduled = !self.timers.is_detached(key);
-            if !rescheduled && interval == crate::timer::ONE_SHOT {
-                self.timers.remove(key);
-                continue;
-            }
-            if let (Some(callback), Some(entry)) = (boxed, self.timers.get_mut(key)) {
-                entry.callback = TimerCallback::Boxed(callback);
-            }
-            if !rescheduled {
-                let previous = self.timers.deadline(key).unwrap_or(self.now_ms);
-                let mut next = previous.saturating_add(interval);
-                if next <= self.now_ms {
-                    next = self.now_ms.saturating_add(interval);
-                }
-                self.timers.reset(key, next);
-            }
-        }
-    }
-
-    /// Drain the cross-thread queue.
-    fn run_remote(&mut self, state: &mut S) {
-        let mut batch = std::mem::take(&mut self.remote_spare);
-        {
-            let mut queue = self.remote.queue.lock().unwrap_or_else(|e| e.into_inner());
-            std::mem::swap(&mut *queue, &mut batch);
-        }
-        for job in batch.drain(..) {
-            job(self, state);
-        }
-        self.remote_spare = batch;
-    }
 }
 
 impl<S> std::fmt::Debug for EventLoop<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventLoop")
-            .field("io_events", &self.io_len)
+            .field("io_events", &self.io.len())
             .field("timers", &self.timers.len())
             .field("iterations", &self.iterations)
             .finish_non_exhaustive()
@@ -406,6 +316,6 @@ impl<S> std::fmt::Debug for EventLoop<S> {
 
 impl<S> Drop for EventLoop<S> {
     fn drop(&mut self) {
-        self.remote.closed.store(true, Ordering::Release);
+        self.remote.close();
     }
 }

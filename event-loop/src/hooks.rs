@@ -12,6 +12,9 @@ pub(crate) const BEFORE_SLEEP: i32 = -1;
 /// Tag of after-sleep hooks in the list.
 pub(crate) const AFTER_SLEEP: i32 = -2;
 
+/// Finds a callback list inside the loop (the hooks, or the signals').
+type ListOf<S> = fn(&mut EventLoop<S>) -> Option<&mut Callbacks<S>>;
+
 /// Names an installed hook or signal handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HookId(pub(crate) u64);
@@ -20,13 +23,13 @@ pub struct HookId(pub(crate) u64);
 pub(crate) type Callback<S> = Box<dyn FnMut(&mut EventLoop<S>, &mut S, i32)>;
 
 /// One entry of a callback list.
-pub(crate) struct Entry<S> {
+struct Entry<S> {
     /// Unique id, 0 for a removed entry.
-    pub(crate) id: u64,
+    id: u64,
     /// Hook kind or signal number.
-    pub(crate) tag: i32,
+    tag: i32,
     /// The callback; `None` while it runs.
-    pub(crate) callback: Option<Callback<S>>,
+    callback: Option<Callback<S>>,
 }
 
 /// An ordered list of tagged callbacks that tolerates additions and
@@ -34,13 +37,13 @@ pub(crate) struct Entry<S> {
 /// when no callback runs.
 pub(crate) struct Callbacks<S> {
     /// Entries in installation order.
-    pub(crate) entries: Vec<Entry<S>>,
+    entries: Vec<Entry<S>>,
     /// Last id handed out.
-    pub(crate) last_id: u64,
+    last_id: u64,
     /// Tombstones waiting for compaction.
-    pub(crate) dead: usize,
-    /// Nesting depth of `run` (compaction waits for 0).
-    pub(crate) running: usize,
+    dead: usize,
+    /// Nesting depth of [`run_tagged`] (compaction waits for 0).
+    running: usize,
 }
 
 impl<S> Default for Callbacks<S> {
@@ -83,11 +86,6 @@ impl<S> Callbacks<S> {
         Some(tag)
     }
 
-    /// Compact tombstones if no callback of the list is running.
-    pub(crate) fn remove_dead(&mut self) {
-        self.compact();
-    }
-
     fn compact(&mut self) {
         if self.running == 0 && self.dead > 0 {
             self.entries.retain(|e| e.id != 0);
@@ -125,25 +123,51 @@ impl<S: 'static> EventLoop<S> {
 
     /// Run every hook with `tag`, in order.
     pub(crate) fn run_hooks(&mut self, state: &mut S, tag: i32) {
-        self.hooks.running += 1;
-        let count = self.hooks.entries.len();
-        for i in 0..count {
-            let entry = &mut self.hooks.entries[i];
-            if entry.tag != tag || entry.id == 0 {
-                continue;
-            }
-            let id = entry.id;
-            let Some(mut callback) = entry.callback.take() else {
-                continue;
-            };
-            callback(self, state, tag);
-            if let Some(entry) = self.hooks.entries.get_mut(i)
-                && entry.id == id
-            {
-                entry.callback = Some(callback);
-            }
+        run_tagged(self, state, tag, hook_list);
+    }
+}
+
+/// Where the hooks live in the loop.
+fn hook_list<S>(ev: &mut EventLoop<S>) -> Option<&mut Callbacks<S>> {
+    Some(&mut ev.hooks)
+}
+
+/// Run every callback of the list `list` finds whose tag is `tag`, in
+/// installation order. Each is taken out while it runs, so it may add or
+/// remove callbacks (even itself); the list is looked up again after each
+/// call because a callback may change the loop around it.
+pub(crate) fn run_tagged<S: 'static>(
+    ev: &mut EventLoop<S>,
+    state: &mut S,
+    tag: i32,
+    list: ListOf<S>,
+) {
+    let Some(callbacks) = list(ev) else {
+        return;
+    };
+    callbacks.running += 1;
+    let count = callbacks.entries.len();
+    for i in 0..count {
+        let Some(callbacks) = list(ev) else {
+            return;
+        };
+        let entry = &mut callbacks.entries[i];
+        if entry.tag != tag || entry.id == 0 {
+            continue;
         }
-        self.hooks.running -= 1;
-        self.hooks.compact();
+        let id = entry.id;
+        let Some(mut callback) = entry.callback.take() else {
+            continue;
+        };
+        callback(ev, state, tag);
+        if let Some(entry) = list(ev).and_then(|c| c.entries.get_mut(i))
+            && entry.id == id
+        {
+            entry.callback = Some(callback);
+        }
+    }
+    if let Some(callbacks) = list(ev) {
+        callbacks.running -= 1;
+        callbacks.compact();
     }
 }

@@ -12,18 +12,25 @@
 //!
 //! # Layout
 //!
+//! In the order one turn uses them:
+//!
+//! - [`event_loop`]: [`EventLoop`] and one turn of the loop (its module doc
+//!   gives the ordering: hooks → pending pass → poll → I/O → timers).
+//! - [`hooks`]: before-sleep / after-sleep hooks (Redis `beforeSleep`).
+//! - `clock`: the time cached once per turn (libevent `tv_cache`).
 //! - [`ready`]: readiness flags (`EV_READ`/`AE_READABLE`), event ids.
 //! - [`io`]: registering mio sources with callbacks (closures, or
-//!   `register_fn` with an inline argument); dispatching one event.
-//! - [`conn`]: [`BufferedConn`] (libevent `bufferevent`) and its handler.
+//!   `register_fn` with an inline argument); its `table` is the slab and
+//!   the lists of events waiting to run, its `dispatch` runs them.
+//! - [`conn`]: [`BufferedConn`] (libevent `bufferevent`), its handler, its
+//!   block-list [`OutputBuffer`], deferred writes and
+//!   the per-turn read/write budgets.
 //! - [`listener`]: accepting TCP connections (libevent `evconnlistener`).
-//! - [`timer`]: one-shot and repeating timers on a [`TimerWheel`]
-//!   (closures, or `timer_fn` with an inline argument: no allocation).
-//! - [`signal`]: Unix signals delivered as loop events (libevent `evsig`).
-//! - [`hooks`]: before-sleep / after-sleep hooks (Redis `beforeSleep`).
 //! - [`remote`]: [`LoopHandle`], to run closures on the loop from other
 //!   threads and stop it.
-//! - [`event_loop`]: [`EventLoop`] and one turn of the loop.
+//! - [`signal`]: Unix signals delivered as loop events (libevent `evsig`).
+//! - [`timer`]: one-shot and repeating timers on a [`TimerWheel`]
+//!   (closures, or `timer_fn` with an inline argument: no allocation).
 //! - [`guide`]: a tutorial, doc-tested.
 //! - [`error`]: the crate's [`Error`].
 //!
@@ -68,6 +75,7 @@
 //! assert_eq!(log, ["first", "second"]);
 //! ```
 
+mod clock;
 pub mod conn;
 pub mod error;
 pub mod event_loop;
@@ -80,7 +88,7 @@ pub mod remote;
 pub mod signal;
 pub mod timer;
 
-pub use conn::{BufferedConn, ConnHandler, Stream};
+pub use conn::{BufferedConn, ConnHandler, OutputBuffer, Stream};
 pub use error::{Error, Result};
 pub use event_loop::{Builder, EventLoop};
 pub use hooks::HookId;

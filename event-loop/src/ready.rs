@@ -13,7 +13,7 @@ use mio::Token;
 pub struct Ready(u8);
 
 impl Ready {
-    /// Nothing ready (used when the loop "settles" a connection without I/O).
+    /// Nothing ready.
     pub const EMPTY: Ready = Ready(0);
     /// Data (or a connection, or EOF) can be read without blocking.
     pub const READABLE: Ready = Ready(1);
@@ -27,6 +27,9 @@ impl Ready {
     pub const ERROR: Ready = Ready(16);
     /// Internal: a buffered connection's read timer fired.
     pub(crate) const TIMEOUT: Ready = Ready(32);
+    /// Internal: the pending pass before the loop sleeps; a buffered
+    /// connection writes its output now (deferred or not).
+    pub(crate) const FLUSH: Ready = Ready(64);
 
     /// Whether no flag is set.
     pub fn is_empty(self) -> bool {
@@ -127,9 +130,9 @@ impl fmt::Debug for Ready {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IoId {
     /// Slot index in the loop's slab.
-    pub(crate) index: u32,
+    index: u32,
     /// Generation of the slot when the event was registered.
-    pub(crate) generation: u32,
+    generation: u32,
 }
 
 // Ids are packed into one mio `Token` (a `usize`): 32 bits of index, 32 of
@@ -140,6 +143,16 @@ const _: () = assert!(
 );
 
 impl IoId {
+    /// The id of slot `index` in its `generation`.
+    pub(crate) fn new(index: u32, generation: u32) -> IoId {
+        IoId { index, generation }
+    }
+
+    /// The slot's generation this id was made in.
+    pub(crate) fn generation(self) -> u32 {
+        self.generation
+    }
+
     /// Pack into a mio token: generation in the high half, index in the low.
     pub(crate) fn token(self) -> Token {
         Token(((self.generation as usize) << 32) | self.index as usize)

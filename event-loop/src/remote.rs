@@ -17,28 +17,54 @@ use crate::error::{Error, Result};
 use crate::event_loop::EventLoop;
 
 /// A closure sent from another thread.
-pub(crate) type RemoteFn<S> = Box<dyn FnOnce(&mut EventLoop<S>, &mut S) + Send>;
+type RemoteFn<S> = Box<dyn FnOnce(&mut EventLoop<S>, &mut S) + Send>;
 
 /// What the loop and its handles share.
-pub(crate) struct Shared<S> {
+struct Shared<S> {
     /// Closures waiting to run on the loop.
-    pub(crate) queue: Mutex<Vec<RemoteFn<S>>>,
+    queue: Mutex<Vec<RemoteFn<S>>>,
     /// Wakes the loop's poll.
-    pub(crate) waker: Waker,
+    waker: Waker,
     /// Set by `LoopHandle::stop`, consumed by `EventLoop::run`.
-    pub(crate) stop: AtomicBool,
+    stop: AtomicBool,
     /// Set when the loop is dropped.
-    pub(crate) closed: AtomicBool,
+    closed: AtomicBool,
 }
 
-impl<S> Shared<S> {
+/// The loop's side of the cross-thread queue.
+pub(crate) struct Remote<S> {
+    /// Shared with every `LoopHandle`.
+    shared: Arc<Shared<S>>,
+    /// Spare queue swapped with the shared one when draining it, so the
+    /// lock is held for a swap only and no turn allocates.
+    spare: Vec<RemoteFn<S>>,
+}
+
+impl<S> Remote<S> {
+    /// The loop's side, waking the poll through `waker`.
     pub(crate) fn new(waker: Waker) -> Self {
-        Self {
+        let shared = Shared {
             queue: Mutex::new(Vec::new()),
             waker,
             stop: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+        };
+        Self {
+            shared: Arc::new(shared),
+            spare: Vec::new(),
         }
+    }
+
+    /// Whether a handle asked the loop to stop (and forget the request).
+    pub(crate) fn take_stop(&self) -> bool {
+        // A plain load first: the swap (a locked instruction) only when
+        // another thread actually asked.
+        self.shared.stop.load(Ordering::Relaxed) && self.shared.stop.swap(false, Ordering::AcqRel)
+    }
+
+    /// Tell the handles the loop is gone.
+    pub(crate) fn close(&self) {
+        self.shared.closed.store(true, Ordering::Release);
     }
 }
 
@@ -109,7 +135,21 @@ impl<S: 'static> EventLoop<S> {
     /// A handle other threads can use to run closures here and stop the loop.
     pub fn handle(&self) -> LoopHandle<S> {
         LoopHandle {
-            shared: Arc::clone(&self.remote),
+            shared: Arc::clone(&self.remote.shared),
         }
+    }
+
+    /// Drain the cross-thread queue: run every closure sent so far, in order.
+    pub(crate) fn run_remote(&mut self, state: &mut S) {
+        let mut batch = std::mem::take(&mut self.remote.spare);
+        {
+            let shared = &self.remote.shared;
+            let mut queue = shared.queue.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::swap(&mut *queue, &mut batch);
+        }
+        for job in batch.drain(..) {
+            job(self, state);
+        }
+        self.remote.spare = batch;
     }
 }

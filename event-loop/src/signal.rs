@@ -34,7 +34,7 @@ use signal_hook::SigId;
 
 use crate::error::{Error, Result};
 use crate::event_loop::{EventLoop, SIGNAL_TOKEN};
-use crate::hooks::{Callbacks, HookId};
+use crate::hooks::{Callbacks, HookId, run_tagged};
 
 /// One caught signal number.
 struct Caught {
@@ -163,39 +163,12 @@ impl<S: 'static> EventLoop<S> {
             }
         }
         for &signal in &fired[..count] {
-            self.run_signal_callbacks(state, signal);
+            run_tagged(self, state, signal, signal_callbacks);
         }
     }
+}
 
-    fn run_signal_callbacks(&mut self, state: &mut S, signal: i32) {
-        let Some(signals) = self.signals.as_mut() else {
-            return;
-        };
-        signals.callbacks.running += 1;
-        let count = signals.callbacks.entries.len();
-        for i in 0..count {
-            let Some(signals) = self.signals.as_mut() else {
-                return;
-            };
-            let entry = &mut signals.callbacks.entries[i];
-            if entry.tag != signal || entry.id == 0 {
-                continue;
-            }
-            let id = entry.id;
-            let Some(mut callback) = entry.callback.take() else {
-                continue;
-            };
-            callback(self, state, signal);
-            if let Some(signals) = self.signals.as_mut()
-                && let Some(entry) = signals.callbacks.entries.get_mut(i)
-                && entry.id == id
-            {
-                entry.callback = Some(callback);
-            }
-        }
-        if let Some(signals) = self.signals.as_mut() {
-            signals.callbacks.running -= 1;
-            signals.callbacks.remove_dead();
-        }
-    }
+/// Where the signal callbacks live in the loop.
+fn signal_callbacks<S>(ev: &mut EventLoop<S>) -> Option<&mut Callbacks<S>> {
+    ev.signals.as_mut().map(|signals| &mut signals.callbacks)
 }

@@ -46,8 +46,9 @@ struct Ring {
     callbacks: u64,
 }
 
-/// Raw I/O callbacks, a BufferedConn echo and a repeating timer, all
-/// warmed up, then run for many turns: the allocation count must not move.
+/// Raw I/O callbacks, a BufferedConn echo (direct, then deferred with a
+/// write by id from a before-sleep hook) and a repeating timer, all warmed
+/// up, then run for many turns: the allocation count must not move.
 #[test]
 fn steady_state_turns_do_not_allocate() {
     // Raw events in a ring: each callback reads one byte and passes it on.
@@ -119,4 +120,64 @@ fn steady_state_turns_do_not_allocate() {
         round_trip(&mut ev, &mut reads);
     }
     assert_eq!(allocations() - before, 0, "buffered echo turns allocated");
+
+    // Deferred writes: the echo is queued for the pending pass, and a
+    // before-sleep hook writes to a second connection by id each turn.
+    let (server, mut client) = UnixStream::pair().unwrap();
+    let (watcher, mut watcher_client) = UnixStream::pair().unwrap();
+    let mut ev: EventLoop<u64> = event_loop::Builder::default()
+        .deferred_writes(true)
+        .build()
+        .unwrap();
+    ev.add_conn(
+        server,
+        |_: &mut EventLoop<u64>, n: &mut u64, conn: &mut BufferedConn| {
+            let (input, output) = conn.buffers();
+            output.append().extend_from_slice(input);
+            input.clear();
+            *n += 1;
+        },
+    )
+    .unwrap();
+    let watcher = ev
+        .add_conn(
+            watcher,
+            |_: &mut EventLoop<u64>, _: &mut u64, _: &mut BufferedConn| {},
+        )
+        .unwrap();
+    let mut last = 0u64;
+    ev.before_sleep(move |ev, n: &mut u64| {
+        if *n != last {
+            last = *n;
+            if let Some(conn) = ev.conn_mut(watcher) {
+                conn.write(b"!");
+            }
+        }
+    });
+    let mut deferred_trip = |ev: &mut EventLoop<u64>, reads: &mut u64| {
+        client.write_all(b"0123456789abcdef").unwrap();
+        let target = *reads + 1;
+        while *reads < target {
+            ev.run_once(reads, Some(Duration::from_secs(1))).unwrap();
+        }
+        // The pass that writes the echo runs at the start of the next turn.
+        ev.run_once(reads, Some(Duration::ZERO)).unwrap();
+        let mut back = [0u8; 16];
+        client.read_exact(&mut back).unwrap();
+        let mut bang = [0u8; 1];
+        watcher_client.read_exact(&mut bang).unwrap();
+    };
+    let mut reads = 0u64;
+    for _ in 0..100 {
+        deferred_trip(&mut ev, &mut reads);
+    }
+    let before = allocations();
+    for _ in 0..2000 {
+        deferred_trip(&mut ev, &mut reads);
+    }
+    assert_eq!(
+        allocations() - before,
+        0,
+        "deferred echo turns (and writes by id) allocated"
+    );
 }

@@ -15,19 +15,25 @@
 //!   to the 0 that confirms it. Stopping for the budget or the watermark
 //!   leaves data behind with no edge to come, so the loop re-activates the
 //!   connection itself (libevent `event_active`).
-//! - Write with one `writev` when the callback returns; a short write means
-//!   the send buffer is full, and a writable edge will follow.
+//! - Write with one `writev` when the callback returns, or, deferred, in
+//!   the pending pass after the before-sleep hooks. A short write means the
+//!   send buffer is full, and a writable edge will follow. At most the
+//!   write budget goes out per turn; output left over that the socket may
+//!   take has no edge to come, so the connection queues itself for the
+//!   next pass (as a budget-stopped read re-activates itself).
 
-use std::io::{self, Read};
+use std::io;
 use std::net::Shutdown;
 use std::time::Duration;
 
 use mio::Interest;
 
+use super::transfer::{FlushStop, ReadStop, flush, read_input};
 use super::{BufferedConn, Stream};
 use crate::error::Result;
 use crate::event_loop::EventLoop;
 use crate::io::IoHandler;
+use crate::io::table::SlotRef;
 use crate::ready::{IoId, Ready};
 use crate::timer::TimerId;
 
@@ -101,17 +107,8 @@ struct ConnIo<H> {
     closed: bool,
 }
 
-/// Why reading stopped.
-enum ReadStop {
-    /// Drained (short read or `WouldBlock`), or not reading at all.
-    Drained,
-    /// Data may be left in the socket (budget or watermark).
-    MoreLeft,
-}
-
 impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
     fn ready(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId, ready: Ready) {
-        self.conn.dirty = false;
         if self.closed {
             return;
         }
@@ -133,7 +130,7 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
             let before = self.conn.input.len();
             let result = read_input(&mut self.conn, &mut ev.scratch, ready.is_read_closed());
             if self.conn.input.len() != before {
-                self.conn.last_read_ms = ev.now_ms;
+                self.conn.last_read_ms = ev.clock.now_ms();
             }
             match result {
                 Ok(ReadStop::Drained) => {}
@@ -152,7 +149,7 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
                 self.handler.on_eof(ev, state, &mut self.conn);
             }
         }
-        self.settle(ev, state, id);
+        self.settle(ev, state, id, ready.contains(Ready::FLUSH));
     }
 
     fn source(&mut self) -> Option<&mut dyn mio::event::Source> {
@@ -162,31 +159,34 @@ impl<S: 'static, H: ConnHandler<S>> IoHandler<S> for ConnIo<H> {
     fn conn(&mut self) -> Option<&mut BufferedConn> {
         Some(&mut self.conn)
     }
+
+    fn conn_ref(&self) -> Option<&BufferedConn> {
+        Some(&self.conn)
+    }
 }
 
 impl<H> ConnIo<H> {
-    /// After callbacks: flush, honour close/half-close requests, resume
-    /// reading below the watermark.
-    fn settle<S: 'static>(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId)
+    /// After callbacks: write (or, deferred, queue for the pending pass),
+    /// honour close/half-close requests, resume reading below the
+    /// watermark. `pass` is true in the pending pass before the loop
+    /// sleeps, when even a deferring connection writes.
+    fn settle<S: 'static>(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId, pass: bool)
     where
         H: ConnHandler<S>,
     {
         if self.conn.close_now {
             return self.close(ev, state, id);
         }
-        if !self.conn.output.is_empty() && !self.conn.write_blocked && !self.conn.write_shut {
-            let before = self.conn.output.len();
-            if let Err(err) = flush(&mut self.conn) {
-                return self.fail(ev, state, id, err);
-            }
-            let after = self.conn.output.len();
-            if before > self.conn.write_low && after <= self.conn.write_low {
-                self.handler.on_write(ev, state, &mut self.conn);
-                if self.conn.close_now {
-                    return self.close(ev, state, id);
-                }
-                if !self.conn.output.is_empty() {
-                    mark_dirty(ev, &mut self.conn);
+        let writable = !self.conn.write_blocked && !self.conn.write_shut;
+        if writable && !self.conn.output.is_empty() {
+            if self.conn.deferred_write && !pass {
+                // Redis's CLIENT_PENDING_WRITE: written once, after the
+                // before-sleep hooks, with whatever else this turn adds.
+                ev.io.mark_pending(id);
+            } else {
+                self.write(ev, state, id);
+                if self.closed {
+                    return;
                 }
             }
         }
@@ -211,6 +211,34 @@ impl<H> ConnIo<H> {
         }
     }
 
+    /// Write what the budget allows; call `on_write` when that brings the
+    /// output down to the low-watermark. Output left that the socket may
+    /// take (budget spent, or `on_write` added more) is queued for the next
+    /// pass; the loop does not sleep meanwhile.
+    fn write<S: 'static>(&mut self, ev: &mut EventLoop<S>, state: &mut S, id: IoId)
+    where
+        H: ConnHandler<S>,
+    {
+        let before = self.conn.output.len();
+        match flush(&mut self.conn, ev.iterations()) {
+            Ok(FlushStop::Drained | FlushStop::Blocked) => {}
+            Ok(FlushStop::Budget) => {
+                ev.io.mark_pending(id);
+            }
+            Err(err) => return self.fail(ev, state, id, err),
+        }
+        let after = self.conn.output.len();
+        if before > self.conn.write_low && after <= self.conn.write_low {
+            self.handler.on_write(ev, state, &mut self.conn);
+            if self.conn.close_now {
+                return self.close(ev, state, id);
+            }
+            if !self.conn.output.is_empty() && !self.conn.write_blocked {
+                ev.io.mark_pending(id);
+            }
+        }
+    }
+
     /// The read timer fired: time out if the connection really was idle
     /// that long, else re-arm for the rest of the period.
     fn check_idle<S: 'static>(&mut self, ev: &mut EventLoop<S>, state: &mut S)
@@ -220,10 +248,10 @@ impl<H> ConnIo<H> {
         let (Some(timer), Some(limit)) = (self.conn.timer, self.conn.read_timeout) else {
             return;
         };
-        let idle = Duration::from_millis(ev.now_ms.saturating_sub(self.conn.last_read_ms));
+        let idle = Duration::from_millis(ev.clock.now_ms().saturating_sub(self.conn.last_read_ms));
         if idle >= limit {
             self.handler.on_timeout(ev, state, &mut self.conn);
-            self.conn.last_read_ms = ev.now_ms;
+            self.conn.last_read_ms = ev.clock.now_ms();
             ev.reschedule(timer, limit);
         } else {
             ev.reschedule(timer, limit - idle);
@@ -234,7 +262,7 @@ impl<H> ConnIo<H> {
     fn arm_timer<S: 'static>(&mut self, ev: &mut EventLoop<S>) {
         match (self.conn.read_timeout, self.conn.timer) {
             (Some(limit), None) => {
-                self.conn.last_read_ms = ev.now_ms;
+                self.conn.last_read_ms = ev.clock.now_ms();
                 let arg = self.conn.id.token().0 as u64;
                 self.conn.timer = Some(ev.timer_fn(limit, read_timer_fired::<S>, arg));
             }
@@ -270,88 +298,14 @@ impl<H> ConnIo<H> {
         self.handler.on_close(ev, state, id);
         // We are running (taken out of the slot): freeing the slot makes the
         // dispatcher deregister and drop us when we return.
-        ev.free_slot(id);
+        ev.io.remove(id);
     }
-}
-
-/// Read into `conn.input` through the shared scratch buffer.
-///
-/// Why a scratch buffer: safe Rust can only `read` into initialized memory,
-/// and zeroing 64 KiB of spare capacity per read costs more than copying
-/// the few bytes a request usually has. Input grows by what arrived, not by
-/// a fixed 16 KiB per client (Redis preallocates `querybuf`).
-fn read_input(
-    conn: &mut BufferedConn,
-    scratch: &mut [u8],
-    peer_closed: bool,
-) -> io::Result<ReadStop> {
-    let mut budget = conn.read_budget;
-    loop {
-        if !conn.read_enabled || conn.eof || conn.close_now || conn.close_after_flush {
-            return Ok(ReadStop::Drained);
-        }
-        if conn.read_high > 0 && conn.input.len() >= conn.read_high {
-            conn.read_paused = true;
-            return Ok(ReadStop::MoreLeft);
-        }
-        if budget == 0 {
-            return Ok(ReadStop::MoreLeft);
-        }
-        let mut want = scratch.len().min(budget);
-        if conn.read_high > 0 {
-            want = want.min(conn.read_high - conn.input.len());
-        }
-        match conn.stream.read(&mut scratch[..want]) {
-            Ok(0) => {
-                conn.eof = true;
-                return Ok(ReadStop::Drained);
-            }
-            Ok(n) => {
-                conn.input.extend_from_slice(&scratch[..n]);
-                budget -= n;
-                if n < want && !peer_closed {
-                    return Ok(ReadStop::Drained);
-                }
-            }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(ReadStop::Drained),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-}
-
-/// Write as much output as the socket takes.
-fn flush(conn: &mut BufferedConn) -> io::Result<()> {
-    while !conn.output.is_empty() {
-        match conn.output.write_to(&mut conn.stream) {
-            Ok(true) => {}
-            Ok(false) => {
-                conn.write_blocked = true;
-                return Ok(());
-            }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                conn.write_blocked = true;
-                return Ok(());
-            }
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(())
 }
 
 /// The read timer's callback: hand the connection a `TIMEOUT` readiness.
 fn read_timer_fired<S: 'static>(ev: &mut EventLoop<S>, state: &mut S, _: TimerId, arg: u64) {
     let id = IoId::from_token(mio::Token(arg as usize));
     ev.dispatch(state, id, Ready::TIMEOUT);
-}
-
-/// Queue a connection to be settled before the loop sleeps.
-fn mark_dirty<S: 'static>(ev: &mut EventLoop<S>, conn: &mut BufferedConn) {
-    if !conn.dirty {
-        conn.dirty = true;
-        ev.dirty.push(conn.id);
-    }
 }
 
 impl<S: 'static> EventLoop<S> {
@@ -363,10 +317,11 @@ impl<S: 'static> EventLoop<S> {
         H: ConnHandler<S>,
     {
         let stream = stream.into();
+        let deferred = self.defers_writes();
         let interest = Interest::READABLE | Interest::WRITABLE;
         self.register_handler(interest, move |id| {
             Box::new(ConnIo {
-                conn: BufferedConn::new(id, stream),
+                conn: BufferedConn::new(id, stream, deferred),
                 handler,
                 closed: false,
             })
@@ -374,30 +329,27 @@ impl<S: 'static> EventLoop<S> {
     }
 
     /// A connection other than the one whose callback is running: to write
-    /// to it, change its watermarks, or close it. Changes are applied
-    /// (flushed, closed) before the loop next sleeps. `None` if `id` is not
-    /// a live connection, or is the connection whose callback is running
-    /// (that one is the `conn` argument).
+    /// to it (a Pub/Sub message, a reply to a woken blocked client), change
+    /// its watermarks, or close it. The connection is queued (once) for the
+    /// pending pass, so changes are applied (flushed, closed) after the
+    /// before-sleep hooks and before the loop next sleeps, in the order
+    /// connections were queued. `None` if `id` is not a live connection, or
+    /// is the connection whose callback is running (that one is the `conn`
+    /// argument: write to it there).
     pub fn conn_mut(&mut self, id: IoId) -> Option<&mut BufferedConn> {
-        self.check(id).ok()?;
-        let slot = &mut self.io[id.index as usize];
-        let conn = slot.handler.as_mut()?.conn()?;
-        if !conn.dirty {
-            conn.dirty = true;
-            self.dirty.push(id);
+        self.io.handler(id)?.conn_ref()?;
+        self.io.mark_pending(id);
+        match self.io.get_mut(id)? {
+            SlotRef::Handler(handler) => handler.conn(),
+            SlotRef::Function | SlotRef::Running => None,
         }
-        self.io[id.index as usize].handler.as_mut()?.conn()
     }
 
-    /// Settle every connection touched outside its own callbacks.
-    pub(crate) fn settle_dirty(&mut self, state: &mut S) {
-        let mut batch = std::mem::take(&mut self.dirty);
-        for &id in &batch {
-            self.dispatch(state, id, Ready::EMPTY);
-        }
-        batch.clear();
-        // Anything marked while settling stays queued for the next turn.
-        std::mem::swap(&mut self.dirty, &mut batch);
-        self.dirty.append(&mut batch);
+    /// A connection other than the one whose callback is running, to look
+    /// at (its output length, its peer): unlike
+    /// [`conn_mut`](Self::conn_mut) it does not queue the connection to be
+    /// settled.
+    pub fn conn(&self, id: IoId) -> Option<&BufferedConn> {
+        self.io.handler(id)?.conn_ref()
     }
 }

@@ -9,15 +9,16 @@
 
 mod handler;
 mod output;
+mod stream;
+mod transfer;
 
-use std::io;
-use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
 pub use handler::ConnHandler;
-pub use output::OutputBuffer;
+pub use output::{Append, BLOCK_SIZE, OutputBuffer};
+pub use stream::Stream;
 
 use crate::ready::IoId;
 use crate::timer::TimerId;
@@ -30,118 +31,26 @@ pub const DEFAULT_READ_HIGH_WATERMARK: usize = 64 * 1024 * 1024;
 /// Default cap on bytes read for one connection in one turn, so a fast
 /// sender cannot starve the others (Redis reads 16 KiB per event,
 /// `PROTO_IOBUF_LEN`; libevent `bufferevent` reads up to 16 KiB too).
-pub const DEFAULT_READ_BUDGET: usize = 256 * 1024;
-
-/// The byte stream under a [`BufferedConn`].
-#[derive(Debug)]
-pub enum Stream {
-    /// A TCP connection.
-    Tcp(mio::net::TcpStream),
-    /// A Unix-domain stream socket.
-    Unix(mio::net::UnixStream),
-}
-
-impl From<mio::net::TcpStream> for Stream {
-    fn from(s: mio::net::TcpStream) -> Self {
-        Stream::Tcp(s)
-    }
-}
-
-impl From<mio::net::UnixStream> for Stream {
-    fn from(s: mio::net::UnixStream) -> Self {
-        Stream::Unix(s)
-    }
-}
-
-impl Stream {
-    /// Shut down one or both directions.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.shutdown(how),
-            Stream::Unix(s) => s.shutdown(how),
-        }
-    }
-
-    /// The pending socket error, if any (`SO_ERROR`).
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        match self {
-            Stream::Tcp(s) => s.take_error(),
-            Stream::Unix(s) => s.take_error(),
-        }
-    }
-
-    /// The peer's address, for TCP.
-    pub fn peer_addr(&self) -> Option<SocketAddr> {
-        match self {
-            Stream::Tcp(s) => s.peer_addr().ok(),
-            Stream::Unix(_) => None,
-        }
-    }
-
-    /// Set `TCP_NODELAY` (no-op for Unix sockets).
-    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.set_nodelay(on),
-            Stream::Unix(_) => Ok(()),
-        }
-    }
-}
-
-impl io::Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
-}
-
-impl io::Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write(buf),
-            Stream::Unix(s) => s.write(buf),
-        }
-    }
-    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write_vectored(bufs),
-            Stream::Unix(s) => s.write_vectored(bufs),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl mio::event::Source for Stream {
-    fn register(&mut self, r: &mio::Registry, t: mio::Token, i: mio::Interest) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.register(r, t, i),
-            Stream::Unix(s) => s.register(r, t, i),
-        }
-    }
-    fn reregister(&mut self, r: &mio::Registry, t: mio::Token, i: mio::Interest) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.reregister(r, t, i),
-            Stream::Unix(s) => s.reregister(r, t, i),
-        }
-    }
-    fn deregister(&mut self, r: &mio::Registry) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.deregister(r),
-            Stream::Unix(s) => s.deregister(r),
-        }
-    }
-}
+/// One read into the 64 KiB scratch buffer: the handler then has at most
+/// 64 KiB of requests to work through before the next connection's turn
+/// (it was 256 KiB, four reads, which let a pipelining client hold the
+/// loop for thousands of commands per turn).
+pub const DEFAULT_READ_BUDGET: usize = 64 * 1024;
+/// Default cap on bytes written for one connection in one turn (Redis
+/// `NET_MAX_WRITES_PER_EVENT`, 64 KiB). What is left waits for the next
+/// turn's pending pass, so one connection with a large backlog and a fast
+/// reader cannot keep the loop writing to it alone.
+pub const DEFAULT_WRITE_BUDGET: usize = 64 * 1024;
 
 /// A connection with buffers, owned by the loop (libevent `bufferevent`).
 ///
 /// Handlers get `&mut BufferedConn`: read from [`input_mut`](Self::input_mut)
 /// (consume what you parsed with `bytes::Buf::advance` or `split_to`), answer
 /// with [`write`](Self::write) / [`write_bytes`](Self::write_bytes). Output is
-/// flushed when the callback returns, with one `writev`; what the socket
-/// does not take waits for the next writable edge.
+/// flushed when the callback returns, with one `writev` (or, with
+/// [`set_deferred_write`](Self::set_deferred_write), in the pass after the
+/// before-sleep hooks); what the socket does not take waits for the next
+/// writable edge.
 #[derive(Debug)]
 pub struct BufferedConn {
     /// Id of the connection's event.
@@ -161,6 +70,15 @@ pub struct BufferedConn {
     pub(crate) write_low: usize,
     /// Most bytes read for this connection per turn.
     pub(crate) read_budget: usize,
+    /// Most bytes written for this connection per turn.
+    pub(crate) write_budget: usize,
+    /// Bytes still allowed in turn `write_turn`.
+    pub(crate) write_left: usize,
+    /// The loop turn `write_left` counts for.
+    pub(crate) write_turn: u64,
+    /// Write only in the pending pass before the loop sleeps, not when a
+    /// callback returns (Redis `handleClientsWithPendingWrites`).
+    pub(crate) deferred_write: bool,
     /// Reading enabled by the user (libevent `bufferevent_enable(EV_READ)`).
     pub(crate) read_enabled: bool,
     /// Reading is paused by the high-watermark.
@@ -179,8 +97,6 @@ pub struct BufferedConn {
     pub(crate) close_after_flush: bool,
     /// Close now, dropping pending output (Redis `CLIENT_CLOSE_ASAP`).
     pub(crate) close_now: bool,
-    /// Queued on the loop's dirty list.
-    pub(crate) dirty: bool,
     /// Idle limit: no input for this long calls `on_timeout` (libevent
     /// `bufferevent_set_timeouts` read timeout, Redis `timeout`).
     pub(crate) read_timeout: Option<Duration>,
@@ -191,7 +107,7 @@ pub struct BufferedConn {
 }
 
 impl BufferedConn {
-    pub(crate) fn new(id: IoId, stream: Stream) -> Self {
+    pub(crate) fn new(id: IoId, stream: Stream, deferred_write: bool) -> Self {
         Self {
             id,
             stream,
@@ -200,6 +116,10 @@ impl BufferedConn {
             read_high: DEFAULT_READ_HIGH_WATERMARK,
             write_low: 0,
             read_budget: DEFAULT_READ_BUDGET,
+            write_budget: DEFAULT_WRITE_BUDGET,
+            write_left: 0,
+            write_turn: u64::MAX,
+            deferred_write,
             read_enabled: true,
             read_paused: false,
             eof: false,
@@ -209,7 +129,6 @@ impl BufferedConn {
             write_shut: false,
             close_after_flush: false,
             close_now: false,
-            dirty: false,
             read_timeout: None,
             last_read_ms: 0,
             timer: None,
@@ -242,6 +161,12 @@ impl BufferedConn {
         (&mut self.input, &mut self.output)
     }
 
+    /// The output, to queue replies into (for instance through
+    /// [`OutputBuffer::append`], straight from an encoder).
+    pub fn output_mut(&mut self) -> &mut OutputBuffer {
+        &mut self.output
+    }
+
     /// Queue a copy of `data` for writing.
     pub fn write(&mut self, data: &[u8]) {
         self.output.push_slice(data);
@@ -270,9 +195,36 @@ impl BufferedConn {
         self.write_low = bytes;
     }
 
-    /// Most bytes read for this connection in one turn (fairness budget).
+    /// Most bytes read for this connection in one turn (fairness budget;
+    /// default [`DEFAULT_READ_BUDGET`]).
     pub fn set_read_budget(&mut self, bytes: usize) {
         self.read_budget = bytes.max(1);
+    }
+
+    /// Most bytes written for this connection in one turn (fairness
+    /// budget; default [`DEFAULT_WRITE_BUDGET`]; `usize::MAX` for none).
+    /// Redis lifts its cap for replicas and while over `maxmemory`, to
+    /// drain memory faster; an owner does the same by raising this. Takes
+    /// effect from the next turn.
+    pub fn set_write_budget(&mut self, bytes: usize) {
+        self.write_budget = bytes.max(1);
+    }
+
+    /// Defer writes: when a callback returns, the output is not written but
+    /// the connection is queued (once) for the pending pass that runs after
+    /// the before-sleep hooks, just before the loop polls; there it is
+    /// written with everything else queued for it in this turn (Redis's
+    /// `CLIENT_PENDING_WRITE` and `handleClientsWithPendingWrites`). Close-
+    /// after-flush, half-close, watermarks and the write budget work as
+    /// without it, in that pass. The loop-wide default is
+    /// [`Builder::deferred_writes`](crate::Builder::deferred_writes).
+    pub fn set_deferred_write(&mut self, on: bool) {
+        self.deferred_write = on;
+    }
+
+    /// Whether writes are deferred to the pending pass.
+    pub fn is_deferred_write(&self) -> bool {
+        self.deferred_write
     }
 
     /// Enable or disable reading (libevent `bufferevent_enable` /

@@ -5,7 +5,14 @@
 //! milliseconds on the loop's clock, rounded up so a timer never fires
 //! early relative to the cached clock it was scheduled from; the storage is
 //! the hierarchical wheel in [`wheel`] (O(1) insert and cancel).
+//!
+//! # Layout
+//!
+//! - this file: timer ids, callbacks and the public scheduling API.
+//! - `fire`: the timer step of a turn (fire what is due, re-arm repeats).
+//! - [`wheel`]: the storage, a hierarchical timing wheel.
 
+mod fire;
 pub mod wheel;
 
 use std::time::Duration;
@@ -24,10 +31,10 @@ pub struct TimerId(pub(crate) TimerKey);
 pub type TimerFn<S> = fn(&mut EventLoop<S>, &mut S, TimerId, u64);
 
 /// A closure timer callback.
-pub(crate) type BoxedTimer<S> = Box<dyn FnMut(&mut EventLoop<S>, &mut S, TimerId)>;
+type BoxedTimer<S> = Box<dyn FnMut(&mut EventLoop<S>, &mut S, TimerId)>;
 
 /// A timer callback: a boxed closure, or a function and its argument.
-pub(crate) enum TimerCallback<S> {
+enum TimerCallback<S> {
     /// Any closure; one allocation per timer.
     Boxed(BoxedTimer<S>),
     /// A function pointer and a `u64`; no allocation.
@@ -37,16 +44,16 @@ pub(crate) enum TimerCallback<S> {
 /// What the wheel stores per timer.
 pub(crate) struct TimerEntry<S> {
     /// The callback; while a boxed one runs, a `Fn(noop)` stands in.
-    pub(crate) callback: TimerCallback<S>,
+    callback: TimerCallback<S>,
     /// Period of a repeating timer in ms; [`ONE_SHOT`] for one-shot.
-    pub(crate) interval: u64,
+    interval: u64,
 }
 
 /// `TimerEntry::interval` of a one-shot timer.
-pub(crate) const ONE_SHOT: u64 = u64::MAX;
+const ONE_SHOT: u64 = u64::MAX;
 
 /// The stand-in for a boxed callback while it runs.
-pub(crate) fn noop<S>(_: &mut EventLoop<S>, _: &mut S, _: TimerId, _: u64) {}
+fn noop<S>(_: &mut EventLoop<S>, _: &mut S, _: TimerId, _: u64) {}
 
 /// Whole milliseconds in `d`, rounded up (u64 arithmetic only: this runs
 /// once per timer scheduled, and a u128 division is not cheap).
@@ -126,7 +133,7 @@ impl<S: 'static> EventLoop<S> {
     }
 
     fn deadline_after(&self, delay: Duration) -> u64 {
-        ceil_ms(self.since_start.saturating_add(delay))
+        ceil_ms(self.clock.since_start().saturating_add(delay))
     }
 }
 

@@ -14,6 +14,17 @@
 //! read/write, which on Linux stream sockets proves the kernel buffer was
 //! empty/full at that instant; any later arrival raises a new edge. See the
 //! `guide` module.
+//!
+//! # Layout
+//!
+//! - this file: the handler trait and the public registration API.
+//! - `table`: the slab of registrations and the lists of events waiting
+//!   to run (`IoTable`); books only, no calls.
+//! - `dispatch`: running one event's callback, one turn's list, and the
+//!   pending pass before the loop sleeps.
+
+pub(crate) mod dispatch;
+pub(crate) mod table;
 
 use mio::Interest;
 use mio::event::Source;
@@ -22,6 +33,8 @@ use crate::conn::BufferedConn;
 use crate::error::{Error, Result};
 use crate::event_loop::EventLoop;
 use crate::ready::{IoEvent, IoId, Ready};
+
+use table::SlotRef;
 
 /// What a slot holds: the callback (and maybe the source) of one event.
 pub(crate) trait IoHandler<S>: 'static {
@@ -35,27 +48,15 @@ pub(crate) trait IoHandler<S>: 'static {
     fn conn(&mut self) -> Option<&mut BufferedConn> {
         None
     }
+    /// The buffered connection, when this is one, to look at.
+    fn conn_ref(&self) -> Option<&BufferedConn> {
+        None
+    }
 }
 
 /// A plain-function I/O callback with its argument, stored inline in the
 /// slot: the shape of libevent's `event_new(base, fd, what, cb, arg)`.
 pub type IoFn<S> = fn(&mut EventLoop<S>, &mut S, IoEvent, u64);
-
-/// One slab slot.
-pub(crate) struct IoSlot<S> {
-    /// Bumped each time the slot is freed.
-    pub(crate) generation: u32,
-    /// Whether the slot holds a live event.
-    pub(crate) live: bool,
-    /// The handler; `None` while it runs (it is taken out) or when free.
-    pub(crate) handler: Option<Box<dyn IoHandler<S>>>,
-    /// Or a plain function and its argument (then `handler` is `None`).
-    pub(crate) function: Option<(IoFn<S>, u64)>,
-    /// Priority level, lower runs first.
-    pub(crate) priority: u8,
-    /// Next free slot when this one is free.
-    pub(crate) next_free: u32,
-}
 
 /// A plain callback over a caller-held source.
 struct Borrowed<F>(F);
@@ -104,12 +105,12 @@ impl<S: 'static> EventLoop<S> {
         T: Source + ?Sized,
         F: FnMut(&mut EventLoop<S>, &mut S, IoEvent) + 'static,
     {
-        let id = self.alloc_slot();
+        let id = self.io.alloc();
         if let Err(err) = self.poll.registry().register(source, id.token(), interest) {
-            self.free_slot(id);
+            self.io.remove(id);
             return Err(err.into());
         }
-        self.io[id.index as usize].handler = Some(Box::new(Borrowed(callback)));
+        self.io.set_handler(id, Box::new(Borrowed(callback)));
         Ok(id)
     }
 
@@ -127,12 +128,12 @@ impl<S: 'static> EventLoop<S> {
     where
         T: Source + ?Sized,
     {
-        let id = self.alloc_slot();
+        let id = self.io.alloc();
         if let Err(err) = self.poll.registry().register(source, id.token(), interest) {
-            self.free_slot(id);
+            self.io.remove(id);
             return Err(err.into());
         }
-        self.io[id.index as usize].function = Some((callback, arg));
+        self.io.set_function(id, callback, arg);
         Ok(id)
     }
 
@@ -140,7 +141,7 @@ impl<S: 'static> EventLoop<S> {
     /// [`remove`](Self::remove) deregisters and drops (closes) it.
     pub fn register_owned<T, F>(
         &mut self,
-        mut source: T,
+        source: T,
         interest: Interest,
         callback: F,
     ) -> Result<IoId>
@@ -148,17 +149,8 @@ impl<S: 'static> EventLoop<S> {
         T: Source + 'static,
         F: FnMut(&mut EventLoop<S>, &mut S, &mut T, IoEvent) + 'static,
     {
-        let id = self.alloc_slot();
-        if let Err(err) = self
-            .poll
-            .registry()
-            .register(&mut source, id.token(), interest)
-        {
-            self.free_slot(id);
-            return Err(err.into());
-        }
-        self.io[id.index as usize].handler = Some(Box::new(Owned { source, callback }));
-        Ok(id)
+        let handler: Box<dyn IoHandler<S>> = Box::new(Owned { source, callback });
+        self.register_handler(interest, move |_| handler)
     }
 
     /// Register a ready-made handler that owns its source (connections,
@@ -168,17 +160,17 @@ impl<S: 'static> EventLoop<S> {
         interest: Interest,
         make: impl FnOnce(IoId) -> Box<dyn IoHandler<S>>,
     ) -> Result<IoId> {
-        let id = self.alloc_slot();
+        let id = self.io.alloc();
         let mut handler = make(id);
         let registered = match handler.source() {
             Some(source) => self.poll.registry().register(source, id.token(), interest),
             None => Ok(()),
         };
         if let Err(err) = registered {
-            self.free_slot(id);
+            self.io.remove(id);
             return Err(err.into());
         }
-        self.io[id.index as usize].handler = Some(handler);
+        self.io.set_handler(id, handler);
         Ok(id)
     }
 
@@ -187,7 +179,7 @@ impl<S: 'static> EventLoop<S> {
     where
         T: Source + ?Sized,
     {
-        self.check(id)?;
+        self.io.check(id)?;
         self.poll
             .registry()
             .reregister(source, id.token(), interest)?;
@@ -198,19 +190,16 @@ impl<S: 'static> EventLoop<S> {
     /// own callback the source is in the callback's hands: use
     /// [`reregister`](Self::reregister) with it instead.
     pub fn set_interest(&mut self, id: IoId, interest: Interest) -> Result<()> {
-        self.check(id)?;
         let registry = self.poll.registry();
-        let slot = &mut self.io[id.index as usize];
-        if slot.function.is_some() {
-            return Err(Error::SourceNotOwned(id.to_string()));
-        }
-        match slot.handler.as_mut() {
-            Some(handler) => match handler.source() {
+        match self.io.get_mut(id) {
+            None => Err(Error::UnknownEvent(id.to_string())),
+            Some(SlotRef::Handler(handler)) => match handler.source() {
                 Some(source) => Ok(registry.reregister(source, id.token(), interest)?),
                 None => Err(Error::SourceNotOwned(id.to_string())),
             },
+            Some(SlotRef::Function) => Err(Error::SourceNotOwned(id.to_string())),
             // Running: the source is inside the callback, which has it.
-            None => Err(Error::Running(id.to_string())),
+            Some(SlotRef::Running) => Err(Error::Running(id.to_string())),
         }
     }
 
@@ -220,7 +209,7 @@ impl<S: 'static> EventLoop<S> {
     where
         T: Source + ?Sized,
     {
-        self.check(id)?;
+        self.io.check(id)?;
         self.poll.registry().deregister(source)?;
         self.remove(id)
     }
@@ -234,10 +223,8 @@ impl<S: 'static> EventLoop<S> {
     /// [`BufferedConn`] prefer `conn_mut(id)` and `close()`, which runs its
     /// `on_close`; `remove` drops it silently.
     pub fn remove(&mut self, id: IoId) -> Result<()> {
-        self.check(id)?;
-        let handler = self.io[id.index as usize].handler.take();
-        self.free_slot(id);
-        if let Some(mut handler) = handler
+        self.io.check(id)?;
+        if let Some(mut handler) = self.io.remove(id)
             && let Some(source) = handler.source()
         {
             let _ = self.poll.registry().deregister(source);
@@ -247,117 +234,24 @@ impl<S: 'static> EventLoop<S> {
 
     /// Whether `id` names a live event.
     pub fn contains(&self, id: IoId) -> bool {
-        self.check(id).is_ok()
+        self.io.is_live(id)
     }
 
     /// Number of live I/O events (including connections and listeners).
     pub fn io_len(&self) -> usize {
-        self.io_len
+        self.io.len()
     }
 
     /// Make an event active by hand: its callback runs in the next turn with
     /// `ready`, whatever the OS says (libevent `event_active`). The loop
     /// does not sleep while activations are queued.
     pub fn activate(&mut self, id: IoId, ready: Ready) {
-        self.activated.push((id, ready));
+        self.io.activate(id, ready);
     }
 
     /// Set an event's priority: lower numbers run first within a turn
     /// (libevent `event_priority_set`).
     pub fn set_priority(&mut self, id: IoId, priority: u8) -> Result<()> {
-        self.check(id)?;
-        if priority >= self.priorities {
-            return Err(Error::Priority {
-                priority,
-                levels: self.priorities,
-            });
-        }
-        self.io[id.index as usize].priority = priority;
-        Ok(())
-    }
-
-    pub(crate) fn priority_of(&self, id: IoId) -> u8 {
-        match self.io.get(id.index as usize) {
-            Some(slot) if slot.generation == id.generation => slot.priority,
-            _ => 0,
-        }
-    }
-
-    pub(crate) fn check(&self, id: IoId) -> Result<()> {
-        match self.io.get(id.index as usize) {
-            Some(slot) if slot.live && slot.generation == id.generation => Ok(()),
-            _ => Err(Error::UnknownEvent(id.to_string())),
-        }
-    }
-
-    // ANCHOR: dispatch
-    /// Run one event's handler: take it out, call it, put it back unless
-    /// it was removed meanwhile (then deregister its source and drop it).
-    pub(crate) fn dispatch(&mut self, state: &mut S, id: IoId, ready: Ready) {
-        let Some(slot) = self.io.get_mut(id.index as usize) else {
-            return;
-        };
-        if slot.generation != id.generation {
-            return; // stale: removed earlier in this turn
-        }
-        if let Some((function, arg)) = slot.function {
-            // Nothing to take out: removal during the call just frees the
-            // slot, and there is no box to put back.
-            return function(self, state, IoEvent { id, ready }, arg);
-        }
-        let Some(mut handler) = slot.handler.take() else {
-            return; // free, or already running (an activation of itself)
-        };
-        handler.ready(self, state, id, ready);
-        let slot = &mut self.io[id.index as usize];
-        if slot.live && slot.generation == id.generation {
-            slot.handler = Some(handler);
-        } else if let Some(source) = handler.source() {
-            let _ = self.poll.registry().deregister(source);
-        }
-    }
-    // ANCHOR_END: dispatch
-
-    fn alloc_slot(&mut self) -> IoId {
-        let default_priority = self.priorities / 2;
-        self.io_len += 1;
-        if self.io_free != u32::MAX {
-            let index = self.io_free;
-            let slot = &mut self.io[index as usize];
-            self.io_free = slot.next_free;
-            slot.live = true;
-            slot.priority = default_priority;
-            return IoId {
-                index,
-                generation: slot.generation,
-            };
-        }
-        let index = self.io.len() as u32;
-        self.io.push(IoSlot {
-            generation: 0,
-            live: true,
-            handler: None,
-            function: None,
-            priority: default_priority,
-            next_free: u32::MAX,
-        });
-        IoId {
-            index,
-            generation: 0,
-        }
-    }
-
-    /// Mark a slot free (its handler, if any, must already be taken).
-    pub(crate) fn free_slot(&mut self, id: IoId) {
-        let slot = &mut self.io[id.index as usize];
-        if !slot.live || slot.generation != id.generation {
-            return;
-        }
-        slot.live = false;
-        slot.function = None;
-        slot.generation = slot.generation.wrapping_add(1);
-        slot.next_free = self.io_free;
-        self.io_free = id.index;
-        self.io_len -= 1;
+        self.io.set_priority(id, priority)
     }
 }
