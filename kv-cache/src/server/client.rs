@@ -7,13 +7,17 @@
 //!                                                    │
 //!                              execute (table → handler → Keyspace)
 //!                                                    │
-//!  socket ◄─one writev─ conn.output ◄─before-sleep─ PendingWrites ◄─ replies
+//!  socket ◄─one writev─ conn.output (16 KiB blocks) ◄─ replies, encoded in place
+//!          (the loop's pending pass, before it sleeps)
 //! ```
 //!
 //! Every complete request in the input is executed before anything is
 //! written, so a pipelined batch of N commands costs one `read` and one
-//! `writev`; the replies wait in [`super::writes`] until the loop is about
-//! to sleep, as Redis's do in `beforeSleep`.
+//! `writev`. The connection defers its writes: the event loop writes every
+//! connection that has output in one pass just before it sleeps, as Redis
+//! does in `beforeSleep` (`handleClientsWithPendingWrites`), at most 64 KiB
+//! per connection per turn, so one client with a huge backlog cannot hold
+//! the others up.
 //!
 //! A command that blocks stops the batch: the rest of the input waits in
 //! the connection's buffer (still read, so a disconnection is noticed)
@@ -142,16 +146,19 @@ impl ConnHandler<Runtime> for Client {
         // `CONFIG SET proto-max-bulk-len` applies to connected clients too.
         self.parser
             .set_max_bulk_len(rt.srv.config.proto_max_bulk_len.min(usize::MAX as u64) as usize);
-        let input_len = conn.input().len();
-        rt.srv.stats.net_input_bytes += (input_len - self.counted_input.min(input_len)) as u64;
-        let io = conn.id();
-        let out = rt.writes.buf(io);
-        let used = self.process_input(&mut rt.srv, &mut session, out, conn.input(), now);
-        conn.input_mut().advance(used);
-        self.counted_input = conn.input().len();
-        // The replies wait in `rt.writes` for the before-sleep flush.
-        if rt.writes.pending(io) > 0 || session.close_after_reply {
-            rt.writes.queue(io, session.close_after_reply);
+        let (input, output) = conn.buffers();
+        rt.srv.stats.net_input_bytes += (input.len() - self.counted_input.min(input.len())) as u64;
+        // Replies are encoded straight into the connection's output; the
+        // loop writes it in its pending pass, before it sleeps.
+        let mut out = output.append();
+        let before = out.len();
+        let used = self.process_input(&mut rt.srv, &mut session, &mut out, &input[..], now);
+        rt.srv.stats.net_output_bytes += (out.len() - before) as u64;
+        drop(out);
+        input.advance(used);
+        self.counted_input = input.len();
+        if session.close_after_reply {
+            conn.close_after_flush();
         }
         session.last_interaction_ms = rt.srv.ks.now_ms;
         session.qbuf = conn.input().len();
@@ -164,11 +171,7 @@ impl ConnHandler<Runtime> for Client {
                 "closing client that reached max query buffer length"
             );
             conn.close();
-        } else if output_limit_exceeded(
-            &rt.srv,
-            &mut session,
-            conn.output_len() + rt.writes.pending(io),
-        ) {
+        } else if output_limit_exceeded(&rt.srv, &mut session, conn.output_len()) {
             tracing::warn!(
                 client = id,
                 "client scheduled to be closed ASAP for overcoming of output buffer limits"
@@ -177,11 +180,10 @@ impl ConnHandler<Runtime> for Client {
         }
         rt.srv.put_client(session);
         // Even when closing: this batch may have woken or written to others.
-        rt.after_commands(ev);
+        rt.after_commands(ev, Some(conn));
     }
 
-    fn on_close(&mut self, _ev: &mut EventLoop<Runtime>, rt: &mut Runtime, id: IoId) {
-        rt.writes.forget(id);
+    fn on_close(&mut self, _ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: IoId) {
         rt.srv.disconnect(self.id);
     }
 }

@@ -14,14 +14,14 @@
 //! for the nearest of them.
 
 pub mod client;
-pub mod writes;
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use event_loop::{EventLoop, IoId, LoopHandle, Ready, TimerId};
+use bytes::Bytes;
+use event_loop::{BufferedConn, EventLoop, IoId, LoopHandle, Ready, TimerId};
 use mio::net::{TcpListener, TcpStream};
 
 use crate::config::Config;
@@ -52,8 +52,6 @@ pub struct Runtime {
     pub srv: Server,
     /// The address actually bound (the port is chosen by the OS for port 0).
     pub local_addr: SocketAddr,
-    /// Replies waiting for the before-sleep flush.
-    pub writes: writes::PendingWrites,
     /// The timer armed for the nearest blocked client's deadline, and that
     /// deadline (Unix ms).
     block_timer: Option<(TimerId, i64)>,
@@ -67,9 +65,9 @@ impl Runtime {
     /// Work that follows a batch of commands: output for other clients,
     /// the blocked clients' timer, closing clients `CLIENT KILL` named, and
     /// stopping the loop after `SHUTDOWN`.
-    fn after_commands(&mut self, ev: &mut EventLoop<Runtime>) {
+    fn after_commands(&mut self, ev: &mut EventLoop<Runtime>, current: Option<&mut BufferedConn>) {
         if !self.srv.outbox.is_empty() {
-            self.deliver(ev);
+            self.deliver(ev, current);
         }
         if !self.srv.blocked.is_empty() {
             self.arm_block_timer(ev);
@@ -89,18 +87,22 @@ impl Runtime {
     /// unblocked clients: their pipelined commands run in the next turn.
     /// Subscribers over `client-output-buffer-limit pubsub` are closed;
     /// the publisher never waits for them.
-    pub fn deliver(&mut self, ev: &mut EventLoop<Runtime>) {
-        for (id, mut bytes) in self.srv.outbox.drain() {
+    pub fn deliver(&mut self, ev: &mut EventLoop<Runtime>, mut current: Option<&mut BufferedConn>) {
+        for (id, bytes) in self.srv.outbox.drain() {
             let Some(io) = self.conn_of(id) else {
                 continue;
             };
-            let dst = self.writes.buf(io);
-            if dst.is_empty() {
-                std::mem::swap(dst, &mut bytes);
-            } else {
-                dst.extend_from_slice(&bytes);
+            self.srv.stats.net_output_bytes += bytes.len() as u64;
+            // The connection whose callback is running is not reachable
+            // through the loop; it was handed in. A `Vec` becomes `Bytes`
+            // without a copy, and joins the output as a block of its own.
+            match current.as_deref_mut().filter(|c| c.id() == io) {
+                Some(conn) => conn.write_bytes(Bytes::from(bytes)),
+                None => match ev.conn_mut(io) {
+                    Some(conn) => conn.write_bytes(Bytes::from(bytes)),
+                    None => continue,
+                },
             }
-            self.writes.queue(io, false);
             if self.srv.pubsub.is_subscriber(id) {
                 self.check_pubsub_limit(ev, id, io);
             }
@@ -122,19 +124,17 @@ impl Runtime {
     /// `CLIENT_TYPE_PUBSUB`). Its subscriptions go at once, so the rest of
     /// the batch does not queue more for it.
     fn check_pubsub_limit(&mut self, ev: &mut EventLoop<Runtime>, id: u64, io: IoId) {
-        let pending = self.writes.pending(io);
         // `None` for the connection whose callback is running: it checks
         // its own limit at the end of its batch.
-        let Some(conn) = ev.conn_mut(io) else {
+        let Some(pending) = ev.conn(io).map(BufferedConn::output_len) else {
             return;
         };
-        let Some(session) = self.srv.take_client(id) else {
+        let Some(mut session) = self.srv.take_client(id) else {
             return;
         };
-        let mut session = session;
-        let over = output_limit_exceeded(&self.srv, &mut session, conn.output_len() + pending);
+        let over = output_limit_exceeded(&self.srv, &mut session, pending);
         self.srv.put_client(session);
-        if over {
+        if over && let Some(conn) = ev.conn_mut(io) {
             tracing::warn!(
                 client = id,
                 "client scheduled to be closed ASAP for overcoming of output buffer limits"
@@ -169,7 +169,7 @@ impl Runtime {
         self.block_timer = None;
         self.srv.refresh_clock();
         if self.srv.expire_blocked() > 0 {
-            self.deliver(ev);
+            self.deliver(ev, None);
         }
         self.arm_block_timer(ev);
     }
@@ -195,10 +195,13 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         addr: addr_text,
         source,
     })?;
-    let mut ev: EventLoop<Runtime> = EventLoop::new()?;
+    // Connections write in the loop's pending pass, after the before-sleep
+    // hooks and just before it polls: Redis's `beforeSleep` →
+    // `handleClientsWithPendingWrites`.
+    let mut ev: EventLoop<Runtime> = event_loop::Builder::default()
+        .deferred_writes(true)
+        .build()?;
     ev.listen(listener, accept)?;
-    // Redis's `beforeSleep` → `handleClientsWithPendingWrites`.
-    ev.before_sleep(writes::flush);
     let hz = config.hz;
     ev.timer(period(hz), cron);
     for sig in [
@@ -214,7 +217,6 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
     let rt = Runtime {
         srv: Server::new(config),
         local_addr,
-        writes: writes::PendingWrites::default(),
         block_timer: None,
     };
     Ok((ev, rt))
@@ -357,7 +359,7 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     }
     // The timer catches deadlines on time; this is the safety net.
     if !srv.blocked.is_empty() && srv.expire_blocked() > 0 {
-        rt.deliver(ev);
+        rt.deliver(ev, None);
     }
     let srv = &mut rt.srv;
     if srv.config.timeout > 0 {
