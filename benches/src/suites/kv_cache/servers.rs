@@ -15,9 +15,25 @@ use crate::runner::{Impl, Provenance, Skip};
 /// The install command printed when the Redis tools are missing.
 pub(crate) const INSTALL: &str = "apt-get install redis-server redis-tools";
 
+/// The environment variable that names another `kv-cache-server` binary
+/// to measure instead of this checkout's (a build of an earlier commit,
+/// for a before/after table); it is named in the summary.
+pub(crate) const OURS_BIN_ENV: &str = "KV_CACHE_SERVER_BIN";
+
 /// Builds `kv-cache-server` in release mode (a no-op when up to date) and
-/// returns its path: next to the runner's own binary, in `target/release`.
+/// returns its path: next to the runner's own binary, in `target/release`;
+/// or the binary [`OURS_BIN_ENV`] names.
 pub(crate) fn ours_binary(prov: &mut Provenance) -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os(OURS_BIN_ENV).map(PathBuf::from) {
+        if !path.is_file() {
+            bail!("{OURS_BIN_ENV}={} is not a file", path.display());
+        }
+        prov.note(format!(
+            "ours is the binary {OURS_BIN_ENV}={} (not built from this checkout)",
+            path.display()
+        ));
+        return Ok(path);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let status = Command::new(&cargo)
