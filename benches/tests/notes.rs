@@ -42,9 +42,12 @@ fn every_include_resolves_to_a_file_and_anchor() {
                 .next()
                 .expect("include is closed with }}")
                 .trim();
-            let (path, anchor) = match spec.rsplit_once(':') {
-                Some((p, a)) if !a.chars().all(|c| c.is_ascii_digit()) => (p, Some(a)),
-                _ => (spec, None),
+            // `file`, `file:anchor`, or a line range `file:5`, `file:5:9`,
+            // `file::9` (mdBook's forms; paths hold no colon).
+            let (path, anchor) = match spec.split_once(':') {
+                Some((p, r)) if r.chars().all(|c| c.is_ascii_digit() || c == ':') => (p, None),
+                Some((p, a)) => (p, Some(a)),
+                None => (spec, None),
             };
             let target = md.parent().expect("chapter has a folder").join(path);
             let where_ = format!("{}:{}", md.display(), i + 1);
