@@ -129,9 +129,15 @@ impl OutputBuffer {
     /// already in the `Vec` are earlier output. Pushes beyond the block's
     /// room grow that one block (copying it, never the blocks before); the
     /// next push after the guard is dropped starts from its room left.
+    ///
+    /// A back block that already holds a block's worth is left as it is
+    /// and a new one lent instead: otherwise a connection that never reads
+    /// (its output only grows) would keep growing one `Vec`, copying
+    /// everything it holds at each doubling — the cost the blocks exist to
+    /// avoid. So one guard's appends copy at most what that guard wrote.
     pub fn append(&mut self) -> Append<'_> {
         let (data, start) = match self.blocks.pop_back() {
-            Some(Block::Copied { data, start }) => (data, start),
+            Some(Block::Copied { data, start }) if data.len() < BLOCK_SIZE => (data, start),
             other => {
                 self.blocks.extend(other);
                 (self.new_block(0), 0)

@@ -160,6 +160,27 @@ fn appending_never_moves_buffered_bytes() {
 }
 
 #[test]
+fn an_output_that_only_grows_is_not_copied_again_and_again() {
+    // A client that never reads: every batch appends through a guard. Once
+    // the back block holds a block's worth, the next guard starts another,
+    // so earlier replies stay where they are.
+    let mut buf = OutputBuffer::default();
+    let reply = b"$1\r\nv\r\n";
+    let mut firsts = Vec::new();
+    for _ in 0..20 {
+        let mut out = buf.append();
+        for _ in 0..3000 {
+            out.extend_from_slice(reply);
+        }
+        drop(out);
+        firsts.push(buf.blocks[0].pending().as_ptr());
+    }
+    assert!(firsts.windows(2).all(|w| w[0] == w[1]), "the first block moved");
+    assert!(buf.blocks.len() >= 19, "{} blocks", buf.blocks.len());
+    assert_eq!(buf.len(), 20 * 3000 * reply.len());
+}
+
+#[test]
 fn a_drained_block_is_rewound_not_freed() {
     let mut buf = OutputBuffer::default();
     let mut socket = Socket::new(vec![usize::MAX]);
