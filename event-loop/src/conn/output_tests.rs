@@ -175,7 +175,10 @@ fn an_output_that_only_grows_is_not_copied_again_and_again() {
         drop(out);
         firsts.push(buf.blocks[0].pending().as_ptr());
     }
-    assert!(firsts.windows(2).all(|w| w[0] == w[1]), "the first block moved");
+    assert!(
+        firsts.windows(2).all(|w| w[0] == w[1]),
+        "the first block moved"
+    );
     assert!(buf.blocks.len() >= 19, "{} blocks", buf.blocks.len());
     assert_eq!(buf.len(), 20 * 3000 * reply.len());
 }
