@@ -8,32 +8,11 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Conn, bulk, on_both, start_ours};
+use common::{Conn, bulk, info_field, on_both, start_ours, wait_blocked};
 use kv_cache::protocol::Value;
 
 fn arr(items: &[&str]) -> Value {
     Value::Array(items.iter().map(|s| bulk(s)).collect())
-}
-
-/// `INFO clients` field `name` as a number.
-fn info_field(c: &mut Conn, name: &str) -> i64 {
-    let Value::Bulk(text) = c.cmds(&["INFO", "clients"]) else {
-        panic!("INFO is a bulk string")
-    };
-    let text = String::from_utf8_lossy(&text).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
-}
-
-/// Waits (bounded) until the server reports `n` blocked clients.
-fn wait_blocked(c: &mut Conn, n: i64) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while info_field(c, "blocked_clients") != n {
-        assert!(Instant::now() < deadline, "never saw {n} blocked clients");
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 /// Whether a reply arrives within `ms` (it is then lost, so use only when

@@ -181,3 +181,24 @@ pub fn on_both(scenario: fn(SocketAddr) -> Vec<Value>) -> Vec<Value> {
     }
     got
 }
+
+/// `INFO clients` field `name` as a number.
+pub fn info_field(c: &mut Conn, name: &str) -> i64 {
+    let Value::Bulk(text) = c.cmds(&["INFO", "clients"]) else {
+        panic!("INFO is a bulk string")
+    };
+    let text = String::from_utf8_lossy(&text).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+/// Waits (bounded) until the server reports `n` blocked clients.
+pub fn wait_blocked(c: &mut Conn, n: i64) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while info_field(c, "blocked_clients") != n {
+        assert!(Instant::now() < deadline, "never saw {n} blocked clients");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}

@@ -15,7 +15,8 @@
 //! - one file per family ([`lists`], [`hashes`], [`sets`], [`zsets`],
 //!   [`multi`], [`pubsub`]): its command generators, mixed into every sequence, on the
 //!   same keys, so that WRONGTYPE paths are exercised too;
-//! - [`propagation`]: the same sequences, comparing the streams sent to replicas.
+//! - [`propagation`]: the same sequences, comparing the streams sent to replicas
+//!   (tapped and compared by [`replica`]).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -24,6 +25,7 @@ mod lists;
 mod multi;
 mod propagation;
 mod pubsub;
+mod replica;
 mod sets;
 mod zsets;
 
