@@ -8,7 +8,8 @@
 //!
 //! In data-flow order, each module using only those below it:
 //!
-//! - [`server`]: connections on `event-loop` — read, parse, execute, flush in before-sleep; the cron.
+//! - [`server`]: connections on `event-loop` — read, parse, execute, replies written in the
+//!   loop's pass before it sleeps; the cron.
 //! - [`protocol`]: RESP2/RESP3 — the incremental request parser and the reply encoder.
 //! - [`exec`]: one command's path — resolve, checks, call, slow log, wake-ups, and the
 //!   propagation point, where every change leaves in its replayed form.
@@ -18,7 +19,8 @@
 //! - [`pubsub`]: the subscription registry; [`idmap`]: maps keyed by client id.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
-//! - [`config`]: parameters by their Redis names (`--config` files, `CONFIG GET/SET`).
+//! - [`config`]: parameters by their Redis names (config files, redis-server's command line,
+//!   `CONFIG GET/SET`).
 //! - [`alloc`]: the counting allocator behind `INFO used_memory`.
 //!
 //! # Example

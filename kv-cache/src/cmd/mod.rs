@@ -24,7 +24,7 @@
 //!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
 //!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
-//!   [`lookup`] (a key as a type — `WRONGTYPE` decided once — and the
+//!   [`lookup`](mod@lookup) (a key as a type — `WRONGTYPE` decided once — and the
 //!   after-change step), [`numeric`] (x87 `long double` for INCRBYFLOAT,
 //!   HINCRBYFLOAT and timeouts), [`blocking`] (the timeout argument, parking
 //!   a client on keys).
@@ -55,7 +55,7 @@ pub mod zsets;
 
 use std::time::Instant;
 
-use crate::protocol::{Argv, OwnedArgv, Reply};
+use crate::protocol::{Argv, Reply};
 use crate::state::propagation::{self, TO_ALL};
 use crate::state::{Server, Session};
 
@@ -222,13 +222,6 @@ impl Ctx<'_> {
     /// [`Ctx::also_propagate`] (Redis `preventCommandPropagation`).
     pub fn prevent_propagation(&mut self) {
         self.srv.prop.prevent = TO_ALL;
-    }
-
-    /// A replacement form built from owned arguments (see [`Ctx::propagate_as`]).
-    pub fn propagate_as_owned(&mut self, args: OwnedArgv) {
-        if self.propagating() {
-            self.srv.prop.rewrite = Some(args);
-        }
     }
 
     /// `-ERR value is not an integer or out of range`.

@@ -14,7 +14,7 @@
 //!
 //! One resolve step serves the three ways a command runs: directly
 //! ([`execute_timed`]), from `EXEC`'s queue and as a blocked client's retry
-//! ([`call_stored`]); only the direct way checks authentication and the
+//! (`call_stored`); only the direct way checks authentication and the
 //! gate, because a stored command already passed them when it was queued.
 //!
 //! # Layout
@@ -23,7 +23,7 @@
 //! - [`gate`]: what a connection in `MULTI` or RESP2 subscribed mode may run;
 //! - [`propagate`]: the propagation point — what reaches the AOF and the replicas;
 //! - [`wake`]: serving blocked clients, timeouts, `CLIENT UNBLOCK`;
-//! - [`slowlog`]: the slow log entry.
+//! - `slowlog`: the slow log entry.
 
 pub mod gate;
 pub mod propagate;

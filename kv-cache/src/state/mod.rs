@@ -39,7 +39,7 @@ pub const S_BLOCKED: u8 = 1 << 2;
 pub const S_IN_EXEC: u8 = 1 << 3;
 /// [`Session::flags`]: re-running a blocked command after a wake-up.
 pub const S_RETRY: u8 = 1 << 4;
-/// The flags [`execute`] must look at before running a command.
+/// The flags [`crate::exec::execute`] must look at before running a command.
 pub const S_GATED: u8 = S_MULTI | S_PUBSUB;
 
 /// Commands queued by `MULTI`. Redis: `c->mstate`.
