@@ -45,6 +45,10 @@ struct RunArgs {
     /// Only these benches of the chosen crates (e.g. `--bench pingpong`), repeatable.
     #[arg(long = "bench")]
     benches: Vec<String>,
+    /// Only the cases whose name contains one of these (e.g. `--case SORT`),
+    /// repeatable; the once-per-run extra rows are skipped then.
+    #[arg(long = "case")]
+    cases: Vec<String>,
     /// Print the tables only; write no results folder.
     #[arg(long)]
     no_write: bool,
@@ -165,6 +169,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
     let opts = run::RunOptions {
         quick: args.quick,
         rounds: args.rounds,
+        cases: args.cases.clone(),
     };
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let machine = Machine::detect();

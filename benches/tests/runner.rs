@@ -112,6 +112,25 @@ fn rounds_alternate_and_the_ratio_is_judged() {
 }
 
 #[test]
+fn a_case_filter_runs_only_matching_cases_and_no_extras() {
+    let mut cmp = Scripted {
+        order: Vec::new(),
+        fail_on_round: None,
+        calls: 0,
+    };
+    let only = |filter: &str| RunOptions {
+        rounds: Some(1),
+        cases: vec![filter.to_string()],
+        ..RunOptions::default()
+    };
+    let outcome = run_comparison(&mut cmp, &only("n=2"));
+    assert!(outcome.rows.is_empty(), "no case matches n=2");
+    let outcome = run_comparison(&mut cmp, &only("n="));
+    assert_eq!(outcome.rows.len(), 2, "one round of both impls");
+    assert!(outcome.rows.iter().all(|r| r.round == 1), "no extra rows");
+}
+
+#[test]
 fn a_failing_comparison_keeps_what_it_measured() {
     let mut cmp = Scripted {
         order: Vec::new(),
@@ -140,6 +159,7 @@ fn a_run_folder_holds_summary_csv_and_chart() {
         &RunOptions {
             quick: true,
             rounds: Some(2),
+            cases: Vec::new(),
         },
     )];
     let root = std::env::temp_dir().join(format!("infra-lab-runner-test-{}", std::process::id()));

@@ -67,6 +67,9 @@ pub struct RunOptions {
     pub quick: bool,
     /// Override the comparison's own round count.
     pub rounds: Option<usize>,
+    /// Only cases whose name contains one of these (empty: all). A filtered
+    /// run skips the comparison's extra rows: they describe the whole run.
+    pub cases: Vec<String>,
 }
 
 /// Runs one comparison to completion. Errors are caught and recorded in the
@@ -106,7 +109,8 @@ fn measure_all(
     out.impls = impls;
     out.skips = skips;
 
-    let cases = cmp.cases(opts.quick);
+    let mut cases = cmp.cases(opts.quick);
+    cases.retain(|c| opts.cases.is_empty() || opts.cases.iter().any(|f| c.contains(f.as_str())));
     let rounds = opts.rounds.unwrap_or_else(|| cmp.rounds(opts.quick)).max(1);
     let bar = progress_bar(out, (cases.len() * rounds * out.impls.len()) as u64);
 
@@ -134,7 +138,12 @@ fn measure_all(
         }
     }
     bar.set_message("extra measurements");
-    for extra in cmp.extra(opts.quick, &mut out.provenance)? {
+    let extras = if opts.cases.is_empty() {
+        cmp.extra(opts.quick, &mut out.provenance)?
+    } else {
+        Vec::new()
+    };
+    for extra in extras {
         out.rows.push(Row {
             crate_name: out.crate_name,
             bench: out.bench,

@@ -6,7 +6,11 @@
 //! as many elements as there are requests (redis-benchmark's own
 //! `-t sadd,spop` would pop from a set of one member, the literal
 //! `element:__rand_int__`, and then from nothing). The two 1M-member
-//! sorted-set cases query a set loaded once into db 9 (`--dbnum 9`).
+//! sorted-set cases query a set loaded once into db 9 (`--dbnum 9`), and so
+//! do the SORT cases (a 10,000-element list, its ALPHA twin and one hash per
+//! element for `BY`/`GET`). The KEA case is SET with every keyspace
+//! notification class on (`notify-keyspace-events KEA`) on both servers and
+//! nobody subscribed: it measures what producing the events costs.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -32,6 +36,8 @@ struct Case {
     pipeline: u32,
     /// `-d` (redis-benchmark's default is 3).
     size: u32,
+    /// Run with `notify-keyspace-events KEA` on (the name says ` KEA`).
+    notify: bool,
 }
 
 impl Case {
@@ -41,7 +47,18 @@ impl Case {
         } else {
             format!(" {}B", self.size)
         };
-        format!("{}{size} P{}", self.csv, self.pipeline)
+        let kea = if self.notify { " KEA" } else { "" };
+        format!("{}{size}{kea} P{}", self.csv, self.pipeline)
+    }
+
+    /// `-n` for this case: a SORT of 10,000 elements costs a thousand times a
+    /// GET, so its cases run 1/400 of the requests.
+    fn requests(&self, standard: u32) -> u32 {
+        if is_sort(self) {
+            (standard / 400).max(100)
+        } else {
+            standard
+        }
     }
 }
 
@@ -81,6 +98,21 @@ const CUSTOM: &[(&str, &str)] = &[
     ("ZRANK 1M", "ZRANK bigz m:__rand_int__"),
 ];
 
+/// Custom SORT commands on db 9's `sortnum` (the integers below [`SORTN`]
+/// in a shuffled order), `sortalpha` (the same as `v:<n>` strings) and the
+/// hashes `sorth:<n>` (`w`: a shuffled weight, `name`: `name:<n>`). P1 only.
+const SORTS: &[(&str, &str)] = &[
+    ("SORT 10k", "SORT sortnum"),
+    ("SORT 10k ALPHA", "SORT sortalpha ALPHA"),
+    (
+        "SORT 10k BY hash GET",
+        "SORT sortnum BY sorth:*->w GET # GET sorth:*->name",
+    ),
+];
+
+/// Elements of the SORT lists.
+const SORTN: u64 = 10_000;
+
 /// Members of `bigz`.
 const BIGZ: u64 = 1_000_000;
 
@@ -93,6 +125,7 @@ fn all_cases() -> Vec<Case> {
                 csv,
                 pipeline,
                 size: 3,
+                notify: false,
             });
         }
         for &(test, csv) in &TESTS[2..4] {
@@ -101,9 +134,17 @@ fn all_cases() -> Vec<Case> {
                 csv,
                 pipeline,
                 size: 1024,
+                notify: false,
             });
         }
     }
+    v.push(Case {
+        test: "set",
+        csv: "SET",
+        pipeline: 16,
+        size: 3,
+        notify: true,
+    });
     for pipeline in [1, 16] {
         for &(test, csv) in COLLECTION_TESTS {
             v.push(Case {
@@ -111,6 +152,7 @@ fn all_cases() -> Vec<Case> {
                 csv,
                 pipeline,
                 size: 3,
+                notify: false,
             });
         }
         for &(name, line) in CUSTOM {
@@ -119,8 +161,18 @@ fn all_cases() -> Vec<Case> {
                 csv: name,
                 pipeline,
                 size: 3,
+                notify: false,
             });
         }
+    }
+    for &(name, line) in SORTS {
+        v.push(Case {
+            test: line,
+            csv: name,
+            pipeline: 1,
+            size: 3,
+            notify: false,
+        });
     }
     v
 }
@@ -129,8 +181,14 @@ fn all_cases() -> Vec<Case> {
 fn custom(c: &Case) -> Option<&'static str> {
     CUSTOM
         .iter()
+        .chain(SORTS)
         .find(|(name, _)| *name == c.csv)
         .map(|(_, line)| *line)
+}
+
+/// Whether `c` is one of the SORT cases.
+fn is_sort(c: &Case) -> bool {
+    SORTS.iter().any(|(name, _)| *name == c.csv)
 }
 
 /// Fills `key` in `resp`'s current db with `n` elements for a pop test,
@@ -181,9 +239,56 @@ fn load_bigz(resp: &mut Resp) -> anyhow::Result<()> {
         BIGZ.div_ceil(1000),
         10,
     )?;
+    load_sorts(resp)?;
     buf.clear();
     Resp::encode(&mut buf, &[b"SELECT", b"0"]);
     resp.pipeline(&buf, 1)
+}
+
+/// Loads the SORT cases' data into the current db (9): `sortnum`,
+/// `sortalpha` and the hashes `sorth:<n>`. The order and weights come from
+/// a fixed permutation, so both servers hold the same data.
+fn load_sorts(resp: &mut Resp) -> anyhow::Result<()> {
+    // i -> (i * 7919) mod 10007 permutes 0..10007 (10007 is prime);
+    // the values below SORTN keep their order, which is shuffled enough.
+    let order: Vec<u64> = (0..10_007u64)
+        .map(|i| i * 7919 % 10_007)
+        .filter(|&v| v < SORTN)
+        .collect();
+    // Two commands per chunk of 1000: one RPUSH to each list.
+    send_all(
+        resp,
+        |i, buf| {
+            let c = (i / 2) as usize;
+            let chunk = &order[c * 1000..((c + 1) * 1000).min(order.len())];
+            let (key, prefix): (&[u8], &str) = if i % 2 == 0 {
+                (b"sortnum", "")
+            } else {
+                (b"sortalpha", "v:")
+            };
+            let items: Vec<Vec<u8>> = chunk
+                .iter()
+                .map(|v| format!("{prefix}{v}").into_bytes())
+                .collect();
+            let mut args: Vec<&[u8]> = vec![b"RPUSH", key];
+            args.extend(items.iter().map(Vec::as_slice));
+            Resp::encode(buf, &args);
+        },
+        2 * SORTN.div_ceil(1000),
+        2,
+    )?;
+    let batch = 100usize;
+    send_all(
+        resp,
+        |i, buf| {
+            let key = format!("sorth:{i}").into_bytes();
+            let weight = (i * 104_729 % SORTN).to_string().into_bytes();
+            let name = format!("name:{i}").into_bytes();
+            Resp::encode(buf, &[b"HSET", &key, b"w", &weight, b"name", &name]);
+        },
+        SORTN,
+        batch,
+    )
 }
 
 /// The `redis-benchmark` comparison.
@@ -214,7 +319,12 @@ impl Comparison for RedisBenchmark {
          db 0; LPOP/RPOP/SPOP/ZPOPMIN find their key filled with as many elements as requests. ZRANGEBYSCORE 1M and \
          ZRANK 1M are custom commands (`-r 1000000 --dbnum 9`: `ZRANGEBYSCORE bigz __rand_int__ +inf LIMIT 0 10`, \
          `ZRANK bigz m:__rand_int__`) on a sorted set of 1,000,000 members `m:<i>` with score i, loaded once per \
-         server. Both servers share the machine with redis-benchmark. cpu_per_req: the server process's CPU time \
+         server. SORT 10k, SORT 10k ALPHA and SORT 10k BY hash GET are custom commands on db 9 \
+         (`SORT sortnum`, `SORT sortalpha ALPHA`, `SORT sortnum BY sorth:*->w GET # GET sorth:*->name`: a list of \
+         the integers 0..9999 in a fixed shuffled order, the same as `v:<n>` strings, and a hash per element with \
+         a shuffled weight), P1 only, with -n 500 (100 with --quick). SET KEA P16 is SET with \
+         `notify-keyspace-events KEA` set on both servers for the case (and reset after it) and no subscriber. \
+         Both servers share the machine with redis-benchmark. cpu_per_req: the server process's CPU time \
          (every thread) read from /proc just before and just after the redis-benchmark run (set-up excluded), \
          divided by -n; it includes accepting and closing redis-benchmark's 50 connections, alike for both. \
          Rounds: 5 (2 with --quick). Once per run, outside the rounds, for SET and GET at P1 and P16: \
@@ -288,15 +398,18 @@ impl Comparison for RedisBenchmark {
             .context("server not running")?;
         let pid = server.child.pid();
         let c = case_named(case)?;
-        set_up(server.addr, &c, self.requests)?;
+        let n = c.requests(self.requests);
+        set_up(server.addr, &c, n)?;
         // The server's CPU time around the redis-benchmark run alone (set-up
         // excluded), divided by the run's requests.
         let before = CpuSample::read(pid)?;
-        let rps = run_benchmark(server.addr, &c, self.requests, pid, prov)?;
+        let rps = run_benchmark(server.addr, &c, n, pid, prov);
         let after = CpuSample::read(pid)?;
+        tear_down(server.addr, &c)?;
+        let rps = rps?;
         prov.note(format!("cpu_per_req read from {}", after.source));
         let cpu = before
-            .per_request_us(&after, u64::from(self.requests))
+            .per_request_us(&after, u64::from(n))
             .context("the server's CPU clock went backwards")?;
         Ok(vec![
             Sample::new("throughput", rps, "ops/s"),
@@ -313,7 +426,9 @@ impl Comparison for RedisBenchmark {
         let run = |addr: SocketAddr, case: &str, n: u32, pid: u32, prov: &mut Provenance| {
             let c = case_named(case)?;
             set_up(addr, &c, n)?;
-            run_benchmark(addr, &c, n, pid, prov).map(drop)
+            let run = run_benchmark(addr, &c, n, pid, prov).map(drop);
+            tear_down(addr, &c)?;
+            run
         };
         let mut rows = per_request::syscall_rows(&servers, &run, prov)?;
         let ours = self.ours.clone().context("kv-cache-server not built")?;
@@ -336,8 +451,11 @@ fn case_named(name: &str) -> anyhow::Result<Case> {
 
 /// Puts the server at `addr` in the state case `c` starts from, for `n`
 /// requests: collection cases on a flushed db 0 (pop keys filled), GET
-/// with its key set to a value of the case's size.
+/// with its key set to a value of the case's size, notifications on for KEA.
 fn set_up(addr: SocketAddr, c: &Case, n: u32) -> anyhow::Result<()> {
+    if c.notify {
+        notify_events(addr, "KEA")?;
+    }
     if COLLECTION_TESTS.iter().any(|(t, _)| *t == c.test) {
         let mut resp = Resp::connect(addr)?;
         let mut buf = Vec::new();
@@ -356,6 +474,30 @@ fn set_up(addr: SocketAddr, c: &Case, n: u32) -> anyhow::Result<()> {
         resp.pipeline(&buf, 1)?;
     }
     Ok(())
+}
+
+/// Undoes what [`set_up`] changed beyond the data: notifications off.
+fn tear_down(addr: SocketAddr, c: &Case) -> anyhow::Result<()> {
+    if c.notify {
+        notify_events(addr, "")?;
+    }
+    Ok(())
+}
+
+/// `CONFIG SET notify-keyspace-events <classes>`.
+fn notify_events(addr: SocketAddr, classes: &str) -> anyhow::Result<()> {
+    let mut resp = Resp::connect(addr)?;
+    let mut buf = Vec::new();
+    Resp::encode(
+        &mut buf,
+        &[
+            b"CONFIG",
+            b"SET",
+            b"notify-keyspace-events",
+            classes.as_bytes(),
+        ],
+    );
+    resp.pipeline(&buf, 1)
 }
 
 /// Runs redis-benchmark for case `c` with `-n n` against the server at
@@ -438,6 +580,8 @@ mod tests {
         assert!(names.contains(&"GET 1024B P16".to_string()));
         assert!(names.contains(&"LRANGE_600 (first 600 elements) P16".to_string()));
         assert!(names.contains(&"ZRANK 1M P1".to_string()));
-        assert_eq!(names.len(), 16 + 28);
+        assert!(names.contains(&"SET KEA P16".to_string()));
+        assert!(names.contains(&"SORT 10k BY hash GET P1".to_string()));
+        assert_eq!(names.len(), 16 + 1 + 28 + 3);
     }
 }
