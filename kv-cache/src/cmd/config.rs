@@ -49,6 +49,7 @@ pub fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     // A new password leaves already authenticated clients authenticated, as in Redis.
     ctx.srv.config = next;
+    ctx.srv.sync_logging();
     ctx.out.ok();
 }
 
