@@ -26,8 +26,10 @@
 //! A message nobody can receive is not even formatted: with no
 //! subscription at all, an event costs the class test and one more.
 
+use crate::config::Config;
 use crate::db::Happened;
 use crate::notify::{self, EXPIRED, KEY_MISS, KEYEVENT, KEYSPACE, NEW};
+use crate::protocol::Argv;
 use crate::protocol::reply::fmt_i64;
 use crate::state::Server;
 use crate::state::outbox::Deliver;
@@ -121,4 +123,34 @@ fn channel(buf: &mut Vec<u8>, prefix: &[u8], db: usize, name: &[u8]) {
     buf.extend_from_slice(fmt_i64(db as i64, &mut [0; 20]));
     buf.extend_from_slice(b"__:");
     buf.extend_from_slice(name);
+}
+
+/// Redis's side effect of a `CONFIG SET` that fails on a value: every
+/// parameter set so far, the failing one included, is restored from its
+/// *printed* value (`restoreBackupConfig` with the values `CONFIG GET`
+/// gives), and the printed form of `notify-keyspace-events` drops `n`
+/// beside `A` — so `n` is lost. Only when every name was valid (known,
+/// mutable, named once), as Redis checks those before setting anything.
+/// `failed_at` is the argument index of the failing name.
+pub fn after_failed_config_set(srv: &mut Server, argv: &Argv<'_>, failed_at: usize) {
+    const NAME: &str = "notify-keyspace-events";
+    let names: Vec<&[u8]> = (2..argv.len()).step_by(2).map(|i| argv.get(i)).collect();
+    let params: Vec<_> = names
+        .iter()
+        .filter_map(|n| Config::param(&String::from_utf8_lossy(n)))
+        .collect();
+    let all_valid = params.len() == names.len()
+        && params.iter().all(|p| p.mutable)
+        && params
+            .iter()
+            .enumerate()
+            .all(|(i, p)| !params[..i].iter().any(|q| std::ptr::eq(*q, *p)));
+    let touched = (2..=failed_at)
+        .step_by(2)
+        .any(|i| argv.get(i).eq_ignore_ascii_case(NAME.as_bytes()));
+    if all_valid && touched {
+        let flags = &mut srv.config.notify_keyspace_events;
+        *flags = notify::parse(notify::to_text(*flags).as_bytes()).unwrap_or(0);
+        srv.sync_logging();
+    }
 }

@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 
 use kv_cache::protocol::Value;
 use proptest::prelude::*;
-use proptest::test_runner::{Config as PtConfig, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 use super::common::{Conn, start_ours, start_redis, wait_blocked};
-use super::{Step, run_sequence, session};
+use super::{Step, run_sequence, session, stream_runner};
 
 /// The channel of the end-of-sequence marker.
 const MARK: &str = "__notify_mark__";
@@ -126,75 +126,73 @@ fn compare(got: &[Event], want: &[Event]) -> Result<(), TestCaseError> {
     )))
 }
 
+/// Both servers' connections and subscribers, and the counts so far.
+struct Run {
+    ours: Conn,
+    redis: Conn,
+    subs: [Conn; 2],
+    commands: usize,
+    events: usize,
+    marks: usize,
+}
+
+impl Run {
+    /// One case: `steps` under `classes`, then both event streams compared.
+    fn case(
+        &mut self,
+        addrs: [SocketAddr; 2],
+        classes: &str,
+        resp3: bool,
+        steps: &[Step],
+    ) -> Result<(), TestCaseError> {
+        for c in [&mut self.ours, &mut self.redis] {
+            c.cmds(&["CONFIG", "SET", "notify-keyspace-events", classes]);
+        }
+        self.commands += run_sequence(&mut self.ours, &mut self.redis, resp3, steps)?;
+        self.marks += 1;
+        mark(addrs, self.marks);
+        let want = normalized(until_mark(&mut self.subs[1], self.marks));
+        let got = normalized(until_mark(&mut self.subs[0], self.marks));
+        self.events += want.len();
+        compare(&got, &want)
+    }
+}
+
 #[test]
 fn keyspace_events_match_redis() {
     let Some(real) = start_redis() else { return };
     let srv = start_ours(|_| {});
     let addrs = [srv.addr, real.addr];
-    let mut ours = Conn::connect(srv.addr);
-    let mut redis = Conn::connect(real.addr);
-    for c in [&mut ours, &mut redis] {
+    let mut run = Run {
+        ours: Conn::connect(srv.addr),
+        redis: Conn::connect(real.addr),
+        subs: [subscriber(srv.addr), subscriber(real.addr)],
+        commands: 0,
+        events: 0,
+        marks: 0,
+    };
+    for c in [&mut run.ours, &mut run.redis] {
         c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     }
-    let (mut our_sub, mut redis_sub) = (subscriber(srv.addr), subscriber(real.addr));
-    let (ours, redis) = (
-        std::cell::RefCell::new(ours),
-        std::cell::RefCell::new(redis),
-    );
-    let subs = std::cell::RefCell::new((&mut our_sub, &mut redis_sub));
-    let (sent, events, marks) = (
-        std::cell::Cell::new(0usize),
-        std::cell::Cell::new(0usize),
-        std::cell::Cell::new(0usize),
-    );
-    let mut runner = TestRunner::new(PtConfig {
-        cases: 28,
-        // The streams go on from case to case: after a difference they
-        // are out of step, so shrinking could only mislead.
-        max_shrink_iters: 0,
-        failure_persistence: None,
-        ..PtConfig::default()
-    });
+    let run = std::cell::RefCell::new(run);
     let case = (prop::sample::select(CLASSES), session());
-    let result = runner.run(&case, |(classes, (resp3, steps))| {
+    let result = stream_runner(40).run(&case, |(classes, (resp3, steps))| {
         let steps: Vec<Step> = steps
             .into_iter()
             .filter(|s| !matches!(s, Step::Random))
             .collect();
-        for c in [&ours, &redis] {
-            c.borrow_mut()
-                .cmds(&["CONFIG", "SET", "notify-keyspace-events", classes]);
-        }
-        let n = run_sequence(
-            &mut ours.borrow_mut(),
-            &mut redis.borrow_mut(),
-            resp3,
-            &steps,
-        )?;
-        sent.set(sent.get() + n);
-        let m = marks.get() + 1;
-        marks.set(m);
-        mark(addrs, m);
-        let mut subs = subs.borrow_mut();
-        let want = normalized(until_mark(subs.1, m));
-        let got = normalized(until_mark(subs.0, m));
-        events.set(events.get() + want.len());
-        compare(&got, &want)
+        run.borrow_mut().case(addrs, classes, resp3, &steps)
     });
     if let Err(e) = result {
         panic!("keyspace events disagree: {e}");
     }
+    let run = run.into_inner();
     println!(
         "compared the keyspace events of {} commands ({} events) with redis-server",
-        sent.get(),
-        events.get()
+        run.commands, run.events
     );
-    assert!(sent.get() >= 4_000, "only {} commands sent", sent.get());
-    assert!(
-        events.get() >= 4_000,
-        "only {} events compared",
-        events.get()
-    );
+    assert!(run.commands >= 6_000, "only {} commands sent", run.commands);
+    assert!(run.events >= 3_000, "only {} events compared", run.events);
 }
 
 /// Runs `scenario` on both servers with `classes`, each watched by a
