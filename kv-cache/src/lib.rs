@@ -19,6 +19,8 @@
 //! - [`pubsub`]: the subscription registry; [`idmap`]: maps keyed by client id.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
+//! - [`notify`]: the keyspace notification classes (`notify-keyspace-events`); the
+//!   events are published by [`cmd::notify`].
 //! - [`config`]: parameters by their Redis names (config files, redis-server's command line,
 //!   `CONFIG GET/SET`).
 //! - [`alloc`]: the counting allocator behind `INFO used_memory`.
@@ -40,6 +42,7 @@ pub mod config;
 pub mod db;
 pub mod exec;
 pub mod idmap;
+pub mod notify;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;

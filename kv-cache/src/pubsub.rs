@@ -14,7 +14,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::db::glob;
 use crate::idmap::IdMap;
+use crate::protocol::Reply;
+
+/// Where a published message for client `id` is written: the layer above
+/// owns the connections' buffers (see [`crate::state::outbox`]).
+pub trait Sink {
+    /// The buffer to append client `id`'s message to.
+    fn buf(&mut self, id: u64) -> &mut Vec<u8>;
+}
 
 /// What one client listens to.
 #[derive(Debug, Default)]
@@ -187,6 +196,43 @@ impl PubSub {
     /// Whether any pattern subscription exists.
     pub fn has_patterns(&self) -> bool {
         !self.patterns.is_empty()
+    }
+
+    /// Whether nobody subscribes to anything: a message would reach no one,
+    /// whatever its channel (so a notification need not even be formatted).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty()
+    }
+
+    /// Delivers `msg` on `channel` to its subscribers, then to those of
+    /// each matching pattern, each in its protocol (RESP2 array, RESP3
+    /// push); returns the number of receivers. Redis: `pubsubPublishMessage`.
+    pub fn publish(&self, channel: &[u8], msg: &[u8], sink: &mut impl Sink) -> usize {
+        let mut receivers = 0;
+        for &id in self.subscribers(channel) {
+            let mut r = Reply::new(sink.buf(id), self.resp_of(id));
+            r.push(3);
+            r.bulk(b"message");
+            r.bulk(channel);
+            r.bulk(msg);
+            receivers += 1;
+        }
+        for (pattern, ids) in self.patterns() {
+            if !glob::matches(pattern, channel, false) {
+                continue;
+            }
+            for &id in ids {
+                let mut r = Reply::new(sink.buf(id), self.resp_of(id));
+                r.push(4);
+                r.bulk(b"pmessage");
+                r.bulk(pattern);
+                r.bulk(channel);
+                r.bulk(msg);
+                receivers += 1;
+            }
+        }
+        receivers
     }
 
     /// Every pattern with its subscribers.

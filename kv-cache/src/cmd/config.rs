@@ -44,11 +44,13 @@ pub fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         let name = String::from_utf8_lossy(argv.get(i)).into_owned();
         let value = String::from_utf8_lossy(argv.get(i + 1)).into_owned();
         if let Err(e) = next.apply(&name, &value, true) {
+            super::notify::after_failed_config_set(ctx.srv, argv, i);
             return ctx.out.error(&format!("ERR {e}"));
         }
     }
     // A new password leaves already authenticated clients authenticated, as in Redis.
     ctx.srv.config = next;
+    ctx.srv.sync_logging();
     ctx.out.ok();
 }
 

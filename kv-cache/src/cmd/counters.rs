@@ -4,6 +4,7 @@
 use super::numeric::ld::{self, Ld, NAN_OR_INF, NOT_A_FLOAT, Parsed, Range};
 use super::{Ctx, int_arg};
 use crate::db::{Sds, Val};
+use crate::notify::STRING;
 use crate::protocol::{Argv, parse_i64};
 
 /// Adds `by` to the integer at `key` (0 if missing), keeping its TTL.
@@ -27,12 +28,14 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) {
                     *v = Val::Int(n);
                     ctx.out.int(n);
                     ctx.srv.ks.touch(db, key);
+                    ctx.notify(STRING, "incrby", key);
                 }
                 None => ctx.out.error("ERR increment or decrement would overflow"),
             }
         }
         None => {
             ctx.srv.ks.set(db, key, Val::Int(by), false);
+            ctx.notify(STRING, "incrby", key);
             ctx.out.int(by);
         }
     }
@@ -95,6 +98,7 @@ pub fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.srv
         .ks
         .set(db, key, Val::Str(Sds::new(text.as_bytes())), true);
+    ctx.notify(STRING, "incrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
     // Replayed as the value it produced: float digits must not depend on
     // the replica's arithmetic (Redis `incrbyfloatCommand`).

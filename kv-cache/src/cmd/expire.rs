@@ -2,6 +2,7 @@
 //! TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST. Redis: `src/expire.c`.
 
 use super::{Ctx, int_arg, is};
+use crate::notify::GENERIC;
 use crate::protocol::Argv;
 
 /// `EXPIRE`-family core. Redis: `expireGenericCommand`.
@@ -65,10 +66,12 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit_ms: i64, absolute: bo
     }
     if when <= ks.now_ms {
         ks.remove(db, key);
+        ctx.notify(GENERIC, "del", key);
         ctx.propagate_as(&[b"DEL", key]);
     } else {
         ks.set_expire(db, key, Some(when));
         ks.touch(db, key);
+        ctx.notify(GENERIC, "expire", key);
         propagate_pexpireat(ctx, argv, when, unit_ms == 1 && absolute);
     }
     ctx.out.int(1);
@@ -106,10 +109,15 @@ pub fn pexpireat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     expire_generic(ctx, argv, 1, true, "pexpireat");
 }
 
-/// -2 if missing, -1 if no TTL, else the deadline.
-fn deadline(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<i64, i64> {
+/// -2 if missing, -1 if no TTL, else the deadline. A `read` lookup
+/// (`TTL` & co, not `PERSIST`) reports a miss, as Redis's
+/// `lookupKeyReadWithFlags` does.
+fn deadline(ctx: &mut Ctx<'_>, key: &[u8], read: bool) -> Result<i64, i64> {
     let db = ctx.db();
     if !ctx.srv.ks.exists(db, key) {
+        if read {
+            ctx.srv.ks.missed(db, key);
+        }
         return Err(-2);
     }
     ctx.srv.ks.expire_of(db, key).ok_or(-1)
@@ -118,36 +126,37 @@ fn deadline(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<i64, i64> {
 /// `TTL key`: seconds left, rounded.
 pub fn ttl(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let now = ctx.srv.ks.now_ms;
-    let r = deadline(ctx, argv.get(1)).map(|at| ((at - now).max(0) + 500) / 1000);
+    let r = deadline(ctx, argv.get(1), true).map(|at| ((at - now).max(0) + 500) / 1000);
     ctx.out.int(r.unwrap_or_else(|e| e));
 }
 
 /// `PTTL key`: milliseconds left.
 pub fn pttl(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let now = ctx.srv.ks.now_ms;
-    let r = deadline(ctx, argv.get(1)).map(|at| (at - now).max(0));
+    let r = deadline(ctx, argv.get(1), true).map(|at| (at - now).max(0));
     ctx.out.int(r.unwrap_or_else(|e| e));
 }
 
 /// `EXPIRETIME key`: the deadline in Unix seconds.
 pub fn expiretime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let r = deadline(ctx, argv.get(1)).map(|at| at / 1000);
+    let r = deadline(ctx, argv.get(1), true).map(|at| at / 1000);
     ctx.out.int(r.unwrap_or_else(|e| e));
 }
 
 /// `PEXPIRETIME key`: the deadline in Unix ms.
 pub fn pexpiretime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let r = deadline(ctx, argv.get(1));
+    let r = deadline(ctx, argv.get(1), true);
     ctx.out.int(r.unwrap_or_else(|e| e));
 }
 
 /// `PERSIST key`: 1 if a TTL was removed.
 pub fn persist(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let had = deadline(ctx, argv.get(1)).is_ok();
+    let had = deadline(ctx, argv.get(1), false).is_ok();
     if had {
         let db = ctx.db();
         ctx.srv.ks.set_expire(db, argv.get(1), None);
         ctx.srv.ks.touch(db, argv.get(1));
+        ctx.notify(GENERIC, "persist", argv.get(1));
     }
     ctx.out.int(had as i64);
 }

@@ -5,17 +5,20 @@ use super::args::db_index;
 use super::scan::{self, Over};
 use super::{Ctx, is};
 use crate::db::glob;
+use crate::notify::GENERIC;
 use crate::protocol::Argv;
 
 /// `DEL key...`: how many existed.
 pub fn del(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    let n = argv
-        .iter()
-        .skip(1)
-        .filter(|k| ctx.srv.ks.remove(db, k).is_some())
-        .count();
-    ctx.out.int(n as i64);
+    let mut n = 0;
+    for k in argv.iter().skip(1) {
+        if ctx.srv.ks.remove(db, k).is_some() {
+            ctx.notify(GENERIC, "del", k);
+            n += 1;
+        }
+    }
+    ctx.out.int(n);
 }
 
 /// `UNLINK key...`: as `DEL`. Redis frees large values in a background
@@ -24,15 +27,20 @@ pub fn unlink(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     del(ctx, argv);
 }
 
-/// `EXISTS key...`: a key named twice counts twice.
+/// `EXISTS key...`: a key named twice counts twice; a missing one is a
+/// read miss (Redis `lookupKeyReadWithFlags`).
 pub fn exists(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    let n = argv
-        .iter()
-        .skip(1)
-        .filter(|k| ctx.srv.ks.exists(db, k))
-        .count();
-    ctx.out.int(n as i64);
+    let ks = &mut ctx.srv.ks;
+    let mut n = 0;
+    for k in argv.iter().skip(1) {
+        if ks.exists(db, k) {
+            n += 1;
+        } else {
+            ks.missed(db, k);
+        }
+    }
+    ctx.out.int(n);
 }
 
 /// `TOUCH key...`: as `EXISTS` (we keep no access times to update).
@@ -43,12 +51,12 @@ pub fn touch(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `TYPE key`
 pub fn r#type(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    let name = ctx
-        .srv
-        .ks
-        .get_for_write(db, argv.get(1))
-        .map_or("none", |v| v.type_name());
-    ctx.out.simple(name);
+    let ks = &mut ctx.srv.ks;
+    let name = ks.get_for_write(db, argv.get(1)).map(|v| v.type_name());
+    if name.is_none() {
+        ks.missed(db, argv.get(1));
+    }
+    ctx.out.simple(name.unwrap_or("none"));
 }
 
 fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, nx: bool) {
@@ -64,10 +72,15 @@ fn rename_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, nx: bool) {
     if nx && ks.exists(db, dst) {
         return ctx.out.int(0);
     }
+    // An existing destination is deleted, not overwritten: the renamed
+    // key is a new one there (Redis `dbDelete` + `dbAdd`, a `new` event).
+    ks.remove(db, dst);
     if let Some((val, at)) = ks.remove(db, src) {
         ks.set(db, dst, val, false);
         ks.set_expire(db, dst, at);
     }
+    ctx.notify(GENERIC, "rename_from", src);
+    ctx.notify(GENERIC, "rename_to", dst);
     if nx { ctx.out.int(1) } else { ctx.out.ok() }
 }
 
@@ -141,6 +154,10 @@ pub fn scan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             return false;
         }
         if ks.expire_if_needed(db, k) {
+            // Redis looks the key up to read its type, and misses.
+            if opts.type_name.is_some() {
+                ks.missed(db, k);
+            }
             return false;
         }
         match opts.type_name {
@@ -197,6 +214,8 @@ pub fn r#move(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ks.set(dst, key, val, false);
         ks.set_expire(dst, key, at);
     }
+    ctx.notify_in(src, GENERIC, "move_from", key);
+    ctx.notify_in(dst, GENERIC, "move_to", key);
     ctx.out.int(1);
 }
 
@@ -228,15 +247,18 @@ pub fn copy(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             .error("ERR source and destination objects are the same");
     }
     let ks = &mut ctx.srv.ks;
-    let Some(val) = ks.get_for_write(src_db, src).map(|v| v.clone()) else {
+    let Some(val) = ks.get(src_db, src).map(|v| v.clone()) else {
         return ctx.out.int(0);
     };
     let at = ks.expire_of(src_db, src);
     if ks.exists(dst_db, dst) && !replace {
         return ctx.out.int(0);
     }
+    // Replaced by deleting first: the copy is a new key (Redis `dbDelete` + `dbAdd`).
+    ks.remove(dst_db, dst);
     ks.set(dst_db, dst, val, false);
     ks.set_expire(dst_db, dst, at);
+    ctx.notify_in(dst_db, GENERIC, "copy_to", dst);
     ctx.out.int(1);
 }
 

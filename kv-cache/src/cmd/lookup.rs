@@ -24,6 +24,9 @@ use crate::db::list::List;
 use crate::db::set::Set;
 use crate::db::zset::ZSet;
 use crate::db::{Keyspace, Val};
+use crate::notify::GENERIC;
+
+use super::Ctx;
 
 /// The key holds a value of another type (the handler replies `WRONGTYPE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,8 +104,8 @@ pub trait Typed {
     /// signals the modification — `WATCH`ers fail, the change is counted
     /// for propagation ([`Keyspace::touch`]). Blocked clients need no
     /// signal here: they wait on keys being created, which
-    /// [`Keyspace::set`] signals. kv-cache has no keyspace notifications;
-    /// they would be sent from here.
+    /// [`Keyspace::set`] signals. The keyspace events are the handler's
+    /// ([`Ctx::changed`] sends them with this step).
     fn after_change(&mut self, db: usize, key: &[u8], emptied: bool);
 }
 
@@ -123,6 +126,40 @@ impl Typed for Keyspace {
             self.remove(db, key);
         } else {
             self.touch(db, key);
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// The end of a STORE command (`SINTERSTORE`, `ZUNIONSTORE`,
+    /// `ZRANGESTORE` ...): a non-empty result `val` replaces `dst`, with
+    /// `event` of `class`; an empty one (`None`) deletes `dst`, as it
+    /// is, with a `del` event if it was there (Redis `setKey` or `dbDelete`).
+    pub fn store(&mut self, dst: &[u8], val: Option<Val>, class: u32, event: &str) {
+        let db = self.db();
+        match val {
+            Some(v) => {
+                self.srv.ks.set(db, dst, v, false);
+                self.notify(class, event, dst);
+            }
+            None => {
+                if self.srv.ks.delete(db, dst) {
+                    self.notify(GENERIC, "del", dst);
+                }
+            }
+        }
+    }
+
+    /// The end of a change in place that may empty the collection at
+    /// `key`: sends `event` of `class`, then deletes the key if `emptied`
+    /// (with its `del` event) or signals the change. This is the order of
+    /// every Redis command that removes elements (`listElementsRemoved`,
+    /// `hdelCommand`, `sremCommand`, `zremCommand` ...).
+    pub fn changed(&mut self, class: u32, event: &str, key: &[u8], emptied: bool) {
+        self.notify(class, event, key);
+        self.after_change(key, emptied);
+        if emptied {
+            self.notify(GENERIC, "del", key);
         }
     }
 }

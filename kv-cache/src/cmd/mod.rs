@@ -22,6 +22,7 @@
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
 //!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
 //!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
+//! - [`notify`](mod@notify): keyspace notifications, sent by handlers through [`Ctx::notify`];
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
 //!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
 //!   [`lookup`](mod@lookup) (a key as a type — `WRONGTYPE` decided once — and the
@@ -44,6 +45,7 @@ pub mod keys;
 pub mod lists;
 pub mod lookup;
 pub mod multi;
+pub mod notify;
 pub mod numeric;
 pub mod pubsub;
 pub mod scan;
@@ -186,6 +188,26 @@ impl Ctx<'_> {
     pub fn after_change(&mut self, key: &[u8], emptied: bool) {
         let db = self.db();
         lookup::Typed::after_change(&mut self.srv.ks, db, key, emptied);
+    }
+
+    /// Sends keyspace event `event` of `class` (a [`crate::notify`] bit)
+    /// about `key` in the client's database (Redis `notifyKeyspaceEvent`).
+    /// One test when the class is off; see [`notify`](mod@notify).
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        if self.srv.config.notify_keyspace_events & class != 0 {
+            let db = self.db();
+            self.notify_in(db, class, event, key);
+        }
+    }
+
+    /// [`Ctx::notify`] for a key of database `db` (`MOVE`, `COPY ... DB`).
+    #[inline(never)]
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if self.srv.config.notify_keyspace_events & class != 0 {
+            let own = (self.client.id, &mut *self.out.buf);
+            notify::publish(self.srv, own, class, event, key, db);
+        }
     }
 
     /// Whether anyone consumes the propagated stream: a handler computes

@@ -21,6 +21,7 @@ use super::Ctx;
 use crate::db::glob;
 use crate::protocol::{Argv, Reply};
 use crate::state::S_PUBSUB;
+use crate::state::outbox::Deliver;
 use crate::state::propagation::TO_REPL;
 
 /// A subscription confirmation: `[kind, name, count]` (Redis
@@ -126,51 +127,17 @@ pub fn publish(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.out.int(n as i64);
 }
 
-/// Delivers `msg` on `channel`; returns the number of receivers. Redis:
-/// `pubsubPublishMessage`.
+/// Delivers `msg` on `channel`; returns the number of receivers. Our own
+/// subscription's message goes before our reply, in our own buffer, as
+/// Redis's `addReply` on the same client does.
 fn publish_message(ctx: &mut Ctx<'_>, channel: &[u8], msg: &[u8]) -> usize {
-    let me = ctx.client.id;
     let srv = &mut *ctx.srv;
-    let mut receivers = 0;
-    for &id in srv.pubsub.subscribers(channel) {
-        let resp = srv.pubsub.resp_of(id);
-        // Our own subscription: the message goes before our reply, in
-        // our own buffer, as Redis's `addReply` on the same client does.
-        let buf = if id == me {
-            &mut *ctx.out.buf
-        } else {
-            srv.outbox.buf(id)
-        };
-        let mut r = Reply::new(buf, resp);
-        r.push(3);
-        r.bulk(b"message");
-        r.bulk(channel);
-        r.bulk(msg);
-        receivers += 1;
-    }
-    if srv.pubsub.has_patterns() {
-        for (pattern, ids) in srv.pubsub.patterns() {
-            if !glob::matches(pattern, channel, false) {
-                continue;
-            }
-            for &id in ids {
-                let resp = srv.pubsub.resp_of(id);
-                let buf = if id == me {
-                    &mut *ctx.out.buf
-                } else {
-                    srv.outbox.buf(id)
-                };
-                let mut r = Reply::new(buf, resp);
-                r.push(4);
-                r.bulk(b"pmessage");
-                r.bulk(pattern);
-                r.bulk(channel);
-                r.bulk(msg);
-                receivers += 1;
-            }
-        }
-    }
-    receivers
+    let mut sink = Deliver {
+        outbox: &mut srv.outbox,
+        me: ctx.client.id,
+        own: &mut *ctx.out.buf,
+    };
+    srv.pubsub.publish(channel, msg, &mut sink)
 }
 
 /// `PUBSUB` without a subcommand never reaches here (arity -2).

@@ -2,6 +2,7 @@
 
 use super::{Ctx, int_arg, is};
 use crate::db::Val;
+use crate::notify::{GENERIC, STRING};
 use crate::protocol::Argv;
 
 /// `GET key`
@@ -141,8 +142,10 @@ pub fn set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return;
     }
     ks.set(db, key, Val::from_bytes(argv.get(2)), o.keep_ttl);
+    ctx.notify(STRING, "set", key);
     if let Some(at) = deadline {
-        ks.set_expire(db, key, Some(at));
+        ctx.srv.ks.set_expire(db, key, Some(at));
+        ctx.notify(GENERIC, "expire", key);
         // Replayed with the absolute deadline, options dropped: a replica
         // must not re-read the clock (Redis `setGenericCommand`).
         propagate_pxat(ctx, key, argv.get(2), at);
@@ -177,6 +180,7 @@ pub fn setnx(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.out.int(0);
     } else {
         ks.set(db, argv.get(1), Val::from_bytes(argv.get(2)), false);
+        ctx.notify(STRING, "set", argv.get(1));
         ctx.out.int(1);
     }
 }
@@ -189,7 +193,9 @@ fn set_with_expire(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit: i64, cmd: &str) {
     ctx.srv
         .ks
         .set(db, argv.get(1), Val::from_bytes(argv.get(3)), false);
+    ctx.notify(STRING, "set", argv.get(1));
     ctx.srv.ks.set_expire(db, argv.get(1), Some(at));
+    ctx.notify(GENERIC, "expire", argv.get(1));
     propagate_pxat(ctx, argv.get(1), argv.get(3), at);
     ctx.out.ok();
 }
@@ -214,6 +220,7 @@ pub fn getset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         None => ctx.out.null(),
     }
     ks.set(db, argv.get(1), Val::from_bytes(argv.get(2)), false);
+    ctx.notify(STRING, "set", argv.get(1));
     ctx.propagate_as(&[b"SET", argv.get(1), argv.get(2)]);
 }
 
@@ -231,17 +238,28 @@ pub fn getdel(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     match ctx.srv.ks.remove(db, argv.get(1)) {
         Some((v, _)) => {
             v.with_bytes(|b| ctx.out.bulk(b));
+            ctx.notify(GENERIC, "del", argv.get(1));
             ctx.propagate_as(&[b"DEL", argv.get(1)]);
         }
         None => ctx.out.null(),
     }
 }
 
-/// `GETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST]`
+/// `GETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST]`. The options are
+/// parsed first, the expire time judged only once the key is found to be a
+/// string, as Redis (`getexCommand`): a missing key answers nil whatever
+/// the time says.
 pub fn getex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(o) = parse_set_opts(argv, 2, false) else {
         return ctx.syntax_error();
     };
+    let db = ctx.db();
+    let key = argv.get(1);
+    match ctx.srv.ks.get(db, key) {
+        Some(v) if !v.is_string() => return ctx.wrong_type(),
+        Some(_) => {}
+        None => return ctx.out.null(),
+    }
     let deadline = match o.expire {
         Some((i, unit, abs)) => match expire_deadline(ctx, argv.get(i), unit, abs, "getex") {
             Some(d) => Some(d),
@@ -249,23 +267,21 @@ pub fn getex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         },
         None => None,
     };
-    let db = ctx.db();
-    let key = argv.get(1);
     let ks = &mut ctx.srv.ks;
-    match ks.get(db, key) {
-        Some(v) if !v.is_string() => return ctx.wrong_type(),
-        Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
-        None => return ctx.out.null(),
+    if let Some(v) = ks.get_for_write(db, key) {
+        v.with_bytes(|b| ctx.out.bulk(b));
     }
     // Never replayed as is: as the change it made (Redis `getexCommand`).
     match deadline {
         Some(at) if at <= ks.now_ms => {
             ks.remove(db, key);
+            ctx.notify(GENERIC, "del", key);
             ctx.propagate_as(&[b"DEL", key]);
         }
         Some(at) => {
             ks.set_expire(db, key, Some(at));
             ks.touch(db, key);
+            ctx.notify(GENERIC, "expire", key);
             if ctx.propagating() {
                 let at = at.to_string();
                 ctx.propagate_as(&[b"PEXPIREAT", key, at.as_bytes()]);
@@ -274,6 +290,7 @@ pub fn getex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         None if o.persist && ks.expire_of(db, key).is_some() => {
             ks.set_expire(db, key, None);
             ks.touch(db, key);
+            ctx.notify(GENERIC, "persist", key);
             ctx.propagate_as(&[b"PERSIST", key]);
         }
         None => {}
@@ -303,6 +320,7 @@ pub fn mset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.srv
             .ks
             .set(db, argv.get(i), Val::from_bytes(argv.get(i + 1)), false);
+        ctx.notify(STRING, "set", argv.get(i));
     }
     ctx.out.ok();
 }
@@ -323,6 +341,7 @@ pub fn msetnx(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.srv
             .ks
             .set(db, argv.get(i), Val::from_bytes(argv.get(i + 1)), false);
+        ctx.notify(STRING, "set", argv.get(i));
     }
     ctx.out.int(1);
 }
@@ -349,6 +368,7 @@ pub fn append(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Some(None) => ctx.wrong_type(),
         None => {
             ctx.srv.ks.set(db, argv.get(1), Val::from_bytes(add), false);
+            ctx.notify(STRING, "append", argv.get(1));
             ctx.out.int(add.len() as i64);
         }
         Some(Some(len)) => {
@@ -361,6 +381,7 @@ pub fn append(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 ctx.out.int(buf.len() as i64);
             }
             ctx.srv.ks.touch(db, argv.get(1));
+            ctx.notify(STRING, "append", argv.get(1));
         }
     }
 }
@@ -446,4 +467,5 @@ pub fn setrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.out.int(buf.len() as i64);
     }
     ctx.srv.ks.touch(db, key);
+    ctx.notify(STRING, "setrange", key);
 }

@@ -73,6 +73,9 @@ pub struct Config {
     pub list_max_listpack_size: i64,
     /// `list-compress-depth`: accepted and reported; nodes are never compressed here. 0.
     pub list_compress_depth: i64,
+    /// `notify-keyspace-events`: the [`crate::notify`] class bits of the
+    /// keyspace events sent through Pub/Sub. Empty (0): none.
+    pub notify_keyspace_events: u32,
 }
 
 impl Default for Config {
@@ -108,6 +111,7 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
+            notify_keyspace_events: 0,
         }
     }
 }
@@ -433,6 +437,16 @@ pub static PARAMS: &[Param] = &[
                 s @ ("yes" | "no" | "local") => c.enable_debug_command = s.into(),
                 _ => return Err("argument(s) must be one of the following: no, yes, local".into()),
             }
+            Ok(())
+        },
+    },
+    Param {
+        name: "notify-keyspace-events",
+        mutable: true,
+        get: |c| crate::notify::to_text(c.notify_keyspace_events),
+        set: |c, v| {
+            c.notify_keyspace_events =
+                crate::notify::parse(v.as_bytes()).ok_or(crate::notify::BAD_CLASS)?;
             Ok(())
         },
     },

@@ -57,7 +57,7 @@ impl Keyspace {
         let mut expired_keys = 0;
         // Deleted keys someone WATCHes, touched once the walk is over.
         let watching = !self.watched.is_empty();
-        let log = self.log_expired;
+        let log = self.logging & super::LOG_EXPIRED != 0;
         let mut touched: Vec<(usize, Vec<u8>)> = Vec::new();
         'dbs: for (dbi, db) in self.dbs.iter_mut().enumerate() {
             // ANCHOR: cycle
@@ -85,7 +85,7 @@ impl Keyspace {
                         db.dict.remove(key);
                         expired += 1;
                         if log {
-                            self.expired_log.push((dbi, key.clone()));
+                            self.log.push((super::Happened::Expired, dbi, key.clone()));
                         }
                         if watching {
                             touched.push((dbi, key.clone()));

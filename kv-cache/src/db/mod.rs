@@ -17,9 +17,10 @@
 //! [`Keyspace::set`]). Each costs one emptiness test when unused.
 //!
 //! The keyspace reports upward only through its fields: [`Keyspace::dirty`]
-//! counts changes and [`Keyspace::expired_log`] lists the keys expiry
-//! removed, for the propagation point above to read; nothing here imports
-//! the layers above (commands, execution, connections).
+//! counts changes and [`Keyspace::log`] lists what happened to keys on the
+//! way — removed by expiry, created, missed by a read — for the layers
+//! above to turn into `DEL`s to propagate and into keyspace notifications;
+//! nothing here imports them (commands, execution, connections).
 
 pub mod dict;
 pub mod expire;
@@ -40,6 +41,27 @@ pub use sds::Sds;
 pub use value::Val;
 
 pub use waited::WaitedKeys;
+
+/// What happened to a key inside the keyspace, as [`Keyspace::log`] records
+/// it. Redis sends these as they happen, from inside `db.c`
+/// (`deleteExpiredKeyAndPropagate`, `dbAdd`, `lookupKey`); here the layer
+/// above collects them, in order, before the next event of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Happened {
+    /// Removed because its deadline passed (lazily or by the active cycle).
+    Expired,
+    /// Created (Redis `dbAdd`).
+    Created,
+    /// Looked up for reading and not found (Redis `lookupKey`'s `keymiss`).
+    Missed,
+}
+
+/// [`Keyspace::logging`] bit: record [`Happened::Expired`].
+pub const LOG_EXPIRED: u8 = 1;
+/// [`Keyspace::logging`] bit: record [`Happened::Created`].
+pub const LOG_CREATED: u8 = 1 << 1;
+/// [`Keyspace::logging`] bit: record [`Happened::Missed`].
+pub const LOG_MISSED: u8 = 1 << 2;
 
 /// One database (`SELECT n`). Redis: `redisDb`.
 #[derive(Debug, Default)]
@@ -80,12 +102,14 @@ pub struct Keyspace {
     /// Changes made so far (Redis `server.dirty`): moved by every
     /// [`Keyspace::touch`]; a command that moved it changed the dataset.
     pub dirty: u64,
-    /// Keys removed by expiry (lazily or by the active cycle) and not yet
-    /// collected by the propagation point, with their database. Filled only
-    /// while [`Keyspace::log_expired`] is set.
-    pub expired_log: Vec<(usize, Vec<u8>)>,
-    /// Whether someone consumes [`Keyspace::expired_log`].
-    pub log_expired: bool,
+    /// What happened to keys (expired, created, missed) and was not yet
+    /// collected by the layer above, in order, with the database. Only
+    /// the kinds whose `LOG_*` bit is in [`Keyspace::logging`] are kept.
+    pub log: Vec<(Happened, usize, Vec<u8>)>,
+    /// `LOG_*` bits: what someone above consumes (expired keys for
+    /// propagation and notifications, the others for notifications). Zero
+    /// when nobody does: then recording costs one test.
+    pub logging: u8,
     /// Whether the cron runs the active expire cycle (`DEBUG
     /// SET-ACTIVE-EXPIRE`); lazy expiry always runs.
     pub active_expire: bool,
@@ -101,8 +125,8 @@ impl Keyspace {
             watched: watch::Watched::default(),
             waited: WaitedKeys::default(),
             dirty: 0,
-            expired_log: Vec::new(),
-            log_expired: false,
+            log: Vec::new(),
+            logging: 0,
             active_expire: true,
         }
     }
@@ -121,9 +145,7 @@ impl Keyspace {
                 db.expires.remove(key);
                 db.dict.remove(key);
                 self.stats.expired_keys += 1;
-                if self.log_expired {
-                    self.expired_log.push((i, key.to_vec()));
-                }
+                self.record(LOG_EXPIRED, Happened::Expired, i, key);
                 // Redis signals the deletion (WATCHers of the key see it).
                 self.signal_watchers(i, key);
                 true
@@ -133,10 +155,46 @@ impl Keyspace {
     }
     // ANCHOR_END: lazy
 
+    /// Chooses what [`Keyspace::log`] records: expired keys when they are
+    /// propagated or notified, created keys and read misses when those
+    /// classes are notified (`notify_flags`: the [`crate::notify`] bits).
+    pub fn set_logging(&mut self, notify_flags: u32, propagating: bool) {
+        use crate::notify::{EXPIRED, KEY_MISS, NEW, wanted};
+        let mut bits = 0;
+        if propagating || wanted(notify_flags, EXPIRED) {
+            bits |= LOG_EXPIRED;
+        }
+        if wanted(notify_flags, NEW) {
+            bits |= LOG_CREATED;
+        }
+        if wanted(notify_flags, KEY_MISS) {
+            bits |= LOG_MISSED;
+        }
+        self.logging = bits;
+    }
+
+    /// Appends to [`Keyspace::log`] if someone consumes `bit`'s kind.
+    #[inline(always)]
+    fn record(&mut self, bit: u8, what: Happened, i: usize, key: &[u8]) {
+        if self.logging & bit != 0 {
+            self.log.push((what, i, key.to_vec()));
+        }
+    }
+
+    /// Records a read of `key` that found nothing, for a lookup that does
+    /// not go through [`Keyspace::get`] (Redis: `keymiss` from `lookupKey`).
+    #[inline]
+    pub fn missed(&mut self, i: usize, key: &[u8]) {
+        self.record(LOG_MISSED, Happened::Missed, i, key);
+    }
+
     /// The value of `key` for reading, after lazy expiry (`lookupKeyRead`).
     #[inline]
     pub fn get(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
         self.expire_if_needed(i, key);
+        if self.logging & LOG_MISSED != 0 && self.dbs[i].dict.get(key).is_none() {
+            self.missed(i, key);
+        }
         match self.dbs[i].dict.get_mut(key) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
@@ -181,8 +239,10 @@ impl Keyspace {
                 if !self.waited.is_empty() {
                     self.waited.signal(i, key);
                 }
+                self.record(LOG_CREATED, Happened::Created, i, key);
             }
         }
+        let db = &mut self.dbs[i];
         if !db.expires.is_empty() {
             if !keep_ttl {
                 db.expires.remove(key);
@@ -231,6 +291,21 @@ impl Keyspace {
         };
         self.touch(i, key);
         Some((v, at))
+    }
+
+    /// Deletes `key` as it is, even if its deadline passed (Redis
+    /// `dbDelete`, which a STORE command's empty result calls without a
+    /// lookup first); returns whether it was there.
+    pub fn delete(&mut self, i: usize, key: &[u8]) -> bool {
+        let db = &mut self.dbs[i];
+        if db.dict.remove(key).is_none() {
+            return false;
+        }
+        if !db.expires.is_empty() {
+            db.expires.remove(key);
+        }
+        self.touch(i, key);
+        true
     }
 
     /// Empties database `i`; watchers of keys it held fail their `EXEC`

@@ -186,6 +186,11 @@ pub(crate) fn call(
         };
         (sub.handler)(&mut ctx, argv);
     }
+    // What the keyspace logged after the handler's last event (a read's
+    // lazy expiry, a miss) is propagated and notified now, before the command.
+    if !srv.ks.log.is_empty() {
+        cmd::notify::collect(srv, (session.id, out));
+    }
     let end = Instant::now();
     *clock = end;
     if listening {

@@ -38,7 +38,7 @@
 //!   wrapped (Redis `propagate_no_multi`).
 //! - Nothing is recorded while nobody listens (Redis `shouldPropagate`).
 
-use crate::cmd::Command;
+use crate::cmd::{self, Command};
 use crate::protocol::{Argv, OwnedArgv};
 use crate::state::propagation::{Feed, TO_ALL, owned};
 use crate::state::{Server, Session};
@@ -71,15 +71,11 @@ pub(crate) fn after_call(
 }
 // ANCHOR_END: after_call
 
-/// Records the keys expiry removed since the last call as `DEL key`
-/// (Redis `propagateDeletion`; ours has no lazy freeing, so never `UNLINK`).
+/// Records the keys expiry removed since the last collection as `DEL key`
+/// (and sends their notifications): [`cmd::notify::collect`].
+#[inline]
 pub(crate) fn drain_expired(srv: &mut Server) {
-    if srv.ks.expired_log.is_empty() {
-        return;
-    }
-    for (db, key) in std::mem::take(&mut srv.ks.expired_log) {
-        srv.prop.push(db, owned(&[b"DEL", &key]), TO_ALL);
-    }
+    cmd::notify::collect_detached(srv);
 }
 
 /// Ends an execution unit: hands its commands to the consumers, wrapped

@@ -63,7 +63,8 @@ pub(crate) fn serve_ready(srv: &mut Server, clock: &mut Instant) {
         }
         // A key found expired above was deleted outside any retry: its
         // `DEL` is a unit of its own (Redis's edge case in
-        // `handleClientsBlockedOnKeys`).
+        // `handleClientsBlockedOnKeys`), and its `expired` event is sent.
+        propagate::drain_expired(srv);
         if srv.prop.listening() != 0 {
             propagate::end_unit(srv, true);
         }

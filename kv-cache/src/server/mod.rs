@@ -349,11 +349,17 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     if srv.ks.active_expire {
         let deadline = Instant::now() + crate::db::expire::budget(hz);
         srv.ks.active_expire_cycle(deadline);
-        // The removed keys replay as `DEL`s, never wrapped in MULTI.
+        // The removed keys replay as `DEL`s, never wrapped in MULTI, and
+        // are notified as `expired`.
+        crate::cmd::notify::collect_detached(srv);
         if srv.prop.listening() != 0 {
             crate::exec::propagate::end_unit(srv, false);
         }
+        if !srv.outbox.is_empty() {
+            rt.deliver(ev, None);
+        }
     }
+    let srv = &mut rt.srv;
     if srv.config.activerehashing {
         srv.ks.cron_rehash();
     }

@@ -259,6 +259,7 @@ impl Server {
             std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 1u8);
         let seed2 =
             std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 2u8);
+        ks.set_logging(config.notify_keyspace_events, false);
         Server {
             ks,
             config,
@@ -289,7 +290,15 @@ impl Server {
     /// form, and keys removed by expiry too.
     pub fn add_feed(&mut self, feed: Box<dyn Feed>) {
         self.prop.add_feed(feed);
-        self.ks.log_expired = true;
+        self.sync_logging();
+    }
+
+    /// Tells the keyspace what to log for the layers above (expired keys
+    /// to propagate, events to notify); call after the consumers or
+    /// `notify-keyspace-events` change.
+    pub fn sync_logging(&mut self) {
+        let flags = self.config.notify_keyspace_events;
+        self.ks.set_logging(flags, self.prop.listening() != 0);
     }
 
     /// Updates the cached clock (unless frozen). Called once per batch of

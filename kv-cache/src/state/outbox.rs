@@ -11,6 +11,7 @@
 //! layer can resume reading their pipelined input.
 
 use crate::idmap::IdMap;
+use crate::pubsub::Sink;
 
 /// Pending output per client id, and the clients to resume.
 #[derive(Debug, Default)]
@@ -63,6 +64,29 @@ impl Outbox {
         if !self.is_empty() {
             self.bufs.remove(&id);
             self.unblocked.retain(|&c| c != id);
+        }
+    }
+}
+
+/// Where Pub/Sub messages go while a command runs: the running client's
+/// own reply buffer (its messages go before its reply, as Redis writes
+/// them), every other client's outbox buffer.
+#[derive(Debug)]
+pub struct Deliver<'a> {
+    /// The other clients' buffers.
+    pub outbox: &'a mut Outbox,
+    /// The running client's id (0: none, as in the cron).
+    pub me: u64,
+    /// The running client's reply buffer.
+    pub own: &'a mut Vec<u8>,
+}
+
+impl Sink for Deliver<'_> {
+    fn buf(&mut self, id: u64) -> &mut Vec<u8> {
+        if id == self.me {
+            self.own
+        } else {
+            self.outbox.buf(id)
         }
     }
 }

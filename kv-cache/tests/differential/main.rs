@@ -16,13 +16,15 @@
 //!   [`multi`], [`pubsub`]): its command generators, mixed into every sequence, on the
 //!   same keys, so that WRONGTYPE paths are exercised too;
 //! - [`propagation`]: the same sequences, comparing the streams sent to replicas
-//!   (tapped and compared by [`replica`]).
+//!   (tapped and compared by [`replica`]);
+//! - [`notify`]: the same sequences, comparing the keyspace events a subscriber gets.
 
 #[path = "../common/mod.rs"]
 mod common;
 mod hashes;
 mod lists;
 mod multi;
+mod notify;
 mod propagation;
 mod pubsub;
 mod replica;
@@ -245,7 +247,8 @@ fn misc_cmd() -> impl Strategy<Value = Step> {
             1 => Just(Step::Cmd(v(&["DEBUG", "SLEEP", "0"]))),
         ],
         8 => prop_oneof![
-            1 => prop::sample::select(&["maxclients", "hz", "timeout", "slowlog-max-len", "save", "appendonly", "proto-max-bulk-len"][..]).prop_map(|p| Step::Cmd(v(&["CONFIG", "GET", p]))),
+            1 => prop::sample::select(&["maxclients", "hz", "timeout", "slowlog-max-len", "save", "appendonly", "proto-max-bulk-len", "notify-keyspace-events"][..]).prop_map(|p| Step::Cmd(v(&["CONFIG", "GET", p]))),
+            1 => prop::sample::select(&["KEA", "KEAnm", "Elg", "AK", "KEAX", "x"][..]).prop_map(|c| Step::Cmd(v(&["CONFIG", "SET", "notify-keyspace-events", c]))),
             1 => (prop::sample::select(&["hz", "maxclients", "timeout", "activerehashing"][..]), prop::sample::select(&["x", "-1", "yes", "0"][..]))
             .prop_map(|(p, x)| Step::Cmd(v(&["CONFIG", "SET", p, x]))),
             1 => Just(Step::Cmd(v(&["CONFIG", "SET", "hz", "10"]))),
@@ -479,6 +482,18 @@ fn scan_all(c: &mut Conn, opts: &[String]) -> Result<BTreeSet<Vec<u8>>, Value> {
         }
     }
     panic!("SCAN did not finish in 10000 calls");
+}
+
+/// The runner of the tests that compare a stream going on from case to
+/// case (propagation, keyspace events): after a difference the streams
+/// are out of step, so shrinking could only mislead.
+pub(crate) fn stream_runner(cases: u32) -> TestRunner {
+    TestRunner::new(PtConfig {
+        cases,
+        max_shrink_iters: 0,
+        failure_persistence: None,
+        ..PtConfig::default()
+    })
 }
 
 /// Runs one sequence on both servers; returns the number of commands sent.

@@ -20,11 +20,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use kv_cache::protocol::Value;
-use proptest::test_runner::{Config as PtConfig, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 use super::common::{Conn, wait_blocked};
 use super::replica::{MARK, Pair, Stream, normalized, ours_until_mark, same_command, show};
-use super::{Step, run_sequence, session};
+use super::{Step, run_sequence, session, stream_runner};
 
 /// Steps whose effect is random by definition.
 fn deterministic(steps: Vec<Step>) -> Vec<Step> {
@@ -64,14 +64,7 @@ fn propagated_stream_matches_a_redis_replica_stream() {
         std::cell::Cell::new(0usize),
         std::cell::Cell::new(0usize),
     );
-    let mut runner = TestRunner::new(PtConfig {
-        cases: 70,
-        // The streams go on from case to case: after a difference they
-        // are out of step, so shrinking could only mislead.
-        max_shrink_iters: 0,
-        failure_persistence: None,
-        ..PtConfig::default()
-    });
+    let mut runner = stream_runner(70);
     let result = runner.run(&session(), |(resp3, steps)| {
         let steps = deterministic(steps);
         let n = run_sequence(

@@ -49,7 +49,7 @@ pub fn hincrby(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let mut tmp = [0u8; 20];
     let digits = fmt_i64(new, &mut tmp);
-    if with_hash(ctx, key, |h, lim| h.set(field, digits, lim)).is_some() {
+    if with_hash(ctx, key, "hincrby", |h, lim| h.set(field, digits, lim)).is_some() {
         ctx.out.int(new);
     }
 }
@@ -78,7 +78,11 @@ pub fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(Range::Underflow) => Ld::ZERO,
     };
     let text = sum.to_human();
-    if with_hash(ctx, key, |h, lim| h.set(field, text.as_bytes(), lim)).is_some() {
+    if with_hash(ctx, key, "hincrbyfloat", |h, lim| {
+        h.set(field, text.as_bytes(), lim)
+    })
+    .is_some()
+    {
         ctx.out.bulk(text.as_bytes());
         // As the value it produced (Redis `hincrbyfloatCommand`).
         ctx.propagate_as(&[b"HSET", key, field, text.as_bytes()]);

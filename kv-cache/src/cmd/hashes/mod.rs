@@ -20,15 +20,17 @@ use super::scan;
 use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::Val;
 use crate::db::hash::{Hash, Limits};
+use crate::notify::HASH;
 use crate::protocol::{Argv, Reply};
 
 /// Applies `edit` to the hash at `key`, creating it when missing (Redis's
-/// `hashTypeLookupWriteOrCreate`), and touches the key. `edit` must write
-/// at least one field (so a created hash is never empty). Replies
-/// WRONGTYPE and returns `None` for another type.
+/// `hashTypeLookupWriteOrCreate`), touches the key and sends `event`.
+/// `edit` must write at least one field (so a created hash is never
+/// empty). Replies WRONGTYPE and returns `None` for another type.
 fn with_hash<R>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
+    event: &str,
     edit: impl FnOnce(&mut Hash, Limits) -> R,
 ) -> Option<R> {
     let db = ctx.db();
@@ -37,6 +39,7 @@ fn with_hash<R>(
         Ok(Some(h)) => {
             let r = edit(h, lim);
             ctx.srv.ks.touch(db, key);
+            ctx.notify(HASH, event, key);
             Some(r)
         }
         Ok(None) => {
@@ -45,6 +48,7 @@ fn with_hash<R>(
             // The key was absent (an expired one is already deleted), so
             // there is no TTL to drop.
             ctx.srv.ks.set(db, key, Val::Hash(Box::new(h)), true);
+            ctx.notify(HASH, event, key);
             Some(r)
         }
         Err(WrongType) => {
@@ -60,7 +64,7 @@ fn set_pairs(ctx: &mut Ctx<'_>, argv: &Argv<'_>, name: &str) -> Option<i64> {
         ctx.wrong_arity(name);
         return None;
     }
-    with_hash(ctx, argv.get(1), |h, lim| {
+    with_hash(ctx, argv.get(1), "hset", |h, lim| {
         let mut created = 0;
         for i in (2..argv.len()).step_by(2) {
             if h.set(argv.get(i), argv.get(i + 1), lim) {
@@ -95,7 +99,7 @@ pub fn hsetnx(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(WrongType) => return ctx.wrong_type(),
         _ => {}
     }
-    if with_hash(ctx, key, |h, lim| h.set(field, value, lim)).is_some() {
+    if with_hash(ctx, key, "hset", |h, lim| h.set(field, value, lim)).is_some() {
         ctx.out.int(1);
     }
 }
@@ -149,7 +153,7 @@ pub fn hdel(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(WrongType) => return ctx.wrong_type(),
     };
     if removed > 0 {
-        ctx.after_change(key, emptied);
+        ctx.changed(HASH, "hdel", key, emptied);
     }
     ctx.out.int(removed);
 }

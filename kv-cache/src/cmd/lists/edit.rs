@@ -39,6 +39,7 @@ pub fn lset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(WrongType) => return ctx.wrong_type(),
     }
     ctx.srv.ks.touch(db, key);
+    ctx.notify(LIST, "lset", key);
     ctx.out.ok();
 }
 
@@ -63,6 +64,7 @@ pub fn linsert(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(WrongType) => return ctx.wrong_type(),
     };
     ctx.srv.ks.touch(db, key);
+    ctx.notify(LIST, "linsert", key);
     ctx.out.int(len as i64);
 }
 
@@ -79,7 +81,7 @@ pub fn lrem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(WrongType) => return ctx.wrong_type(),
     };
     if removed > 0 {
-        ctx.srv.ks.after_change(db, key, empty);
+        ctx.changed(LIST, "lrem", key, empty);
     }
     ctx.out.int(removed as i64);
 }
@@ -107,11 +109,13 @@ pub fn ltrim(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(WrongType) => return ctx.wrong_type(),
     };
     if trimmed {
-        ctx.srv.ks.after_change(db, key, empty);
+        ctx.changed(LIST, "ltrim", key, empty);
     } else {
-        // Redis signals watchers even when nothing was cut, but counts no
-        // change (`server.dirty += ltrim + rtrim`): nothing to replay.
+        // Redis signals watchers and notifies even when nothing was cut,
+        // but counts no change (`server.dirty += ltrim + rtrim`): nothing
+        // to replay.
         ctx.srv.ks.signal_watchers(db, key);
+        ctx.notify(LIST, "ltrim", key);
     }
     ctx.out.ok();
 }

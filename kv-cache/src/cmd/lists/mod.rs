@@ -35,6 +35,7 @@ use super::{Ctx, int_arg, is};
 use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::Val;
 use crate::db::list::List;
+use crate::notify::LIST;
 use crate::protocol::{Argv, Reply, parse_i64};
 
 const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
@@ -63,6 +64,22 @@ fn push_one(l: &mut List, end: End, v: &[u8]) {
     match end {
         End::Head => l.push_front(v),
         End::Tail => l.push_back(v),
+    }
+}
+
+/// The event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// The event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
     }
 }
 

@@ -37,12 +37,13 @@ fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Mo
     let Some(v) = pop_one(l, from, <[u8]>::to_vec) else {
         return Moved::NoSource;
     };
-    if src == dst {
+    // Pushed first, then the source's pop is told and an emptied source
+    // deleted: Redis's order of events (`lmoveGenericCommand`).
+    let src_empty = if src == dst {
         push_one(l, to, &v);
-        ks.touch(db, src);
+        false
     } else {
         let empty = l.is_empty();
-        ks.after_change(db, src, empty);
         match ks.write_as::<List>(db, dst) {
             Ok(Some(d)) => {
                 push_one(d, to, &v);
@@ -54,7 +55,10 @@ fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Mo
                 ks.set(db, dst, Val::List(Box::new(d)), false);
             }
         }
-    }
+        empty
+    };
+    ctx.notify(LIST, push_event(to), dst);
+    ctx.changed(LIST, pop_event(from), src, src_empty);
     ctx.out.bulk(&v);
     Moved::Done
 }
@@ -144,7 +148,7 @@ fn mpop_serve(ctx: &mut Ctx<'_>, argv: &Argv<'_>, m: &MPop, skip_wrong: bool) ->
                 ctx.out.bulk(key);
                 pop_range_reply(&mut ctx.out, l, m.end, m.count);
                 let empty = l.is_empty();
-                ctx.srv.ks.after_change(db, key, empty);
+                ctx.changed(LIST, pop_event(m.end), key, empty);
                 // Replayed as `[LR]POP key n`, n what was really taken
                 // (Redis `mpopGenericCommand`).
                 if ctx.propagating() {
@@ -189,7 +193,7 @@ fn bpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End) {
                 out.bulk(key);
                 pop_one(l, end, |v| out.bulk(v));
                 let empty = l.is_empty();
-                ctx.srv.ks.after_change(db, key, empty);
+                ctx.changed(LIST, pop_event(end), key, empty);
                 // A replica must not block: replayed as `[LR]POP key`.
                 return ctx.propagate_as(&[pop_name(end), key]);
             }

@@ -22,10 +22,12 @@ fn push(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End, only_existing: bool) {
             }
             let len = l.len();
             ctx.srv.ks.set(db, key, Val::List(Box::new(l)), false);
+            ctx.notify(LIST, push_event(end), key);
             return ctx.out.int(len as i64);
         }
     };
     ctx.srv.ks.touch(db, key);
+    ctx.notify(LIST, push_event(end), key);
     ctx.out.int(len as i64);
 }
 
@@ -81,7 +83,7 @@ fn pop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, end: End, name: &str) {
             l.is_empty()
         }
     };
-    ctx.srv.ks.after_change(db, key, empty);
+    ctx.changed(LIST, pop_event(end), key, empty);
 }
 
 /// `LPOP key [count]`

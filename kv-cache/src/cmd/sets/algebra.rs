@@ -20,6 +20,7 @@ use super::super::args::{at_least_one, range_arg};
 use super::bulk_member;
 use crate::db::set::Set;
 use crate::db::{Keyspace, Val};
+use crate::notify::SET;
 use crate::protocol::{Argv, Reply};
 
 /// Looks up every key (lazily expiring, counting keyspace hits and
@@ -47,16 +48,12 @@ fn sets_of<'a>(ks: &'a Keyspace, db: usize, keys: &[&[u8]]) -> Vec<Option<&'a Se
         .collect()
 }
 
-/// Stores `result` at `dst` (dropping its TTL), or deletes `dst` when
-/// the result is empty; replies the result's size.
-fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: Set) {
-    let db = ctx.db();
+/// Stores `result` at `dst` (dropping its TTL) with `event`, or deletes
+/// `dst` when the result is empty; replies the result's size.
+fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, event: &str) {
     let n = result.len();
-    if n > 0 {
-        ctx.srv.ks.set(db, dst, Val::Set(Box::new(result)), false);
-    } else {
-        ctx.srv.ks.remove(db, dst);
-    }
+    let val = (n > 0).then(|| Val::Set(Box::new(result)));
+    ctx.store(dst, val, SET, event);
     ctx.out.int(n as i64);
 }
 
@@ -114,7 +111,7 @@ fn inter(ctx: &mut Ctx<'_>, keys: &[&[u8]], mode: Inter<'_>) {
             ctx.out.buf.extend_from_slice(&items);
         }
         Inter::Card(_) => ctx.out.int(n as i64),
-        Inter::Store(dst) => store(ctx, dst, result),
+        Inter::Store(dst) => store(ctx, dst, result, "sinterstore"),
     }
 }
 
@@ -228,7 +225,13 @@ fn union_diff(ctx: &mut Ctx<'_>, keys: &[&[u8]], dst: Option<&[u8]>, op: Op) {
         }
     }
     match dst {
-        Some(dst) => store(ctx, dst, result),
+        Some(dst) => {
+            let event = match op {
+                Op::Union => "sunionstore",
+                Op::Diff => "sdiffstore",
+            };
+            store(ctx, dst, result, event);
+        }
         None => {
             ctx.out.set(result.len());
             result.for_each(|m| bulk_member(&mut ctx.out, m));

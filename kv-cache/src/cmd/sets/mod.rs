@@ -20,6 +20,7 @@ use super::scan;
 use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::set::{Member, Set};
 use crate::db::{Keyspace, Val};
+use crate::notify::SET;
 use crate::protocol::{Argv, Reply};
 
 /// Writes a member as a bulk string (an intset member is formatted here).
@@ -41,6 +42,7 @@ pub fn sadd(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             let n = argv.iter().skip(2).filter(|m| s.add(m, max)).count();
             if n > 0 {
                 ctx.srv.ks.touch(db, key);
+                ctx.notify(SET, "sadd", key);
             }
             n
         }
@@ -50,6 +52,7 @@ pub fn sadd(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             // The key was absent (and any expired one already deleted),
             // so there is no TTL to drop.
             ctx.srv.ks.set(db, key, Val::Set(Box::new(s)), true);
+            ctx.notify(SET, "sadd", key);
             n
         }
         Err(WrongType) => return ctx.wrong_type(),
@@ -78,7 +81,7 @@ pub fn srem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Err(WrongType) => return ctx.wrong_type(),
     };
     if removed > 0 {
-        ctx.after_change(key, emptied);
+        ctx.changed(SET, "srem", key, emptied);
     }
     ctx.out.int(removed);
 }
@@ -177,18 +180,25 @@ pub fn smove(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return ctx.out.int(0);
     }
     let emptied = s.is_empty();
-    ks.after_change(db, src, emptied);
-    match ks.write_as::<Set>(db, dst) {
+    ctx.changed(SET, "srem", src, emptied);
+    let ks = &mut ctx.srv.ks;
+    let added = match ks.write_as::<Set>(db, dst) {
         Ok(Some(d)) => {
-            if d.add(member, max) {
+            let added = d.add(member, max);
+            if added {
                 ks.touch(db, dst);
             }
+            added
         }
         _ => {
             let mut d = Set::new_for(member);
             d.add(member, max);
             ks.set(db, dst, Val::Set(Box::new(d)), true);
+            true
         }
+    };
+    if added {
+        ctx.notify(SET, "sadd", dst);
     }
     ctx.out.int(1);
 }

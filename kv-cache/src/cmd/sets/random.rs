@@ -16,6 +16,7 @@ use crate::cmd::lookup::{Typed, WrongType};
 use crate::db::set::random::below;
 use crate::db::set::{Member, Set, walk};
 use crate::db::{Dict, Sds};
+use crate::notify::SET;
 use crate::protocol::Argv;
 
 /// Redis's `SPOP_MOVE_STRATEGY_MUL`: pop one by one while the survivors
@@ -44,7 +45,7 @@ pub fn spop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         }
         None => ctx.out.null(),
     }
-    ctx.after_change(key, emptied);
+    ctx.changed(SET, "spop", key, emptied);
 }
 
 /// `SPOP key count`: a set reply. Redis: `spopWithCountCommand`.
@@ -71,7 +72,7 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         // Redis replies here through SUNION's code, whose read lookup
         // counts a keyspace hit.
         ctx.srv.ks.stats.keyspace_hits += 1;
-        ctx.srv.ks.remove(db, key);
+        ctx.changed(SET, "spop", key, true);
         ctx.propagate_as(&[b"DEL", key]);
         return;
     }
@@ -105,6 +106,7 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         *s = kept.unwrap_or_default();
     }
     ctx.srv.ks.touch(db, key);
+    ctx.notify(SET, "spop", key);
     for m in &popped {
         ctx.also_propagate(&[b"SREM", key, m]);
     }

@@ -7,6 +7,7 @@ use crate::cmd::{Ctx, is};
 use crate::db::Val;
 use crate::db::zset::score::parse_score;
 use crate::db::zset::{AddFlags, Added, ZSet};
+use crate::notify::ZSET;
 use crate::protocol::Argv;
 
 /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`
@@ -131,6 +132,10 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, incr_command: bool) {
         None if added + updated > 0 => ctx.srv.ks.touch(db, key),
         None => {}
     }
+    if added + updated > 0 {
+        let event = if flags.incr { "zincr" } else { "zadd" };
+        ctx.notify(ZSET, event, key);
+    }
     if nan {
         ctx.out.error("ERR resulting score is not a number (NaN)");
     } else if flags.incr {
@@ -164,7 +169,7 @@ pub fn zrem(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let emptied = z.is_empty();
     if deleted > 0 {
-        ctx.after_change(key, emptied);
+        ctx.changed(ZSET, "zrem", key, emptied);
     }
     ctx.out.int(deleted);
 }

@@ -17,6 +17,7 @@ use crate::cmd::blocking::{OnTimeout, parse_timeout};
 use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::{Ctx, is};
 use crate::db::zset::ZSet;
+use crate::notify::ZSET;
 use crate::protocol::Argv;
 
 /// How a pop replies.
@@ -100,7 +101,8 @@ fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: i64, shape: Shape) 
         z.pop_discard(max);
     }
     let emptied = z.is_empty();
-    ctx.after_change(key, emptied);
+    let event = if max { "zpopmax" } else { "zpopmin" };
+    ctx.changed(ZSET, event, key, emptied);
     n
 }
 

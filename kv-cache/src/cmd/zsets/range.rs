@@ -14,6 +14,7 @@ use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::Val;
 use crate::db::zset::{LexRange, Pos, ScoreRange, ZSet};
+use crate::notify::ZSET;
 use crate::protocol::Argv;
 
 /// What kind of range the arguments give.
@@ -290,18 +291,10 @@ fn zrange_generic(
 /// Stores a ZRANGESTORE result (deleting `dst` when it is empty) and
 /// replies its size (`zrangeResultFinalizeStore`).
 fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: Option<ZSet>) {
-    let db = ctx.db();
-    match z {
-        Some(z) if !z.is_empty() => {
-            let n = z.len();
-            ctx.srv.ks.set(db, dst, Val::ZSet(Box::new(z)), false);
-            ctx.out.int(n as i64);
-        }
-        _ => {
-            ctx.srv.ks.remove(db, dst);
-            ctx.out.int(0);
-        }
-    }
+    let z = z.filter(|z| !z.is_empty());
+    let n = z.as_ref().map_or(0, |z| z.len());
+    ctx.store(dst, z.map(|z| Val::ZSet(Box::new(z))), ZSET, "zrangestore");
+    ctx.out.int(n as i64);
 }
 
 /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`

@@ -9,6 +9,7 @@ use crate::cmd::lookup::{Typed, WrongType};
 use crate::cmd::{Ctx, int_arg};
 use crate::db::zset::ZSet;
 use crate::db::zset::{LexRange, ScoreRange};
+use crate::notify::ZSET;
 use crate::protocol::Argv;
 
 enum Range<'a> {
@@ -58,7 +59,12 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, range: Range<'_>) {
     }
     let removed = z.remove_ranks(first, first + n - 1);
     let emptied = z.is_empty();
-    ctx.after_change(key, emptied);
+    let event = match range {
+        Range::Rank(..) => "zremrangebyrank",
+        Range::Score(_) => "zremrangebyscore",
+        Range::Lex(_) => "zremrangebylex",
+    };
+    ctx.changed(ZSET, event, key, emptied);
     ctx.out.int(removed as i64);
 }
 

@@ -16,6 +16,7 @@ use crate::db::Val;
 use crate::db::set::Set;
 use crate::db::zset::ZSet;
 use crate::db::zset::score::parse_score;
+use crate::notify::ZSET;
 use crate::protocol::Argv;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,7 +247,7 @@ fn generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, name: &str, dst: Option<&[u8]>, o
     drop(inputs);
     sort_pairs(&mut pairs);
     match dst {
-        Some(dst) => store(ctx, dst, pairs),
+        Some(dst) => store(ctx, dst, pairs, op),
         None => {
             reply_members_header(&mut ctx.out, pairs.len(), withscores);
             for (m, s) in &pairs {
@@ -258,15 +259,15 @@ fn generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, name: &str, dst: Option<&[u8]>, o
 
 /// Stores a result at `dst` (listpack-encoded when it fits), or deletes
 /// `dst` when the result is empty; replies the size.
-fn store(ctx: &mut Ctx<'_>, dst: &[u8], pairs: Pairs) {
-    let db = ctx.db();
-    if pairs.is_empty() {
-        ctx.srv.ks.remove(db, dst);
-        return ctx.out.int(0);
-    }
+fn store(ctx: &mut Ctx<'_>, dst: &[u8], pairs: Pairs, op: Op) {
     let n = pairs.len();
-    let z = ZSet::from_sorted(&pairs, limits(ctx));
-    ctx.srv.ks.set(db, dst, Val::ZSet(Box::new(z)), false);
+    let z = (n > 0).then(|| Val::ZSet(Box::new(ZSet::from_sorted(&pairs, limits(ctx)))));
+    let event = match op {
+        Op::Union => "zunionstore",
+        Op::Inter => "zinterstore",
+        Op::Diff => "zdiffstore",
+    };
+    ctx.store(dst, z, ZSET, event);
     ctx.out.int(n as i64);
 }
 
