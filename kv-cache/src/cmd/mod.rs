@@ -21,7 +21,7 @@
 //! - handlers, one module per family: [`connection`], [`client`], [`strings`],
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
 //!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
-//!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
+//!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`], [`monitor`];
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
 //!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
 //!   [`lookup`](mod@lookup) (a key as a type — `WRONGTYPE` decided once — and the
@@ -43,6 +43,7 @@ pub mod introspect;
 pub mod keys;
 pub mod lists;
 pub mod lookup;
+pub mod monitor;
 pub mod multi;
 pub mod numeric;
 pub mod pubsub;

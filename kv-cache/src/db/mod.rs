@@ -17,9 +17,11 @@
 //! [`Keyspace::set`]). Each costs one emptiness test when unused.
 //!
 //! The keyspace reports upward only through its fields: [`Keyspace::dirty`]
-//! counts changes and [`Keyspace::expired_log`] lists the keys expiry
-//! removed, for the propagation point above to read; nothing here imports
-//! the layers above (commands, execution, connections).
+//! counts changes, [`Keyspace::expired_log`] lists the keys expiry
+//! removed, for the propagation point above to read, and
+//! [`Keyspace::changed_log`] the keys changed at all while clients track
+//! keys for client-side caching; nothing here imports the layers above
+//! (commands, execution, connections).
 
 pub mod dict;
 pub mod expire;
@@ -86,6 +88,17 @@ pub struct Keyspace {
     pub expired_log: Vec<(usize, Vec<u8>)>,
     /// Whether someone consumes [`Keyspace::expired_log`].
     pub log_expired: bool,
+    /// Keys changed (written, deleted, expired) since the layer above last
+    /// took them, recorded only while `log_changes`: client-side caching
+    /// turns them into invalidations (Redis calls `trackingInvalidateKey`
+    /// from `signalModifiedKey`).
+    pub changed_log: Vec<Vec<u8>>,
+    /// A database was flushed since the layer above last looked (Redis
+    /// `trackingInvalidateKeysOnFlush`); set only while `log_changes`.
+    pub flushed: bool,
+    /// Whether to fill `changed_log` and `flushed`: on while some client
+    /// tracks keys, so that nobody else pays more than this test.
+    pub log_changes: bool,
     /// Whether the cron runs the active expire cycle (`DEBUG
     /// SET-ACTIVE-EXPIRE`); lazy expiry always runs.
     pub active_expire: bool,
@@ -103,6 +116,9 @@ impl Keyspace {
             dirty: 0,
             expired_log: Vec::new(),
             log_expired: false,
+            changed_log: Vec::new(),
+            flushed: false,
+            log_changes: false,
             active_expire: true,
         }
     }
@@ -237,6 +253,7 @@ impl Keyspace {
     /// (Redis `signalFlushedDb`).
     pub fn flush(&mut self, i: usize) {
         self.dirty = self.dirty.wrapping_add(1);
+        self.flushed |= self.log_changes;
         self.touch_all_watched(i, None);
         self.dbs[i] = Db::default();
     }
