@@ -16,7 +16,8 @@
 //! - [`cmd`]: the command table (data: name, arity, flags, keys) and one file per command family.
 //! - [`state`]: the server's state as types — shared state, sessions, the blocked-client
 //!   registry, the propagation state, counters.
-//! - [`pubsub`]: the subscription registry; [`idmap`]: maps keyed by client id.
+//! - [`pubsub`]: the subscription registry; [`tracking`]: the client-side caching
+//!   registry (who read which key, BCAST prefixes); [`idmap`]: maps keyed by client id.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
 //! - [`notify`]: the keyspace notification classes (`notify-keyspace-events`); the
@@ -47,3 +48,4 @@ pub mod protocol;
 pub mod pubsub;
 pub mod server;
 pub mod state;
+pub mod tracking;

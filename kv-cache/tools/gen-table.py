@@ -26,7 +26,9 @@ FAMILIES = [
     ("connection", "connection", [
         ("connection", "ping echo select hello auth quit reset"),
         ("client", "client client|id client|setname client|getname client|list"
-                   " client|info client|kill client|unblock"),
+                   " client|info client|kill client|unblock client|reply client|pause"
+                   " client|unpause client|no-evict client|getredir client|tracking"
+                   " client|caching client|trackinginfo client|help"),
     ]),
     ("strings", "string", [
         ("strings", "get set setnx setex psetex getset getdel getex mget mset msetnx"),
@@ -43,6 +45,7 @@ FAMILIES = [
         ("server", "dbsize flushdb flushall swapdb time shutdown lastsave debug"
                    " slowlog slowlog|get slowlog|len slowlog|reset slowlog|help"),
         ("info", "info"),
+        ("monitor", "monitor"),
         ("config", "config config|get config|set config|resetstat config|help"),
         ("introspect", "command command|count command|info command|docs command|list"
                        " command|help"),
@@ -96,7 +99,8 @@ FLAGS = {
 TYPES = {"key": "KEY", "string": "STRING", "integer": "INTEGER", "double": "DOUBLE",
          "pattern": "PATTERN", "unix-time": "UNIX_TIME", "pure-token": "PURE_TOKEN",
          "oneof": "ONEOF", "block": "BLOCK"}
-ARG_FLAGS = {"optional": ".optional()", "multiple": ".multiple()"}
+ARG_FLAGS = {"optional": ".optional()", "multiple": ".multiple()",
+             "multiple_token": ".multiple_token()"}
 RUST_KEYWORDS = {"type", "move"}
 
 
@@ -188,7 +192,7 @@ def family(redis_info, redis_docs, file, group, chunks):
             sub_info = {s[0]: s for s in info[9]}
             entries = []
             for s in subs:
-                handler = f"{module}::{s.replace('|', '_')}"
+                handler = f"{module}::{s.replace('|', '_').replace('-', '_')}"
                 entries.append(command(sub_info[s], docs["subcommands"][s], group, handler, "&[]"))
             table = "&[]"
             if subs:

@@ -174,6 +174,7 @@ pub fn reset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
     super::multi::reset_transaction(ctx);
     super::pubsub::reset_subscriptions(ctx);
+    super::client::reset_modes(ctx);
     ctx.client.db = 0;
     ctx.client.resp = 2;
     ctx.out.resp = 2;

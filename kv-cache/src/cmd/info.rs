@@ -100,10 +100,12 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
     if has("clients") {
         let _ = write!(
             o,
-            "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n\r\n",
+            "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:{}\r\n\r\n",
             srv.client_count(),
             srv.config.maxclients,
-            srv.blocked.len(),
+            // Clients a pause holds count as blocked, as in Redis.
+            srv.blocked.len() + srv.pause.postponed.len(),
+            srv.tracking.clients(),
             srv.blocked.with_timeout()
         );
     }
@@ -130,7 +132,7 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
         let k = srv.ks.stats;
         let _ = write!(
             o,
-            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\ntotal_error_replies:{}\r\n\r\n",
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n\r\n",
             s.total_connections_received,
             s.total_commands_processed,
             s.net_input_bytes,
@@ -141,6 +143,9 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
             k.keyspace_misses,
             srv.pubsub.channel_count(),
             srv.pubsub.pattern_count(),
+            srv.tracking.total_keys(),
+            srv.tracking.total_items(),
+            srv.tracking.total_prefixes(),
             s.total_error_replies
         );
     }

@@ -21,7 +21,7 @@
 //! - handlers, one module per family: [`connection`], [`client`], [`strings`],
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
 //!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
-//!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
+//!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`], [`monitor`];
 //! - [`notify`](mod@notify): keyspace notifications, sent by handlers through [`Ctx::notify`];
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
 //!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
@@ -44,6 +44,7 @@ pub mod introspect;
 pub mod keys;
 pub mod lists;
 pub mod lookup;
+pub mod monitor;
 pub mod multi;
 pub mod notify;
 pub mod numeric;

@@ -52,6 +52,9 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// `slowlog-max-len`. 128.
     pub slowlog_max_len: usize,
+    /// `tracking-table-max-keys`: keys the client-side caching table holds
+    /// before random ones are invalidated (0: no limit). 1000000.
+    pub tracking_table_max_keys: u64,
     /// `activerehashing`: rehash from the cron too. yes.
     pub activerehashing: bool,
     /// `enable-debug-command`: `no`, `yes` or `local`. no.
@@ -97,6 +100,7 @@ impl Default for Config {
             },
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
+            tracking_table_max_keys: 1_000_000,
             activerehashing: true,
             enable_debug_command: "no".into(),
             output_limit_pubsub: BufferLimit {
@@ -308,6 +312,15 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.slowlog_max_len.to_string(),
         set: |c, v| {
             c.slowlog_max_len = int_in(v, 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Param {
+        name: "tracking-table-max-keys",
+        mutable: true,
+        get: |c| c.tracking_table_max_keys.to_string(),
+        set: |c, v| {
+            c.tracking_table_max_keys = int_in(v, 0, i64::MAX)? as u64;
             Ok(())
         },
     },

@@ -55,8 +55,9 @@ impl Keyspace {
         let now = self.now_ms;
         let mut rounds = 0u32;
         let mut expired_keys = 0;
-        // Deleted keys someone WATCHes, touched once the walk is over.
-        let watching = !self.watched.is_empty();
+        // Deleted keys someone WATCHes or tracks (client-side caching),
+        // signalled once the walk is over.
+        let watching = !self.watched.is_empty() || self.log_changes;
         let log = self.logging & super::LOG_EXPIRED != 0;
         let mut touched: Vec<(usize, Vec<u8>)> = Vec::new();
         'dbs: for (dbi, db) in self.dbs.iter_mut().enumerate() {

@@ -20,7 +20,9 @@
 //! counts changes and [`Keyspace::log`] lists what happened to keys on the
 //! way — removed by expiry, created, missed by a read — for the layers
 //! above to turn into `DEL`s to propagate and into keyspace notifications;
-//! nothing here imports them (commands, execution, connections).
+//! [`Keyspace::changed_log`] lists the keys changed at all while clients
+//! track keys for client-side caching; nothing here imports the layers
+//! above (commands, execution, connections).
 
 pub mod dict;
 pub mod expire;
@@ -110,6 +112,17 @@ pub struct Keyspace {
     /// propagation and notifications, the others for notifications). Zero
     /// when nobody does: then recording costs one test.
     pub logging: u8,
+    /// Keys changed (written, deleted, expired) since the layer above last
+    /// took them, recorded only while `log_changes`: client-side caching
+    /// turns them into invalidations (Redis calls `trackingInvalidateKey`
+    /// from `signalModifiedKey`).
+    pub changed_log: Vec<Vec<u8>>,
+    /// A database was flushed since the layer above last looked (Redis
+    /// `trackingInvalidateKeysOnFlush`); set only while `log_changes`.
+    pub flushed: bool,
+    /// Whether to fill `changed_log` and `flushed`: on while some client
+    /// tracks keys, so that nobody else pays more than this test.
+    pub log_changes: bool,
     /// Whether the cron runs the active expire cycle (`DEBUG
     /// SET-ACTIVE-EXPIRE`); lazy expiry always runs.
     pub active_expire: bool,
@@ -127,6 +140,9 @@ impl Keyspace {
             dirty: 0,
             log: Vec::new(),
             logging: 0,
+            changed_log: Vec::new(),
+            flushed: false,
+            log_changes: false,
             active_expire: true,
         }
     }
@@ -312,6 +328,7 @@ impl Keyspace {
     /// (Redis `signalFlushedDb`).
     pub fn flush(&mut self, i: usize) {
         self.dirty = self.dirty.wrapping_add(1);
+        self.flushed |= self.log_changes;
         self.touch_all_watched(i, None);
         self.dbs[i] = Db::default();
     }

@@ -172,11 +172,16 @@ impl Keyspace {
     }
 
     /// [`Keyspace::touch`] without counting a change: for deletions by
-    /// expiry, which propagate as a `DEL` of their own instead.
+    /// expiry, which propagate as a `DEL` of their own instead. Both end
+    /// here, so this is also where a change is logged for client-side
+    /// caching ([`Keyspace::changed_log`]).
     #[inline]
     pub fn signal_watchers(&mut self, i: usize, key: &[u8]) {
         if !self.watched.is_empty() {
             self.touch_watched(i, key);
+        }
+        if self.log_changes {
+            self.changed_log.push(key.to_vec());
         }
     }
 

@@ -1,16 +1,19 @@
 //! The gate in front of `call` (the handler and its counters) for connections in a special
-//! mode: inside `MULTI` commands are queued, and a RESP2 connection with
-//! subscriptions may only (un)subscribe, ping, quit or reset. Redis: the
-//! checks near the end of `processCommand` in `src/server.c`, in its order
-//! (`no-multi`, the Pub/Sub context, then queueing).
+//! mode, and while `CLIENT PAUSE` holds commands: inside `MULTI` commands are
+//! queued, a RESP2 connection with subscriptions may only (un)subscribe,
+//! ping, quit or reset, a `MONITOR` connection may not touch the keyspace,
+//! and a paused command waits. Redis: the checks near the end of
+//! `processCommand` in `src/server.c`, in its order (`no-multi`, the
+//! Pub/Sub context, the replica check, the pause, then queueing).
 //!
 //! Only reached when [`Session::flags`] has one of [`S_GATED`](crate::state::S_GATED)
-//! set, so the common path pays nothing here.
+//! set or a pause is on, so the common path pays nothing here.
 
 use super::{Resolved, reject};
-use crate::cmd::F_NO_MULTI;
+use crate::cmd::{self, Command, F_NO_MULTI, F_READONLY, F_WRITE};
 use crate::protocol::{Argv, OwnedArgv};
-use crate::state::{S_MULTI, S_PUBSUB, Server, Session};
+use crate::state::pause::PauseMode;
+use crate::state::{S_MONITOR, S_MULTI, S_PAUSED, S_PUBSUB, Server, Session};
 
 /// Commands a subscribed RESP2 connection may run.
 const SUBSCRIBED_OK: &[&str] = &[
@@ -22,6 +25,11 @@ const SUBSCRIBED_OK: &[&str] = &[
     "quit",
     "reset",
 ];
+
+/// Commands Redis 7.0 marks `may-replicate` (internal, not in `COMMAND
+/// INFO`): a `WRITE` pause holds them like writes, and a monitor may not
+/// run them. Those kv-cache serves or may serve.
+const MAY_REPLICATE: &[&str] = &["publish", "spublish", "eval", "evalsha", "fcall", "pfcount"];
 
 /// Commands that run at once inside `MULTI` instead of being queued.
 const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
@@ -59,6 +67,17 @@ pub(super) fn admit(
         reject(srv, session, (ti, top, sub), out, &msg);
         return false;
     }
+    if session.flags & S_MONITOR != 0 {
+        // Redis flags a monitor as a replica, which must not touch data.
+        if sub.flags & (F_READONLY | F_WRITE) != 0 || MAY_REPLICATE.contains(&top.name) {
+            let msg = "ERR Replica can't interact with the keyspace";
+            reject(srv, session, (ti, top, sub), out, msg);
+            return false;
+        }
+    } else if srv.pause.is_on() && paused(srv, session, top, sub) {
+        postpone(srv, session, top, argv);
+        return false;
+    }
     if in_multi && !RUN_IN_MULTI.contains(&top.name) {
         queue(srv, session, argv);
         out.extend_from_slice(b"+QUEUED\r\n");
@@ -67,6 +86,41 @@ pub(super) fn admit(
     true
 }
 // ANCHOR_END: admit
+
+/// Whether the pause in force holds this command: every command under
+/// `ALL`; under `WRITE`, writes and `may-replicate` commands, and an `EXEC`
+/// whose queue holds one (Redis `is_may_replicate_command`).
+fn paused(srv: &Server, session: &Session, top: &Command, sub: &Command) -> bool {
+    let writes = |c: &Command, name: &str| c.flags & F_WRITE != 0 || MAY_REPLICATE.contains(&name);
+    match srv.pause.mode {
+        PauseMode::Off => false,
+        PauseMode::All => true,
+        PauseMode::Write if top.name == "exec" => session.multi.as_ref().is_some_and(|m| {
+            m.queue.iter().any(|q| {
+                let argv = q.argv();
+                cmd::lookup(argv.get(0)).is_some_and(|(_, c)| {
+                    let c = match argv.iter().nth(1) {
+                        Some(name) => cmd::lookup_sub(c, name).unwrap_or(c),
+                        None => c,
+                    };
+                    writes(c, c.name)
+                })
+            })
+        }),
+        PauseMode::Write => writes(sub, top.name),
+    }
+}
+
+/// Holds the command until the pause ends: its bytes stay in the query
+/// buffer (the network layer stops at [`S_PAUSED`] without consuming
+/// them) and run again when [`crate::state::pause::Pause::end`] resumes
+/// the client. No reply now, as Redis's `BLOCKED_POSTPONE`.
+fn postpone(srv: &mut Server, session: &mut Session, top: &'static Command, argv: &Argv<'_>) {
+    session.flags |= S_PAUSED;
+    session.last_cmd = top.name;
+    session.argv_mem = argv.iter().map(<[u8]>::len).sum();
+    srv.pause.postpone(session.id);
+}
 
 /// Appends the command to the transaction (Redis `queueMultiCommand`).
 /// A transaction that will fail anyway stores nothing more: the replies

@@ -20,21 +20,28 @@
 //! # Layout
 //!
 //! - this file: resolve, reject, call, the entry points;
-//! - [`gate`]: what a connection in `MULTI` or RESP2 subscribed mode may run;
+//! - [`gate`]: what a connection in `MULTI`, RESP2 subscribed or `MONITOR` mode may run,
+//!   and what `CLIENT PAUSE` holds;
 //! - [`propagate`]: the propagation point — what reaches the AOF and the replicas;
 //! - [`wake`]: serving blocked clients, timeouts, `CLIENT UNBLOCK`;
+//! - [`track`]: client-side caching — invalidations for changed keys, read keys remembered;
+//! - `monitor`: the `MONITOR` feed;
+//! - `quiet`: `CLIENT REPLY OFF|SKIP`, replies dropped and pushes kept;
 //! - `slowlog`: the slow log entry.
 
 pub mod gate;
+mod monitor;
 pub mod propagate;
+mod quiet;
 mod slowlog;
+pub mod track;
 pub mod wake;
 
 use std::time::Instant;
 
-use crate::cmd::{self, Command, Ctx, F_NO_AUTH, F_SKIP_SLOWLOG};
+use crate::cmd::{self, Command, Ctx, F_ADMIN, F_NO_AUTH, F_SKIP_SLOWLOG};
 use crate::protocol::{Argv, Reply};
-use crate::state::{CmdStat, S_BLOCKED, S_GATED, Server, Session};
+use crate::state::{CmdStat, ReplyMode, S_BLOCKED, S_GATED, S_RETRY, Server, Session};
 
 /// Runs one command: lookup, arity, authentication, the handler, then the
 /// counters, the slow log and propagation. Redis: `processCommand` and `call`.
@@ -60,6 +67,22 @@ pub fn execute_timed(
     out: &mut Vec<u8>,
     clock: &mut Instant,
 ) {
+    if session.reply != ReplyMode::On {
+        return quiet::execute(srv, session, argv, out, clock);
+    }
+    dispatch(srv, session, argv, out, clock);
+}
+
+/// [`execute_timed`] past the `CLIENT REPLY` test: the checks, the call,
+/// propagation and wake-ups.
+#[inline(always)]
+fn dispatch(
+    srv: &mut Server,
+    session: &mut Session,
+    argv: &Argv<'_>,
+    out: &mut Vec<u8>,
+    clock: &mut Instant,
+) {
     let Some(resolved) = resolve(srv, session, argv, out) else {
         session.flag_transaction();
         return;
@@ -69,8 +92,11 @@ pub fn execute_timed(
         let msg = "NOAUTH Authentication required.";
         return reject(srv, session, resolved, out, msg);
     }
-    // MULTI queues, subscribed RESP2 connections are restricted.
-    if session.flags & S_GATED != 0 && !gate::admit(srv, session, resolved, argv, out) {
+    // MULTI queues, subscribed RESP2 and MONITOR connections are
+    // restricted, a pause holds commands.
+    if (session.flags & S_GATED != 0 || srv.pause.is_on())
+        && !gate::admit(srv, session, resolved, argv, out)
+    {
         return;
     }
     call(srv, session, resolved, argv, out, clock);
@@ -195,6 +221,13 @@ pub(crate) fn call(
     *clock = end;
     if listening {
         propagate::after_call(srv, session, sub, argv, dirty);
+    }
+    // Administrative commands are too dangerous to show (Redis).
+    if !srv.monitors.is_empty() && sub.flags & F_ADMIN == 0 && session.flags & S_RETRY == 0 {
+        monitor::feed(srv, session, argv);
+    }
+    if srv.tracking.clients() != 0 {
+        track::after_call(srv, session, top, sub, argv, out);
     }
     if session.flags & S_BLOCKED != 0 {
         return;

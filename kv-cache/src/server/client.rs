@@ -33,7 +33,7 @@ use crate::config::BufferLimit;
 use crate::exec::execute_timed;
 use crate::protocol::request::Parsed;
 use crate::protocol::{Reply, RequestParser};
-use crate::state::{S_BLOCKED, S_PUBSUB, Server, Session};
+use crate::state::{S_BLOCKED, S_PAUSED, S_PUBSUB, Server, Session};
 
 /// A connection's handler: which client it is, and the parser's progress
 /// through the bytes read so far. Everything else about the client is its
@@ -75,13 +75,25 @@ impl Client {
             // Unblocked (served, timed out, CLIENT UNBLOCK): resume.
             session.flags &= !S_BLOCKED;
         }
+        if session.flags & S_PAUSED != 0 {
+            if srv.pause.holds(session.id) {
+                return 0;
+            }
+            // The pause ended: the held command, still first in the
+            // input, runs now (or waits again for a newer pause).
+            session.flags &= !S_PAUSED;
+            session.argv_mem = 0;
+        }
         let mut used = 0;
-        while !session.close_after_reply && session.flags & S_BLOCKED == 0 {
+        while !session.close_after_reply && session.flags & (S_BLOCKED | S_PAUSED) == 0 {
             match self.parser.parse(&input[used..]) {
                 Ok(Parsed::Request(n)) => {
                     let argv = self.parser.argv(&input[used..]);
                     execute_timed(srv, session, &argv, out, &mut clock);
-                    used += n;
+                    // A command held by CLIENT PAUSE stays in the input.
+                    if session.flags & S_PAUSED == 0 {
+                        used += n;
+                    }
                 }
                 Ok(Parsed::Skip(n)) => used += n,
                 Ok(Parsed::Incomplete) => break,
@@ -150,10 +162,16 @@ impl ConnHandler<Runtime> for Client {
         rt.srv.stats.net_input_bytes += (input.len() - self.counted_input.min(input.len())) as u64;
         // Replies are encoded straight into the connection's output; the
         // loop writes it in its pending pass, before it sleeps.
+        // What `CLIENT LIST` shows of this client while its commands run:
+        // the whole input read (Redis trims it after the batch), the output
+        // earlier turns left unsent.
+        session.qbuf = input.len();
+        session.omem = output.len();
         let mut out = output.append();
         let before = out.len();
         let used = self.process_input(&mut rt.srv, &mut session, &mut out, &input[..], now);
-        rt.srv.stats.net_output_bytes += (out.len() - before) as u64;
+        let out_bytes = out.len() - before;
+        rt.srv.stats.net_output_bytes += out_bytes as u64;
         drop(out);
         input.advance(used);
         self.counted_input = input.len();
@@ -162,7 +180,8 @@ impl ConnHandler<Runtime> for Client {
         }
         session.last_interaction_ms = rt.srv.ks.now_ms;
         session.qbuf = conn.input().len();
-        session.omem = conn.output_len();
+        session.qbuf_free = conn.input_mut().capacity() - session.qbuf;
+        session.reply_peak = session.reply_peak.max(out_bytes);
         // `client-query-buffer-limit`: a request still incomplete past the
         // limit closes the client (Redis logs and frees it).
         if conn.input().len() as u64 > rt.srv.config.client_query_buffer_limit {

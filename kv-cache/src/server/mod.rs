@@ -204,6 +204,7 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
     ev.listen(listener, accept)?;
     let hz = config.hz;
     ev.timer(period(hz), cron);
+    ev.before_sleep(before_sleep);
     for sig in [
         event_loop::signal::consts::SIGTERM,
         event_loop::signal::consts::SIGINT,
@@ -335,6 +336,17 @@ fn accept(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, mut stream: TcpStream, 
     }
 }
 
+/// Before the loop sleeps (Redis `beforeSleep`): the BCAST invalidations
+/// collected this turn go out, one array per prefix and client.
+fn before_sleep(ev: &mut EventLoop<Runtime>, rt: &mut Runtime) {
+    if rt.srv.tracking.clients() != 0 {
+        crate::exec::track::broadcast(&mut rt.srv);
+        if !rt.srv.outbox.is_empty() {
+            rt.deliver(ev, None);
+        }
+    }
+}
+
 fn period(hz: u32) -> Duration {
     Duration::from_micros(1_000_000 / hz.clamp(1, 500) as u64)
 }
@@ -346,7 +358,14 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     let srv = &mut rt.srv;
     srv.refresh_clock();
     let hz = srv.config.hz;
-    if srv.ks.active_expire {
+    // A pause ends at the first cron past its deadline, as in Redis.
+    if srv.pause.expired(srv.ks.now_ms) {
+        for id in srv.pause.end() {
+            srv.outbox.resume(id);
+        }
+    }
+    // Keys do not expire while clients are paused (Redis).
+    if srv.ks.active_expire && !srv.pause.is_on() {
         let deadline = Instant::now() + crate::db::expire::budget(hz);
         srv.ks.active_expire_cycle(deadline);
         // The removed keys replay as `DEL`s, never wrapped in MULTI, and
@@ -363,8 +382,15 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     if srv.config.activerehashing {
         srv.ks.cron_rehash();
     }
+    if srv.tracking.clients() != 0 {
+        crate::exec::track::after_cron(srv);
+    }
     // The timer catches deadlines on time; this is the safety net.
-    if !srv.blocked.is_empty() && srv.expire_blocked() > 0 {
+    if !srv.blocked.is_empty() {
+        srv.expire_blocked();
+    }
+    // Timeouts, resumed clients, invalidations of expired keys.
+    if !srv.outbox.is_empty() {
         rt.deliver(ev, None);
     }
     let srv = &mut rt.srv;

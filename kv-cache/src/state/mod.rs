@@ -11,10 +11,12 @@
 //! - this file: [`Server`], [`Session`] (a connection's one record), the counters, the slow log entry;
 //! - [`blocked`]: the blocked-client registry;
 //! - [`propagation`]: what the running command will propagate, and the consumers;
-//! - [`outbox`]: bytes for connections other than the one whose command is running.
+//! - [`outbox`]: bytes for connections other than the one whose command is running;
+//! - [`pause`]: `CLIENT PAUSE` and the clients it holds.
 
 pub mod blocked;
 pub mod outbox;
+pub mod pause;
 pub mod propagation;
 
 use std::collections::{HashMap, VecDeque};
@@ -25,8 +27,10 @@ use crate::db::Keyspace;
 use crate::idmap::IdMap;
 use crate::protocol::OwnedArgv;
 use crate::pubsub::PubSub;
+use crate::tracking::Tracking;
 use blocked::Blocked;
 use outbox::Outbox;
+use pause::Pause;
 use propagation::{Feed, Propagation};
 
 /// [`Session::flags`]: inside `MULTI` (commands are queued).
@@ -39,8 +43,33 @@ pub const S_BLOCKED: u8 = 1 << 2;
 pub const S_IN_EXEC: u8 = 1 << 3;
 /// [`Session::flags`]: re-running a blocked command after a wake-up.
 pub const S_RETRY: u8 = 1 << 4;
+/// [`Session::flags`]: in `MONITOR` mode (Redis marks it a replica:
+/// commands that touch the keyspace are refused).
+pub const S_MONITOR: u8 = 1 << 5;
+/// [`Session::flags`]: its command waits for `CLIENT PAUSE` to end; input waits.
+pub const S_PAUSED: u8 = 1 << 6;
+/// [`Session::flags`]: `CLIENT TRACKING` is on (its options are in
+/// [`Server::tracking`]); the one test the read path pays.
+pub const S_TRACKING: u8 = 1 << 7;
 /// The flags [`crate::exec::execute`] must look at before running a command.
-pub const S_GATED: u8 = S_MULTI | S_PUBSUB;
+pub const S_GATED: u8 = S_MULTI | S_PUBSUB | S_MONITOR;
+
+/// `CLIENT REPLY`: which replies reach the client. Pushes (Pub/Sub
+/// confirmations and messages, invalidations) always do, as in Redis
+/// (`CLIENT_PUSHING` lifts the silence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyMode {
+    /// Every reply (the default, `CLIENT REPLY ON`).
+    #[default]
+    On,
+    /// None until `CLIENT REPLY ON` (Redis `CLIENT_REPLY_OFF`).
+    Off,
+    /// `CLIENT REPLY SKIP` just ran: the next command's reply is dropped
+    /// (Redis `CLIENT_REPLY_SKIP_NEXT`).
+    SkipNext,
+    /// This command's reply is dropped (Redis `CLIENT_REPLY_SKIP`).
+    Skip,
+}
 
 /// Commands queued by `MULTI`. Redis: `c->mstate`.
 #[derive(Debug, Clone, Default)]
@@ -94,7 +123,7 @@ pub struct Session {
     pub last_interaction_ms: i64,
     /// Bytes waiting in its query buffer, as of its last read.
     pub qbuf: usize,
-    /// Bytes waiting in its output buffer, as of its last read.
+    /// Bytes earlier turns left unsent in its output, as of its last read.
     pub omem: usize,
     /// Since when its output has been over the soft limit of its class
     /// (Redis `obuf_soft_limit_reached_time`): the one timer of
@@ -102,6 +131,20 @@ pub struct Session {
     pub soft_limit_since: Option<Instant>,
     /// The event loop's connection, for output meant for this client.
     pub conn: Option<event_loop::IoId>,
+    /// `CLIENT REPLY`.
+    pub reply: ReplyMode,
+    /// `CLIENT NO-EVICT on` (flag `e`): exempt from client eviction, which
+    /// kv-cache does not do yet; recorded and shown.
+    pub no_evict: bool,
+    /// Free bytes allocated after the query buffer's contents, as of its
+    /// last read (`CLIENT LIST qbuf-free`).
+    pub qbuf_free: usize,
+    /// Argument bytes of the command in hand: the running one, or the one
+    /// a pause or a blocking command holds (`argv-mem`, Redis `argv_len_sum`).
+    pub argv_mem: usize,
+    /// Most reply bytes one batch of its commands produced (`rbp`, Redis
+    /// `buf_peak`).
+    pub reply_peak: usize,
 }
 
 impl Session {
@@ -126,6 +169,11 @@ impl Session {
             omem: 0,
             soft_limit_since: None,
             conn: None,
+            reply: ReplyMode::On,
+            no_evict: false,
+            qbuf_free: 0,
+            argv_mem: 0,
+            reply_peak: 0,
         }
     }
 
@@ -240,6 +288,12 @@ pub struct Server {
     pub outbox: Outbox,
     /// The propagation state: consumers and the running unit's commands.
     pub prop: Propagation,
+    /// Client-side caching: who tracks which keys and prefixes.
+    pub tracking: Tracking,
+    /// Clients in `MONITOR` mode, in the order they started (Redis `server.monitors`).
+    pub monitors: Vec<u64>,
+    /// `CLIENT PAUSE` in force, and the clients it holds.
+    pub pause: Pause,
 }
 
 /// Current Unix time in milliseconds.
@@ -282,6 +336,9 @@ impl Server {
             pubsub: PubSub::default(),
             outbox: Outbox::default(),
             prop: Propagation::default(),
+            tracking: Tracking::default(),
+            monitors: Vec::new(),
+            pause: Pause::default(),
         }
     }
 
@@ -373,6 +430,12 @@ impl Server {
         self.ks.watched.unwatch_all(id);
         self.pubsub.remove_client(id);
         self.outbox.forget(id);
+        if self.tracking.clients() != 0 {
+            self.tracking.disable(id);
+            self.ks.log_changes = self.tracking.clients() != 0;
+        }
+        self.monitors.retain(|&m| m != id);
+        self.pause.forget(id);
     }
 
     /// Leaves `MULTI` (if in it) and unwatches every key of `session`

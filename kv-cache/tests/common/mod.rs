@@ -130,6 +130,28 @@ impl Conn {
         self.cmd(&a)
     }
 
+    /// Sends one command with string arguments, without reading a reply.
+    pub fn send(&mut self, args: &[&str]) {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.send_raw(&Self::encode(&a));
+    }
+
+    /// Sends `PING` and returns every frame that arrives before its reply
+    /// (`+PONG`, or `pong` in RESP2 subscribed mode): the pushes already
+    /// queued for this connection. Bounded: 100 frames at most.
+    pub fn before_pong(&mut self) -> Vec<Value> {
+        self.send(&["PING"]);
+        let mut got = Vec::new();
+        for _ in 0..100 {
+            match self.read().expect("a frame before PONG") {
+                Value::Simple(s) if s == "PONG" => return got,
+                Value::Array(a) if a.first() == Some(&bulk("pong")) => return got,
+                v => got.push(v),
+            }
+        }
+        panic!("no PONG among 100 frames: {got:?}")
+    }
+
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
     }

@@ -1,12 +1,28 @@
-//! `CLIENT` and its subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL,
-//! UNBLOCK — what one connection can learn or change about the others.
-//! Redis: `clientCommand` in `src/networking.c`.
+//! `CLIENT` and its subcommands — what one connection can learn or change
+//! about itself and the others. Redis: `clientCommand` in `src/networking.c`.
+//!
+//! # Layout
+//!
+//! - this file: `ID`, `SETNAME`, `GETNAME`, `KILL`, `UNBLOCK`, `HELP`, and
+//!   what `RESET` clears;
+//! - [`list`]: `LIST` and `INFO`, the per-connection figures;
+//! - [`modes`]: `REPLY`, `NO-EVICT`, `PAUSE`, `UNPAUSE`;
+//! - [`tracking`]: client-side caching — `TRACKING`, `CACHING`, `GETREDIR`,
+//!   `TRACKINGINFO`.
+
+mod list;
+mod modes;
+mod tracking;
+
+pub use list::{client_info, client_list};
+pub use modes::{client_no_evict, client_pause, client_reply, client_unpause};
+pub use tracking::{client_caching, client_getredir, client_tracking, client_trackinginfo};
 
 use super::args::at_least_one;
 use super::{Ctx, int_arg, is};
 use crate::protocol::Argv;
 use crate::state::blocked::Unblock;
-use crate::state::{Server, Session, unix_ms};
+use crate::state::{ReplyMode, S_MONITOR, S_TRACKING, Server, Session};
 
 /// Validates a client name as Redis does: printable ASCII without spaces.
 pub(super) fn valid_name(name: &[u8]) -> bool {
@@ -55,45 +71,6 @@ pub fn client_getname(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// One `CLIENT LIST` line, with Redis 7.0's fields. The flags kv-cache
-/// tracks are `P` (subscribed), `x` (in MULTI), `b` (blocked) and `d` (a
-/// watched key was touched), in Redis's order; `N` when none.
-fn client_line(srv: &Server, c: &Session, now: i64) -> String {
-    let id = c.id;
-    let (sub, psub) = srv.pubsub.counts(id);
-    let mut flags = String::new();
-    if sub + psub > 0 {
-        flags.push('P');
-    }
-    if c.multi.is_some() {
-        flags.push('x');
-    }
-    if srv.blocked.contains(id) {
-        flags.push('b');
-    }
-    if srv.ks.watched.is_dirty(id) {
-        flags.push('d');
-    }
-    if flags.is_empty() {
-        flags.push('N');
-    }
-    let multi = c.queued().map_or(-1, |n| n as i64);
-    let cmd = c.last_cmd;
-    format!(
-        "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={sub} psub={psub} ssub=0 multi={multi} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={}\n",
-        c.addr,
-        c.laddr,
-        c.fd,
-        String::from_utf8_lossy(c.name.as_deref().unwrap_or_default()),
-        (now - c.created_ms).max(0) / 1000,
-        (now - c.last_interaction_ms).max(0) / 1000,
-        c.db,
-        c.qbuf,
-        c.omem,
-        c.resp,
-    )
-}
-
 /// Every client's record in id order (creation order, as Redis lists
 /// them), the calling one included: its record is out of the map while
 /// its commands run.
@@ -108,69 +85,6 @@ fn all_clients<'a>(srv: &'a Server, me: &'a Session) -> Vec<&'a Session> {
 /// exist here (a client with subscriptions is `pubsub`).
 fn is_pubsub_client(srv: &Server, id: u64) -> bool {
     srv.pubsub.is_subscriber(id)
-}
-
-/// `CLIENT LIST [TYPE normal|pubsub|...] [ID id...]`
-pub fn client_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let mut ids: Option<Vec<u64>> = None;
-    let mut pubsub_type: Option<bool> = None;
-    let mut j = 2;
-    while j < argv.len() {
-        let a = argv.get(j);
-        if is(a, "type") && j + 1 < argv.len() {
-            let t = argv.get(j + 1);
-            if !(is(t, "normal")
-                || is(t, "master")
-                || is(t, "replica")
-                || is(t, "slave")
-                || is(t, "pubsub"))
-            {
-                return ctx.out.error(&format!(
-                    "ERR Unknown client type '{}'",
-                    String::from_utf8_lossy(t)
-                ));
-            }
-            if is(t, "normal") {
-                pubsub_type = Some(false);
-            } else if is(t, "pubsub") {
-                pubsub_type = Some(true);
-            } else {
-                ids = Some(Vec::new());
-            }
-            j += 2;
-        } else if is(a, "id") && j + 1 < argv.len() {
-            let mut list = Vec::new();
-            for x in argv.iter().skip(j + 1) {
-                let Some(n) = at_least_one(ctx, x, "ERR Invalid client ID") else {
-                    return;
-                };
-                list.push(n);
-            }
-            ids = Some(list);
-            j = argv.len();
-        } else {
-            return ctx.syntax_error();
-        }
-    }
-    let now = unix_ms();
-    let mut text = String::new();
-    for c in all_clients(ctx.srv, ctx.client) {
-        if ids.as_ref().is_some_and(|l| !l.contains(&c.id)) {
-            continue;
-        }
-        if pubsub_type.is_some_and(|p| p != is_pubsub_client(ctx.srv, c.id)) {
-            continue;
-        }
-        text.push_str(&client_line(ctx.srv, c, now));
-    }
-    ctx.out.verbatim(text.as_bytes());
-}
-
-/// `CLIENT INFO`
-pub fn client_info(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    let line = client_line(ctx.srv, ctx.client, unix_ms());
-    ctx.out.verbatim(line.as_bytes());
 }
 
 /// `CLIENT KILL ip:port` or `CLIENT KILL [ID id] [ADDR a] [LADDR a] [SKIPME yes|no] ...`
@@ -249,6 +163,16 @@ pub fn client_kill(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.out.int(victims.len() as i64);
 }
 
+/// Redis's reply for a subcommand given the wrong number of arguments
+/// that its own arity let through (`addReplySubcommandSyntaxError`).
+fn subcommand_syntax_error(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let typed = argv.get(1);
+    ctx.out.error(&format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+        String::from_utf8_lossy(&typed[..typed.len().min(128)])
+    ));
+}
+
 fn kill(ctx: &mut Ctx<'_>, id: u64, me: u64) {
     if id == me {
         ctx.client.close_after_reply = true;
@@ -262,11 +186,7 @@ fn kill(ctx: &mut Ctx<'_>, id: u64, me: u64) {
 /// it was blocked.
 pub fn client_unblock(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if argv.len() > 4 {
-        let typed = argv.get(1);
-        return ctx.out.error(&format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-            String::from_utf8_lossy(&typed[..typed.len().min(128)])
-        ));
+        return subcommand_syntax_error(ctx, argv);
     }
     // The reason is checked before the id, as Redis does.
     let how = if argv.len() == 4 {
@@ -288,4 +208,77 @@ pub fn client_unblock(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let done = id > 0 && ctx.srv.unblock(id as u64, how);
     ctx.out.int(i64::from(done));
+}
+
+/// `CLIENT HELP`: the subcommands, in Redis's order and shape (an array
+/// of status lines), in kv-cache's words.
+pub fn client_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    super::server::help(
+        ctx,
+        "CLIENT",
+        &[
+            "CACHING (YES|NO)",
+            "    In OPTIN or OPTOUT tracking mode, track (or not) the keys of the next command.",
+            "GETREDIR",
+            "    The id of the client invalidations are redirected to (0: none, -1: not tracking).",
+            "GETNAME",
+            "    The name of this connection.",
+            "ID",
+            "    The id of this connection.",
+            "INFO",
+            "    This connection's CLIENT LIST line.",
+            "KILL <ip:port>",
+            "    Close the connection from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Close the connections that match every option:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      coming from this address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      accepted on this local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      of this type",
+            "    * USER <username>",
+            "      authenticated as this user",
+            "    * SKIPME (YES|NO)",
+            "      sparing this connection (default: yes)",
+            "LIST [options ...]",
+            "    One line per connection. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      only connections of this type",
+            "UNPAUSE",
+            "    End the pause now; the waiting commands run.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Hold every command (ALL), or writes only (WRITE), for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Send every reply, none, or not the next one.",
+            "SETNAME <name>",
+            "    Name this connection <name>.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    End the blocking command of <clientid>, as if timed out or with an error.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Turn client-side caching invalidations on or off.",
+            "TRACKINGINFO",
+            "    This connection's tracking options.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect this connection from client eviction.",
+        ],
+    );
+}
+
+/// What `RESET` clears of the modes set here: `MONITOR`, tracking, and a
+/// reply silence (Redis `clearClientConnectionState`); `NO-EVICT` stays.
+pub fn reset_modes(ctx: &mut Ctx<'_>) {
+    if ctx.client.flags & S_MONITOR != 0 {
+        let id = ctx.client.id;
+        ctx.srv.monitors.retain(|&m| m != id);
+        ctx.client.flags &= !S_MONITOR;
+    }
+    if ctx.client.flags & S_TRACKING != 0 {
+        tracking::disable(ctx);
+    }
+    if matches!(ctx.client.reply, ReplyMode::Off | ReplyMode::SkipNext) {
+        ctx.client.reply = ReplyMode::On;
+    }
 }
