@@ -2,7 +2,7 @@
 //! themselves are in [`crate::config`].
 
 use super::Ctx;
-use crate::config::{ConfigError, PARAMS};
+use crate::config::PARAMS;
 use crate::db::glob;
 use crate::protocol::Argv;
 
@@ -31,25 +31,26 @@ pub fn config_get(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// `CONFIG SET name value [name value ...]`: all or nothing, as Redis 7.
+/// `CONFIG SET name value [name value ...]`: all or nothing, as Redis 7
+/// ([`crate::config::Config::set_many`]).
 pub fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if !argv.len().is_multiple_of(2) {
-        let last = String::from_utf8_lossy(argv.get(argv.len() - 1)).into_owned();
-        return ctx
-            .out
-            .error(&format!("ERR {}", ConfigError::Unknown(last)));
+        return ctx.syntax_error();
     }
-    let mut next = ctx.srv.config.clone();
-    for i in (2..argv.len()).step_by(2) {
-        let name = String::from_utf8_lossy(argv.get(i)).into_owned();
-        let value = String::from_utf8_lossy(argv.get(i + 1)).into_owned();
-        if let Err(e) = next.apply(&name, &value, true) {
-            return ctx.out.error(&format!("ERR {e}"));
-        }
-    }
+    let words: Vec<String> = argv
+        .iter()
+        .skip(2)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let pairs: Vec<(&str, &str)> = words
+        .chunks(2)
+        .map(|w| (w[0].as_str(), w[1].as_str()))
+        .collect();
     // A new password leaves already authenticated clients authenticated, as in Redis.
-    ctx.srv.config = next;
-    ctx.out.ok();
+    match ctx.srv.config.set_many(&pairs) {
+        Ok(()) => ctx.out.ok(),
+        Err(e) => ctx.out.error(&format!("ERR {e}")),
+    }
 }
 
 /// `CONFIG RESETSTAT`
