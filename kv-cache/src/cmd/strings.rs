@@ -1,5 +1,6 @@
 //! String commands. Redis: `src/t_string.c`.
 
+use super::args::value_arg;
 use super::{Ctx, int_arg, is};
 use crate::db::Val;
 use crate::protocol::Argv;
@@ -140,7 +141,7 @@ pub fn set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         }
         return;
     }
-    ks.set(db, key, Val::from_bytes(argv.get(2)), o.keep_ttl);
+    ks.set(db, key, value_arg(argv, 2), o.keep_ttl);
     if let Some(at) = deadline {
         ks.set_expire(db, key, Some(at));
         // Replayed with the absolute deadline, options dropped: a replica
@@ -176,7 +177,7 @@ pub fn setnx(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if ks.exists(db, argv.get(1)) {
         ctx.out.int(0);
     } else {
-        ks.set(db, argv.get(1), Val::from_bytes(argv.get(2)), false);
+        ks.set(db, argv.get(1), value_arg(argv, 2), false);
         ctx.out.int(1);
     }
 }
@@ -186,9 +187,7 @@ fn set_with_expire(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit: i64, cmd: &str) {
         return;
     };
     let db = ctx.db();
-    ctx.srv
-        .ks
-        .set(db, argv.get(1), Val::from_bytes(argv.get(3)), false);
+    ctx.srv.ks.set(db, argv.get(1), value_arg(argv, 3), false);
     ctx.srv.ks.set_expire(db, argv.get(1), Some(at));
     propagate_pxat(ctx, argv.get(1), argv.get(3), at);
     ctx.out.ok();
@@ -213,7 +212,7 @@ pub fn getset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
         None => ctx.out.null(),
     }
-    ks.set(db, argv.get(1), Val::from_bytes(argv.get(2)), false);
+    ks.set(db, argv.get(1), value_arg(argv, 2), false);
     ctx.propagate_as(&[b"SET", argv.get(1), argv.get(2)]);
 }
 

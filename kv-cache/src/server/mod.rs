@@ -14,6 +14,7 @@
 //! for the nearest of them.
 
 pub mod client;
+mod querybuf;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -55,6 +56,8 @@ pub struct Runtime {
     /// The timer armed for the nearest blocked client's deadline, and that
     /// deadline (Unix ms).
     block_timer: Option<(TimerId, i64)>,
+    /// The cron's round over the clients' query buffers.
+    qbuf_rotation: querybuf::Rotation,
 }
 
 /// Longest a blocked-client timer sleeps before looking again (deadlines
@@ -218,6 +221,7 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         srv: Server::new(config),
         local_addr,
         block_timer: None,
+        qbuf_rotation: querybuf::Rotation::default(),
     };
     Ok((ev, rt))
 }
@@ -340,7 +344,8 @@ fn period(hz: u32) -> Duration {
 }
 
 /// The server cron, `hz` times a second (Redis `serverCron`): the active
-/// expire cycle, incremental rehashing, and idle-client timeouts. It
+/// expire cycle, incremental rehashing, idle-client timeouts, and idle
+/// query buffers given back. It
 /// re-arms itself with the current `hz`, so `CONFIG SET hz` takes effect.
 fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     let srv = &mut rt.srv;
@@ -384,5 +389,6 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
             }
         }
     }
+    querybuf::tick(ev, rt);
     ev.timer(period(hz), cron);
 }
