@@ -2,7 +2,7 @@
 //! themselves are in [`crate::config`].
 
 use super::Ctx;
-use crate::config::PARAMS;
+use crate::config::{ConfigError, PARAMS, listen};
 use crate::db::glob;
 use crate::protocol::Argv;
 
@@ -46,11 +46,34 @@ pub fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         .chunks(2)
         .map(|w| (w[0].as_str(), w[1].as_str()))
         .collect();
+    let before = (ctx.srv.config.bind.clone(), ctx.srv.config.port);
     // A new password leaves already authenticated clients authenticated, as in Redis.
-    match ctx.srv.config.set_many(&pairs) {
-        Ok(()) => ctx.out.ok(),
-        Err(e) => ctx.out.error(&format!("ERR {e}")),
+    if let Err(e) = ctx.srv.config.set_many(&pairs) {
+        return ctx.out.error(&format!("ERR {e}"));
     }
+    let config = &ctx.srv.config;
+    if (config.bind.as_str(), config.port) != (before.0.as_str(), before.1) {
+        let bound = &ctx.srv.listeners.bound;
+        match listen::plan(&config.bind, config.port, bound, true) {
+            Ok(plan) => ctx.srv.listeners.rebind = Some(plan),
+            Err(e) => {
+                // The old sockets still listen; the old values come back.
+                let (param, reason) = if config.bind != before.0 {
+                    ("bind", "Failed to bind to specified addresses.")
+                } else {
+                    ("port", "Unable to listen on this port. Check server logs.")
+                };
+                tracing::warn!(error = %e, "Failed applying new configuration. Restoring previous settings.");
+                (ctx.srv.config.bind, ctx.srv.config.port) = before;
+                let e = ConfigError::Invalid {
+                    name: param.into(),
+                    reason: reason.into(),
+                };
+                return ctx.out.error(&format!("ERR {e}"));
+            }
+        }
+    }
+    ctx.out.ok();
 }
 
 /// `CONFIG RESETSTAT`

@@ -11,6 +11,7 @@
 
 pub mod bounds;
 pub mod cmdline;
+pub mod listen;
 
 pub use bounds::parse_memory;
 use bounds::{int_in, memory_in, yes_no, yes_no_text};
@@ -149,16 +150,18 @@ pub struct Param {
 pub static PARAMS: &[Param] = &[
     Param {
         name: "bind",
-        mutable: false,
+        // The network layer rebinds after `CONFIG SET` (see `listen`).
+        mutable: true,
         get: |c| c.bind.clone(),
         set: |c, v| {
-            c.bind = v.to_string();
+            listen::check_bind(v)?;
+            c.bind = v.split_whitespace().collect::<Vec<_>>().join(" ");
             Ok(())
         },
     },
     Param {
         name: "port",
-        mutable: false,
+        mutable: true,
         get: |c| c.port.to_string(),
         set: |c, v| {
             c.port = int_in(v, 0, 65535)? as u16;

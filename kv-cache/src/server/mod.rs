@@ -25,7 +25,7 @@ use bytes::Bytes;
 use event_loop::{BufferedConn, EventLoop, IoId, LoopHandle, Ready, TimerId};
 use mio::net::{TcpListener, TcpStream};
 
-use crate::config::Config;
+use crate::config::{Config, listen};
 use crate::state::Server;
 use client::{Client, output_limit_exceeded};
 
@@ -51,11 +51,14 @@ pub enum ServerError {
 pub struct Runtime {
     /// Keyspace, config, clients, stats.
     pub srv: Server,
-    /// The address actually bound (the port is chosen by the OS for port 0).
+    /// The first address bound at start (the port is chosen by the OS for
+    /// port 0); `CONFIG SET bind/port` may move the listeners later.
     pub local_addr: SocketAddr,
     /// The timer armed for the nearest blocked client's deadline, and that
     /// deadline (Unix ms).
     block_timer: Option<(TimerId, i64)>,
+    /// The listening sockets' loop ids, by address.
+    listeners: Vec<(SocketAddr, IoId)>,
     /// The cron's round over the clients' query buffers.
     qbuf_rotation: querybuf::Rotation,
 }
@@ -80,9 +83,26 @@ impl Runtime {
                 conn.close();
             }
         }
+        if let Some(plan) = self.srv.listeners.rebind.take() {
+            self.rebind(ev, plan);
+        }
         if self.srv.shutdown_requested {
             ev.stop();
         }
+    }
+
+    /// Applies `CONFIG SET bind/port`: accepts on the new sockets, closes
+    /// those no longer wanted (their clients stay connected, as in Redis).
+    fn rebind(&mut self, ev: &mut EventLoop<Runtime>, plan: Vec<listen::Planned>) {
+        let (keep, drop): (Vec<_>, Vec<_>) = std::mem::take(&mut self.listeners)
+            .into_iter()
+            .partition(|(addr, _)| plan.iter().any(|p| p.addr == *addr));
+        for (addr, io) in drop {
+            tracing::info!(%addr, "no longer listening");
+            let _ = ev.remove(io);
+        }
+        self.listeners = keep;
+        start_listening(ev, &mut self.srv, &mut self.listeners, plan);
     }
 
     /// Moves the outbox to the connections' pending writes (flushed before
@@ -181,31 +201,27 @@ impl Runtime {
 /// Binds the listener and builds the loop with the accept handler, the cron
 /// and the signal handlers installed.
 pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerError> {
-    let addr_text = if config.bind.contains(':') {
-        format!("[{}]:{}", config.bind, config.port)
-    } else {
-        format!("{}:{}", config.bind, config.port)
+    let bind_error = |source| ServerError::Bind {
+        addr: format!("{} port {}", config.bind, config.port),
+        source,
     };
-    let addr: SocketAddr = addr_text.parse().map_err(|e| ServerError::Bind {
-        addr: addr_text.clone(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
-    })?;
-    let listener = TcpListener::bind(addr).map_err(|source| ServerError::Bind {
-        addr: addr_text.clone(),
-        source,
-    })?;
-    let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
-        addr: addr_text,
-        source,
-    })?;
+    let plan = listen::plan(&config.bind, config.port, &[], false).map_err(bind_error)?;
+    let Some(local_addr) = plan.first().map(|p| p.addr) else {
+        return Err(bind_error(std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "no address of bind could be bound",
+        )));
+    };
     // Connections write in the loop's pending pass, after the before-sleep
     // hooks and just before it polls: Redis's `beforeSleep` →
     // `handleClientsWithPendingWrites`.
     let mut ev: EventLoop<Runtime> = event_loop::Builder::default()
         .deferred_writes(true)
         .build()?;
-    ev.listen(listener, accept)?;
-    let hz = config.hz;
+    let mut srv = Server::new(config);
+    let mut listeners = Vec::new();
+    start_listening(&mut ev, &mut srv, &mut listeners, plan);
+    let hz = srv.config.hz;
     ev.timer(period(hz), cron);
     for sig in [
         event_loop::signal::consts::SIGTERM,
@@ -218,8 +234,9 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         })?;
     }
     let rt = Runtime {
-        srv: Server::new(config),
+        srv,
         local_addr,
+        listeners,
         block_timer: None,
         qbuf_rotation: querybuf::Rotation::default(),
     };
@@ -335,6 +352,35 @@ fn accept(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, mut stream: TcpStream, 
         Err(e) => {
             tracing::warn!(error = %e, "cannot register client");
             rt.srv.disconnect(cid);
+        }
+    }
+}
+
+/// Accepts on the new sockets of `plan`; records every address of it as
+/// listening.
+fn start_listening(
+    ev: &mut EventLoop<Runtime>,
+    srv: &mut Server,
+    listeners: &mut Vec<(SocketAddr, IoId)>,
+    plan: Vec<listen::Planned>,
+) {
+    srv.listeners.bound = plan.iter().map(|p| p.addr).collect();
+    for p in plan {
+        let Some(std_listener) = p.listener else {
+            continue;
+        };
+        // A listener the loop cannot watch is dropped (closed) and logged;
+        // the others still serve.
+        let started = std_listener
+            .set_nonblocking(true)
+            .map_err(event_loop::Error::from)
+            .and_then(|()| ev.listen(TcpListener::from_std(std_listener), accept));
+        match started {
+            Ok(io) => listeners.push((p.addr, io)),
+            Err(e) => {
+                tracing::warn!(addr = %p.addr, error = %e, "cannot listen");
+                srv.listeners.bound.retain(|a| *a != p.addr);
+            }
         }
     }
 }

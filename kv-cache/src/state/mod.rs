@@ -21,6 +21,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
+use crate::config::listen::Listeners;
 use crate::db::Keyspace;
 use crate::idmap::IdMap;
 use crate::protocol::OwnedArgv;
@@ -240,6 +241,8 @@ pub struct Server {
     pub outbox: Outbox,
     /// The propagation state: consumers and the running unit's commands.
     pub prop: Propagation,
+    /// The addresses listening, and a change `CONFIG SET bind/port` asked for.
+    pub listeners: Listeners,
 }
 
 /// Current Unix time in milliseconds.
@@ -281,6 +284,7 @@ impl Server {
             pubsub: PubSub::default(),
             outbox: Outbox::default(),
             prop: Propagation::default(),
+            listeners: Listeners::default(),
         }
     }
 
