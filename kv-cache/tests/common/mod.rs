@@ -139,6 +139,12 @@ impl Conn {
         self.cmd(&a)
     }
 
+    /// Sends a command without reading its reply.
+    pub fn send(&mut self, args: &[&str]) {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.send_raw(&Self::encode(&a));
+    }
+
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
     }
