@@ -27,47 +27,42 @@ struct Blocking {
     dst: bool,
 }
 
+/// A command popping from a list source.
+const fn list(argv: &'static [&'static str]) -> Blocking {
+    Blocking {
+        argv,
+        zset: false,
+        dst: false,
+    }
+}
+
+/// A command moving from list `s` to list `d`.
+const fn moving(argv: &'static [&'static str]) -> Blocking {
+    Blocking {
+        argv,
+        zset: false,
+        dst: true,
+    }
+}
+
+/// A command popping from a sorted-set source.
+const fn zset(argv: &'static [&'static str]) -> Blocking {
+    Blocking {
+        argv,
+        zset: true,
+        dst: false,
+    }
+}
+
 const COMMANDS: &[Blocking] = &[
-    Blocking {
-        argv: &["BLPOP", "s", "0"],
-        zset: false,
-        dst: false,
-    },
-    Blocking {
-        argv: &["BRPOP", "s", "0"],
-        zset: false,
-        dst: false,
-    },
-    Blocking {
-        argv: &["BLMPOP", "0", "1", "s", "LEFT"],
-        zset: false,
-        dst: false,
-    },
-    Blocking {
-        argv: &["BLMOVE", "s", "d", "LEFT", "RIGHT", "0"],
-        zset: false,
-        dst: true,
-    },
-    Blocking {
-        argv: &["BRPOPLPUSH", "s", "d", "0"],
-        zset: false,
-        dst: true,
-    },
-    Blocking {
-        argv: &["BZPOPMIN", "s", "0"],
-        zset: true,
-        dst: false,
-    },
-    Blocking {
-        argv: &["BZPOPMAX", "s", "0"],
-        zset: true,
-        dst: false,
-    },
-    Blocking {
-        argv: &["BZMPOP", "0", "1", "s", "MAX"],
-        zset: true,
-        dst: false,
-    },
+    list(&["BLPOP", "s", "0"]),
+    list(&["BRPOP", "s", "0"]),
+    list(&["BLMPOP", "0", "1", "s", "LEFT"]),
+    moving(&["BLMOVE", "s", "d", "LEFT", "RIGHT", "0"]),
+    moving(&["BRPOPLPUSH", "s", "d", "0"]),
+    zset(&["BZPOPMIN", "s", "0"]),
+    zset(&["BZPOPMAX", "s", "0"]),
+    zset(&["BZMPOP", "0", "1", "s", "MAX"]),
 ];
 
 /// Makes `key` hold a value of type `kind`.
