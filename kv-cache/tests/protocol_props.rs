@@ -1,7 +1,9 @@
 //! Property tests of the RESP parser and encoders: round trips, arbitrary
 //! bytes never panic, and any split of a valid stream parses identically.
 
-use kv_cache::protocol::request::Parsed;
+use bytes::{Buf, BytesMut};
+use kv_cache::protocol::bigarg;
+use kv_cache::protocol::request::{BIG_ARG, Parsed};
 use kv_cache::protocol::{DEFAULT_PROTO_MAX_BULK_LEN, ProtocolError, RequestParser, Value};
 use proptest::prelude::*;
 
@@ -46,6 +48,44 @@ fn parse_in_chunks(stream: &[u8], cuts: &[usize]) -> Result<Vec<Vec<Vec<u8>>>, P
         }
     }
     Ok(out)
+}
+
+/// Feeds `stream` as a connection does, with the big-bulk path: each read
+/// adds at most the chunk size and at most what [`bigarg::prepare`] allows;
+/// [`bigarg::adopt`] runs before parsing. Also returns how many arguments
+/// were adopted without a copy.
+fn parse_like_a_connection(stream: &[u8], cuts: &[usize]) -> (Vec<Vec<Vec<u8>>>, usize) {
+    let mut parser = RequestParser::new(DEFAULT_PROTO_MAX_BULK_LEN);
+    let mut input = BytesMut::new();
+    let (mut out, mut adopted) = (Vec::new(), 0);
+    let (mut fed, mut limit) = (0, None);
+    let mut cuts = cuts.iter().copied().cycle();
+    while fed < stream.len() {
+        let cut = cuts.next().unwrap_or(usize::MAX).max(1);
+        let n = cut.min(limit.unwrap_or(usize::MAX)).min(stream.len() - fed);
+        input.extend_from_slice(&stream[fed..fed + n]);
+        fed += n;
+        bigarg::adopt(&mut parser, &mut input);
+        let mut used = 0;
+        loop {
+            match parser.parse(&input[used..]).unwrap() {
+                Parsed::Request(n) => {
+                    let argv = parser.argv(&input[used..]);
+                    adopted += (0..argv.len())
+                        .filter(|&i| argv.shared(i).is_some())
+                        .count();
+                    out.push(argv.to_vec());
+                    parser.release();
+                    used += n;
+                }
+                Parsed::Skip(n) => used += n,
+                Parsed::Incomplete => break,
+            }
+        }
+        input.advance(used);
+        limit = bigarg::prepare(&mut parser, &mut input);
+    }
+    (out, adopted)
 }
 
 fn arg() -> impl Strategy<Value = Vec<u8>> {
@@ -93,6 +133,28 @@ proptest! {
         let stream: Vec<u8> = reqs.iter().flat_map(|r| multibulk(r)).collect();
         let whole = parse_in_chunks(&stream, &[]).unwrap();
         prop_assert_eq!(parse_in_chunks(&stream, &cuts).unwrap(), whole);
+    }
+
+    #[test]
+    fn big_bulks_parse_identically_and_alone_are_adopted(
+        reqs in prop::collection::vec(
+            prop::collection::vec(prop_oneof![
+                3 => arg(),
+                1 => (0usize..64, any::<u8>()).prop_map(|(extra, b)| vec![b; BIG_ARG + extra]),
+            ], 1..5),
+            1..4,
+        ),
+        cuts in prop::collection::vec(prop_oneof![1usize..30, 1000usize..70_000], 1..8),
+    ) {
+        let stream: Vec<u8> = reqs.iter().flat_map(|r| multibulk(r)).collect();
+        let (got, adopted) = parse_like_a_connection(&stream, &cuts);
+        prop_assert_eq!(&got, &reqs);
+        // A big bulk read in chunks no larger than itself always ends up
+        // alone in its buffer, hence adopted.
+        if cuts.iter().all(|&c| c < BIG_ARG) {
+            let big = reqs.iter().flatten().filter(|a| a.len() >= BIG_ARG).count();
+            prop_assert_eq!(adopted, big);
+        }
     }
 
     #[test]

@@ -7,10 +7,23 @@
 //! The other kinds have one home each too: cursors and `MATCH`/`COUNT` in
 //! [`super::scan`], blocking timeouts in [`super::blocking::parse_timeout`],
 //! `long double` operands in [`super::numeric::ld`], scores in
-//! [`crate::db::zset::score`].
+//! [`crate::db::zset::score`]. Also here: [`value_arg`], the value a
+//! string write stores.
 
 use super::Ctx;
-use crate::protocol::parse_i64;
+use crate::db::Val;
+use crate::protocol::{Argv, parse_i64};
+
+/// The value a string write stores from argument `i`: a big bulk the
+/// parser adopted is stored as it is, without a copy ([`Val::Big`]); any
+/// other argument is copied, as an integer when it is one
+/// ([`Val::from_bytes`]).
+pub fn value_arg(argv: &Argv<'_>, i: usize) -> Val {
+    match argv.shared(i) {
+        Some(bytes) => Val::Big(Box::new(bytes)),
+        None => Val::from_bytes(argv.get(i)),
+    }
+}
 
 /// Redis's message for a negative count (`getPositiveLongFromObjectOrReply`).
 pub const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";

@@ -2,7 +2,7 @@
 //! themselves are in [`crate::config`].
 
 use super::Ctx;
-use crate::config::{ConfigError, PARAMS};
+use crate::config::{ConfigError, PARAMS, listen};
 use crate::db::glob;
 use crate::protocol::Argv;
 
@@ -31,26 +31,54 @@ pub fn config_get(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// `CONFIG SET name value [name value ...]`: all or nothing, as Redis 7.
+/// `CONFIG SET name value [name value ...]`: all or nothing, as Redis 7
+/// ([`crate::config::Config::set_many`]).
 pub fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if !argv.len().is_multiple_of(2) {
-        let last = String::from_utf8_lossy(argv.get(argv.len() - 1)).into_owned();
-        return ctx
-            .out
-            .error(&format!("ERR {}", ConfigError::Unknown(last)));
+        return ctx.syntax_error();
     }
-    let mut next = ctx.srv.config.clone();
-    for i in (2..argv.len()).step_by(2) {
-        let name = String::from_utf8_lossy(argv.get(i)).into_owned();
-        let value = String::from_utf8_lossy(argv.get(i + 1)).into_owned();
-        if let Err(e) = next.apply(&name, &value, true) {
-            super::notify::after_failed_config_set(ctx.srv, argv, i);
-            return ctx.out.error(&format!("ERR {e}"));
+    let words: Vec<String> = argv
+        .iter()
+        .skip(2)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let pairs: Vec<(&str, &str)> = words
+        .chunks(2)
+        .map(|w| (w[0].as_str(), w[1].as_str()))
+        .collect();
+    let before = (ctx.srv.config.bind.clone(), ctx.srv.config.port);
+    // A new password leaves already authenticated clients authenticated, as in Redis.
+    if let Err(e) = ctx.srv.config.set_many(&pairs) {
+        if let ConfigError::Invalid { name, .. } = &e {
+            // The argument index of the failing name, for Redis's restore.
+            let at = pairs.iter().position(|(n, _)| n.eq_ignore_ascii_case(name));
+            super::notify::after_failed_config_set(ctx.srv, argv, 2 + 2 * at.unwrap_or(0));
+        }
+        return ctx.out.error(&format!("ERR {e}"));
+    }
+    ctx.srv.sync_logging();
+    let config = &ctx.srv.config;
+    if (config.bind.as_str(), config.port) != (before.0.as_str(), before.1) {
+        let bound = &ctx.srv.listeners.bound;
+        match listen::plan(&config.bind, config.port, bound, true) {
+            Ok(plan) => ctx.srv.listeners.rebind = Some(plan),
+            Err(e) => {
+                // The old sockets still listen; the old values come back.
+                let (param, reason) = if config.bind != before.0 {
+                    ("bind", "Failed to bind to specified addresses.")
+                } else {
+                    ("port", "Unable to listen on this port. Check server logs.")
+                };
+                tracing::warn!(error = %e, "Failed applying new configuration. Restoring previous settings.");
+                (ctx.srv.config.bind, ctx.srv.config.port) = before;
+                let e = ConfigError::Invalid {
+                    name: param.into(),
+                    reason: reason.into(),
+                };
+                return ctx.out.error(&format!("ERR {e}"));
+            }
         }
     }
-    // A new password leaves already authenticated clients authenticated, as in Redis.
-    ctx.srv.config = next;
-    ctx.srv.sync_logging();
     ctx.out.ok();
 }
 

@@ -319,25 +319,33 @@ pub fn unknown_subcommand(ctx: &mut Ctx<'_>, container: &str, sub: &[u8]) {
     ));
 }
 
-/// The `ERR unknown command` reply, with Redis's argument preview.
+/// The `ERR unknown command` reply, with Redis's argument preview: the
+/// bytes as they came (CR and LF become spaces, as in every error), each
+/// cut at its first NUL byte and at 128 bytes, and the arguments quoted
+/// until the preview — quotes and spaces counted — reaches 128 bytes.
+/// Redis: the `%.128s` / `'%.*s' ` formats in `processCommand`.
 pub fn unknown_command(out: &mut Reply<'_>, argv: &Argv<'_>) {
-    let name = argv.get(0);
-    let mut msg = format!(
-        "ERR unknown command '{}', with args beginning with: ",
-        String::from_utf8_lossy(&name[..name.len().min(128)])
-    );
-    let mut budget = 128usize;
+    const PREVIEW: usize = 128;
+    let mut msg = b"ERR unknown command '".to_vec();
+    msg.extend_from_slice(c_string(argv.get(0), PREVIEW));
+    msg.extend_from_slice(b"', with args beginning with: ");
+    let preview_start = msg.len();
     for a in argv.iter().skip(1) {
-        if budget == 0 {
+        let used = msg.len() - preview_start;
+        if used >= PREVIEW {
             break;
         }
-        let take = a.len().min(budget);
-        msg.push('\'');
-        msg.push_str(&String::from_utf8_lossy(&a[..take]));
-        msg.push_str("' ");
-        budget -= take;
+        msg.push(b'\'');
+        msg.extend_from_slice(c_string(a, PREVIEW - used));
+        msg.extend_from_slice(b"' ");
     }
-    out.error(&msg);
+    out.error_bytes(&msg);
+}
+
+/// `arg` as C's `%.<max>s` prints it: up to its first NUL, at most `max` bytes.
+fn c_string(arg: &[u8], max: usize) -> &[u8] {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    &arg[..end.min(max)]
 }
 
 /// Resolves a container's subcommand and checks its arity; on failure the
@@ -362,12 +370,12 @@ pub fn resolve(
             None
         }
         None => {
-            let s = argv.get(1);
-            out.error(&format!(
-                "ERR unknown subcommand '{}'. Try {} HELP.",
-                String::from_utf8_lossy(&s[..s.len().min(128)]),
-                cmd.name.to_ascii_uppercase()
-            ));
+            let mut msg = b"ERR unknown subcommand '".to_vec();
+            msg.extend_from_slice(c_string(argv.get(1), 128));
+            msg.extend_from_slice(
+                format!("'. Try {} HELP.", cmd.name.to_ascii_uppercase()).as_bytes(),
+            );
+            out.error_bytes(&msg);
             None
         }
     }

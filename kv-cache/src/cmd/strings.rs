@@ -1,5 +1,6 @@
 //! String commands. Redis: `src/t_string.c`.
 
+use super::args::value_arg;
 use super::{Ctx, int_arg, is};
 use crate::db::Val;
 use crate::notify::{GENERIC, STRING};
@@ -141,7 +142,7 @@ pub fn set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         }
         return;
     }
-    ks.set(db, key, Val::from_bytes(argv.get(2)), o.keep_ttl);
+    ks.set(db, key, value_arg(argv, 2), o.keep_ttl);
     ctx.notify(STRING, "set", key);
     if let Some(at) = deadline {
         ctx.srv.ks.set_expire(db, key, Some(at));
@@ -179,7 +180,7 @@ pub fn setnx(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if ks.exists(db, argv.get(1)) {
         ctx.out.int(0);
     } else {
-        ks.set(db, argv.get(1), Val::from_bytes(argv.get(2)), false);
+        ks.set(db, argv.get(1), value_arg(argv, 2), false);
         ctx.notify(STRING, "set", argv.get(1));
         ctx.out.int(1);
     }
@@ -190,9 +191,7 @@ fn set_with_expire(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit: i64, cmd: &str) {
         return;
     };
     let db = ctx.db();
-    ctx.srv
-        .ks
-        .set(db, argv.get(1), Val::from_bytes(argv.get(3)), false);
+    ctx.srv.ks.set(db, argv.get(1), value_arg(argv, 3), false);
     ctx.notify(STRING, "set", argv.get(1));
     ctx.srv.ks.set_expire(db, argv.get(1), Some(at));
     ctx.notify(GENERIC, "expire", argv.get(1));
@@ -219,7 +218,7 @@ pub fn getset(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Some(v) => v.with_bytes(|b| ctx.out.bulk(b)),
         None => ctx.out.null(),
     }
-    ks.set(db, argv.get(1), Val::from_bytes(argv.get(2)), false);
+    ks.set(db, argv.get(1), value_arg(argv, 2), false);
     ctx.notify(STRING, "set", argv.get(1));
     ctx.propagate_as(&[b"SET", argv.get(1), argv.get(2)]);
 }

@@ -9,7 +9,12 @@
 //! exactly the value that describes what kv-cache really does — no
 //! persistence, no eviction — and refuse any other, so nobody is misled.
 
+pub mod bounds;
 pub mod cmdline;
+pub mod listen;
+
+pub use bounds::parse_memory;
+use bounds::{int_in, memory_in, yes_no, yes_no_text};
 
 use crate::protocol::DEFAULT_PROTO_MAX_BULK_LEN;
 
@@ -149,63 +154,22 @@ pub struct Param {
     pub set: fn(&mut Config, &str) -> Result<(), String>,
 }
 
-fn int_in(v: &str, lo: i64, hi: i64) -> Result<i64, String> {
-    let n: i64 = v
-        .parse()
-        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
-    if n < lo || n > hi {
-        return Err(format!("argument must be between {lo} and {hi} inclusive"));
-    }
-    Ok(n)
-}
-
-fn yes_no(v: &str) -> Result<bool, String> {
-    match v.to_ascii_lowercase().as_str() {
-        "yes" => Ok(true),
-        "no" => Ok(false),
-        _ => Err("argument must be 'yes' or 'no'".into()),
-    }
-}
-
-/// Parses a memory amount as Redis's `memtoull`: `100`, `1k` (1000), `1kb`
-/// (1024), `m`/`mb`, `g`/`gb`, any case.
-pub fn parse_memory(v: &str) -> Option<u64> {
-    let lower = v.to_ascii_lowercase();
-    let digits_end = lower
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(lower.len());
-    let (num, unit) = lower.split_at(digits_end);
-    let mul: u64 = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    num.parse::<u64>().ok()?.checked_mul(mul)
-}
-
-fn memory(v: &str) -> Result<u64, String> {
-    parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())
-}
-
 /// Every parameter, in `CONFIG GET *` order.
 pub static PARAMS: &[Param] = &[
     Param {
         name: "bind",
-        mutable: false,
+        // The network layer rebinds after `CONFIG SET` (see `listen`).
+        mutable: true,
         get: |c| c.bind.clone(),
         set: |c, v| {
-            c.bind = v.to_string();
+            listen::check_bind(v)?;
+            c.bind = v.split_whitespace().collect::<Vec<_>>().join(" ");
             Ok(())
         },
     },
     Param {
         name: "port",
-        mutable: false,
+        mutable: true,
         get: |c| c.port.to_string(),
         set: |c, v| {
             c.port = int_in(v, 0, 65535)? as u16;
@@ -272,7 +236,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.proto_max_bulk_len.to_string(),
         set: |c, v| {
-            c.proto_max_bulk_len = memory(v)?;
+            c.proto_max_bulk_len = memory_in(v, 1024 * 1024, i64::MAX)?;
             Ok(())
         },
     },
@@ -281,7 +245,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.client_query_buffer_limit.to_string(),
         set: |c, v| {
-            c.client_query_buffer_limit = memory(v)?;
+            c.client_query_buffer_limit = memory_in(v, 1024 * 1024, i64::MAX)?;
             Ok(())
         },
     },
@@ -327,7 +291,7 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "activerehashing",
         mutable: true,
-        get: |c| if c.activerehashing { "yes" } else { "no" }.into(),
+        get: |c| yes_no_text(c.activerehashing),
         set: |c, v| {
             c.activerehashing = yes_no(v)?;
             Ok(())
@@ -347,7 +311,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.hash_max_listpack_value.to_string(),
         set: |c, v| {
-            c.hash_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            c.hash_max_listpack_value = memory_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -365,7 +329,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.hash_max_listpack_value.to_string(),
         set: |c, v| {
-            c.hash_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            c.hash_max_listpack_value = memory_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -392,7 +356,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.zset_max_listpack_value.to_string(),
         set: |c, v| {
-            c.zset_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            c.zset_max_listpack_value = memory_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -410,7 +374,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.zset_max_listpack_value.to_string(),
         set: |c, v| {
-            c.zset_max_listpack_value = int_in(v, 0, i64::MAX)? as usize;
+            c.zset_max_listpack_value = memory_in(v, 0, i64::MAX)? as usize;
             Ok(())
         },
     },
@@ -419,7 +383,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.list_max_listpack_size.to_string(),
         set: |c, v| {
-            c.list_max_listpack_size = int_in(v, -5, i32::MAX as i64)?;
+            c.list_max_listpack_size = int_in(v, i32::MIN as i64, i32::MAX as i64)?;
             Ok(())
         },
     },
@@ -428,7 +392,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |c| c.list_max_listpack_size.to_string(),
         set: |c, v| {
-            c.list_max_listpack_size = int_in(v, -5, i32::MAX as i64)?;
+            c.list_max_listpack_size = int_in(v, i32::MIN as i64, i32::MAX as i64)?;
             Ok(())
         },
     },
@@ -493,7 +457,7 @@ pub static PARAMS: &[Param] = &[
         mutable: true,
         get: |_| "0".into(),
         set: |_, v| {
-            if memory(v)? == 0 {
+            if parse_memory(v).ok_or_else(|| bounds::NOT_MEMORY.to_string())? == 0 {
                 Ok(())
             } else {
                 Err("kv-cache does not evict; only maxmemory 0 is accepted".into())
@@ -581,6 +545,41 @@ impl Config {
         (p.set)(self, value).map_err(invalid)
     }
 
+    /// Sets several parameters at runtime, all or none, with Redis 7's
+    /// checks in its order (`configSetCommand`): first every name is looked
+    /// up — the first unknown, immutable or repeated one fails the whole
+    /// command — then the values are set on a copy, and the copy replaces
+    /// `self` only when every value was accepted. So a failing parameter
+    /// leaves the others as they were, which is Redis's rollback.
+    pub fn set_many(&mut self, pairs: &[(&str, &str)]) -> Result<(), ConfigError> {
+        let mut found: Vec<&'static Param> = Vec::with_capacity(pairs.len());
+        for &(name, _) in pairs {
+            let typed = |reason: &str| ConfigError::Invalid {
+                name: name.to_string(),
+                reason: reason.into(),
+            };
+            let p = Config::param(name).ok_or_else(|| ConfigError::Unknown(name.to_string()))?;
+            if !p.mutable {
+                return Err(typed("can't set immutable config"));
+            }
+            // Aliases are parameters of their own, as in Redis 7.0:
+            // `hash-max-ziplist-entries 1 hash-max-listpack-entries 2` is accepted.
+            if found.iter().any(|q| std::ptr::eq(*q, p)) {
+                return Err(typed("duplicate parameter"));
+            }
+            found.push(p);
+        }
+        let mut next = self.clone();
+        for (p, &(_, value)) in found.iter().zip(pairs) {
+            (p.set)(&mut next, value).map_err(|reason| ConfigError::Invalid {
+                name: p.name.to_string(),
+                reason,
+            })?;
+        }
+        *self = next;
+        Ok(())
+    }
+
     /// Applies a redis.conf-style text: one `key value...` per line, `#`
     /// comments, values may be quoted (`save ""`). Returns the first error
     /// with its line number.
@@ -613,6 +612,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn set_many_is_all_or_nothing() {
+        let mut c = Config::default();
+        let err = c
+            .set_many(&[("maxclients", "3"), ("timeout", "x")])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't be parsed into an integer"
+        );
+        assert_eq!(c.maxclients, 10_000, "rolled back");
+        let err = c
+            .set_many(&[("maxclients", "1"), ("MAXCLIENTS", "2")])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CONFIG SET failed (possibly related to argument 'MAXCLIENTS') - duplicate parameter"
+        );
+        // The first problem found wins, as in Redis.
+        let err = c
+            .set_many(&[("DATABASES", "3"), ("nosuch", "1")])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CONFIG SET failed (possibly related to argument 'DATABASES') - can't set immutable config"
+        );
+        c.set_many(&[
+            ("maxclients", "5"),
+            ("hash-max-ziplist-entries", "3"),
+            ("hash-max-listpack-entries", "4"),
+        ])
+        .unwrap();
+        assert_eq!((c.maxclients, c.hash_max_listpack_entries), (5, 4));
+    }
+
+    #[test]
     fn config_file_syntax() {
         let mut c = Config::default();
         c.apply_file("# comment\nport 7000\nrequirepass \"s3 cret\"\nsave \"\"\nappendonly no\nclient-output-buffer-limit normal 1mb 0 0\n").unwrap();
@@ -637,6 +671,12 @@ mod tests {
         assert_eq!(
             c.apply("foo", "1", true).unwrap_err().to_string(),
             "Unknown option or number of arguments for CONFIG SET - 'foo'"
+        );
+        assert_eq!(
+            c.apply("proto-max-bulk-len", "1", true)
+                .unwrap_err()
+                .to_string(),
+            "CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be between 1048576 and 9223372036854775807 inclusive"
         );
         c.apply("hz", "0", true).unwrap();
         assert_eq!(c.hz, 1);

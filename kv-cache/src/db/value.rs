@@ -3,6 +3,8 @@
 //! variants below); each collection type is boxed, so a `Val` stays two
 //! words and a string key pays nothing for the collections.
 
+use bytes::Bytes;
+
 use super::hash::Hash;
 use super::list::List;
 use super::sds::Sds;
@@ -22,6 +24,10 @@ pub enum Val {
     /// A string grown in place by `APPEND`/`SETRANGE`, with spare capacity so
     /// repeated appends are amortized O(1) (Redis `raw` sds with free space).
     Buf(Box<Vec<u8>>),
+    /// A string adopted whole from a big request argument (≥ 32 KB): the
+    /// buffer the bulk was read into, shared with nobody once the request
+    /// has run (Redis stores the query buffer's sds as the value the same way).
+    Big(Box<Bytes>),
     /// A list (Redis 7.0: always a quicklist of listpack nodes).
     List(Box<List>),
     /// A hash (listpack while small, then a hashtable).
@@ -46,7 +52,7 @@ impl Val {
     /// The type name `TYPE` reports.
     pub fn type_name(&self) -> &'static str {
         match self {
-            Val::Int(_) | Val::Str(_) | Val::Buf(_) => "string",
+            Val::Int(_) | Val::Str(_) | Val::Buf(_) | Val::Big(_) => "string",
             Val::List(_) => "list",
             Val::Hash(_) => "hash",
             Val::Set(_) => "set",
@@ -57,7 +63,7 @@ impl Val {
     /// Whether this is a string (any of its encodings).
     #[inline]
     pub fn is_string(&self) -> bool {
-        matches!(self, Val::Int(_) | Val::Str(_) | Val::Buf(_))
+        matches!(self, Val::Int(_) | Val::Str(_) | Val::Buf(_) | Val::Big(_))
     }
 
     /// The encoding name `OBJECT ENCODING` reports.
@@ -65,7 +71,7 @@ impl Val {
         match self {
             Val::Int(_) => "int",
             Val::Str(s) if s.len() <= 44 => "embstr",
-            Val::Str(_) | Val::Buf(_) => "raw",
+            Val::Str(_) | Val::Buf(_) | Val::Big(_) => "raw",
             Val::List(l) => l.encoding(),
             Val::Hash(h) => h.encoding(),
             Val::Set(s) => s.encoding(),
@@ -84,6 +90,7 @@ impl Val {
             }
             Val::Str(s) => f(s),
             Val::Buf(b) => f(b),
+            Val::Big(b) => f(b),
             Val::List(_) | Val::Hash(_) | Val::Set(_) | Val::ZSet(_) => f(b""),
         }
     }

@@ -6,6 +6,8 @@
 //!
 //! - [`request`]: the incremental request parser (multibulk and inline),
 //!   which hands out arguments as slices of the connection's read buffer.
+//! - [`bigarg`]: a big bulk argument read into a buffer of its own and
+//!   adopted as the argument without a copy.
 //! - [`inline`]: splitting an inline request line, quotes and escapes.
 //! - [`reply`]: the encoder, which writes RESP2 or RESP3 replies straight
 //!   into the connection's output buffer.
@@ -14,6 +16,7 @@
 //!
 //! Limits are Redis's, with Redis's error texts (clients and users see them).
 
+pub mod bigarg;
 pub mod inline;
 pub mod reply;
 pub mod request;

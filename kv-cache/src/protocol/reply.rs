@@ -34,10 +34,16 @@ impl<'a> Reply<'a> {
     /// An error, `-<text>`. `text` starts with its code (`ERR`, `WRONGTYPE`...);
     /// CR and LF are replaced by spaces, as Redis's `addReplyErrorLength` does.
     pub fn error(&mut self, text: &str) {
+        self.error_bytes(text.as_bytes());
+    }
+
+    /// [`error`](Self::error) for a text that is not UTF-8: one that echoes
+    /// a client's bytes as they came (Redis's unknown-command error).
+    pub fn error_bytes(&mut self, text: &[u8]) {
         self.buf.push(b'-');
         self.buf.extend(
-            text.bytes()
-                .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+            text.iter()
+                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
         );
         self.buf.extend_from_slice(b"\r\n");
     }

@@ -15,6 +15,8 @@
 //! start until [`RequestParser::parse`] reports a complete request and how
 //! many bytes it used, then drops those bytes (or moves its start past them).
 
+use bytes::Bytes;
+
 use super::inline::split_args;
 use super::{PROTO_INLINE_MAX_SIZE, ProtocolError, parse_i64};
 
@@ -23,9 +25,25 @@ use super::{PROTO_INLINE_MAX_SIZE, ProtocolError, parse_i64};
 pub struct Argv<'a> {
     /// The bytes the ranges point into (the read buffer, or the inline scratch).
     base: &'a [u8],
-    /// `(start, end)` of each argument in `base`.
+    /// `(start, end)` of each argument in `base`; a tagged start
+    /// ([`DETACHED`], [`BIG`]) points into `detached` or `big` instead.
     ranges: &'a [(usize, usize)],
+    /// Arguments copied out of the read buffer before a big bulk.
+    detached: &'a [u8],
+    /// Big bulk arguments adopted whole (see [`RequestParser::adopt_bulk`]).
+    big: &'a [Bytes],
 }
+
+/// Tag of a range that points into the parser's detached scratch.
+const DETACHED: usize = 1 << (usize::BITS - 1);
+/// Tag of a range whose start is an index into the adopted big bulks.
+const BIG: usize = 1 << (usize::BITS - 2);
+/// Both tags.
+const TAGS: usize = DETACHED | BIG;
+
+/// Smallest bulk argument read into a buffer of its own and adopted
+/// without a copy. Redis: `PROTO_MBULK_BIG_ARG` (32 KB).
+pub const BIG_ARG: usize = 32 * 1024;
 
 impl<'a> Argv<'a> {
     /// Argument count (`argc`), including the command name.
@@ -45,12 +63,35 @@ impl<'a> Argv<'a> {
     #[inline]
     pub fn get(&self, i: usize) -> &'a [u8] {
         let (s, e) = self.ranges[i];
-        &self.base[s..e]
+        if s & TAGS == 0 {
+            &self.base[s..e]
+        } else {
+            self.tagged(s, e)
+        }
+    }
+
+    /// An argument that is not in `base`: rare (only around big bulks), so
+    /// kept out of line.
+    #[cold]
+    fn tagged(&self, s: usize, e: usize) -> &'a [u8] {
+        if s & BIG != 0 {
+            &self.big[s & !TAGS]
+        } else {
+            &self.detached[s & !TAGS..e]
+        }
+    }
+
+    /// Argument `i` as a shared buffer, when it is a big bulk the parser
+    /// adopted: storing it costs no copy (Redis stores the query buffer's
+    /// sds itself as the value). `None` for every other argument.
+    pub fn shared(&self, i: usize) -> Option<Bytes> {
+        let (s, _) = *self.ranges.get(i)?;
+        (s & BIG != 0).then(|| self.big[s & !TAGS].clone())
     }
 
     /// Every argument, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
-        self.ranges.iter().map(|&(s, e)| &self.base[s..e])
+        (0..self.ranges.len()).map(|i| self.get(i))
     }
 
     /// Copies the arguments out (tests and error paths only).
@@ -90,6 +131,8 @@ impl OwnedArgv {
         Argv {
             base: &self.base,
             ranges: &self.ranges,
+            detached: &[],
+            big: &[],
         }
     }
 }
@@ -127,6 +170,13 @@ pub struct RequestParser {
     is_inline: bool,
     /// Largest bulk argument accepted (`proto-max-bulk-len`).
     max_bulk_len: usize,
+    /// Arguments of the current request copied out of the caller's buffer
+    /// so that a big bulk can start a buffer of its own ([`Self::detach_head`]).
+    detached: Vec<u8>,
+    /// Big bulks of the current request, adopted whole ([`Self::adopt_bulk`]).
+    big: Vec<Bytes>,
+    /// The last argument came by [`Self::adopt_bulk`]: the request is complete.
+    ready: bool,
 }
 
 impl RequestParser {
@@ -141,6 +191,60 @@ impl RequestParser {
             inline: Vec::new(),
             is_inline: false,
             max_bulk_len,
+            detached: Vec::new(),
+            big: Vec::new(),
+            ready: false,
+        }
+    }
+
+    /// The bulk argument whose `$<len>` header was read and whose bytes
+    /// have not all arrived: where its bytes start in the caller's slice,
+    /// and its length.
+    pub fn waiting_bulk(&self) -> Option<(usize, usize)> {
+        self.bulk_len.map(|len| (self.pos, len))
+    }
+
+    /// Copies the arguments found so far out of `buf` (the caller's slice
+    /// as passed to [`parse`](Self::parse)) and makes the waiting bulk's
+    /// first byte the start of the request: the caller then drops
+    /// `buf[..start]` and gives the bulk a buffer of its own. Redis trims
+    /// its query buffer the same way before a big argument
+    /// (`processMultibulkBuffer`).
+    pub fn detach_head(&mut self, buf: &[u8]) {
+        for r in &mut self.ranges {
+            if r.0 & TAGS == 0 {
+                let start = self.detached.len();
+                self.detached.extend_from_slice(&buf[r.0..r.1]);
+                *r = (start | DETACHED, self.detached.len());
+            }
+        }
+        self.pos = 0;
+        self.scan_from = 0;
+    }
+
+    /// Takes the waiting bulk whole: `bulk` holds exactly its bytes (its
+    /// CRLF already dropped), and the caller's next slice starts after it.
+    /// Its argument then lends `bulk` itself ([`Argv::shared`]).
+    pub fn adopt_bulk(&mut self, bulk: Bytes) {
+        let index = self.big.len();
+        self.big.push(bulk);
+        self.ranges.push((index | BIG, 0));
+        self.bulk_len = None;
+        self.pos = 0;
+        self.scan_from = 0;
+        self.multibulk_left = self.multibulk_left.saturating_sub(1);
+        self.ready = self.multibulk_left == 0;
+    }
+
+    /// Drops what the last request's arguments held beyond the caller's
+    /// buffer (adopted bulks, detached copies); call once it has run, so a
+    /// big argument nobody stored is freed at once.
+    pub fn release(&mut self) {
+        self.big.clear();
+        if self.detached.capacity() > BIG_ARG {
+            self.detached = Vec::new();
+        } else {
+            self.detached.clear();
         }
     }
 
@@ -165,12 +269,20 @@ impl RequestParser {
         Argv {
             base,
             ranges: &self.ranges,
+            detached: &self.detached,
+            big: &self.big,
         }
     }
 
     /// Parses the request at the start of `buf`, resuming where the previous
     /// call on the same request stopped.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Parsed, ProtocolError> {
+        if self.ready {
+            // Completed by an adopted bulk: nothing of `buf` belongs to it.
+            self.ready = false;
+            self.reset();
+            return Ok(Parsed::Request(0));
+        }
         let mut skipped = 0;
         loop {
             if self.multibulk_left == 0 && self.pos == skipped {
@@ -191,6 +303,7 @@ impl RequestParser {
                             self.pos = end;
                             self.is_inline = false;
                             self.ranges.clear();
+                            self.release();
                             // Reserve for small requests only: a huge count
                             // must not allocate before its bytes arrive.
                             self.ranges.reserve(n.min(1024));

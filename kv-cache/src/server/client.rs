@@ -26,11 +26,13 @@
 use std::time::Instant;
 
 use bytes::Buf;
+use event_loop::conn::DEFAULT_READ_BUDGET;
 use event_loop::{BufferedConn, ConnHandler, EventLoop, IoId};
 
 use super::Runtime;
 use crate::config::BufferLimit;
 use crate::exec::execute_timed;
+use crate::protocol::bigarg;
 use crate::protocol::request::Parsed;
 use crate::protocol::{Reply, RequestParser};
 use crate::state::{S_BLOCKED, S_PAUSED, S_PUBSUB, Server, Session};
@@ -92,6 +94,7 @@ impl Client {
                     execute_timed(srv, session, &argv, out, &mut clock);
                     // A command held by CLIENT PAUSE stays in the input.
                     if session.flags & S_PAUSED == 0 {
+                        self.parser.release();
                         used += n;
                     }
                 }
@@ -160,6 +163,7 @@ impl ConnHandler<Runtime> for Client {
             .set_max_bulk_len(rt.srv.config.proto_max_bulk_len.min(usize::MAX as u64) as usize);
         let (input, output) = conn.buffers();
         rt.srv.stats.net_input_bytes += (input.len() - self.counted_input.min(input.len())) as u64;
+        bigarg::adopt(&mut self.parser, input);
         // Replies are encoded straight into the connection's output; the
         // loop writes it in its pending pass, before it sleeps.
         // What `CLIENT LIST` shows of this client while its commands run:
@@ -174,7 +178,10 @@ impl ConnHandler<Runtime> for Client {
         rt.srv.stats.net_output_bytes += out_bytes as u64;
         drop(out);
         input.advance(used);
-        self.counted_input = input.len();
+        // A big bulk gets a buffer of its own, and reads stop at its end.
+        let budget = bigarg::prepare(&mut self.parser, conn.input_mut());
+        conn.set_read_budget(budget.map_or(DEFAULT_READ_BUDGET, |b| b.min(DEFAULT_READ_BUDGET)));
+        self.counted_input = conn.input().len();
         if session.close_after_reply {
             conn.close_after_flush();
         }

@@ -14,6 +14,7 @@
 //! for the nearest of them.
 
 pub mod client;
+mod querybuf;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -24,7 +25,7 @@ use bytes::Bytes;
 use event_loop::{BufferedConn, EventLoop, IoId, LoopHandle, Ready, TimerId};
 use mio::net::{TcpListener, TcpStream};
 
-use crate::config::Config;
+use crate::config::{Config, listen};
 use crate::state::Server;
 use client::{Client, output_limit_exceeded};
 
@@ -50,11 +51,16 @@ pub enum ServerError {
 pub struct Runtime {
     /// Keyspace, config, clients, stats.
     pub srv: Server,
-    /// The address actually bound (the port is chosen by the OS for port 0).
+    /// The first address bound at start (the port is chosen by the OS for
+    /// port 0); `CONFIG SET bind/port` may move the listeners later.
     pub local_addr: SocketAddr,
     /// The timer armed for the nearest blocked client's deadline, and that
     /// deadline (Unix ms).
     block_timer: Option<(TimerId, i64)>,
+    /// The listening sockets' loop ids, by address.
+    listeners: Vec<(SocketAddr, IoId)>,
+    /// The cron's round over the clients' query buffers.
+    qbuf_rotation: querybuf::Rotation,
 }
 
 /// Longest a blocked-client timer sleeps before looking again (deadlines
@@ -77,9 +83,26 @@ impl Runtime {
                 conn.close();
             }
         }
+        if let Some(plan) = self.srv.listeners.rebind.take() {
+            self.rebind(ev, plan);
+        }
         if self.srv.shutdown_requested {
             ev.stop();
         }
+    }
+
+    /// Applies `CONFIG SET bind/port`: accepts on the new sockets, closes
+    /// those no longer wanted (their clients stay connected, as in Redis).
+    fn rebind(&mut self, ev: &mut EventLoop<Runtime>, plan: Vec<listen::Planned>) {
+        let (keep, drop): (Vec<_>, Vec<_>) = std::mem::take(&mut self.listeners)
+            .into_iter()
+            .partition(|(addr, _)| plan.iter().any(|p| p.addr == *addr));
+        for (addr, io) in drop {
+            tracing::info!(%addr, "no longer listening");
+            let _ = ev.remove(io);
+        }
+        self.listeners = keep;
+        start_listening(ev, &mut self.srv, &mut self.listeners, plan);
     }
 
     /// Moves the outbox to the connections' pending writes (flushed before
@@ -178,31 +201,27 @@ impl Runtime {
 /// Binds the listener and builds the loop with the accept handler, the cron
 /// and the signal handlers installed.
 pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerError> {
-    let addr_text = if config.bind.contains(':') {
-        format!("[{}]:{}", config.bind, config.port)
-    } else {
-        format!("{}:{}", config.bind, config.port)
+    let bind_error = |source| ServerError::Bind {
+        addr: format!("{} port {}", config.bind, config.port),
+        source,
     };
-    let addr: SocketAddr = addr_text.parse().map_err(|e| ServerError::Bind {
-        addr: addr_text.clone(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e),
-    })?;
-    let listener = TcpListener::bind(addr).map_err(|source| ServerError::Bind {
-        addr: addr_text.clone(),
-        source,
-    })?;
-    let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
-        addr: addr_text,
-        source,
-    })?;
+    let plan = listen::plan(&config.bind, config.port, &[], false).map_err(bind_error)?;
+    let Some(local_addr) = plan.first().map(|p| p.addr) else {
+        return Err(bind_error(std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "no address of bind could be bound",
+        )));
+    };
     // Connections write in the loop's pending pass, after the before-sleep
     // hooks and just before it polls: Redis's `beforeSleep` →
     // `handleClientsWithPendingWrites`.
     let mut ev: EventLoop<Runtime> = event_loop::Builder::default()
         .deferred_writes(true)
         .build()?;
-    ev.listen(listener, accept)?;
-    let hz = config.hz;
+    let mut srv = Server::new(config);
+    let mut listeners = Vec::new();
+    start_listening(&mut ev, &mut srv, &mut listeners, plan);
+    let hz = srv.config.hz;
     ev.timer(period(hz), cron);
     ev.before_sleep(before_sleep);
     for sig in [
@@ -216,9 +235,11 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         })?;
     }
     let rt = Runtime {
-        srv: Server::new(config),
+        srv,
         local_addr,
+        listeners,
         block_timer: None,
+        qbuf_rotation: querybuf::Rotation::default(),
     };
     Ok((ev, rt))
 }
@@ -347,12 +368,42 @@ fn before_sleep(ev: &mut EventLoop<Runtime>, rt: &mut Runtime) {
     }
 }
 
+/// Accepts on the new sockets of `plan`; records every address of it as
+/// listening.
+fn start_listening(
+    ev: &mut EventLoop<Runtime>,
+    srv: &mut Server,
+    listeners: &mut Vec<(SocketAddr, IoId)>,
+    plan: Vec<listen::Planned>,
+) {
+    srv.listeners.bound = plan.iter().map(|p| p.addr).collect();
+    for p in plan {
+        let Some(std_listener) = p.listener else {
+            continue;
+        };
+        // A listener the loop cannot watch is dropped (closed) and logged;
+        // the others still serve.
+        let started = std_listener
+            .set_nonblocking(true)
+            .map_err(event_loop::Error::from)
+            .and_then(|()| ev.listen(TcpListener::from_std(std_listener), accept));
+        match started {
+            Ok(io) => listeners.push((p.addr, io)),
+            Err(e) => {
+                tracing::warn!(addr = %p.addr, error = %e, "cannot listen");
+                srv.listeners.bound.retain(|a| *a != p.addr);
+            }
+        }
+    }
+}
+
 fn period(hz: u32) -> Duration {
     Duration::from_micros(1_000_000 / hz.clamp(1, 500) as u64)
 }
 
 /// The server cron, `hz` times a second (Redis `serverCron`): the active
-/// expire cycle, incremental rehashing, and idle-client timeouts. It
+/// expire cycle, incremental rehashing, idle-client timeouts, and idle
+/// query buffers given back. It
 /// re-arms itself with the current `hz`, so `CONFIG SET hz` takes effect.
 fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     let srv = &mut rt.srv;
@@ -416,5 +467,6 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
             }
         }
     }
+    querybuf::tick(ev, rt);
     ev.timer(period(hz), cron);
 }

@@ -23,6 +23,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
+use crate::config::listen::Listeners;
 use crate::db::Keyspace;
 use crate::idmap::IdMap;
 use crate::protocol::OwnedArgv;
@@ -294,6 +295,8 @@ pub struct Server {
     pub monitors: Vec<u64>,
     /// `CLIENT PAUSE` in force, and the clients it holds.
     pub pause: Pause,
+    /// The addresses listening, and a change `CONFIG SET bind/port` asked for.
+    pub listeners: Listeners,
 }
 
 /// Current Unix time in milliseconds.
@@ -339,6 +342,7 @@ impl Server {
             tracking: Tracking::default(),
             monitors: Vec::new(),
             pause: Pause::default(),
+            listeners: Listeners::default(),
         }
     }
 

@@ -22,6 +22,15 @@ pub fn start_ours(tweak: impl FnOnce(&mut Config)) -> Background {
     Background::start(config).expect("kv-cache starts on a free port")
 }
 
+/// A free loopback port (free when asked; bind it soon).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A redis-server child process, killed on drop.
 pub struct RedisServer {
     child: Child,
