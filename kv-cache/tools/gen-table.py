@@ -38,6 +38,7 @@ FAMILIES = [
         ("expire", "expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist"),
         ("keys", "rename renamenx keys scan randomkey touch copy move object object|encoding"
                  " object|refcount object|freq object|idletime object|help"),
+        ("sort", "sort sort_ro"),
     ]),
     ("server", "server", [
         ("server", "dbsize flushdb flushall swapdb time shutdown lastsave debug"
@@ -67,7 +68,7 @@ FAMILIES = [
         ("zsets", "zadd zincrby zrem zscore zmscore zcard zcount zlexcount zrank zrevrank"
                   " zrange zrangebyscore zrevrangebyscore zrangebylex zrevrangebylex"
                   " zrevrange zrangestore zremrangebyrank zremrangebyscore zremrangebylex"
-                  " zpopmin zpopmax zmpop bzpopmin bzpopmax bzmpop zunion zinter zdiff"
+                  " zpopmin zpopmax zmpop bzpopmin bzpopmax bzmpop zunion zinter zintercard zdiff"
                   " zunionstore zinterstore zdiffstore zrandmember zscan"),
     ]),
     ("multi", "transactions", [
@@ -96,7 +97,8 @@ FLAGS = {
 TYPES = {"key": "KEY", "string": "STRING", "integer": "INTEGER", "double": "DOUBLE",
          "pattern": "PATTERN", "unix-time": "UNIX_TIME", "pure-token": "PURE_TOKEN",
          "oneof": "ONEOF", "block": "BLOCK"}
-ARG_FLAGS = {"optional": ".optional()", "multiple": ".multiple()"}
+ARG_FLAGS = {"optional": ".optional()", "multiple": ".multiple()",
+             "multiple_token": ".multiple_token()"}
 RUST_KEYWORDS = {"type", "move"}
 
 

@@ -135,6 +135,11 @@ impl Arg {
         self.flags |= MULTIPLE;
         self
     }
+    /// May repeat, each time with its token (`SORT ... GET p GET q`).
+    pub(crate) const fn multiple_token(mut self) -> Arg {
+        self.flags |= MULTIPLE_TOKEN;
+        self
+    }
     /// The nested arguments of a `oneof` or `block`.
     pub(crate) const fn args(mut self, args: &'static [Arg]) -> Arg {
         self.args = args;

@@ -21,7 +21,7 @@
 //! - handlers, one module per family: [`connection`], [`client`], [`strings`],
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
 //!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
-//!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
+//!   [`sets`], [`zsets`], [`sort`] (SORT, SORT_RO), [`multi`] (transactions), [`pubsub`];
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
 //!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
 //!   [`lookup`](mod@lookup) (a key as a type — `WRONGTYPE` decided once — and the
@@ -49,6 +49,7 @@ pub mod pubsub;
 pub mod scan;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 mod table;
 pub mod zsets;

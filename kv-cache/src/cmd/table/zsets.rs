@@ -643,6 +643,26 @@ pub(super) static ZSETS: &[Command] = &[
         subcommands: &[],
     },
     Command {
+        name: "zintercard",
+        arity: -3,
+        flags: F_READONLY | F_MOVABLE_KEYS,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@read @sortedset @slow",
+        handler: zsets::zintercard,
+        docs: &Docs {
+            group: "sorted-set",
+            since: "7.0.0",
+            args: &[
+                arg("numkeys", INTEGER),
+                arg("key", KEY).key_spec(0).multiple(),
+                arg("limit", INTEGER).token("LIMIT").optional(),
+            ],
+        },
+        subcommands: &[],
+    },
+    Command {
         name: "zdiff",
         arity: -3,
         flags: F_READONLY | F_MOVABLE_KEYS,
