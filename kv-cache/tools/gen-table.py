@@ -47,6 +47,8 @@ FAMILIES = [
         ("config", "config config|get config|set config|resetstat config|help"),
         ("introspect", "command command|count command|info command|docs command|list"
                        " command|help"),
+        ("lolwut", "lolwut"),
+        ("module", "module module|list module|load module|loadex module|unload module|help"),
     ]),
     ("scripting", "scripting", [
         ("server", "function function|flush script script|flush"),
@@ -92,7 +94,7 @@ FLAGS = {
     "blocking": "F_BLOCKING", "loading": "F_LOADING", "stale": "F_STALE",
     "skip_slowlog": "F_SKIP_SLOWLOG", "fast": "F_FAST", "no_auth": "F_NO_AUTH",
     "no_multi": "F_NO_MULTI", "movablekeys": "F_MOVABLE_KEYS",
-    "allow_busy": "F_ALLOW_BUSY",
+    "allow_busy": "F_ALLOW_BUSY", "no_async_loading": "F_NO_ASYNC_LOADING",
 }
 TYPES = {"key": "KEY", "string": "STRING", "integer": "INTEGER", "double": "DOUBLE",
          "pattern": "PATTERN", "unix-time": "UNIX_TIME", "pure-token": "PURE_TOKEN",

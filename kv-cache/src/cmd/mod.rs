@@ -42,7 +42,9 @@ pub mod info;
 pub mod introspect;
 pub mod keys;
 pub mod lists;
+pub mod lolwut;
 pub mod lookup;
+pub mod module;
 pub mod multi;
 pub mod numeric;
 pub mod pubsub;
@@ -124,6 +126,8 @@ pub const F_BLOCKING: u32 = 1 << 12;
 pub const F_SKIP_SLOWLOG: u32 = 1 << 13;
 /// Key positions depend on the arguments (`ZUNIONSTORE dst 2 a b`).
 pub const F_MOVABLE_KEYS: u32 = 1 << 14;
+/// Not allowed while a replica loads its dataset asynchronously.
+pub const F_NO_ASYNC_LOADING: u32 = 1 << 15;
 
 /// Flag names as `COMMAND INFO` prints them, by bit.
 pub const FLAG_NAMES: &[(u32, &str)] = &[
@@ -139,6 +143,7 @@ pub const FLAG_NAMES: &[(u32, &str)] = &[
     (F_SKIP_SLOWLOG, "skip_slowlog"),
     (F_FAST, "fast"),
     (F_NO_AUTH, "no_auth"),
+    (F_NO_ASYNC_LOADING, "no_async_loading"),
     (F_NO_MULTI, "no_multi"),
     (F_MOVABLE_KEYS, "movablekeys"),
     (F_ALLOW_BUSY, "allow_busy"),
