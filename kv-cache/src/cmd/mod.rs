@@ -6,7 +6,7 @@
 //! arity, flags, key positions and ACL categories — the facts `COMMAND INFO`
 //! reports — its [`docs::Docs`] (what `COMMAND DOCS` reports, from which
 //! redis-cli builds its typing hints), and a handler function. Dispatch,
-//! `COMMAND` output, and later cluster key extraction all read the same
+//! `COMMAND` output, and key extraction ([`keyspec`]) all read the same
 //! table. The facts are Redis's: `tools/gen-table.py` writes them from
 //! redis-server 7.0, one file per family under `table/`, and its `FAMILIES`
 //! is the one list of which commands kv-cache serves. Handlers are written
@@ -21,7 +21,10 @@
 //! - handlers, one module per family: [`connection`], [`client`], [`strings`],
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
 //!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
-//!   [`sets`], [`zsets`], [`sort`] (SORT, SORT_RO), [`multi`] (transactions), [`pubsub`];
+//!   [`sets`], [`zsets`], [`sort`] (SORT, SORT_RO), [`multi`] (transactions), [`pubsub`],
+//!   [`lolwut`], [`module`] (MODULE, with no modules);
+//! - [`keyspec`]: which arguments are keys (Redis 7 key specs and the
+//!   commands' own extractions), for `COMMAND GETKEYS` and whoever routes by key;
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
 //!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
 //!   [`lookup`](mod@lookup) (a key as a type — `WRONGTYPE` decided once — and the
@@ -41,6 +44,7 @@ pub mod hashes;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod keyspec;
 pub mod lists;
 pub mod lolwut;
 pub mod lookup;
@@ -85,6 +89,9 @@ pub struct Command {
     pub step: i32,
     /// ACL categories, space-separated (`@read @string @fast`).
     pub acl: &'static str,
+    /// Where its keys are (Redis 7 key specs), for `COMMAND INFO` and
+    /// [`keyspec::keys`].
+    pub key_specs: &'static [keyspec::KeySpec],
     /// The function that runs it (for a container, the one that reports a
     /// missing or unknown subcommand).
     pub handler: Handler,

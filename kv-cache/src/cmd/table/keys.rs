@@ -4,6 +4,7 @@
 //! Handlers: [`keys`](crate::cmd::keys), [`expire`](crate::cmd::expire), [`sort`](crate::cmd::sort).
 
 use crate::cmd::docs::*;
+use crate::cmd::keyspec::*;
 use crate::cmd::*;
 
 /// The `generic` commands, in the order `COMMAND` lists them.
@@ -16,6 +17,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@keyspace @write @slow",
+        key_specs: &[KeySpec {
+            flags: K_RM | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::del,
         docs: &Docs {
             group: "generic",
@@ -32,6 +43,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@keyspace @write @fast",
+        key_specs: &[KeySpec {
+            flags: K_RM | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::unlink,
         docs: &Docs {
             group: "generic",
@@ -48,6 +69,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@keyspace @read @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::exists,
         docs: &Docs {
             group: "generic",
@@ -64,6 +95,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::r#type,
         docs: &Docs {
             group: "generic",
@@ -80,6 +121,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::expire,
         docs: &Docs {
             group: "generic",
@@ -105,6 +156,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::pexpire,
         docs: &Docs {
             group: "generic",
@@ -130,6 +191,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::expireat,
         docs: &Docs {
             group: "generic",
@@ -155,6 +226,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::pexpireat,
         docs: &Docs {
             group: "generic",
@@ -180,6 +261,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::ttl,
         docs: &Docs {
             group: "generic",
@@ -196,6 +287,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::pttl,
         docs: &Docs {
             group: "generic",
@@ -212,6 +313,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::expiretime,
         docs: &Docs {
             group: "generic",
@@ -228,6 +339,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @read @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::pexpiretime,
         docs: &Docs {
             group: "generic",
@@ -244,6 +365,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: expire::persist,
         docs: &Docs {
             group: "generic",
@@ -260,6 +391,28 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@keyspace @write @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_RW | K_ACCESS | K_DELETE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: keys::rename,
         docs: &Docs {
             group: "generic",
@@ -276,6 +429,28 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@keyspace @write @fast",
+        key_specs: &[
+            KeySpec {
+                flags: K_RW | K_ACCESS | K_DELETE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_OW | K_INSERT,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: keys::renamenx,
         docs: &Docs {
             group: "generic",
@@ -292,6 +467,7 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@keyspace @read @slow @dangerous",
+        key_specs: &[],
         handler: keys::keys,
         docs: &Docs {
             group: "generic",
@@ -308,6 +484,7 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@keyspace @read @slow",
+        key_specs: &[],
         handler: keys::scan,
         docs: &Docs {
             group: "generic",
@@ -329,6 +506,7 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@keyspace @read @slow",
+        key_specs: &[],
         handler: keys::randomkey,
         docs: &Docs {
             group: "generic",
@@ -345,6 +523,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@keyspace @read @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::touch,
         docs: &Docs {
             group: "generic",
@@ -361,6 +549,28 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@keyspace @write @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: keys::copy,
         docs: &Docs {
             group: "generic",
@@ -382,6 +592,16 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@keyspace @write @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::r#move,
         docs: &Docs {
             group: "generic",
@@ -398,6 +618,7 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: keys::object,
         docs: &Docs {
             group: "generic",
@@ -414,6 +635,34 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @set @sortedset @list @slow @dangerous",
+        key_specs: &[
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: Some(
+                    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+                ),
+                begin: Begin::Unknown,
+                find: Find::Unknown,
+            },
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: Some(
+                    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array",
+                ),
+                begin: Begin::Unknown,
+                find: Find::Unknown,
+            },
+        ],
         handler: sort::sort,
         docs: &Docs {
             group: "generic",
@@ -452,6 +701,26 @@ pub(super) static KEYS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @set @sortedset @list @slow @dangerous",
+        key_specs: &[
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: Some(
+                    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+                ),
+                begin: Begin::Unknown,
+                find: Find::Unknown,
+            },
+        ],
         handler: sort::sort_ro,
         docs: &Docs {
             group: "generic",
@@ -490,6 +759,16 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@keyspace @read @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(2),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::object_encoding,
         docs: &Docs {
             group: "generic",
@@ -506,6 +785,16 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@keyspace @read @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(2),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::object_refcount,
         docs: &Docs {
             group: "generic",
@@ -522,6 +811,16 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@keyspace @read @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(2),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::object_freq,
         docs: &Docs {
             group: "generic",
@@ -538,6 +837,16 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@keyspace @read @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(2),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: keys::object_idletime,
         docs: &Docs {
             group: "generic",
@@ -554,6 +863,7 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@keyspace @slow",
+        key_specs: &[],
         handler: keys::object_help,
         docs: &Docs {
             group: "generic",

@@ -16,6 +16,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@keyspace @read @fast",
+        key_specs: &[],
         handler: server::dbsize,
         docs: &Docs {
             group: "server",
@@ -32,6 +33,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@keyspace @write @slow @dangerous",
+        key_specs: &[],
         handler: server::flushdb,
         docs: &Docs {
             group: "server",
@@ -51,6 +53,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@keyspace @write @slow @dangerous",
+        key_specs: &[],
         handler: server::flushall,
         docs: &Docs {
             group: "server",
@@ -70,6 +73,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@keyspace @write @fast @dangerous",
+        key_specs: &[],
         handler: server::swapdb,
         docs: &Docs {
             group: "server",
@@ -86,6 +90,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast",
+        key_specs: &[],
         handler: server::time,
         docs: &Docs {
             group: "server",
@@ -102,6 +107,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: server::shutdown,
         docs: &Docs {
             group: "server",
@@ -135,6 +141,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @fast @dangerous",
+        key_specs: &[],
         handler: server::lastsave,
         docs: &Docs {
             group: "server",
@@ -151,6 +158,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: server::debug,
         docs: &Docs {
             group: "server",
@@ -167,6 +175,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: server::slowlog,
         docs: &Docs {
             group: "server",
@@ -183,6 +192,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @dangerous",
+        key_specs: &[],
         handler: info::info,
         docs: &Docs {
             group: "server",
@@ -199,6 +209,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: config::config,
         docs: &Docs {
             group: "server",
@@ -215,6 +226,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: introspect::command,
         docs: &Docs {
             group: "server",
@@ -231,6 +243,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@read @fast",
+        key_specs: &[],
         handler: lolwut::lolwut,
         docs: &Docs {
             group: "server",
@@ -247,6 +260,7 @@ pub(super) static SERVER: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: module::module,
         docs: &Docs {
             group: "server",
@@ -267,6 +281,7 @@ static SLOWLOG_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: server::slowlog_get,
         docs: &Docs {
             group: "server",
@@ -283,6 +298,7 @@ static SLOWLOG_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: server::slowlog_len,
         docs: &Docs {
             group: "server",
@@ -299,6 +315,7 @@ static SLOWLOG_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: server::slowlog_reset,
         docs: &Docs {
             group: "server",
@@ -315,6 +332,7 @@ static SLOWLOG_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: server::slowlog_help,
         docs: &Docs {
             group: "server",
@@ -335,6 +353,7 @@ static CONFIG_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: config::config_get,
         docs: &Docs {
             group: "server",
@@ -353,6 +372,7 @@ static CONFIG_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: config::config_set,
         docs: &Docs {
             group: "server",
@@ -371,6 +391,7 @@ static CONFIG_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: config::config_resetstat,
         docs: &Docs {
             group: "server",
@@ -387,6 +408,7 @@ static CONFIG_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: config::config_help,
         docs: &Docs {
             group: "server",
@@ -407,6 +429,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: introspect::command_count,
         docs: &Docs {
             group: "server",
@@ -423,6 +446,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: introspect::command_info,
         docs: &Docs {
             group: "server",
@@ -439,6 +463,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: introspect::command_docs,
         docs: &Docs {
             group: "server",
@@ -455,6 +480,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: introspect::command_list,
         docs: &Docs {
             group: "server",
@@ -468,6 +494,40 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         subcommands: &[],
     },
     Command {
+        name: "getkeys",
+        arity: -4,
+        flags: F_LOADING | F_STALE,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@slow @connection",
+        key_specs: &[],
+        handler: introspect::command_getkeys,
+        docs: &Docs {
+            group: "server",
+            since: "2.8.13",
+            args: &[],
+        },
+        subcommands: &[],
+    },
+    Command {
+        name: "getkeysandflags",
+        arity: -4,
+        flags: F_LOADING | F_STALE,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@slow @connection",
+        key_specs: &[],
+        handler: introspect::command_getkeysandflags,
+        docs: &Docs {
+            group: "server",
+            since: "7.0.0",
+            args: &[],
+        },
+        subcommands: &[],
+    },
+    Command {
         name: "help",
         arity: 2,
         flags: F_LOADING | F_STALE,
@@ -475,6 +535,7 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: introspect::command_help,
         docs: &Docs {
             group: "server",
@@ -495,6 +556,7 @@ static MODULE_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: module::module_list,
         docs: &Docs {
             group: "server",
@@ -511,6 +573,7 @@ static MODULE_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: module::module_load,
         docs: &Docs {
             group: "server",
@@ -530,6 +593,7 @@ static MODULE_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: module::module_loadex,
         docs: &Docs {
             group: "server",
@@ -559,6 +623,7 @@ static MODULE_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous",
+        key_specs: &[],
         handler: module::module_unload,
         docs: &Docs {
             group: "server",
@@ -575,6 +640,7 @@ static MODULE_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: module::module_help,
         docs: &Docs {
             group: "server",
