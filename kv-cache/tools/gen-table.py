@@ -49,6 +49,8 @@ FAMILIES = [
                        " command|getkeys command|getkeysandflags command|help"),
         ("lolwut", "lolwut"),
         ("module", "module module|list module|load module|loadex module|unload module|help"),
+        ("memory", "memory memory|doctor memory|help memory|malloc-stats memory|purge memory|stats"
+                   " memory|usage"),
     ]),
     ("scripting", "scripting", [
         ("server", "function function|flush script script|flush"),
@@ -224,7 +226,7 @@ def family(redis_info, redis_docs, file, group, chunks):
             sub_info = {s[0]: s for s in info[9]}
             entries = []
             for s in subs:
-                handler = f"{module}::{s.replace('|', '_')}"
+                handler = f"{module}::{s.replace('|', '_').replace('-', '_')}"
                 entries.append(command(sub_info[s], docs["subcommands"][s], group, handler, "&[]"))
             table = "&[]"
             if subs:

@@ -22,7 +22,7 @@
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
 //!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
 //!   [`sets`], [`zsets`], [`sort`] (SORT, SORT_RO), [`multi`] (transactions), [`pubsub`],
-//!   [`lolwut`], [`module`] (MODULE, with no modules);
+//!   [`lolwut`], [`module`] (MODULE, with no modules), [`memory`];
 //! - [`keyspec`]: which arguments are keys (Redis 7 key specs and the
 //!   commands' own extractions), for `COMMAND GETKEYS` and whoever routes by key;
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
@@ -48,6 +48,7 @@ pub mod keyspec;
 pub mod lists;
 pub mod lolwut;
 pub mod lookup;
+pub mod memory;
 pub mod module;
 pub mod multi;
 pub mod numeric;

@@ -34,6 +34,7 @@ pub mod list;
 pub mod listpack;
 pub mod sds;
 pub mod set;
+pub mod usage;
 pub mod value;
 pub mod waited;
 pub mod watch;
