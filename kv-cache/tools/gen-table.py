@@ -40,6 +40,7 @@ FAMILIES = [
         ("expire", "expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist"),
         ("keys", "rename renamenx keys scan randomkey touch copy move object object|encoding"
                  " object|refcount object|freq object|idletime object|help"),
+        ("sort", "sort sort_ro"),
     ]),
     ("server", "server", [
         ("server", "dbsize flushdb flushall swapdb time shutdown lastsave debug"
@@ -48,7 +49,11 @@ FAMILIES = [
         ("monitor", "monitor"),
         ("config", "config config|get config|set config|resetstat config|help"),
         ("introspect", "command command|count command|info command|docs command|list"
-                       " command|help"),
+                       " command|getkeys command|getkeysandflags command|help"),
+        ("lolwut", "lolwut"),
+        ("module", "module module|list module|load module|loadex module|unload module|help"),
+        ("memory", "memory memory|doctor memory|help memory|malloc-stats memory|purge memory|stats"
+                   " memory|usage"),
     ]),
     ("scripting", "scripting", [
         ("server", "function function|flush script script|flush"),
@@ -70,7 +75,7 @@ FAMILIES = [
         ("zsets", "zadd zincrby zrem zscore zmscore zcard zcount zlexcount zrank zrevrank"
                   " zrange zrangebyscore zrevrangebyscore zrangebylex zrevrangebylex"
                   " zrevrange zrangestore zremrangebyrank zremrangebyscore zremrangebylex"
-                  " zpopmin zpopmax zmpop bzpopmin bzpopmax bzmpop zunion zinter zdiff"
+                  " zpopmin zpopmax zmpop bzpopmin bzpopmax bzmpop zunion zinter zintercard zdiff"
                   " zunionstore zinterstore zdiffstore zrandmember zscan"),
     ]),
     ("multi", "transactions", [
@@ -94,7 +99,7 @@ FLAGS = {
     "blocking": "F_BLOCKING", "loading": "F_LOADING", "stale": "F_STALE",
     "skip_slowlog": "F_SKIP_SLOWLOG", "fast": "F_FAST", "no_auth": "F_NO_AUTH",
     "no_multi": "F_NO_MULTI", "movablekeys": "F_MOVABLE_KEYS",
-    "allow_busy": "F_ALLOW_BUSY",
+    "allow_busy": "F_ALLOW_BUSY", "no_async_loading": "F_NO_ASYNC_LOADING",
 }
 TYPES = {"key": "KEY", "string": "STRING", "integer": "INTEGER", "double": "DOUBLE",
          "pattern": "PATTERN", "unix-time": "UNIX_TIME", "pure-token": "PURE_TOKEN",
@@ -164,16 +169,48 @@ def arg_expr(a):
     return s
 
 
+KEY_FLAGS = {"RO": "K_RO", "RW": "K_RW", "OW": "K_OW", "RM": "K_RM", "access": "K_ACCESS",
+             "update": "K_UPDATE", "insert": "K_INSERT", "delete": "K_DELETE",
+             "not_key": "K_NOT_KEY", "incomplete": "K_INCOMPLETE",
+             "variable_flags": "K_VARIABLE_FLAGS"}
+
+
+def key_spec(ks):
+    """One `KeySpec { ... }` literal, from a `COMMAND INFO` key spec."""
+    flags = " | ".join(KEY_FLAGS[f] for f in ks["flags"]) or "0"
+    bs, fk = ks["begin_search"], ks["find_keys"]
+    if bs["type"] == "index":
+        begin = f"Begin::Index({bs['spec']['index']})"
+    elif bs["type"] == "keyword":
+        begin = (f"Begin::Keyword {{ keyword: \"{bs['spec']['keyword']}\","
+                 f" start_from: {bs['spec']['startfrom']} }}")
+    else:
+        begin = "Begin::Unknown"
+    if fk["type"] == "range":
+        r = fk["spec"]
+        find = f"Find::Range {{ last: {r['lastkey']}, step: {r['keystep']}, limit: {r['limit']} }}"
+    elif fk["type"] == "keynum":
+        k = fk["spec"]
+        find = (f"Find::Keynum {{ keynum_idx: {k['keynumidx']}, first: {k['firstkey']},"
+                f" step: {k['keystep']} }}")
+    else:
+        find = "Find::Unknown"
+    notes = json.dumps(ks["notes"]) if "notes" in ks else None
+    notes = f"Some({notes})" if notes else "None"
+    return f"KeySpec {{ flags: {flags}, notes: {notes}, begin: {begin}, find: {find} }}"
+
+
 def command(info, docs, group, handler, subs):
     """One `Command { ... }` literal."""
     name, arity, flags, first, last, step, acl = info[:7]
+    specs = ", ".join(key_spec(ks) for ks in info[8])
     if docs["group"] != group:
         sys.exit(f"{name}: Redis puts it in group {docs['group']}, FAMILIES in {group}")
     fl = " | ".join(FLAGS[f] for f in flags) or "F_NONE"
     args = ", ".join(arg_expr(a) for a in docs.get("arguments", []))
     return (f"Command {{ name: \"{name.split('|')[-1]}\", arity: {arity}, flags: {fl},"
             f" first_key: {first}, last_key: {last}, step: {step},"
-            f" acl: \"{' '.join(acl)}\", handler: {handler},"
+            f" acl: \"{' '.join(acl)}\", key_specs: &[{specs}], handler: {handler},"
             f" docs: &Docs {{ group: \"{group}\", since: \"{docs['since']}\", args: &[{args}] }},"
             f" subcommands: {subs} }},\n")
 
@@ -201,10 +238,13 @@ def family(redis_info, redis_docs, file, group, chunks):
                                  f"static {table}: &[Command] = &[\n{''.join(entries)}];\n")
             top.append(command(info, docs, group, f"{module}::{rust_ident(name)}", table))
     links = ", ".join(f"[`{m}`](crate::cmd::{m})" for m in modules)
+    uses_specs = any("KeySpec {" in t for t in top + subtables)
+    spec_import = "use crate::cmd::keyspec::*;\n" if uses_specs else ""
     return (f"{HEADER}"
             f"//! The `{group}` commands (Redis's group name): their table entries and\n"
             f"//! `COMMAND DOCS` trees, from redis-server 7.0.\n//! Handlers: {links}.\n\n"
             f"use crate::cmd::docs::*;\n"
+            f"{spec_import}"
             f"use crate::cmd::*;\n\n"
             f"/// The `{group}` commands, in the order `COMMAND` lists them.\n"
             f"pub(super) static {upper}: &[Command] = &[\n{''.join(top)}];\n"

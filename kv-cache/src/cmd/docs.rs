@@ -135,7 +135,7 @@ impl Arg {
         self.flags |= MULTIPLE;
         self
     }
-    /// May repeat, each time with its token (`PREFIX a PREFIX b`).
+    /// May repeat, each time with its token (`SORT ... GET p GET q`).
     pub(crate) const fn multiple_token(mut self) -> Arg {
         self.flags |= MULTIPLE_TOKEN;
         self

@@ -1,12 +1,102 @@
-//! `COMMAND [COUNT|INFO|DOCS|LIST|HELP]`: the command table, reported from
-//! the same data that drives dispatch. Redis: `commandCommand` and friends.
+//! `COMMAND [COUNT|INFO|DOCS|LIST|GETKEYS|GETKEYSANDFLAGS|HELP]`: the
+//! command table, reported from the same data that drives dispatch. Redis:
+//! `commandCommand` and friends in `src/server.c`.
 
-use super::{COMMANDS, Command, Ctx, FLAG_NAMES, docs, lookup, lookup_sub};
+use super::keyspec::{self, Begin, Find, KEY_FLAG_NAMES, KeySpec};
+use super::{COMMANDS, Command, Ctx, FLAG_NAMES, docs, is, lookup, lookup_sub};
+use crate::db::glob;
 use crate::protocol::Argv;
+use crate::protocol::Reply;
+
+/// Writes the names of the bits set in `flags`, as a set of simple strings.
+fn write_flags(out: &mut Reply<'_>, flags: u32, names: &[(u32, &str)]) {
+    let set: Vec<&str> = names
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    out.set(set.len());
+    for f in set {
+        out.simple(f);
+    }
+}
+
+/// Writes one key spec as Redis 7's `COMMAND INFO` does: notes, flags,
+/// `begin_search` and `find_keys`, each a type and its spec.
+fn write_key_spec(out: &mut Reply<'_>, ks: &KeySpec) {
+    out.map(3 + usize::from(ks.notes.is_some()));
+    if let Some(notes) = ks.notes {
+        out.bulk(b"notes");
+        out.bulk(notes.as_bytes());
+    }
+    out.bulk(b"flags");
+    write_flags(out, ks.flags, KEY_FLAG_NAMES);
+    out.bulk(b"begin_search");
+    out.map(2);
+    out.bulk(b"type");
+    match ks.begin {
+        Begin::Index(i) => {
+            out.bulk(b"index");
+            out.bulk(b"spec");
+            out.map(1);
+            out.bulk(b"index");
+            out.int(i64::from(i));
+        }
+        Begin::Keyword {
+            keyword,
+            start_from,
+        } => {
+            out.bulk(b"keyword");
+            out.bulk(b"spec");
+            out.map(2);
+            out.bulk(b"keyword");
+            out.bulk(keyword.as_bytes());
+            out.bulk(b"startfrom");
+            out.int(i64::from(start_from));
+        }
+        Begin::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+        }
+    }
+    out.bulk(b"find_keys");
+    out.map(2);
+    out.bulk(b"type");
+    let fields: [(&[u8], i32); 3] = match ks.find {
+        Find::Range { last, step, limit } => {
+            out.bulk(b"range");
+            [(b"lastkey", last), (b"keystep", step), (b"limit", limit)]
+        }
+        Find::Keynum {
+            keynum_idx,
+            first,
+            step,
+        } => {
+            out.bulk(b"keynum");
+            [
+                (b"keynumidx", keynum_idx),
+                (b"firstkey", first),
+                (b"keystep", step),
+            ]
+        }
+        Find::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            return out.map(0);
+        }
+    };
+    out.bulk(b"spec");
+    out.map(fields.len());
+    for (name, v) in fields {
+        out.bulk(name);
+        out.int(i64::from(v));
+    }
+}
 
 /// Writes one `COMMAND INFO` entry (Redis 7 shape: name, arity, flags,
 /// first, last, step, ACL categories, tips, key specs, subcommands).
-/// Tips and key specs are empty: kv-cache has no cluster to route for.
+/// Tips are empty: kv-cache has no cluster to route for.
 fn write_info(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
     let out = &mut ctx.out;
     out.array(10);
@@ -15,15 +105,7 @@ fn write_info(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
         None => out.bulk(c.name.as_bytes()),
     }
     out.int(c.arity as i64);
-    let flags: Vec<&str> = FLAG_NAMES
-        .iter()
-        .filter(|(bit, _)| c.flags & bit != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    out.set(flags.len());
-    for f in flags {
-        out.simple(f);
-    }
+    write_flags(out, c.flags, FLAG_NAMES);
     out.int(c.first_key as i64);
     out.int(c.last_key as i64);
     out.int(c.step as i64);
@@ -33,7 +115,10 @@ fn write_info(ctx: &mut Ctx<'_>, c: &Command, parent: Option<&str>) {
         out.simple(cat);
     }
     out.array(0);
-    out.array(0);
+    out.array(c.key_specs.len());
+    for ks in c.key_specs {
+        write_key_spec(out, ks);
+    }
     out.array(c.subcommands.len());
     for s in c.subcommands {
         write_info(ctx, s, Some(c.name));
@@ -169,13 +254,116 @@ pub fn command_docs(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// `COMMAND LIST`: every name.
-pub fn command_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    ctx.out.array(COMMANDS.len());
-    for c in COMMANDS.iter() {
-        ctx.out.bulk(c.name.as_bytes());
+/// What `COMMAND LIST FILTERBY` keeps.
+enum Filter<'a> {
+    /// No filter: every command and subcommand.
+    All,
+    /// Commands of a module: none, kv-cache has no modules.
+    Module,
+    /// Commands in this ACL category (no `@`; an unknown one keeps none).
+    AclCat(&'a [u8]),
+    /// Full names (`config|get`) matching this glob, ignoring case.
+    Pattern(&'a [u8]),
+}
+
+impl Filter<'_> {
+    fn keeps(&self, c: &Command, full: &str) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Module => false,
+            Filter::AclCat(cat) => c
+                .acl
+                .split_whitespace()
+                .any(|a| a.strip_prefix('@').is_some_and(|a| is(cat, a))),
+            Filter::Pattern(p) => glob::matches(p, full.as_bytes(), true),
+        }
     }
+}
+
+/// `COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN pattern]`:
+/// every command's name and every subcommand's `container|sub`, as Redis
+/// 7.0 lists them (its order is its hash table's; ours is the table's).
+pub fn command_list(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let mut filter = Filter::All;
+    let mut i = 2;
+    while i < argv.len() {
+        if !(is(argv.get(i), "filterby") && argv.len() - 1 - i == 2) {
+            return ctx.syntax_error();
+        }
+        let (kind, arg) = (argv.get(i + 1), argv.get(i + 2));
+        filter = if is(kind, "module") {
+            Filter::Module
+        } else if is(kind, "aclcat") {
+            Filter::AclCat(arg)
+        } else if is(kind, "pattern") {
+            Filter::Pattern(arg)
+        } else {
+            return ctx.syntax_error();
+        };
+        i += 3;
+    }
+    let mut names = Vec::new();
+    for c in COMMANDS.iter() {
+        if filter.keeps(c, c.name) {
+            names.push(c.name.to_string());
+        }
+        for s in c.subcommands {
+            let full = format!("{}|{}", c.name, s.name);
+            if filter.keeps(s, &full) {
+                names.push(full);
+            }
+        }
+    }
+    ctx.out.array(names.len());
+    for n in names {
+        ctx.out.bulk(n.as_bytes());
+    }
+}
+
+/// `COMMAND GETKEYS` and `GETKEYSANDFLAGS`: the keys of the command in
+/// `argv[2..]`, found by [`keyspec::keys`], with Redis's errors.
+fn getkeys(ctx: &mut Ctx<'_>, argv: &Argv<'_>, with_flags: bool) {
+    let args: Vec<&[u8]> = argv.iter().skip(2).collect();
+    // A container resolves to its subcommand when one is named.
+    let cmd = lookup(args[0]).and_then(|(_, top)| match args.get(1) {
+        Some(sub) if !top.subcommands.is_empty() => lookup_sub(top, sub),
+        _ => Some(top),
+    });
+    let Some(cmd) = cmd else {
+        return ctx.out.error("ERR Invalid command specified");
+    };
+    if !keyspec::has_keys(cmd) {
+        return ctx.out.error("ERR The command has no key arguments");
+    }
+    if !super::arity_ok(cmd.arity, args.len()) {
+        return ctx
+            .out
+            .error("ERR Invalid number of arguments specified for command");
+    }
+    let keys = keyspec::keys(cmd, &args);
+    if keys.is_empty() {
+        return ctx.out.error("ERR Invalid arguments specified for command");
+    }
+    ctx.out.array(keys.len());
+    for k in keys {
+        if with_flags {
+            ctx.out.array(2);
+            ctx.out.bulk(args[k.pos]);
+            write_flags(&mut ctx.out, k.flags, KEY_FLAG_NAMES);
+        } else {
+            ctx.out.bulk(args[k.pos]);
+        }
+    }
+}
+
+/// `COMMAND GETKEYS command [arg ...]`
+pub fn command_getkeys(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    getkeys(ctx, argv, false);
+}
+
+/// `COMMAND GETKEYSANDFLAGS command [arg ...]`
+pub fn command_getkeysandflags(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    getkeys(ctx, argv, true);
 }
 
 /// `COMMAND HELP`
@@ -191,10 +379,16 @@ pub fn command_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             "    Return the total number of commands in this Redis server.",
             "LIST",
             "    Return a list of all commands in this Redis server.",
+            "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+            "    Return the names of the commands and subcommands, optionally filtered.",
             "INFO [<command-name> ...]",
-            "    Return details about multiple Redis commands.",
+            "    Return details about the named commands, or about all of them.",
             "DOCS [<command-name> ...]",
-            "    Return documentation details about multiple Redis commands.",
+            "    Return documentation details about the named commands, or about all of them.",
+            "GETKEYS <full-command>",
+            "    Return the key arguments of a full command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the key arguments of a full command, with their access flags.",
         ],
     );
 }

@@ -52,7 +52,7 @@ pub fn touch(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 pub fn r#type(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let ks = &mut ctx.srv.ks;
-    let name = ks.get_for_write(db, argv.get(1)).map(|v| v.type_name());
+    let name = ks.peek(db, argv.get(1)).map(|v| v.type_name());
     if name.is_none() {
         ks.missed(db, argv.get(1));
     }
@@ -271,7 +271,7 @@ pub fn object(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `OBJECT ENCODING key`
 pub fn object_encoding(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match ctx.srv.ks.get_for_write(db, argv.get(2)) {
+    match ctx.srv.ks.peek(db, argv.get(2)) {
         Some(v) => {
             let e = v.encoding();
             ctx.out.bulk(e.as_bytes());
@@ -284,7 +284,7 @@ pub fn object_encoding(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// (Redis shares those objects and reports `INT_MAX`).
 pub fn object_refcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    match ctx.srv.ks.get_for_write(db, argv.get(2)) {
+    match ctx.srv.ks.peek(db, argv.get(2)) {
         Some(crate::db::Val::Int(n)) if (0..10_000).contains(n) => ctx.out.int(i32::MAX as i64),
         Some(_) => ctx.out.int(1),
         None => ctx.out.null(),
@@ -303,15 +303,15 @@ pub fn object_freq(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     );
 }
 
-/// `OBJECT IDLETIME key`: kv-cache keeps no access clock per key (it would
-/// cost memory on every key for no eviction policy), so it says so.
+/// `OBJECT IDLETIME key`: seconds since the key was last read or written,
+/// from its access clock (see [`crate::db::clock`]). Redis refuses it under
+/// an LFU policy; kv-cache's policy is always `noeviction`.
 pub fn object_idletime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    if !ctx.srv.ks.exists(db, argv.get(2)) {
-        return ctx.out.null();
+    match ctx.srv.ks.idle_ms(db, argv.get(2)) {
+        Some(ms) => ctx.out.int((ms / 1000) as i64),
+        None => ctx.out.null(),
     }
-    ctx.out
-        .error("ERR kv-cache does not track key access times");
 }
 
 /// `OBJECT HELP`
@@ -323,6 +323,10 @@ pub fn object_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         &[
             "ENCODING <key>",
             "    Return the kind of internal representation used to store the value at <key>.",
+            "FREQ <key>",
+            "    Return the logarithmic access frequency counter of <key> (LFU policies only).",
+            "IDLETIME <key>",
+            "    Return the seconds since <key> was last read or written.",
             "REFCOUNT <key>",
             "    Return the number of references of the value at <key>.",
         ],

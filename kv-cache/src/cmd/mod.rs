@@ -6,7 +6,7 @@
 //! arity, flags, key positions and ACL categories — the facts `COMMAND INFO`
 //! reports — its [`docs::Docs`] (what `COMMAND DOCS` reports, from which
 //! redis-cli builds its typing hints), and a handler function. Dispatch,
-//! `COMMAND` output, and later cluster key extraction all read the same
+//! `COMMAND` output, and key extraction ([`keyspec`]) all read the same
 //! table. The facts are Redis's: `tools/gen-table.py` writes them from
 //! redis-server 7.0, one file per family under `table/`, and its `FAMILIES`
 //! is the one list of which commands kv-cache serves. Handlers are written
@@ -21,8 +21,11 @@
 //! - handlers, one module per family: [`connection`], [`client`], [`strings`],
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
 //!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
-//!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`], [`monitor`];
+//!   [`sets`], [`zsets`], [`sort`] (SORT, SORT_RO), [`multi`] (transactions), [`pubsub`],
+//!   [`monitor`], [`lolwut`], [`module`] (MODULE, with no modules), [`memory`];
 //! - [`notify`](mod@notify): keyspace notifications, sent by handlers through [`Ctx::notify`];
+//! - [`keyspec`]: which arguments are keys (Redis 7 key specs and the
+//!   commands' own extractions), for `COMMAND GETKEYS` and whoever routes by key;
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
 //!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
 //!   [`lookup`](mod@lookup) (a key as a type — `WRONGTYPE` decided once — and the
@@ -42,8 +45,12 @@ pub mod hashes;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod keyspec;
 pub mod lists;
+pub mod lolwut;
 pub mod lookup;
+pub mod memory;
+pub mod module;
 pub mod monitor;
 pub mod multi;
 pub mod notify;
@@ -52,6 +59,7 @@ pub mod pubsub;
 pub mod scan;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 mod table;
 pub mod zsets;
@@ -85,6 +93,9 @@ pub struct Command {
     pub step: i32,
     /// ACL categories, space-separated (`@read @string @fast`).
     pub acl: &'static str,
+    /// Where its keys are (Redis 7 key specs), for `COMMAND INFO` and
+    /// [`keyspec::keys`].
+    pub key_specs: &'static [keyspec::KeySpec],
     /// The function that runs it (for a container, the one that reports a
     /// missing or unknown subcommand).
     pub handler: Handler,
@@ -126,6 +137,8 @@ pub const F_BLOCKING: u32 = 1 << 12;
 pub const F_SKIP_SLOWLOG: u32 = 1 << 13;
 /// Key positions depend on the arguments (`ZUNIONSTORE dst 2 a b`).
 pub const F_MOVABLE_KEYS: u32 = 1 << 14;
+/// Not allowed while a replica loads its dataset asynchronously.
+pub const F_NO_ASYNC_LOADING: u32 = 1 << 15;
 
 /// Flag names as `COMMAND INFO` prints them, by bit.
 pub const FLAG_NAMES: &[(u32, &str)] = &[
@@ -141,6 +154,7 @@ pub const FLAG_NAMES: &[(u32, &str)] = &[
     (F_SKIP_SLOWLOG, "skip_slowlog"),
     (F_FAST, "fast"),
     (F_NO_AUTH, "no_auth"),
+    (F_NO_ASYNC_LOADING, "no_async_loading"),
     (F_NO_MULTI, "no_multi"),
     (F_MOVABLE_KEYS, "movablekeys"),
     (F_ALLOW_BUSY, "allow_busy"),

@@ -50,6 +50,13 @@ impl<V> Entry<V> {
     pub fn key(&self) -> &Sds {
         &self.key
     }
+
+    /// Sets the key's 24-bit header ([`Sds::set_meta`]): the keyspace keeps
+    /// each key's access clock there.
+    #[inline]
+    pub fn set_key_meta(&mut self, v: u32) {
+        self.key.set_meta(v);
+    }
 }
 
 type Bucket<V> = Option<Box<Entry<V>>>;

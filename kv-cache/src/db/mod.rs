@@ -9,7 +9,10 @@
 //!
 //! Time is the keyspace's cached clock [`Keyspace::now_ms`], set by the
 //! server before each command (Redis caches `server.mstime` the same way), so
-//! a command sees one instant and tests can move time by hand.
+//! a command sees one instant and tests can move time by hand. Every lookup
+//! for reading or writing, and every `set`, stamps the key with that time
+//! on Redis's 24-bit LRU clock ([`clock`]), in the key's header; [`Keyspace::peek`]
+//! looks without stamping, and [`Keyspace::idle_ms`] reads the stamp.
 //!
 //! Two registries ride along, as in Redis's `redisDb`: the keys `WATCH`ed
 //! by transactions ([`watch::Watched`], fed by [`Keyspace::touch`]) and the
@@ -24,6 +27,7 @@
 //! track keys for client-side caching; nothing here imports the layers
 //! above (commands, execution, connections).
 
+pub mod clock;
 pub mod dict;
 pub mod expire;
 pub mod glob;
@@ -33,6 +37,7 @@ pub mod list;
 pub mod listpack;
 pub mod sds;
 pub mod set;
+pub mod usage;
 pub mod value;
 pub mod waited;
 pub mod watch;
@@ -214,6 +219,7 @@ impl Keyspace {
         match self.dbs[i].dict.get_mut(key) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
+                e.set_key_meta(clock::lru_clock(self.now_ms));
                 Some(&mut e.value)
             }
             None => {
@@ -228,7 +234,27 @@ impl Keyspace {
     #[inline]
     pub fn get_for_write(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
         self.expire_if_needed(i, key);
+        let now = clock::lru_clock(self.now_ms);
+        self.dbs[i].dict.get_mut(key).map(|e| {
+            e.set_key_meta(now);
+            &mut e.value
+        })
+    }
+
+    /// The value of `key` after lazy expiry, without counting a hit or a
+    /// miss and without stamping its access clock (Redis's
+    /// `LOOKUP_NOTOUCH`, for `TYPE` and `OBJECT`).
+    pub fn peek(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
+        self.expire_if_needed(i, key);
         self.dbs[i].dict.get_mut(key).map(|e| &mut e.value)
+    }
+
+    /// Milliseconds since `key` was last read or written (after lazy
+    /// expiry), at the clock's one-second resolution (`OBJECT IDLETIME`).
+    pub fn idle_ms(&mut self, i: usize, key: &[u8]) -> Option<u64> {
+        self.expire_if_needed(i, key);
+        let stamp = self.dbs[i].dict.get(key)?.key().meta();
+        Some(clock::idle_ms(clock::lru_clock(self.now_ms), stamp))
     }
 
     /// Whether `key` exists (after lazy expiry), without touching counters.
@@ -248,10 +274,14 @@ impl Keyspace {
             self.expire_if_needed(i, key);
         }
         let db = &mut self.dbs[i];
+        let now = clock::lru_clock(self.now_ms);
         match db.dict.get_mut(key) {
-            Some(e) => e.value = val,
+            Some(e) => {
+                e.value = val;
+                e.set_key_meta(now);
+            }
             None => {
-                db.dict.insert_new(Sds::new(key), val);
+                db.dict.insert_new(Sds::new(key), val).set_key_meta(now);
                 if !self.waited.is_empty() {
                     self.waited.signal(i, key);
                 }

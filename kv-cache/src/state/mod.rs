@@ -277,6 +277,9 @@ pub struct Server {
     pub frozen_clock: bool,
     /// Peak of `used_memory` seen by `INFO`.
     pub peak_memory: usize,
+    /// `used_memory` when the server was set up (`MEMORY STATS`
+    /// `startup.allocated`).
+    pub startup_memory: usize,
     /// A monotonic instant and the Unix ms it corresponds to (see
     /// [`Server::refresh_clock_at`]).
     pub clock_base: (Instant, i64),
@@ -334,6 +337,7 @@ impl Server {
             run_id: format!("{seed:016x}{seed2:016x}{:08x}", seed ^ seed2)[..40].to_string(),
             frozen_clock: false,
             peak_memory: 0,
+            startup_memory: crate::alloc::used_memory().unwrap_or(0),
             clock_base: (Instant::now(), unix_ms()),
             blocked: Blocked::default(),
             pubsub: PubSub::default(),

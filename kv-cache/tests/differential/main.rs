@@ -12,7 +12,7 @@
 //!
 //! - this file: the shared generators (keys, numbers, values), the step
 //!   kinds, the string/key/server generators, and the runner;
-//! - one file per family ([`lists`], [`hashes`], [`sets`], [`zsets`],
+//! - one file per family ([`lists`], [`hashes`], [`sets`], [`zsets`], [`sort`],
 //!   [`multi`], [`pubsub`]): its command generators, mixed into every sequence, on the
 //!   same keys, so that WRONGTYPE paths are exercised too;
 //! - [`propagation`]: the same sequences, comparing the streams sent to replicas
@@ -29,6 +29,7 @@ mod propagation;
 mod pubsub;
 mod replica;
 mod sets;
+mod sort;
 mod zsets;
 
 use std::collections::BTreeSet;
@@ -364,6 +365,7 @@ fn sequence() -> impl Strategy<Value = Vec<Step>> {
         8 => hashes::steps(),
         8 => sets::steps(),
         10 => zsets::steps(),
+        4 => sort::steps(),
         3 => multi::steps(),
         2 => pubsub::steps(),
     ];

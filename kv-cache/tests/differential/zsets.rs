@@ -273,6 +273,9 @@ fn setops() -> impl Strategy<Value = Vec<Step>> {
             vec![Step::Cmd(args)]
         }),
         1 => (key(), key()).prop_map(|(a, b)| vec![Step::Cmd(v(&["ZUNIONSTORE", &a, "1", &b, "WITHSCORES"]))]),
+        2 => (inputs(), pick(&["", "LIMIT 0", "LIMIT 1", "LIMIT 2", "LIMIT -1", "LIMIT x", "LIMIT", "WITHSCORES", "WEIGHTS 1"]))
+            .prop_map(|(ks, o)| vec![Step::Cmd(cmd(&["ZINTERCARD", &ks.len().to_string()], [ks, o.split_whitespace().map(str::to_string).collect()].concat()))]),
+        1 => (pick(&["0", "-1", "x", "3"]), key()).prop_map(|(n, k)| vec![Step::Cmd(v(&["ZINTERCARD", &n, &k]))]),
     ]
 }
 

@@ -16,6 +16,7 @@ pub(super) static CONNECTION: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @connection",
+        key_specs: &[],
         handler: connection::ping,
         docs: &Docs {
             group: "connection",
@@ -32,6 +33,7 @@ pub(super) static CONNECTION: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @connection",
+        key_specs: &[],
         handler: connection::echo,
         docs: &Docs {
             group: "connection",
@@ -48,6 +50,7 @@ pub(super) static CONNECTION: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @connection",
+        key_specs: &[],
         handler: connection::select,
         docs: &Docs {
             group: "connection",
@@ -64,6 +67,7 @@ pub(super) static CONNECTION: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @connection",
+        key_specs: &[],
         handler: connection::hello,
         docs: &Docs {
             group: "connection",
@@ -87,6 +91,7 @@ pub(super) static CONNECTION: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @connection",
+        key_specs: &[],
         handler: connection::auth,
         docs: &Docs {
             group: "connection",
@@ -106,6 +111,7 @@ pub(super) static CONNECTION: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @connection",
+        key_specs: &[],
         handler: connection::quit,
         docs: &Docs {
             group: "connection",
@@ -122,6 +128,7 @@ pub(super) static CONNECTION: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @connection",
+        key_specs: &[],
         handler: connection::reset,
         docs: &Docs {
             group: "connection",
@@ -138,6 +145,7 @@ pub(super) static CONNECTION: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: client::client,
         docs: &Docs {
             group: "connection",
@@ -158,6 +166,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_id,
         docs: &Docs {
             group: "connection",
@@ -174,6 +183,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_setname,
         docs: &Docs {
             group: "connection",
@@ -190,6 +200,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_getname,
         docs: &Docs {
             group: "connection",
@@ -206,6 +217,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous @connection",
+        key_specs: &[],
         handler: client::client_list,
         docs: &Docs {
             group: "connection",
@@ -238,6 +250,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_info,
         docs: &Docs {
             group: "connection",
@@ -254,6 +267,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous @connection",
+        key_specs: &[],
         handler: client::client_kill,
         docs: &Docs {
             group: "connection",
@@ -296,6 +310,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous @connection",
+        key_specs: &[],
         handler: client::client_unblock,
         docs: &Docs {
             group: "connection",
@@ -318,6 +333,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_reply,
         docs: &Docs {
             group: "connection",
@@ -338,6 +354,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous @connection",
+        key_specs: &[],
         handler: client::client_pause,
         docs: &Docs {
             group: "connection",
@@ -360,6 +377,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous @connection",
+        key_specs: &[],
         handler: client::client_unpause,
         docs: &Docs {
             group: "connection",
@@ -376,6 +394,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@admin @slow @dangerous @connection",
+        key_specs: &[],
         handler: client::client_no_evict,
         docs: &Docs {
             group: "connection",
@@ -395,6 +414,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_getredir,
         docs: &Docs {
             group: "connection",
@@ -411,6 +431,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_tracking,
         docs: &Docs {
             group: "connection",
@@ -442,6 +463,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_caching,
         docs: &Docs {
             group: "connection",
@@ -461,6 +483,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_trackinginfo,
         docs: &Docs {
             group: "connection",
@@ -477,6 +500,7 @@ static CLIENT_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @connection",
+        key_specs: &[],
         handler: client::client_help,
         docs: &Docs {
             group: "connection",

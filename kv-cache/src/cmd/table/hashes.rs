@@ -4,6 +4,7 @@
 //! Handlers: [`hashes`](crate::cmd::hashes).
 
 use crate::cmd::docs::*;
+use crate::cmd::keyspec::*;
 use crate::cmd::*;
 
 /// The `hash` commands, in the order `COMMAND` lists them.
@@ -16,6 +17,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hset,
         docs: &Docs {
             group: "hash",
@@ -37,6 +48,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hsetnx,
         docs: &Docs {
             group: "hash",
@@ -57,6 +78,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hget,
         docs: &Docs {
             group: "hash",
@@ -73,6 +104,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hmget,
         docs: &Docs {
             group: "hash",
@@ -89,6 +130,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hmset,
         docs: &Docs {
             group: "hash",
@@ -110,6 +161,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hdel,
         docs: &Docs {
             group: "hash",
@@ -126,6 +187,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hexists,
         docs: &Docs {
             group: "hash",
@@ -142,6 +213,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hlen,
         docs: &Docs {
             group: "hash",
@@ -158,6 +239,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hkeys,
         docs: &Docs {
             group: "hash",
@@ -174,6 +265,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hvals,
         docs: &Docs {
             group: "hash",
@@ -190,6 +291,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hgetall,
         docs: &Docs {
             group: "hash",
@@ -206,6 +317,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hincrby,
         docs: &Docs {
             group: "hash",
@@ -226,6 +347,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hincrbyfloat,
         docs: &Docs {
             group: "hash",
@@ -246,6 +377,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hstrlen,
         docs: &Docs {
             group: "hash",
@@ -262,6 +403,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hrandfield,
         docs: &Docs {
             group: "hash",
@@ -284,6 +435,16 @@ pub(super) static HASHES: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @hash @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: hashes::hscan,
         docs: &Docs {
             group: "hash",

@@ -4,6 +4,7 @@
 //! Handlers: [`lists`](crate::cmd::lists).
 
 use crate::cmd::docs::*;
+use crate::cmd::keyspec::*;
 use crate::cmd::*;
 
 /// The `list` commands, in the order `COMMAND` lists them.
@@ -16,6 +17,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::lpush,
         docs: &Docs {
             group: "list",
@@ -35,6 +46,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::rpush,
         docs: &Docs {
             group: "list",
@@ -54,6 +75,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::lpushx,
         docs: &Docs {
             group: "list",
@@ -73,6 +104,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::rpushx,
         docs: &Docs {
             group: "list",
@@ -92,6 +133,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::lpop,
         docs: &Docs {
             group: "list",
@@ -111,6 +162,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::rpop,
         docs: &Docs {
             group: "list",
@@ -130,6 +191,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @list @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::llen,
         docs: &Docs {
             group: "list",
@@ -146,6 +217,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @list @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::lrange,
         docs: &Docs {
             group: "list",
@@ -166,6 +247,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @list @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::lindex,
         docs: &Docs {
             group: "list",
@@ -182,6 +273,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::lset,
         docs: &Docs {
             group: "list",
@@ -202,6 +303,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::linsert,
         docs: &Docs {
             group: "list",
@@ -226,6 +337,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::lrem,
         docs: &Docs {
             group: "list",
@@ -246,6 +367,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @list @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::ltrim,
         docs: &Docs {
             group: "list",
@@ -266,6 +397,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @list @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::lpos,
         docs: &Docs {
             group: "list",
@@ -288,6 +429,28 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@write @list @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_RW | K_ACCESS | K_DELETE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RW | K_INSERT,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: lists::lmove,
         docs: &Docs {
             group: "list",
@@ -315,6 +478,28 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@write @list @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_RW | K_ACCESS | K_DELETE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RW | K_INSERT,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: lists::rpoplpush,
         docs: &Docs {
             group: "list",
@@ -334,6 +519,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@write @list @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
         handler: lists::lmpop,
         docs: &Docs {
             group: "list",
@@ -358,6 +553,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: -2,
         step: 1,
         acl: "@write @list @slow @blocking",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -2,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::blpop,
         docs: &Docs {
             group: "list",
@@ -377,6 +582,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: -2,
         step: 1,
         acl: "@write @list @slow @blocking",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -2,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: lists::brpop,
         docs: &Docs {
             group: "list",
@@ -396,6 +611,28 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@write @list @slow @blocking",
+        key_specs: &[
+            KeySpec {
+                flags: K_RW | K_ACCESS | K_DELETE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RW | K_INSERT,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: lists::blmove,
         docs: &Docs {
             group: "list",
@@ -424,6 +661,28 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@write @list @slow @blocking",
+        key_specs: &[
+            KeySpec {
+                flags: K_RW | K_ACCESS | K_DELETE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RW | K_INSERT,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: lists::brpoplpush,
         docs: &Docs {
             group: "list",
@@ -444,6 +703,16 @@ pub(super) static LISTS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@write @list @slow @blocking",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(2),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
         handler: lists::blmpop,
         docs: &Docs {
             group: "list",

@@ -4,6 +4,7 @@
 //! Handlers: [`multi`](crate::cmd::multi).
 
 use crate::cmd::docs::*;
+use crate::cmd::keyspec::*;
 use crate::cmd::*;
 
 /// The `transactions` commands, in the order `COMMAND` lists them.
@@ -16,6 +17,7 @@ pub(super) static MULTI: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @transaction",
+        key_specs: &[],
         handler: multi::multi,
         docs: &Docs {
             group: "transactions",
@@ -32,6 +34,7 @@ pub(super) static MULTI: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow @transaction",
+        key_specs: &[],
         handler: multi::exec,
         docs: &Docs {
             group: "transactions",
@@ -48,6 +51,7 @@ pub(super) static MULTI: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @transaction",
+        key_specs: &[],
         handler: multi::discard,
         docs: &Docs {
             group: "transactions",
@@ -64,6 +68,16 @@ pub(super) static MULTI: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@fast @transaction",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: multi::watch,
         docs: &Docs {
             group: "transactions",
@@ -80,6 +94,7 @@ pub(super) static MULTI: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@fast @transaction",
+        key_specs: &[],
         handler: multi::unwatch,
         docs: &Docs {
             group: "transactions",

@@ -16,6 +16,7 @@ pub(super) static PUBSUB: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::subscribe,
         docs: &Docs {
             group: "pubsub",
@@ -32,6 +33,7 @@ pub(super) static PUBSUB: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::unsubscribe,
         docs: &Docs {
             group: "pubsub",
@@ -48,6 +50,7 @@ pub(super) static PUBSUB: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::psubscribe,
         docs: &Docs {
             group: "pubsub",
@@ -66,6 +69,7 @@ pub(super) static PUBSUB: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::punsubscribe,
         docs: &Docs {
             group: "pubsub",
@@ -82,6 +86,7 @@ pub(super) static PUBSUB: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @fast",
+        key_specs: &[],
         handler: pubsub::publish,
         docs: &Docs {
             group: "pubsub",
@@ -98,6 +103,7 @@ pub(super) static PUBSUB: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: pubsub::pubsub,
         docs: &Docs {
             group: "pubsub",
@@ -118,6 +124,7 @@ static PUBSUB_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::pubsub_channels,
         docs: &Docs {
             group: "pubsub",
@@ -134,6 +141,7 @@ static PUBSUB_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: pubsub::pubsub_help,
         docs: &Docs {
             group: "pubsub",
@@ -150,6 +158,7 @@ static PUBSUB_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::pubsub_numpat,
         docs: &Docs {
             group: "pubsub",
@@ -166,6 +175,7 @@ static PUBSUB_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::pubsub_numsub,
         docs: &Docs {
             group: "pubsub",
@@ -182,6 +192,7 @@ static PUBSUB_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::pubsub_shardchannels,
         docs: &Docs {
             group: "pubsub",
@@ -198,6 +209,7 @@ static PUBSUB_SUBCOMMANDS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@pubsub @slow",
+        key_specs: &[],
         handler: pubsub::pubsub_shardnumsub,
         docs: &Docs {
             group: "pubsub",

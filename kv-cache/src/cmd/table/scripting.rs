@@ -16,6 +16,7 @@ pub(super) static SCRIPTING: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: server::function,
         docs: &Docs {
             group: "scripting",
@@ -32,6 +33,7 @@ pub(super) static SCRIPTING: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@slow",
+        key_specs: &[],
         handler: server::script,
         docs: &Docs {
             group: "scripting",
@@ -51,6 +53,7 @@ static FUNCTION_SUBCOMMANDS: &[Command] = &[Command {
     last_key: 0,
     step: 0,
     acl: "@write @slow @scripting",
+    key_specs: &[],
     handler: server::function_flush,
     docs: &Docs {
         group: "scripting",
@@ -72,6 +75,7 @@ static SCRIPT_SUBCOMMANDS: &[Command] = &[Command {
     last_key: 0,
     step: 0,
     acl: "@slow @scripting",
+    key_specs: &[],
     handler: server::script_flush,
     docs: &Docs {
         group: "scripting",

@@ -4,6 +4,7 @@
 //! Handlers: [`sets`](crate::cmd::sets).
 
 use crate::cmd::docs::*;
+use crate::cmd::keyspec::*;
 use crate::cmd::*;
 
 /// The `set` commands, in the order `COMMAND` lists them.
@@ -16,6 +17,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @set @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::sadd,
         docs: &Docs {
             group: "set",
@@ -35,6 +46,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @set @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::srem,
         docs: &Docs {
             group: "set",
@@ -54,6 +75,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @set @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::sismember,
         docs: &Docs {
             group: "set",
@@ -70,6 +101,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @set @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::smismember,
         docs: &Docs {
             group: "set",
@@ -89,6 +130,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @set @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::scard,
         docs: &Docs {
             group: "set",
@@ -105,6 +156,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @set @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::smembers,
         docs: &Docs {
             group: "set",
@@ -121,6 +182,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @set @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::spop,
         docs: &Docs {
             group: "set",
@@ -140,6 +211,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @set @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::srandmember,
         docs: &Docs {
             group: "set",
@@ -159,6 +240,28 @@ pub(super) static SETS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@write @set @fast",
+        key_specs: &[
+            KeySpec {
+                flags: K_RW | K_ACCESS | K_DELETE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RW | K_INSERT,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: sets::smove,
         docs: &Docs {
             group: "set",
@@ -179,6 +282,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@read @set @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::sinter,
         docs: &Docs {
             group: "set",
@@ -195,6 +308,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@read @set @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
         handler: sets::sintercard,
         docs: &Docs {
             group: "set",
@@ -215,6 +338,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@read @set @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::sunion,
         docs: &Docs {
             group: "set",
@@ -231,6 +364,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@read @set @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::sdiff,
         docs: &Docs {
             group: "set",
@@ -247,6 +390,28 @@ pub(super) static SETS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@write @set @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_RW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: -1,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: sets::sinterstore,
         docs: &Docs {
             group: "set",
@@ -266,6 +431,28 @@ pub(super) static SETS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@write @set @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: -1,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: sets::sunionstore,
         docs: &Docs {
             group: "set",
@@ -285,6 +472,28 @@ pub(super) static SETS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@write @set @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: -1,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: sets::sdiffstore,
         docs: &Docs {
             group: "set",
@@ -304,6 +513,16 @@ pub(super) static SETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @set @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: sets::sscan,
         docs: &Docs {
             group: "set",

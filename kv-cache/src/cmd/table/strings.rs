@@ -4,6 +4,7 @@
 //! Handlers: [`strings`](crate::cmd::strings), [`counters`](crate::cmd::counters).
 
 use crate::cmd::docs::*;
+use crate::cmd::keyspec::*;
 use crate::cmd::*;
 
 /// The `string` commands, in the order `COMMAND` lists them.
@@ -16,6 +17,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::get,
         docs: &Docs {
             group: "string",
@@ -32,6 +43,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE | K_VARIABLE_FLAGS,
+            notes: Some("RW and ACCESS due to the optional `GET` argument"),
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::set,
         docs: &Docs {
             group: "string",
@@ -70,6 +91,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_OW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::setnx,
         docs: &Docs {
             group: "string",
@@ -86,6 +117,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @slow",
+        key_specs: &[KeySpec {
+            flags: K_OW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::setex,
         docs: &Docs {
             group: "string",
@@ -106,6 +147,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @slow",
+        key_specs: &[KeySpec {
+            flags: K_OW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::psetex,
         docs: &Docs {
             group: "string",
@@ -126,6 +177,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::getset,
         docs: &Docs {
             group: "string",
@@ -142,6 +203,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::getdel,
         docs: &Docs {
             group: "string",
@@ -158,6 +229,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: Some("RW and UPDATE because it changes the TTL"),
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::getex,
         docs: &Docs {
             group: "string",
@@ -183,6 +264,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: -1,
         step: 1,
         acl: "@read @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::mget,
         docs: &Docs {
             group: "string",
@@ -199,6 +290,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: -1,
         step: 2,
         acl: "@write @string @slow",
+        key_specs: &[KeySpec {
+            flags: K_OW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 2,
+                limit: 0,
+            },
+        }],
         handler: strings::mset,
         docs: &Docs {
             group: "string",
@@ -217,6 +318,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: -1,
         step: 2,
         acl: "@write @string @slow",
+        key_specs: &[KeySpec {
+            flags: K_OW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 2,
+                limit: 0,
+            },
+        }],
         handler: strings::msetnx,
         docs: &Docs {
             group: "string",
@@ -235,6 +346,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: counters::incr,
         docs: &Docs {
             group: "string",
@@ -251,6 +372,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: counters::decr,
         docs: &Docs {
             group: "string",
@@ -267,6 +398,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: counters::incrby,
         docs: &Docs {
             group: "string",
@@ -283,6 +424,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: counters::decrby,
         docs: &Docs {
             group: "string",
@@ -299,6 +450,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: counters::incrbyfloat,
         docs: &Docs {
             group: "string",
@@ -315,6 +476,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_INSERT,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::append,
         docs: &Docs {
             group: "string",
@@ -331,6 +502,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @string @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::strlen,
         docs: &Docs {
             group: "string",
@@ -347,6 +528,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @string @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::getrange,
         docs: &Docs {
             group: "string",
@@ -367,6 +558,16 @@ pub(super) static STRINGS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @string @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: strings::setrange,
         docs: &Docs {
             group: "string",

@@ -4,6 +4,7 @@
 //! Handlers: [`zsets`](crate::cmd::zsets).
 
 use crate::cmd::docs::*;
+use crate::cmd::keyspec::*;
 use crate::cmd::*;
 
 /// The `sorted-set` commands, in the order `COMMAND` lists them.
@@ -16,6 +17,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zadd,
         docs: &Docs {
             group: "sorted-set",
@@ -53,6 +64,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_UPDATE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zincrby,
         docs: &Docs {
             group: "sorted-set",
@@ -73,6 +94,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrem,
         docs: &Docs {
             group: "sorted-set",
@@ -92,6 +123,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zscore,
         docs: &Docs {
             group: "sorted-set",
@@ -108,6 +149,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zmscore,
         docs: &Docs {
             group: "sorted-set",
@@ -127,6 +178,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zcard,
         docs: &Docs {
             group: "sorted-set",
@@ -143,6 +204,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zcount,
         docs: &Docs {
             group: "sorted-set",
@@ -163,6 +234,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zlexcount,
         docs: &Docs {
             group: "sorted-set",
@@ -183,6 +264,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrank,
         docs: &Docs {
             group: "sorted-set",
@@ -199,6 +290,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrevrank,
         docs: &Docs {
             group: "sorted-set",
@@ -215,6 +316,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrange,
         docs: &Docs {
             group: "sorted-set",
@@ -249,6 +360,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrangebyscore,
         docs: &Docs {
             group: "sorted-set",
@@ -277,6 +398,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrevrangebyscore,
         docs: &Docs {
             group: "sorted-set",
@@ -302,6 +433,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrangebylex,
         docs: &Docs {
             group: "sorted-set",
@@ -326,6 +467,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrevrangebylex,
         docs: &Docs {
             group: "sorted-set",
@@ -350,6 +501,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrevrange,
         docs: &Docs {
             group: "sorted-set",
@@ -371,6 +532,28 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 2,
         step: 1,
         acl: "@write @sortedset @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+        ],
         handler: zsets::zrangestore,
         docs: &Docs {
             group: "sorted-set",
@@ -401,6 +584,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zremrangebyrank,
         docs: &Docs {
             group: "sorted-set",
@@ -421,6 +614,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zremrangebyscore,
         docs: &Docs {
             group: "sorted-set",
@@ -441,6 +644,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zremrangebylex,
         docs: &Docs {
             group: "sorted-set",
@@ -461,6 +674,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zpopmin,
         docs: &Docs {
             group: "sorted-set",
@@ -480,6 +703,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @fast",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zpopmax,
         docs: &Docs {
             group: "sorted-set",
@@ -499,6 +732,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@write @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
         handler: zsets::zmpop,
         docs: &Docs {
             group: "sorted-set",
@@ -523,6 +766,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: -2,
         step: 1,
         acl: "@write @sortedset @fast @blocking",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -2,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::bzpopmin,
         docs: &Docs {
             group: "sorted-set",
@@ -542,6 +795,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: -2,
         step: 1,
         acl: "@write @sortedset @fast @blocking",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -2,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::bzpopmax,
         docs: &Docs {
             group: "sorted-set",
@@ -561,6 +824,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@write @sortedset @slow @blocking",
+        key_specs: &[KeySpec {
+            flags: K_RW | K_ACCESS | K_DELETE,
+            notes: None,
+            begin: Begin::Index(2),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
         handler: zsets::bzmpop,
         docs: &Docs {
             group: "sorted-set",
@@ -586,6 +859,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
         handler: zsets::zunion,
         docs: &Docs {
             group: "sorted-set",
@@ -618,6 +901,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
         handler: zsets::zinter,
         docs: &Docs {
             group: "sorted-set",
@@ -643,6 +936,36 @@ pub(super) static ZSETS: &[Command] = &[
         subcommands: &[],
     },
     Command {
+        name: "zintercard",
+        arity: -3,
+        flags: F_READONLY | F_MOVABLE_KEYS,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
+        handler: zsets::zintercard,
+        docs: &Docs {
+            group: "sorted-set",
+            since: "7.0.0",
+            args: &[
+                arg("numkeys", INTEGER),
+                arg("key", KEY).key_spec(0).multiple(),
+                arg("limit", INTEGER).token("LIMIT").optional(),
+            ],
+        },
+        subcommands: &[],
+    },
+    Command {
         name: "zdiff",
         arity: -3,
         flags: F_READONLY | F_MOVABLE_KEYS,
@@ -650,6 +973,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 0,
         step: 0,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Keynum {
+                keynum_idx: 0,
+                first: 1,
+                step: 1,
+            },
+        }],
         handler: zsets::zdiff,
         docs: &Docs {
             group: "sorted-set",
@@ -670,6 +1003,28 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Keynum {
+                    keynum_idx: 0,
+                    first: 1,
+                    step: 1,
+                },
+            },
+        ],
         handler: zsets::zunionstore,
         docs: &Docs {
             group: "sorted-set",
@@ -702,6 +1057,28 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Keynum {
+                    keynum_idx: 0,
+                    first: 1,
+                    step: 1,
+                },
+            },
+        ],
         handler: zsets::zinterstore,
         docs: &Docs {
             group: "sorted-set",
@@ -734,6 +1111,28 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@write @sortedset @slow",
+        key_specs: &[
+            KeySpec {
+                flags: K_OW | K_UPDATE,
+                notes: None,
+                begin: Begin::Index(1),
+                find: Find::Range {
+                    last: 0,
+                    step: 1,
+                    limit: 0,
+                },
+            },
+            KeySpec {
+                flags: K_RO | K_ACCESS,
+                notes: None,
+                begin: Begin::Index(2),
+                find: Find::Keynum {
+                    keynum_idx: 0,
+                    first: 1,
+                    step: 1,
+                },
+            },
+        ],
         handler: zsets::zdiffstore,
         docs: &Docs {
             group: "sorted-set",
@@ -754,6 +1153,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zrandmember,
         docs: &Docs {
             group: "sorted-set",
@@ -776,6 +1185,16 @@ pub(super) static ZSETS: &[Command] = &[
         last_key: 1,
         step: 1,
         acl: "@read @sortedset @slow",
+        key_specs: &[KeySpec {
+            flags: K_RO | K_ACCESS,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
         handler: zsets::zscan,
         docs: &Docs {
             group: "sorted-set",

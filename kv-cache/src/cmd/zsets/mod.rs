@@ -3,8 +3,8 @@
 //! One file per group of commands: [`add`] (ZADD, ZINCRBY, ZREM),
 //! [`read`] (ZSCORE, ZCARD, ZCOUNT, ZRANK...), [`range`] (the ZRANGE
 //! family and ZRANGESTORE), [`remrange`] (ZREMRANGEBY*), [`pop`] (ZPOPMIN,
-//! ZMPOP and the blocking forms), [`setops`] (ZUNION, ZINTER, ZDIFF and
-//! their STORE forms), [`random`] (ZRANDMEMBER), [`scan`] (ZSCAN). This
+//! ZMPOP and the blocking forms), [`setops`] (ZUNION, ZINTER, ZDIFF,
+//! their STORE forms, ZINTERCARD), [`random`] (ZRANDMEMBER), [`scan`] (ZSCAN). This
 //! file holds what they share: the listpack limits, and
 //! replying scores.
 
@@ -26,7 +26,7 @@ pub use range::{
 pub use read::{zcard, zcount, zlexcount, zmscore, zrank, zrevrank, zscore};
 pub use remrange::{zremrangebylex, zremrangebyrank, zremrangebyscore};
 pub use scan::zscan;
-pub use setops::{zdiff, zdiffstore, zinter, zinterstore, zunion, zunionstore};
+pub use setops::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 
 use super::Ctx;
 use crate::db::zset::Limits;

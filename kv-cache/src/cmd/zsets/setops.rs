@@ -1,4 +1,4 @@
-//! ZUNION, ZINTER, ZDIFF and their STORE forms. Redis:
+//! ZUNION, ZINTER, ZDIFF, their STORE forms, and ZINTERCARD. Redis:
 //! `zunionInterDiffGenericCommand` and `zdiff` in `src/t_zset.c`.
 //!
 //! Inputs may be sorted sets or plain sets (whose members score 1).
@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use super::{limits, reply_member, reply_members_header};
+use crate::cmd::args::range_arg;
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::Val;
 use crate::db::set::Set;
@@ -24,6 +25,8 @@ enum Op {
     Union,
     Inter,
     Diff,
+    /// ZINTERCARD: the intersection's size only, up to a `LIMIT`.
+    InterCard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +154,24 @@ fn inter(inputs: &[(Input<'_>, f64)], how: Aggregate) -> Pairs {
     out
 }
 
+/// How many members every input has, counting up to `limit` (0: all).
+fn inter_card(inputs: &[(Input<'_>, f64)], limit: usize) -> usize {
+    let Some(((first, _), rest)) = inputs.split_first() else {
+        return 0;
+    };
+    let mut n = 0;
+    first.for_each(|m, _| {
+        if (limit == 0 || n < limit)
+            && rest
+                .iter()
+                .all(|(i, _)| i.same(first) || i.score(m).is_some())
+        {
+            n += 1;
+        }
+    });
+    n
+}
+
 fn diff(inputs: &[(Input<'_>, f64)]) -> Pairs {
     let mut out = Vec::new();
     let Some(((first, _), rest)) = inputs.split_first() else {
@@ -191,11 +212,13 @@ fn generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, name: &str, dst: Option<&[u8]>, o
     let mut weights = vec![1.0f64; setnum];
     let mut how = Aggregate::Sum;
     let mut withscores = false;
+    let mut limit = 0usize;
     let mut j = at + 1 + setnum;
+    let scored = matches!(op, Op::Union | Op::Inter);
     while j < argv.len() {
         let remaining = argv.len() - j;
         let a = argv.get(j);
-        if op != Op::Diff && remaining > setnum && is(a, "weights") {
+        if scored && remaining > setnum && is(a, "weights") {
             for (i, w) in weights.iter_mut().enumerate() {
                 match parse_score(argv.get(j + 1 + i)) {
                     Some(v) => *w = v,
@@ -203,7 +226,7 @@ fn generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, name: &str, dst: Option<&[u8]>, o
                 }
             }
             j += 1 + setnum;
-        } else if op != Op::Diff && remaining >= 2 && is(a, "aggregate") {
+        } else if scored && remaining >= 2 && is(a, "aggregate") {
             let v = argv.get(j + 1);
             how = if is(v, "sum") {
                 Aggregate::Sum
@@ -215,9 +238,16 @@ fn generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, name: &str, dst: Option<&[u8]>, o
                 return ctx.syntax_error();
             };
             j += 2;
-        } else if dst.is_none() && is(a, "withscores") {
+        } else if dst.is_none() && op != Op::InterCard && is(a, "withscores") {
             withscores = true;
             j += 1;
+        } else if op == Op::InterCard && remaining >= 2 && is(a, "limit") {
+            let msg = Some("ERR LIMIT can't be negative");
+            let Some(l) = range_arg(ctx, argv.get(j + 1), 0, i64::MAX, msg) else {
+                return;
+            };
+            limit = usize::try_from(l).unwrap_or(usize::MAX);
+            j += 2;
         } else {
             return ctx.syntax_error();
         }
@@ -243,6 +273,10 @@ fn generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, name: &str, dst: Option<&[u8]>, o
         Op::Union => union(&inputs, how),
         Op::Inter => inter(&inputs, how),
         Op::Diff => diff(&inputs),
+        Op::InterCard => {
+            let n = inter_card(&inputs, limit);
+            return ctx.out.int(n as i64);
+        }
     };
     drop(inputs);
     sort_pairs(&mut pairs);
@@ -266,6 +300,8 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], pairs: Pairs, op: Op) {
         Op::Union => "zunionstore",
         Op::Inter => "zinterstore",
         Op::Diff => "zdiffstore",
+        // ZINTERCARD only counts; it never stores.
+        Op::InterCard => unreachable!("ZINTERCARD stores nothing"),
     };
     ctx.store(dst, z, ZSET, event);
     ctx.out.int(n as i64);
@@ -279,6 +315,11 @@ pub fn zunion(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `ZINTER numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]`
 pub fn zinter(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     generic(ctx, argv, "zinter", None, Op::Inter);
+}
+
+/// `ZINTERCARD numkeys key [key ...] [LIMIT limit]`
+pub fn zintercard(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    generic(ctx, argv, "zintercard", None, Op::InterCard);
 }
 
 /// `ZDIFF numkeys key [key ...] [WITHSCORES]`

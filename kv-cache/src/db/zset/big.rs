@@ -158,6 +158,11 @@ impl BigZSet {
 
     /// Heap bytes held.
     pub fn allocated(&self) -> usize {
-        self.list.allocated() + self.index.capacity() * 8
+        self.allocated_sampled(usize::MAX)
+    }
+
+    /// Heap bytes held, the members' own estimated from `samples` of them.
+    pub fn allocated_sampled(&self, samples: usize) -> usize {
+        self.list.allocated_sampled(samples) + self.index.capacity() * 8
     }
 }

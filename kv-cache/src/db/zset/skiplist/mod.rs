@@ -165,13 +165,25 @@ impl SkipList {
 
     /// Heap bytes held (for memory accounting and tests).
     pub fn allocated(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.links.capacity() * std::mem::size_of::<Link>()
-            + self
-                .nodes
-                .iter()
-                .map(|n| n.member.heap_size())
-                .sum::<usize>()
+        self.allocated_sampled(usize::MAX)
+    }
+
+    /// [`SkipList::allocated`] with the members' own heap bytes estimated
+    /// from the first `samples` nodes (`MEMORY USAGE ... SAMPLES`).
+    pub fn allocated_sampled(&self, samples: usize) -> usize {
+        let arrays = self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.links.capacity() * std::mem::size_of::<Link>();
+        // Node 0 is the header, with no member.
+        let members = &self.nodes[1.min(self.nodes.len())..];
+        let seen = members.len().min(samples);
+        if seen == 0 {
+            return arrays;
+        }
+        let sampled: usize = members[..seen].iter().map(|n| n.member.heap_size()).sum();
+        if seen == members.len() {
+            return arrays + sampled;
+        }
+        arrays + sampled / seen * members.len()
     }
 
     /// Slots in the arena, free ones included.
