@@ -28,6 +28,7 @@ use pattern::Pattern;
 use crate::cmd::{Ctx, is};
 use crate::db::Val;
 use crate::db::list::List;
+use crate::notify::LIST;
 use crate::protocol::{Argv, parse_i64};
 
 /// What the options asked for.
@@ -285,11 +286,8 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], items: &[Item], gets: &[Pattern<'_>]) {
         }
     }
     let n = list.len();
-    if n == 0 {
-        ctx.srv.ks.remove(db, dst);
-    } else {
-        ctx.srv.ks.set(db, dst, Val::List(Box::new(list)), false);
-    }
+    let stored = (n > 0).then(|| Val::List(Box::new(list)));
+    ctx.store(dst, stored, LIST, "sortstore");
     ctx.out.int(n as i64);
 }
 
