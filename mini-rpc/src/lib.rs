@@ -15,7 +15,7 @@
 //! - [`codec`]: serde codecs for payloads (postcard by default, JSON), negotiated per connection.
 //! - [`metadata`]: the per-call string map.
 //! - [`status`]: `Code` + message, the outcome of every call.
-//! - `io`: frame reader and the batching writer task shared by both ends.
+//! - `io`: the frame reader (per-frame timeout, server-wide byte budget), the byte-bounded outbox, the batching writer.
 //! - [`interceptor`]: hooks around calls on either side (logging, metrics, auth).
 //! - [`client`]: the multiplexer, sub-connections, reconnect, retries, streams.
 //! - [`service`]: the untyped `Service` trait the macro implements, `Context`, server streams.

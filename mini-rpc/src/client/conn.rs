@@ -22,9 +22,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::io::{FrameReader, Outbox, ReadLimits, outbox, write_loop};
+
 use crate::codec::CodecKind;
 use crate::frame::{Frame, PREFACE_LEN, Preface, Request, Response, VERSION, preface_status};
-use crate::io::{FrameReader, write_loop};
 use crate::metadata::Metadata;
 use crate::status::Status;
 
@@ -60,8 +61,9 @@ struct State {
 /// the reader (which holds only [`Inner`]) sees the end. So an unused
 /// client cleans up after itself without a close call.
 pub(crate) struct Connection {
-    /// Queue to the writer task.
-    tx: mpsc::UnboundedSender<Frame>,
+    /// Queue to the writer task, bounded in bytes: a call waits (within
+    /// its deadline) while a server that does not read holds the queue full.
+    out: Outbox,
     /// What the reader task shares.
     inner: Arc<Inner>,
 }
@@ -88,6 +90,7 @@ impl Connection {
         addr: SocketAddr,
         codec: CodecKind,
         max_frame: usize,
+        max_outgoing_bytes: usize,
         timeout: Duration,
     ) -> Result<Arc<Connection>, Status> {
         let fail = |what: String| Status::unavailable(format!("{addr}: {what}"));
@@ -127,7 +130,7 @@ impl Connection {
             .map_err(|_| fail(format!("connect timed out after {timeout:?}")))??;
 
         let (rd, wr) = stream.into_split();
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (out, rx) = outbox(max_outgoing_bytes);
         let inner = Arc::new(Inner {
             state: Mutex::new(State {
                 pending: HashMap::new(),
@@ -137,7 +140,7 @@ impl Connection {
             closed: AtomicBool::new(false),
         });
         let conn = Arc::new(Connection {
-            tx,
+            out,
             inner: inner.clone(),
         });
         tokio::spawn(async move {
@@ -145,7 +148,7 @@ impl Connection {
                 tracing::debug!(%addr, error = %e, "writer stopped");
             }
         });
-        let reader = FrameReader::new(rd, max_frame);
+        let reader = FrameReader::new(rd, ReadLimits::max_frame(max_frame));
         tokio::spawn(read_loop(inner, reader, addr));
         Ok(conn)
     }
@@ -173,13 +176,14 @@ impl Connection {
     /// Forgets call `id`; if it was still waiting, tells the server to stop.
     pub(crate) fn cancel(&self, id: u64) {
         if self.state().pending.remove(&id).is_some() {
-            let _ = self.tx.send(Frame::Cancel(id));
+            self.out.push(Frame::Cancel(id));
         }
     }
 
-    /// Sends a frame for an already registered call.
+    /// Sends a small frame for an already registered call (credit), or a
+    /// request whose caller does not wait (a stream's first frame).
     pub(crate) fn send(&self, frame: Frame) {
-        let _ = self.tx.send(frame);
+        self.out.push(frame);
     }
 
     // ANCHOR: call
@@ -195,20 +199,27 @@ impl Connection {
         let (tx, rx) = oneshot::channel();
         let id = self.register(Pending::Unary(tx))?;
         let guard = CancelOnDrop { conn: self, id };
-        self.send(Frame::Request(Request {
+        let request = Frame::Request(Request {
             id,
             method,
             deadline,
             metadata,
             payload,
-        }));
+        });
+        // Waiting for room in the queue counts against the deadline too.
+        let exchange = async {
+            if self.out.send(request, None).await.is_err() {
+                return Ok(Err(Status::unavailable("connection closed")));
+            }
+            rx.await
+        };
         let reply = match deadline {
-            Some(d) => match tokio::time::timeout(d, rx).await {
+            Some(d) => match tokio::time::timeout(d, exchange).await {
                 Ok(reply) => reply,
                 // The guard, dropped on return, sends the cancel.
                 Err(_) => return Err(Status::deadline_exceeded(format!("no reply within {d:?}"))),
             },
-            None => rx.await,
+            None => exchange.await,
         };
         std::mem::forget(guard); // the reader already removed the entry
         reply.unwrap_or_else(|_| Err(Status::unavailable("connection lost")))

@@ -62,6 +62,8 @@ pub struct ClientConfig {
     pub connections: usize,
     /// Largest frame accepted from the server.
     pub max_frame: usize,
+    /// Bytes of requests queued on one connection before calls wait to send.
+    pub max_outgoing_bytes: usize,
     /// Time allowed for TCP connect plus preface exchange.
     pub connect_timeout: Duration,
     /// Delay between failed dials of a dead connection.
@@ -79,6 +81,7 @@ impl Default for ClientConfig {
             codec: CodecKind::default(),
             connections: 1,
             max_frame: DEFAULT_MAX_FRAME,
+            max_outgoing_bytes: 1024 * 1024,
             connect_timeout: Duration::from_secs(3),
             reconnect: Backoff::default(),
             retry: RetryPolicy::default(),
@@ -258,6 +261,7 @@ impl Client {
             self.inner.addr,
             config.codec,
             config.max_frame,
+            config.max_outgoing_bytes,
             config.connect_timeout,
         )
         .await;
