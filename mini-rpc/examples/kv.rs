@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use mini_rpc::discover::{
-    Balancer, BalancerConfig, Policy, Registration, RegistryDiscover, RegistryServer, RegistryStore,
+    Balancer, BalancerConfig, Builtin, Policy, Registry, RegistryRpcServer, RegistryStore,
 };
 use mini_rpc::{CallOptions, Context, Server, Status};
 use tokio::net::TcpListener;
@@ -106,7 +106,7 @@ async fn run_registry(listener: TcpListener) -> std::io::Result<()> {
     let store = RegistryStore::new();
     let _sweeper = store.spawn_sweeper(Duration::from_millis(100));
     Server::builder()
-        .add_service(RegistryServer::new(store))
+        .add_service(RegistryRpcServer::new(store))
         .build()
         .serve(listener)
         .await
@@ -123,7 +123,7 @@ async fn run_server(
         name: addr.to_string(),
         map: Arc::default(),
     };
-    let _registration = Registration::spawn(registry, SERVICE, addr, TTL);
+    let _registration = Builtin { addr: registry }.register(SERVICE, addr, TTL);
     println!("kv server {addr} registered with {registry}");
     Server::builder()
         .add_service(KvServer::new(store))
@@ -139,7 +139,7 @@ async fn run_client(
     seconds: u64,
     mut on_tick: impl FnMut(u64),
 ) -> anyhow::Result<(u64, u64)> {
-    let discover = RegistryDiscover::spawn(registry, SERVICE);
+    let discover = Builtin { addr: registry }.discover(SERVICE);
     anyhow::ensure!(
         discover.wait_for(1, Duration::from_secs(5)).await,
         "no kv servers registered"
