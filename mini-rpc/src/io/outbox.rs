@@ -118,6 +118,7 @@ impl Outbox {
         .await
     }
 
+    // ANCHOR: when_room
     /// Runs `then` under the level's lock as soon as fewer than `limit`
     /// bytes are queued; fails once the writer is gone.
     async fn when_room(&self, mut then: impl FnMut(&mut usize)) -> Result<(), Closed> {
@@ -140,6 +141,7 @@ impl Outbox {
             drained.await;
         }
     }
+    // ANCHOR_END: when_room
 
     fn enqueue(&self, queued: &mut usize, frame: Frame, slot: Option<OwnedSemaphorePermit>) {
         let size = frame.encoded_len();

@@ -92,6 +92,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 self.held = None;
                 return Ok(Some(frame));
             }
+            // ANCHOR: budget
             let deadline = self.deadline();
             if self.held.is_none()
                 && let Some(budget) = self.limits.budget.clone()
@@ -106,6 +107,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 );
                 self.held = Some(share.await?.map_err(|_| closed_budget())?);
             }
+            // ANCHOR_END: budget
             if self.buf.capacity() - self.buf.len() < 4096 {
                 self.buf.reserve(READ_BUF);
             }

@@ -143,12 +143,14 @@ pub(super) async fn run(
                 abort_all(&conn);
                 break;
             }
+            // ANCHOR: backpressure
             // Backpressure: no room for replies, no reading. Both steps are
             // cancel-safe, so the branches above still fire while we wait.
             frame = async {
                 conn.out.room().await.map_err(|_| ConnError::WriterGone)?;
                 reader.next().await
             } => frame,
+            // ANCHOR_END: backpressure
         };
         let outcome = match frame {
             Ok(Some(Frame::Request(req))) if stopping => {

@@ -146,6 +146,7 @@ async fn watch_from(
     }
 }
 
+// ANCHOR: apply
 /// Applies one PUT or DELETE event. Only the events' own revisions move
 /// `rev`, not the header's: a watch catching up sends history in batches,
 /// and the header's (current) revision may be ahead of what was sent.
@@ -163,3 +164,4 @@ fn apply(event: &Value, set: &mut Set, rev: &mut i64) {
         *rev = (*rev).max(at);
     }
 }
+// ANCHOR_END: apply
