@@ -13,7 +13,7 @@
 //!   Ping / Pong    (empty; the id is a nonce echoed back)
 //!   StreamMessage  payload
 //!   StreamEnd      status u8 | message (u16 len + UTF-8)
-//!   Credit         n u32 (the client may receive n more stream messages)
+//!   Credit         n u32 (the sender of the stream may send n more bytes of messages)
 //! metadata: count u16 | count × (key u16 len + UTF-8, value u16 len + UTF-8)
 //! ```
 //!
@@ -48,9 +48,11 @@ pub const HEAD_LEN: usize = 13;
 /// make us buffer without limit.
 pub const DEFAULT_MAX_FRAME: usize = 16 * 1024 * 1024;
 
-/// Stream messages a server may send on a new stream before any `Credit`
-/// frame (HTTP/2's initial window, counted in messages rather than bytes).
-pub const STREAM_WINDOW: u32 = 32;
+/// Bytes of stream messages (payload plus the 13-byte head each) a sender
+/// may send on a new stream before any `Credit` frame: HTTP/2's initial
+/// window (65 535). The rule is in `window`: a message may start while the
+/// window is above zero.
+pub const STREAM_WINDOW: u32 = 64 * 1024;
 
 /// A preface status byte sent by the server.
 pub mod preface_status {
@@ -167,11 +169,12 @@ pub enum Frame {
         /// Ok for a clean end, else the error that ended it.
         status: Status,
     },
-    /// Flow control: the client grants `n` more stream messages for call `id`.
+    /// Flow control: the receiver of call `id`'s stream (the client for a
+    /// server stream, the server for a client stream) grants `n` more bytes.
     Credit {
         /// The streaming call.
         id: u64,
-        /// Messages added to the window.
+        /// Bytes added to the window.
         n: u32,
     },
 }

@@ -28,13 +28,20 @@ use crate::codec::CodecKind;
 use crate::frame::{Frame, PREFACE_LEN, Preface, Request, Response, VERSION, preface_status};
 use crate::metadata::Metadata;
 use crate::status::Status;
+use crate::window::{Allowance, SendWindow, cost};
 
 /// What a waiting call receives.
 pub(crate) enum Pending {
     /// A unary call (or a ping): completed by one Response (or Pong).
     Unary(oneshot::Sender<Result<Response, Status>>),
-    /// A server-streaming call: fed each message, then its end.
-    Stream(mpsc::UnboundedSender<StreamEvent>),
+    /// A streaming call (server, client or bidirectional streaming): fed
+    /// each message, then its end or its reply.
+    Stream {
+        /// To the call's [`super::RawStream`].
+        tx: mpsc::UnboundedSender<StreamEvent>,
+        /// The server's window for this stream, as we granted it.
+        allowed: Arc<Allowance>,
+    },
 }
 
 /// One event of a server stream, as the reader hands it over.
@@ -43,6 +50,9 @@ pub(crate) enum StreamEvent {
     Message(Bytes),
     /// The end: Ok, or the error that ended it.
     End(Status),
+    /// A unary reply ending the call (a client-streaming call's result,
+    /// or a refusal before the first item).
+    Reply(Response),
 }
 
 /// The pending map and whether the connection has died, under one lock so
@@ -50,6 +60,9 @@ pub(crate) enum StreamEvent {
 struct State {
     /// Calls waiting for a reply, by request id.
     pending: HashMap<u64, Pending>,
+    /// For calls that send a stream: the credit the server granted.
+    /// Closed when the call ends, which fails a sender waiting on it.
+    sinks: HashMap<u64, Arc<SendWindow>>,
     /// Set (under the lock) when the reader stops.
     closed: bool,
 }
@@ -134,6 +147,7 @@ impl Connection {
         let inner = Arc::new(Inner {
             state: Mutex::new(State {
                 pending: HashMap::new(),
+                sinks: HashMap::new(),
                 closed: false,
             }),
             next_id: AtomicU64::new(1),
@@ -175,9 +189,24 @@ impl Connection {
 
     /// Forgets call `id`; if it was still waiting, tells the server to stop.
     pub(crate) fn cancel(&self, id: u64) {
-        if self.state().pending.remove(&id).is_some() {
+        let waiting = {
+            let mut state = self.state();
+            if let Some(credit) = state.sinks.remove(&id) {
+                credit.close();
+            }
+            state.pending.remove(&id).is_some()
+        };
+        if waiting {
             self.out.push(Frame::Cancel(id));
         }
+    }
+
+    /// Queues a stream message, waiting while the outbox is full.
+    pub(crate) async fn send_waiting(&self, frame: Frame) -> Result<(), Status> {
+        self.out
+            .send(frame, None)
+            .await
+            .map_err(|_| Status::unavailable("connection closed"))
     }
 
     /// Sends a small frame for an already registered call (credit), or a
@@ -227,16 +256,29 @@ impl Connection {
 
     // ANCHOR_END: call
 
-    /// Starts a server-streaming call; events arrive on the returned receiver.
+    /// Starts a streaming call; events arrive on the returned receiver.
+    /// With `sends`, the call also sends a stream, paced by the returned
+    /// window (the server's grants).
     pub(crate) fn start_stream(
         &self,
         method: String,
         payload: Bytes,
         metadata: Metadata,
         deadline: Option<Duration>,
-    ) -> Result<(u64, mpsc::UnboundedReceiver<StreamEvent>), Status> {
+        sends: bool,
+    ) -> Result<StartedStream, Status> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let id = self.register(Pending::Stream(tx))?;
+        let allowed = Arc::new(Allowance::new());
+        let pending = Pending::Stream {
+            tx,
+            allowed: allowed.clone(),
+        };
+        let id = self.register(pending)?;
+        let credit = sends.then(|| {
+            let credit = Arc::new(SendWindow::new());
+            self.state().sinks.insert(id, credit.clone());
+            credit
+        });
         self.send(Frame::Request(Request {
             id,
             method,
@@ -244,7 +286,12 @@ impl Connection {
             metadata,
             payload,
         }));
-        Ok((id, rx))
+        Ok(StartedStream {
+            id,
+            rx,
+            allowed,
+            credit,
+        })
     }
 
     /// Round trip of a Ping frame.
@@ -285,6 +332,18 @@ impl Connection {
     }
 }
 
+/// A streaming call just started.
+pub(crate) struct StartedStream {
+    /// Its request id.
+    pub(crate) id: u64,
+    /// Its events.
+    pub(crate) rx: mpsc::UnboundedReceiver<StreamEvent>,
+    /// The window granted to the server (raised when granting credit).
+    pub(crate) allowed: Arc<Allowance>,
+    /// For a call that sends a stream: the server's window for it.
+    pub(crate) credit: Option<Arc<SendWindow>>,
+}
+
 /// Cancels a call whose future is dropped before its reply arrived.
 struct CancelOnDrop<'a> {
     conn: &'a Connection,
@@ -312,14 +371,14 @@ async fn read_loop(
         };
         match frame {
             Frame::Response(resp) => {
-                let waiter = conn.state().pending.remove(&resp.id);
+                let waiter = conn.end(resp.id);
                 match waiter {
                     Some(Pending::Unary(tx)) => {
                         let _ = tx.send(Ok(resp));
                     }
-                    // A streaming call refused before its first item.
-                    Some(Pending::Stream(tx)) => {
-                        let _ = tx.send(StreamEvent::End(resp.status));
+                    // A client stream's result, or a refusal before the first item.
+                    Some(Pending::Stream { tx, .. }) => {
+                        let _ = tx.send(StreamEvent::Reply(resp));
                     }
                     // Late reply to a cancelled or timed-out call: drop it.
                     None => {}
@@ -336,13 +395,23 @@ async fn read_loop(
                 }
             }
             Frame::StreamMessage { id, payload } => {
-                if let Some(Pending::Stream(tx)) = conn.state().pending.get(&id) {
+                if let Some(Pending::Stream { tx, allowed }) = conn.state().pending.get(&id) {
+                    // The server may send only what we granted: past it, it
+                    // is broken or hostile, and our memory is at stake.
+                    if !allowed.take(cost(payload.len())) {
+                        break format!("server sent past its stream window on call {id}");
+                    }
                     let _ = tx.send(StreamEvent::Message(payload));
                 }
             }
             Frame::StreamEnd { id, status } => {
-                if let Some(Pending::Stream(tx)) = conn.state().pending.remove(&id) {
+                if let Some(Pending::Stream { tx, .. }) = conn.end(id) {
                     let _ = tx.send(StreamEvent::End(status));
+                }
+            }
+            Frame::Credit { id, n } => {
+                if let Some(credit) = conn.state().sinks.get(&id) {
+                    credit.grant(n);
                 }
             }
             other => break format!("unexpected frame from a server: kind of {other:?}"),
@@ -353,12 +422,25 @@ async fn read_loop(
 }
 
 impl Inner {
+    /// Call `id` ended: its waiter, and its sending side closed (a sender
+    /// waiting for credit then fails instead of waiting forever).
+    fn end(&self, id: u64) -> Option<Pending> {
+        let mut state = self.state();
+        if let Some(credit) = state.sinks.remove(&id) {
+            credit.close();
+        }
+        state.pending.remove(&id)
+    }
+
     /// Marks the connection dead and fails every waiting call with `status`.
     fn fail_all(&self, status: Status) {
         let pending = {
             let mut state = self.state();
             state.closed = true;
             self.closed.store(true, Ordering::Release);
+            for (_, credit) in state.sinks.drain() {
+                credit.close();
+            }
             std::mem::take(&mut state.pending)
         };
         for (_, waiter) in pending {
@@ -366,7 +448,7 @@ impl Inner {
                 Pending::Unary(tx) => {
                     let _ = tx.send(Err(status.clone()));
                 }
-                Pending::Stream(tx) => {
+                Pending::Stream { tx, .. } => {
                     let _ = tx.send(StreamEvent::End(status.clone()));
                 }
             }

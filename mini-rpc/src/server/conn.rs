@@ -31,23 +31,25 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::Shared;
+use super::input::InputRoute;
 use crate::codec::CodecKind;
-use crate::frame::{Frame, Request, Response, STREAM_WINDOW};
+use crate::frame::{Frame, Request, Response};
 use crate::interceptor::CallInfo;
 use crate::io::{ConnError, FrameReader, Outbox, ReadLimits, outbox, write_loop};
 use crate::metadata::Metadata;
-use crate::service::{BoxFuture, Context, ErasedStream, Reply, Service};
+use crate::service::{BoxFuture, Context, ErasedStream, RawIncoming, Reply, Service};
 use crate::status::{Code, Status};
-
-/// The largest stream window a client can grant, in messages.
-const MAX_WINDOW: usize = 1 << 20;
+use crate::window::{SendWindow, cost};
 
 /// A call being handled.
 struct InFlight {
     /// Aborts the handler task (cancel frame, client gone, grace over).
     abort: AbortHandle,
     /// The stream window, once the handler turned out to be streaming.
-    credit: Option<Arc<Semaphore>>,
+    credit: Option<Arc<SendWindow>>,
+    /// Where the client's stream goes, for methods that read one (until
+    /// the client ends it).
+    input: Option<InputRoute>,
 }
 
 /// State shared by the connection's reader and its call tasks.
@@ -205,10 +207,20 @@ fn handle(conn: &Arc<Conn>, frame: Frame) -> Result<(), String> {
         }
         Frame::Credit { id, n } => {
             if let Some(credit) = conn.inflight().get(&id).and_then(|c| c.credit.clone()) {
-                // Cap the window: a client granting credit without end must
-                // not overflow the semaphore (which would panic).
-                let room = MAX_WINDOW.saturating_sub(credit.available_permits());
-                credit.add_permits((n as usize).min(room));
+                credit.grant(n);
+            }
+        }
+        Frame::StreamMessage { id, payload } => {
+            if let Some(call) = conn.inflight().get(&id) {
+                match &call.input {
+                    Some(route) => route.message(id, payload)?,
+                    None => return Err(format!("stream message for call {id}, which reads none")),
+                }
+            } // else: a late message for a call that already ended
+        }
+        Frame::StreamEnd { id, status } => {
+            if let Some(route) = conn.inflight().get_mut(&id).and_then(|c| c.input.take()) {
+                route.end(status);
             }
         }
         Frame::Ping(nonce) => conn.push(Frame::Pong(nonce)),
@@ -240,6 +252,20 @@ fn start_call(conn: &Arc<Conn>, mut req: Request) {
         }
     }
     let id = req.id;
+    let method = req.method.split_once('.').map_or("", |(_, m)| m);
+    let (route, input) = if service.takes_stream(method) {
+        // Weak: a handler outliving its connection must not keep it alive.
+        let weak = Arc::downgrade(conn);
+        let credit = move |n| {
+            if let Some(conn) = weak.upgrade() {
+                conn.push(Frame::Credit { id, n });
+            }
+        };
+        let (route, input) = InputRoute::open(credit);
+        (Some(route), Some(input))
+    } else {
+        (None, None)
+    };
     // Lock before spawning and insert after: the task removes its own entry
     // when it ends, and must not be able to do so before the entry exists.
     let mut inflight = conn.inflight();
@@ -247,12 +273,13 @@ fn start_call(conn: &Arc<Conn>, mut req: Request) {
         // A reused id while the first call runs is a client bug; the newest wins.
         old.abort.abort();
     }
-    let task = tokio::spawn(run_call(conn.clone(), service, req, permit));
+    let task = tokio::spawn(run_call(conn.clone(), service, req, input, permit));
     inflight.insert(
         id,
         InFlight {
             abort: task.abort_handle(),
             credit: None,
+            input: route,
         },
     );
 }
@@ -266,6 +293,7 @@ async fn run_call(
     conn: Arc<Conn>,
     service: Arc<dyn Service>,
     req: Request,
+    input: Option<RawIncoming>,
     slot: OwnedSemaphorePermit,
 ) {
     let started = Instant::now();
@@ -277,7 +305,7 @@ async fn run_call(
         deadline,
         metadata: req.metadata,
     };
-    let call = CatchPanic(service.call(method, ctx, conn.codec, req.payload));
+    let call = CatchPanic(service.call(method, ctx, conn.codec, req.payload, input));
     let outcome = match deadline {
         Some(at) => tokio::time::timeout_at(at, call)
             .await
@@ -319,22 +347,23 @@ async fn run_call(
     conn.inflight().remove(&req.id);
 }
 
-/// Sends a stream's items, each only when the client's window allows one.
+/// Sends a stream's items, each only while the client's window is open.
 /// Returns the status to end the stream with.
 async fn pump_stream(conn: &Conn, id: u64, mut stream: Box<dyn ErasedStream>) -> Status {
-    let credit = Arc::new(Semaphore::new(STREAM_WINDOW as usize));
+    let window = Arc::new(SendWindow::new());
     if let Some(call) = conn.inflight().get_mut(&id) {
-        call.credit = Some(credit.clone());
+        call.credit = Some(window.clone());
     }
     let codec = conn.codec;
     loop {
-        match credit.acquire().await {
-            Ok(permit) => permit.forget(),
-            Err(_) => return Status::cancelled("stream window closed"),
-        }
         let item = std::future::poll_fn(|cx| stream.poll_next(cx, codec)).await;
         match item {
-            Some(Ok(payload)) => conn.send(Frame::StreamMessage { id, payload }, None).await,
+            Some(Ok(payload)) => {
+                if window.reserve(cost(payload.len())).await.is_err() {
+                    return Status::cancelled("stream window closed");
+                }
+                conn.send(Frame::StreamMessage { id, payload }, None).await;
+            }
             Some(Err(status)) => return status,
             None => return Status::ok(),
         }

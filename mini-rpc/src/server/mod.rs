@@ -14,6 +14,7 @@
 //! | `shutdown_grace` | 30 s to drain in-flight calls | tonic `serve_with_shutdown` waits without bound |
 
 mod conn;
+mod input;
 
 use std::collections::HashMap;
 use std::future::Future;
