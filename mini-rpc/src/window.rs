@@ -59,6 +59,7 @@ impl SendWindow {
         }
     }
 
+    // ANCHOR: reserve
     /// Waits until the window is above zero, then takes `cost` from it.
     pub(crate) async fn reserve(&self, cost: u64) -> Result<(), Closed> {
         self.permits.acquire().await.map_err(|_| Closed)?.forget();
@@ -68,6 +69,7 @@ impl SendWindow {
         *debt += rest - taken;
         Ok(())
     }
+    // ANCHOR_END: reserve
 
     /// Adds `n` bytes granted by the receiver (paying any debt first).
     pub(crate) fn grant(&self, n: u32) {
