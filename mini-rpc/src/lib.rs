@@ -1,7 +1,8 @@
 //! mini-rpc: an RPC framework on tokio — one trait declares a service, the
 //! `#[service]` macro generates a typed client and the server dispatch, and
 //! calls are multiplexed over few TCP connections with deadlines,
-//! cancellation, server streams, interceptors, discovery and load balancing.
+//! cancellation, streams in both directions (flow-controlled in bytes),
+//! interceptors, discovery (a built-in registry or etcd) and load balancing.
 //!
 //! Counterparts: tarpc (service macro, relative deadlines, cancellation on
 //! drop), tonic/gRPC (status codes, metadata, interceptors, streaming),
@@ -20,9 +21,9 @@
 //! - `io`: the frame reader (per-frame timeout, server-wide byte budget), the byte-bounded outbox, the batching writer.
 //! - [`interceptor`]: hooks around calls on either side (logging, metrics, auth).
 //! - [`client`]: the multiplexer, sub-connections, reconnect, retries, streams.
-//! - [`service`]: the untyped `Service` trait the macro implements, `Context`, server streams.
+//! - [`service`](mod@service): the untyped `Service` trait the macro implements, `Context`, server streams.
 //! - [`server`]: accept loop, limits, per-connection dispatch, deadlines, cancel, graceful shutdown.
-//! - [`discover`]: `Discover` (static list, registry), balancers, the registry service.
+//! - [`discover`]: the `Registry` trait (built-in registry, etcd), `Discover`, balancers.
 //!
 //! # Example
 //!

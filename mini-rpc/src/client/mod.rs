@@ -3,7 +3,7 @@
 //!
 //! A call picks a sub-connection round-robin, runs the client interceptors,
 //! and hands the encoded arguments to that connection's multiplexer
-//! ([`conn`]). A connection that died is re-dialled lazily by the next call,
+//! (`conn`). A connection that died is re-dialled lazily by the next call,
 //! with exponential backoff between failed dials; until the next dial is due,
 //! calls fail fast with `Unavailable` (gRPC's TRANSIENT_FAILURE without
 //! `wait_for_ready`), and idempotent calls are retried per [`RetryPolicy`].

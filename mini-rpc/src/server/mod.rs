@@ -1,5 +1,5 @@
 //! The server: accepts connections, negotiates the codec, and hands each
-//! connection to [`conn`], which dispatches calls to the registered services.
+//! connection to `conn`, which dispatches calls to the registered services.
 //!
 //! Limits (named after the counterparts' settings):
 //!

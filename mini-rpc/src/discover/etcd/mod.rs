@@ -10,13 +10,13 @@
 //!   lease 7 expires ──► key deleted (rev 57) ───────┘                        (compacted: re-list)
 //! ```
 //!
-//! - Registration ([`register`]): a lease with the TTL, the key
+//! - Registration (`register`): a lease with the TTL, the key
 //!   `/services/<name>/<addr>` (value: the address) put on it, the lease
 //!   kept alive at TTL/3. A lease etcd reports lost (it expired while etcd
 //!   or the network was down) is granted again and the key put again.
 //!   Dropping the handle stops the keep-alives: the key goes when the
 //!   lease expires, which is how a killed server disappears.
-//! - Discovery ([`watch`]): a range read of the prefix gives the set and the
+//! - Discovery (`watch`): a range read of the prefix gives the set and the
 //!   store revision R it was read at; a watch from R+1 then delivers every
 //!   later change exactly once (no gap: nothing after R is missed; no
 //!   duplicate: nothing at or before R is replayed). A watch that breaks
