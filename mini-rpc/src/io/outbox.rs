@@ -96,8 +96,9 @@ impl Outbox {
         self.enqueue(&mut queued, frame, None);
     }
 
-    /// Waits until fewer than `limit` bytes are queued.
-    pub(crate) async fn room(&self) -> Result<(), Closed> {
+    /// Waits until fewer than `limit` bytes are queued; `true` if it had
+    /// to wait (the peer was not reading).
+    pub(crate) async fn room(&self) -> Result<bool, Closed> {
         self.when_room(|_| ()).await
     }
 
@@ -116,12 +117,15 @@ impl Outbox {
             }
         })
         .await
+        .map(drop)
     }
 
     // ANCHOR: when_room
     /// Runs `then` under the level's lock as soon as fewer than `limit`
-    /// bytes are queued; fails once the writer is gone.
-    async fn when_room(&self, mut then: impl FnMut(&mut usize)) -> Result<(), Closed> {
+    /// bytes are queued; fails once the writer is gone. `Ok(true)` if it
+    /// had to wait.
+    async fn when_room(&self, mut then: impl FnMut(&mut usize)) -> Result<bool, Closed> {
+        let mut waited = false;
         loop {
             let drained = self.level.drained.notified();
             tokio::pin!(drained);
@@ -135,10 +139,11 @@ impl Outbox {
                 let mut queued = self.level.queued();
                 if *queued < self.level.limit {
                     then(&mut queued);
-                    return Ok(());
+                    return Ok(waited);
                 }
             }
             drained.await;
+            waited = true;
         }
     }
     // ANCHOR_END: when_room

@@ -126,6 +126,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// Starts the frame timeout over for a frame already begun: for when
+    /// this side stopped reading (backpressure), which is not the peer's delay.
+    pub(crate) fn restart_frame_clock(&mut self) {
+        if self.started.is_some() {
+            self.started = Some(Instant::now());
+        }
+    }
+
     /// When the frame being read must be complete; `None` between frames
     /// (an idle connection is not timed out here) or without a limit.
     fn deadline(&mut self) -> Option<Instant> {

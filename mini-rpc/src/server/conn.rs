@@ -149,7 +149,11 @@ pub(super) async fn run(
             // Backpressure: no room for replies, no reading. Both steps are
             // cancel-safe, so the branches above still fire while we wait.
             frame = async {
-                conn.out.room().await.map_err(|_| ConnError::WriterGone)?;
+                if conn.out.room().await.map_err(|_| ConnError::WriterGone)? {
+                    // We stopped reading, not the peer: a frame it had
+                    // begun gets its full time again.
+                    reader.restart_frame_clock();
+                }
                 reader.next().await
             } => frame,
             // ANCHOR_END: backpressure
