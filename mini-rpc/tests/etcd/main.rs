@@ -10,8 +10,8 @@ mod proxy;
 mod server;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{EchoClient, Running, start};
@@ -30,6 +30,39 @@ const SOON: Duration = Duration::from_secs(10);
 async fn wait_set(discovery: &Discovery, what: &str, ready: impl FnMut(&Vec<SocketAddr>) -> bool) {
     let ok = discovery.wait_until(SOON, ready).await;
     assert!(ok, "{what}: the set is {:?}", discovery.endpoints());
+}
+
+/// Warnings logged by the code under test (the one test of this binary
+/// installs it as the global subscriber, so worker threads log into it).
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    fn install() -> Logs {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .try_init();
+        logs
+    }
+
+    fn contain(&self, text: &str) -> bool {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).contains(text)
+    }
 }
 
 fn balancer(discovery: &Discovery) -> EchoClient<Balancer> {
@@ -64,6 +97,7 @@ async fn servers_come_and_go_through_leases_and_the_watch_survives_restarts_and_
     let Some(mut etcd) = EtcdServer::start().await else {
         return;
     };
+    let logs = Logs::install();
     let registry = Etcd::new(vec![etcd.addr]);
 
     // Three servers register; a balanced client finds them all.
@@ -125,6 +159,10 @@ async fn servers_come_and_go_through_leases_and_the_watch_survives_restarts_and_
         discovery.endpoints().len(),
         3,
         "the garbage entry is not an endpoint"
+    );
+    assert!(
+        logs.contain("etcd entry is not an ip:port; skipped"),
+        "the garbage entry is logged"
     );
 
     // etcd is killed and restarted while calls run: the known endpoints
