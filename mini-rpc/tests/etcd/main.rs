@@ -219,6 +219,35 @@ async fn servers_come_and_go_through_leases_and_the_watch_survives_restarts_and_
     assert_eq!(cut_off.endpoints(), discovery.endpoints());
     leaving.shutdown().await;
 
+    // A third client whose watch connection goes silent without breaking
+    // (a NAT that forgot it): the periodic resync notices a change the
+    // watch never delivered, and lists again.
+    let proxy = Proxy::start(etcd.addr).await;
+    let quiet = Etcd::new(vec![proxy.addr]).with_resync(Duration::from_millis(500));
+    let quiet = quiet.discover("echo");
+    let now = discovery.endpoints();
+    wait_set(&quiet, "the quiet client", |l| *l == now).await;
+    // First a change the watch delivers, so the watch is surely in place.
+    let left = servers.pop().unwrap();
+    regs.pop().unwrap().deregister().await;
+    wait_set(&quiet, "a leave through the watch", |l| {
+        !l.contains(&left.addr)
+    })
+    .await;
+    assert_eq!(quiet.listings(), 1);
+    left.shutdown().await;
+    proxy.black_hole();
+    let unseen = start(Server::builder()).await;
+    regs.push(registry.register("echo", unseen.addr, TTL));
+    let unseen_addr = unseen.addr;
+    servers.push(unseen);
+    wait_set(&quiet, "found by the resync", |l| l.contains(&unseen_addr)).await;
+    assert_eq!(
+        quiet.listings(),
+        2,
+        "the silent watch was replaced by a listing"
+    );
+
     for s in servers {
         s.shutdown().await;
     }

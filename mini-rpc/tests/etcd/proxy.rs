@@ -1,19 +1,44 @@
-//! A TCP proxy the test can cut: while cut, open connections are dropped
-//! and new ones closed at once — etcd unreachable for one client only,
-//! while the test keeps changing etcd directly.
+//! A TCP proxy the test can break in two ways: `cut` drops open
+//! connections and closes new ones at once (etcd unreachable for one client
+//! only); `black_hole` keeps open connections open but forwards nothing
+//! more on them (a NAT that forgot them), while new ones work.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
+
+/// One proxied connection: its two copying tasks and whether it went dark.
+struct Pipe {
+    tasks: [AbortHandle; 2],
+    dark: Arc<AtomicBool>,
+}
 
 pub(crate) struct Proxy {
     pub(crate) addr: SocketAddr,
     open: Arc<AtomicBool>,
-    pipes: Arc<Mutex<Vec<AbortHandle>>>,
+    pipes: Arc<Mutex<Vec<Pipe>>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// Copies `from` to `to` until either ends; once `dark`, reads and drops.
+async fn copy(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    dark: Arc<AtomicBool>,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    while let Ok(n) = from.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        if !dark.load(Ordering::SeqCst) && to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
 }
 
 impl Proxy {
@@ -24,16 +49,20 @@ impl Proxy {
         let pipes = Arc::new(Mutex::new(Vec::new()));
         let (is_open, held) = (open.clone(), pipes.clone());
         let task = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 if !is_open.load(Ordering::SeqCst) {
                     continue; // dropped: closed at once
                 }
-                let pipe = tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-                held.lock().unwrap().push(pipe.abort_handle());
+                let Ok(outbound) = TcpStream::connect(target).await else {
+                    continue;
+                };
+                let (in_rd, in_wr) = inbound.into_split();
+                let (out_rd, out_wr) = outbound.into_split();
+                let dark = Arc::new(AtomicBool::new(false));
+                let up = tokio::spawn(copy(in_rd, out_wr, dark.clone()));
+                let down = tokio::spawn(copy(out_rd, in_wr, dark.clone()));
+                let tasks = [up.abort_handle(), down.abort_handle()];
+                held.lock().unwrap().push(Pipe { tasks, dark });
             }
         });
         Proxy {
@@ -47,12 +76,19 @@ impl Proxy {
     pub(crate) fn cut(&self) {
         self.open.store(false, Ordering::SeqCst);
         for pipe in self.pipes.lock().unwrap().drain(..) {
-            pipe.abort();
+            pipe.tasks.iter().for_each(AbortHandle::abort);
         }
     }
 
     pub(crate) fn resume(&self) {
         self.open.store(true, Ordering::SeqCst);
+    }
+
+    /// Open connections stay open and silent; new ones work.
+    pub(crate) fn black_hole(&self) {
+        for pipe in self.pipes.lock().unwrap().iter() {
+            pipe.dark.store(true, Ordering::SeqCst);
+        }
     }
 }
 

@@ -87,11 +87,13 @@ struct Inner {
     prefix: String,
     /// Time allowed for one request (not for a watch stream, which is open-ended).
     timeout: Duration,
+    /// How often a quiet watch is checked against a fresh read (see `watch`).
+    resync: Duration,
 }
 
 impl Etcd {
-    /// A client of the members at `endpoints`, with the `/services` prefix
-    /// and a 2 s request timeout.
+    /// A client of the members at `endpoints`, with the `/services` prefix,
+    /// a 2 s request timeout and a watch resync every 30 s.
     pub fn new(endpoints: Vec<SocketAddr>) -> Etcd {
         Etcd {
             inner: Arc::new(Inner {
@@ -99,7 +101,24 @@ impl Etcd {
                 current: AtomicUsize::new(0),
                 prefix: "/services".into(),
                 timeout: Duration::from_secs(2),
+                resync: Duration::from_secs(30),
             }),
+        }
+    }
+
+    /// Sets how often a discovery's watch is checked against a fresh read
+    /// of its range (at least 100 ms): the bound on how long a watch whose
+    /// connection went silent can leave clients with an old set.
+    pub fn with_resync(self, every: Duration) -> Etcd {
+        let inner = Inner {
+            endpoints: self.inner.endpoints.clone(),
+            current: AtomicUsize::new(0),
+            prefix: self.inner.prefix.clone(),
+            timeout: self.inner.timeout,
+            resync: every.max(Duration::from_millis(100)),
+        };
+        Etcd {
+            inner: Arc::new(inner),
         }
     }
 

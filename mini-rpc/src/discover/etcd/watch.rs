@@ -19,6 +19,8 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 enum Ended {
     /// The revision we asked for was compacted away: re-list.
     Compacted(i64),
+    /// A fresh read disagrees with the watched set: re-list.
+    Stale,
     /// The stream broke or etcd cancelled it: resume from the last revision.
     Lost(String),
 }
@@ -30,15 +32,26 @@ struct Set {
 }
 
 impl Set {
+    /// The set a range read returned; garbage is skipped, logged if `log`.
+    fn from_pairs(pairs: Vec<(String, String)>, log: bool) -> Set {
+        let mut set = Set::default();
+        for (key, value) in pairs {
+            set.put(key, &value, log);
+        }
+        set
+    }
+
     /// Records `key = value`; a value that is not `ip:port` is skipped with
     /// a log line (and drops whatever the key held before).
-    fn put(&mut self, key: String, value: &str) {
+    fn put(&mut self, key: String, value: &str, log: bool) {
         match value.parse() {
             Ok(addr) => {
                 self.entries.insert(key, addr);
             }
             Err(_) => {
-                tracing::warn!(%key, %value, "etcd entry is not an ip:port; skipped");
+                if log {
+                    tracing::warn!(%key, %value, "etcd entry is not an ip:port; skipped");
+                }
                 self.entries.remove(&key);
             }
         }
@@ -59,10 +72,7 @@ pub(super) async fn follow(etcd: Etcd, prefix: String, publisher: Publisher) {
         let Some(rev) = at else {
             match etcd.range_prefix(&prefix).await {
                 Ok((rev, pairs)) => {
-                    set = Set::default();
-                    for (key, value) in pairs {
-                        set.put(key, &value);
-                    }
+                    set = Set::from_pairs(pairs, true);
                     publisher.listed();
                     publisher.set(set.addrs());
                     at = Some(rev);
@@ -80,6 +90,10 @@ pub(super) async fn follow(etcd: Etcd, prefix: String, publisher: Publisher) {
         match watch_from(&etcd, &prefix, &mut rev, &mut set, &publisher).await {
             Ended::Compacted(compacted) => {
                 tracing::info!(%prefix, compacted, "watch revision compacted away; listing again");
+                at = None;
+            }
+            Ended::Stale => {
+                tracing::warn!(%prefix, "watch disagrees with a fresh read; listing again");
                 at = None;
             }
             Ended::Lost(why) => {
@@ -116,8 +130,25 @@ async fn watch_from(
         Ok(stream) => stream,
         Err(e) => return Ended::Lost(e.to_string()),
     };
+    // A watch stream can go silent without breaking (a NAT or load
+    // balancer that forgot the connection drops its packets instead of
+    // resetting it): it then looks open forever. So, like a Kubernetes
+    // informer's resync, a fresh read every `resync` that disagrees with
+    // the watched set ends the watch and lists again.
+    let every = etcd.inner.resync;
+    let mut resync = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
-        let line = match stream.next_line().await {
+        // `next_line` keeps what it read in `stream`: safe to interrupt.
+        let next = tokio::select! {
+            next = stream.next_line() => next,
+            _ = resync.tick() => {
+                if !agrees(etcd, prefix, *rev, set).await {
+                    return Ended::Stale;
+                }
+                continue;
+            }
+        };
+        let line = match next {
             Ok(Some(line)) => line,
             Ok(None) => return Ended::Lost("watch stream ended".into()),
             Err(e) => return Ended::Lost(e.to_string()),
@@ -146,6 +177,15 @@ async fn watch_from(
     }
 }
 
+/// Whether a fresh read of `prefix` (at or after `rev`) holds the same set.
+/// An unreachable etcd proves nothing: the watch is given the benefit.
+async fn agrees(etcd: &Etcd, prefix: &str, rev: i64, set: &Set) -> bool {
+    match etcd.range_prefix(prefix).await {
+        Ok((at, pairs)) if at >= rev => Set::from_pairs(pairs, false).entries == set.entries,
+        _ => true,
+    }
+}
+
 // ANCHOR: apply
 /// Applies one PUT or DELETE event. Only the events' own revisions move
 /// `rev`, not the header's: a watch catching up sends history in batches,
@@ -158,7 +198,7 @@ fn apply(event: &Value, set: &mut Set, rev: &mut i64) {
         Some("DELETE") => {
             set.entries.remove(&key);
         }
-        _ => set.put(key, &text(&kv["value"])),
+        _ => set.put(key, &text(&kv["value"]), true),
     }
     if let Some(at) = int(&kv["mod_revision"]) {
         *rev = (*rev).max(at);
