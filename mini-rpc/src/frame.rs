@@ -155,14 +155,14 @@ pub enum Frame {
     Ping(u64),
     /// Answer to `Ping`.
     Pong(u64),
-    /// One item of a server stream.
+    /// One item of a stream, in either direction (server, client or bidi).
     StreamMessage {
         /// The streaming call.
         id: u64,
         /// The encoded item.
         payload: Bytes,
     },
-    /// The last frame of a server stream.
+    /// The last frame of a stream; from a client, Ok is its clean end (half-close).
     StreamEnd {
         /// The streaming call.
         id: u64,
