@@ -140,6 +140,7 @@ impl Consumed {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
     use std::time::Duration;
 
     use super::*;
@@ -171,6 +172,64 @@ mod tests {
         allowance.grant(101);
         assert!(allowance.take(1));
         assert!(!allowance.take(1));
+    }
+
+    /// One step of a sender and a receiver sharing a stream.
+    #[derive(Clone, Debug)]
+    enum Step {
+        /// The sender tries to send a message of this payload size.
+        Send(usize),
+        /// The receiver's reader consumes its oldest unread message.
+        Consume,
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0usize..200_000).prop_map(Step::Send),
+            (0usize..64).prop_map(Step::Send),
+            Just(Step::Consume),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever the sizes and the interleaving: the receiver never sees
+        /// a message on a closed window, what is unread stays within a
+        /// window plus one message, and a blocked sender always leaves the
+        /// receiver something to consume (so credit will come: no deadlock).
+        #[test]
+        fn sender_and_receiver_agree_and_never_deadlock(steps in proptest::collection::vec(step(), 1..400)) {
+            let sender = SendWindow::new();
+            let receiver = Allowance::new();
+            let mut consumed = Consumed::default();
+            let mut unread: std::collections::VecDeque<u64> = Default::default();
+            let waker = std::task::Waker::noop();
+            let mut cx = std::task::Context::from_waker(waker);
+            for step in steps {
+                match step {
+                    Step::Send(len) => {
+                        let c = cost(len);
+                        let mut reserve = std::pin::pin!(sender.reserve(c));
+                        if reserve.as_mut().poll(&mut cx).is_ready() {
+                            proptest::prop_assert!(receiver.take(c), "sent on a closed window");
+                            unread.push_back(c);
+                            let held: u64 = unread.iter().sum();
+                            proptest::prop_assert!(held <= u64::from(STREAM_WINDOW) + c);
+                        } else {
+                            proptest::prop_assert!(!unread.is_empty(), "blocked with nothing to consume");
+                        }
+                    }
+                    Step::Consume => {
+                        if let Some(c) = unread.pop_front()
+                            && let Some(n) = consumed.add(c)
+                        {
+                            receiver.grant(n);
+                            sender.grant(n);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
