@@ -178,12 +178,26 @@ impl Connection {
 
     /// Registers a waiter and returns its fresh id.
     fn register(&self, pending: Pending) -> Result<u64, Status> {
+        self.register_with(pending, None)
+    }
+
+    /// Registers a waiter, and the window of the stream it sends if any,
+    /// under one lock: a connection failing meanwhile closes both, so no
+    /// sender is left waiting on a window nobody will close.
+    fn register_with(
+        &self,
+        pending: Pending,
+        sink: Option<Arc<SendWindow>>,
+    ) -> Result<u64, Status> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let mut state = self.state();
         if state.closed {
             return Err(Status::unavailable("connection closed"));
         }
         state.pending.insert(id, pending);
+        if let Some(window) = sink {
+            state.sinks.insert(id, window);
+        }
         Ok(id)
     }
 
@@ -273,12 +287,8 @@ impl Connection {
             tx,
             allowed: allowed.clone(),
         };
-        let id = self.register(pending)?;
-        let credit = sends.then(|| {
-            let credit = Arc::new(SendWindow::new());
-            self.state().sinks.insert(id, credit.clone());
-            credit
-        });
+        let credit = sends.then(|| Arc::new(SendWindow::new()));
+        let id = self.register_with(pending, credit.clone())?;
         self.send(Frame::Request(Request {
             id,
             method,
