@@ -10,6 +10,11 @@
 //!  call(b) ─┼─ frames ─► write_loop ─► socket ─► … ─► reader ┤
 //!  call(c) ─┘ id=3 ─► pending{3: tx_c}                      └─► tx_c.send(resp 3)
 //! ```
+//!
+//! This file dials, registers calls and queues their frames; `reader`
+//! routes what comes back.
+
+mod reader;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -22,13 +27,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::io::{FrameReader, Outbox, ReadLimits, outbox, write_loop};
-
 use crate::codec::CodecKind;
 use crate::frame::{Frame, PREFACE_LEN, Preface, Request, Response, VERSION, preface_status};
+use crate::io::{FrameReader, Outbox, ReadLimits, outbox, write_loop};
 use crate::metadata::Metadata;
 use crate::status::Status;
-use crate::window::{Allowance, SendWindow, cost};
+use crate::window::{Allowance, SendWindow};
 
 /// What a waiting call receives.
 pub(crate) enum Pending {
@@ -163,7 +167,7 @@ impl Connection {
             }
         });
         let reader = FrameReader::new(rd, ReadLimits::max_frame(max_frame));
-        tokio::spawn(read_loop(inner, reader, addr));
+        tokio::spawn(reader::read_loop(inner, reader, addr));
         Ok(conn)
     }
 
@@ -363,105 +367,5 @@ struct CancelOnDrop<'a> {
 impl Drop for CancelOnDrop<'_> {
     fn drop(&mut self) {
         self.conn.cancel(self.id);
-    }
-}
-
-/// Routes each reply to its waiter until the connection ends, then fails
-/// every call still waiting with `Unavailable`.
-async fn read_loop(
-    conn: Arc<Inner>,
-    mut reader: FrameReader<tokio::net::tcp::OwnedReadHalf>,
-    addr: SocketAddr,
-) {
-    let reason = loop {
-        let frame = match reader.next().await {
-            Ok(Some(frame)) => frame,
-            Ok(None) => break "server closed the connection".to_string(),
-            Err(e) => break e.to_string(),
-        };
-        match frame {
-            Frame::Response(resp) => {
-                let waiter = conn.end(resp.id);
-                match waiter {
-                    Some(Pending::Unary(tx)) => {
-                        let _ = tx.send(Ok(resp));
-                    }
-                    // A client stream's result, or a refusal before the first item.
-                    Some(Pending::Stream { tx, .. }) => {
-                        let _ = tx.send(StreamEvent::Reply(resp));
-                    }
-                    // Late reply to a cancelled or timed-out call: drop it.
-                    None => {}
-                }
-            }
-            Frame::Pong(id) => {
-                if let Some(Pending::Unary(tx)) = conn.state().pending.remove(&id) {
-                    let _ = tx.send(Ok(Response {
-                        id,
-                        status: Status::ok(),
-                        metadata: Metadata::new(),
-                        payload: Bytes::new(),
-                    }));
-                }
-            }
-            Frame::StreamMessage { id, payload } => {
-                if let Some(Pending::Stream { tx, allowed }) = conn.state().pending.get(&id) {
-                    // The server may send only what we granted: past it, it
-                    // is broken or hostile, and our memory is at stake.
-                    if !allowed.take(cost(payload.len())) {
-                        break format!("server sent past its stream window on call {id}");
-                    }
-                    let _ = tx.send(StreamEvent::Message(payload));
-                }
-            }
-            Frame::StreamEnd { id, status } => {
-                if let Some(Pending::Stream { tx, .. }) = conn.end(id) {
-                    let _ = tx.send(StreamEvent::End(status));
-                }
-            }
-            Frame::Credit { id, n } => {
-                if let Some(credit) = conn.state().sinks.get(&id) {
-                    credit.grant(n);
-                }
-            }
-            other => break format!("unexpected frame from a server: kind of {other:?}"),
-        }
-    };
-    tracing::debug!(%addr, %reason, "connection closed");
-    conn.fail_all(Status::unavailable(format!("{addr}: {reason}")));
-}
-
-impl Inner {
-    /// Call `id` ended: its waiter, and its sending side closed (a sender
-    /// waiting for credit then fails instead of waiting forever).
-    fn end(&self, id: u64) -> Option<Pending> {
-        let mut state = self.state();
-        if let Some(credit) = state.sinks.remove(&id) {
-            credit.close();
-        }
-        state.pending.remove(&id)
-    }
-
-    /// Marks the connection dead and fails every waiting call with `status`.
-    fn fail_all(&self, status: Status) {
-        let pending = {
-            let mut state = self.state();
-            state.closed = true;
-            self.closed.store(true, Ordering::Release);
-            for (_, credit) in state.sinks.drain() {
-                credit.close();
-            }
-            std::mem::take(&mut state.pending)
-        };
-        for (_, waiter) in pending {
-            match waiter {
-                Pending::Unary(tx) => {
-                    let _ = tx.send(Err(status.clone()));
-                }
-                Pending::Stream { tx, .. } => {
-                    let _ = tx.send(StreamEvent::End(status.clone()));
-                }
-            }
-        }
     }
 }
