@@ -26,6 +26,8 @@ pub trait Pipes {
     async fn fail_after(n: u32, items: Streaming<u32>) -> u32;
     /// Never reads its stream.
     async fn stall(items: Streaming<u32>) -> u32;
+    /// Answers with the first item, without reading the rest.
+    async fn first(items: Streaming<u32>) -> u32;
 }
 
 #[derive(Clone, Default)]
@@ -105,6 +107,13 @@ impl Pipes for PipesImpl {
             items.next().await;
         }
         Err(Status::invalid_argument(format!("no more than {n} items")))
+    }
+
+    async fn first(&self, _ctx: Context, mut items: RequestStream<u32>) -> Result<u32, Status> {
+        match items.next().await {
+            Some(item) => item,
+            None => Err(Status::invalid_argument("no items")),
+        }
     }
 
     async fn stall(&self, _ctx: Context, _items: RequestStream<u32>) -> Result<u32, Status> {
@@ -215,6 +224,18 @@ async fn a_server_ending_early_fails_the_clients_sends_with_its_status() {
     let failure = first_failure(&mut upload).await;
     let status = failure.expect("sends fail once the server has replied");
     assert_eq!(status.code, Code::InvalidArgument, "{status}");
+}
+
+#[tokio::test]
+async fn an_early_success_fails_later_sends_and_finish_still_returns_it() {
+    let (addr, _) = serve().await;
+    let mut upload = client(addr).await.first().await.unwrap();
+    upload.send(7).await.unwrap();
+    let status = first_failure(&mut upload)
+        .await
+        .expect("sends fail after the reply");
+    assert_eq!(status.code, Code::FailedPrecondition, "{status}");
+    assert_eq!(upload.finish().await.unwrap(), 7);
 }
 
 #[tokio::test]

@@ -119,6 +119,9 @@ impl<T: Serialize> ClientSink<T> {
 pub struct Upload<T, R> {
     sink: ClientSink<T>,
     reply: RawStream,
+    /// A reply that came before the end (the server stopped reading early),
+    /// kept for `finish`.
+    early: Option<Result<Bytes, Status>>,
     codec: CodecKind,
     _reply: PhantomData<fn() -> R>,
 }
@@ -129,22 +132,26 @@ impl<T: Serialize, R: DeserializeOwned> Upload<T, R> {
         Upload {
             sink: ClientSink::new(sink, codec),
             reply,
+            early: None,
             codec,
             _reply: PhantomData,
         }
     }
 
     /// Sends one item. If the server already ended the call (it replied
-    /// early, say with an error), the error is the server's status.
+    /// early), this fails: with the server's status if it failed, else
+    /// with `FailedPrecondition`, and `finish` then returns its result.
     pub async fn send(&mut self, item: T) -> Result<(), Status> {
+        if let Some(early) = &self.early {
+            return Err(after_reply(early));
+        }
         match self.sink.send(item).await {
-            Err(status) if status.code == Code::Cancelled => Err(match self.reply.reply().await {
-                Err(server) => server,
-                Ok(_) => Status::new(
-                    Code::FailedPrecondition,
-                    "the server replied before the end",
-                ),
-            }),
+            Err(status) if status.code == Code::Cancelled => {
+                let early = self.reply.reply().await;
+                let err = after_reply(&early);
+                self.early = Some(early);
+                Err(err)
+            }
             other => other,
         }
     }
@@ -152,7 +159,21 @@ impl<T: Serialize, R: DeserializeOwned> Upload<T, R> {
     /// Ends the stream and waits for the result.
     pub async fn finish(mut self) -> Result<R, Status> {
         self.sink.finish();
-        let bytes = self.reply.reply().await?;
+        let bytes = match self.early.take() {
+            Some(early) => early?,
+            None => self.reply.reply().await?,
+        };
         self.codec.decode(&bytes)
+    }
+}
+
+/// What `send` says once the server has replied.
+fn after_reply(reply: &Result<Bytes, Status>) -> Status {
+    match reply {
+        Err(server) => server.clone(),
+        Ok(_) => Status::new(
+            Code::FailedPrecondition,
+            "the server replied before the end of the stream; finish() returns its result",
+        ),
     }
 }
