@@ -169,3 +169,42 @@ async fn within<T>(
 fn closed_budget() -> ConnError {
     io::Error::other("the server's read budget was closed").into()
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+
+    fn limits(timeout: Duration) -> ReadLimits {
+        ReadLimits {
+            frame_timeout: Some(timeout),
+            ..ReadLimits::max_frame(1024)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_frame_must_finish_in_time_unless_we_paused_it() {
+        let (mut peer, ours) = tokio::io::duplex(1024);
+        let mut reader = FrameReader::new(ours, limits(Duration::from_secs(1)));
+        peer.write_all(&[0, 0, 0, 20, 4]).await.unwrap(); // half a frame
+        // 0.8 s of reading: not complete, not yet late.
+        let early = tokio::time::timeout(Duration::from_millis(800), reader.next()).await;
+        assert!(early.is_err(), "still waiting for the rest");
+        // We stopped reading (backpressure) for a while: the clock restarts.
+        reader.restart_frame_clock();
+        let again = tokio::time::timeout(Duration::from_millis(800), reader.next()).await;
+        assert!(again.is_err(), "the pause was not the peer's");
+        // Past a full timeout since the restart: the frame is late.
+        let late = tokio::time::timeout(Duration::from_secs(5), reader.next()).await;
+        assert!(matches!(late, Ok(Err(ConnError::FrameTimeout(_)))));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_connection_is_not_timed_out() {
+        let (_peer, ours) = tokio::io::duplex(1024);
+        let mut reader = FrameReader::new(ours, limits(Duration::from_secs(1)));
+        let idle = tokio::time::timeout(Duration::from_secs(60), reader.next()).await;
+        assert!(idle.is_err(), "no frame begun, no frame timeout");
+    }
+}
