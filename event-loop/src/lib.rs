@@ -36,7 +36,7 @@
 //!
 //! # Example
 //!
-//! An echo server (see `examples/echo.rs` for the full one):
+//! An echo server (see `examples/line-echo.rs` for the full one):
 //!
 //! ```no_run
 //! use event_loop::{EventLoop, BufferedConn};

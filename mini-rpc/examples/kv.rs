@@ -14,6 +14,17 @@
 //! cargo run --release -p mini-rpc --example kv -- server --port 9091       # x3: 9091 9092 9093
 //! cargo run --release -p mini-rpc --example kv -- client --seconds 20      # then Ctrl-C a server
 //! ```
+//!
+//! With etcd as the registry (`apt-get install etcd-server etcd-client`;
+//! a bare `etcd` serves 127.0.0.1:2379), every part takes `--etcd`:
+//!
+//! ```text
+//! etcd --data-dir /tmp/etcd-demo
+//! cargo run --release -p mini-rpc --example kv -- --etcd 127.0.0.1:2379 server --port 9091   # x3
+//! cargo run --release -p mini-rpc --example kv -- --etcd 127.0.0.1:2379 client --seconds 30
+//! ETCDCTL_API=3 etcdctl get --prefix /services          # the entries, while servers come and go
+//! cargo run --release -p mini-rpc --example kv -- --etcd 127.0.0.1:2379 demo                 # all in one
+//! ```
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,8 +32,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
+use mini_rpc::discover::etcd::Etcd;
 use mini_rpc::discover::{
-    Balancer, BalancerConfig, Policy, Registration, RegistryDiscover, RegistryServer, RegistryStore,
+    Balancer, BalancerConfig, Builtin, Policy, Registry, RegistryRpcServer, RegistryStore,
 };
 use mini_rpc::{CallOptions, Context, Server, Status};
 use tokio::net::TcpListener;
@@ -77,6 +89,10 @@ struct Args {
     /// The registry's port on 127.0.0.1.
     #[arg(long, default_value_t = 9090, global = true)]
     registry_port: u16,
+    /// Use the etcd whose client URL is this ip:port instead of the
+    /// built-in registry.
+    #[arg(long, global = true)]
+    etcd: Option<SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -106,16 +122,16 @@ async fn run_registry(listener: TcpListener) -> std::io::Result<()> {
     let store = RegistryStore::new();
     let _sweeper = store.spawn_sweeper(Duration::from_millis(100));
     Server::builder()
-        .add_service(RegistryServer::new(store))
+        .add_service(RegistryRpcServer::new(store))
         .build()
         .serve(listener)
         .await
 }
 
-/// Serves kv on `listener` and heartbeats to the registry until `stop` fires.
+/// Serves kv on `listener`, registered in `registry`, until `stop` fires.
 async fn run_server(
     listener: TcpListener,
-    registry: SocketAddr,
+    registry: Arc<dyn Registry>,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
@@ -123,8 +139,8 @@ async fn run_server(
         name: addr.to_string(),
         map: Arc::default(),
     };
-    let _registration = Registration::spawn(registry, SERVICE, addr, TTL);
-    println!("kv server {addr} registered with {registry}");
+    let _registration = registry.register(SERVICE, addr, TTL);
+    println!("kv server {addr} registering");
     Server::builder()
         .add_service(KvServer::new(store))
         .build()
@@ -135,11 +151,11 @@ async fn run_server(
 
 /// Puts then gets keys for `seconds`, printing successes, failures and which servers answered.
 async fn run_client(
-    registry: SocketAddr,
+    registry: Arc<dyn Registry>,
     seconds: u64,
     mut on_tick: impl FnMut(u64),
 ) -> anyhow::Result<(u64, u64)> {
-    let discover = RegistryDiscover::spawn(registry, SERVICE);
+    let discover = registry.discover(SERVICE);
     anyhow::ensure!(
         discover.wait_for(1, Duration::from_secs(5)).await,
         "no kv servers registered"
@@ -198,11 +214,15 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    let registry = SocketAddr::from(([127, 0, 0, 1], args.registry_port));
+    let builtin = SocketAddr::from(([127, 0, 0, 1], args.registry_port));
+    let registry: Arc<dyn Registry> = match args.etcd {
+        Some(etcd) => Arc::new(Etcd::new(vec![etcd])),
+        None => Arc::new(Builtin { addr: builtin }),
+    };
     match args.cmd {
         Cmd::Registry => {
-            println!("registry on {registry}");
-            run_registry(TcpListener::bind(registry).await?).await?;
+            println!("registry on {builtin}");
+            run_registry(TcpListener::bind(builtin).await?).await?;
         }
         Cmd::Server { port } => {
             let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
@@ -216,14 +236,16 @@ async fn main() -> anyhow::Result<()> {
             println!("done: {ok} put+get pairs ok, {failed} failed");
         }
         Cmd::Demo => {
-            let listener = TcpListener::bind(registry).await?;
-            tokio::spawn(run_registry(listener));
+            if args.etcd.is_none() {
+                let listener = TcpListener::bind(builtin).await?;
+                tokio::spawn(run_registry(listener));
+            }
             let mut servers = Vec::new();
             for _ in 0..3 {
                 let listener = TcpListener::bind("127.0.0.1:0").await?;
                 servers.push(tokio::spawn(run_server(
                     listener,
-                    registry,
+                    registry.clone(),
                     std::future::pending(),
                 )));
             }

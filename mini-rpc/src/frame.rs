@@ -13,7 +13,7 @@
 //!   Ping / Pong    (empty; the id is a nonce echoed back)
 //!   StreamMessage  payload
 //!   StreamEnd      status u8 | message (u16 len + UTF-8)
-//!   Credit         n u32 (the client may receive n more stream messages)
+//!   Credit         n u32 (the sender of the stream may send n more bytes of messages)
 //! metadata: count u16 | count × (key u16 len + UTF-8, value u16 len + UTF-8)
 //! ```
 //!
@@ -48,9 +48,11 @@ pub const HEAD_LEN: usize = 13;
 /// make us buffer without limit.
 pub const DEFAULT_MAX_FRAME: usize = 16 * 1024 * 1024;
 
-/// Stream messages a server may send on a new stream before any `Credit`
-/// frame (HTTP/2's initial window, counted in messages rather than bytes).
-pub const STREAM_WINDOW: u32 = 32;
+/// Bytes of stream messages (payload plus the 13-byte head each) a sender
+/// may send on a new stream before any `Credit` frame: HTTP/2's initial
+/// window (65 535). The rule is in `window`: a message may start while the
+/// window is above zero.
+pub const STREAM_WINDOW: u32 = 64 * 1024;
 
 /// A preface status byte sent by the server.
 pub mod preface_status {
@@ -153,25 +155,26 @@ pub enum Frame {
     Ping(u64),
     /// Answer to `Ping`.
     Pong(u64),
-    /// One item of a server stream.
+    /// One item of a stream, in either direction (server, client or bidi).
     StreamMessage {
         /// The streaming call.
         id: u64,
         /// The encoded item.
         payload: Bytes,
     },
-    /// The last frame of a server stream.
+    /// The last frame of a stream; from a client, Ok is its clean end (half-close).
     StreamEnd {
         /// The streaming call.
         id: u64,
         /// Ok for a clean end, else the error that ended it.
         status: Status,
     },
-    /// Flow control: the client grants `n` more stream messages for call `id`.
+    /// Flow control: the receiver of call `id`'s stream (the client for a
+    /// server stream, the server for a client stream) grants `n` more bytes.
     Credit {
         /// The streaming call.
         id: u64,
-        /// Messages added to the window.
+        /// Bytes added to the window.
         n: u32,
     },
 }
@@ -259,6 +262,27 @@ impl Frame {
         out[start..start + 4].copy_from_slice(&body.to_be_bytes());
     }
 
+    /// The number of bytes [`Frame::encode`] appends, without encoding:
+    /// what a frame costs in a connection's outgoing queue.
+    pub fn encoded_len(&self) -> usize {
+        let body = match self {
+            Frame::Request(r) => {
+                8 + 1
+                    + cut(&r.method, u8::MAX as usize).len()
+                    + metadata_len(&r.metadata)
+                    + r.payload.len()
+            }
+            Frame::Response(r) => {
+                status_len(&r.status) + metadata_len(&r.metadata) + r.payload.len()
+            }
+            Frame::Cancel(_) | Frame::Ping(_) | Frame::Pong(_) => 0,
+            Frame::StreamMessage { payload, .. } => payload.len(),
+            Frame::StreamEnd { status, .. } => status_len(status),
+            Frame::Credit { .. } => 4,
+        };
+        HEAD_LEN + body
+    }
+
     /// Takes one whole frame off the front of `buf`, if one is there.
     ///
     /// `Ok(None)` means "read more". A frame whose length exceeds `max_frame`
@@ -294,14 +318,36 @@ fn put_head(out: &mut BytesMut, kind: u8, id: u64) {
     out.put_u64(id);
 }
 
-/// Writes `s` cut to at most `max` bytes (on a char boundary), after its length.
-fn put_str(out: &mut BytesMut, s: &str, max: usize, put_len: impl Fn(&mut BytesMut, usize)) {
+/// `s` cut to at most `max` bytes, on a char boundary.
+fn cut(s: &str, max: usize) -> &str {
     let mut end = s.len().min(max);
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    put_len(out, end);
-    out.put_slice(&s.as_bytes()[..end]);
+    &s[..end]
+}
+
+/// Writes `s` cut to at most `max` bytes, after its length.
+fn put_str(out: &mut BytesMut, s: &str, max: usize, put_len: impl Fn(&mut BytesMut, usize)) {
+    let s = cut(s, max);
+    put_len(out, s.len());
+    out.put_slice(s.as_bytes());
+}
+
+/// Encoded size of a string with a u16 length.
+fn u16_str_len(s: &str) -> usize {
+    2 + cut(s, u16::MAX as usize).len()
+}
+
+fn status_len(status: &Status) -> usize {
+    1 + u16_str_len(&status.message)
+}
+
+fn metadata_len(metadata: &Metadata) -> usize {
+    let pairs = metadata.iter().take(u16::MAX as usize);
+    2 + pairs
+        .map(|(k, v)| u16_str_len(k) + u16_str_len(v))
+        .sum::<usize>()
 }
 
 fn put_u16_str(out: &mut BytesMut, s: &str) {
@@ -475,6 +521,21 @@ mod tests {
             Ok(Some(Frame::Ping(9)))
         );
         assert!(bytes.is_empty());
+    }
+
+    #[test]
+    fn encoded_len_counts_strings_as_cut_by_encode() {
+        let long = Frame::Request(Request {
+            id: 1,
+            method: "é".repeat(200), // 400 bytes, cut to 254 (a char boundary)
+            deadline: None,
+            metadata: Metadata::new(),
+            payload: Bytes::new(),
+        });
+        let mut out = BytesMut::new();
+        long.encode(&mut out);
+        assert_eq!(long.encoded_len(), out.len());
+        assert_eq!(out.len(), HEAD_LEN + 8 + 1 + 254 + 2);
     }
 
     #[test]

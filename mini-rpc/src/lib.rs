@@ -1,7 +1,8 @@
 //! mini-rpc: an RPC framework on tokio — one trait declares a service, the
 //! `#[service]` macro generates a typed client and the server dispatch, and
 //! calls are multiplexed over few TCP connections with deadlines,
-//! cancellation, server streams, interceptors, discovery and load balancing.
+//! cancellation, streams in both directions (flow-controlled in bytes),
+//! interceptors, discovery (a built-in registry or etcd) and load balancing.
 //!
 //! Counterparts: tarpc (service macro, relative deadlines, cancellation on
 //! drop), tonic/gRPC (status codes, metadata, interceptors, streaming),
@@ -14,13 +15,15 @@
 //! - [`frame`]: the wire format — preface, length-prefixed frames, their kinds.
 //! - [`codec`]: serde codecs for payloads (postcard by default, JSON), negotiated per connection.
 //! - [`metadata`]: the per-call string map.
+//! - `decoded`: [`Decoded`], typed items over a raw stream (either direction).
 //! - [`status`]: `Code` + message, the outcome of every call.
-//! - `io`: frame reader and the batching writer task shared by both ends.
+//! - `window`: stream flow control in bytes, the same rule in both directions.
+//! - `io`: the frame reader (per-frame timeout, server-wide byte budget), the byte-bounded outbox, the batching writer.
 //! - [`interceptor`]: hooks around calls on either side (logging, metrics, auth).
 //! - [`client`]: the multiplexer, sub-connections, reconnect, retries, streams.
-//! - [`service`]: the untyped `Service` trait the macro implements, `Context`, server streams.
+//! - [`service`](mod@service): the untyped `Service` trait the macro implements, `Context`, server streams.
 //! - [`server`]: accept loop, limits, per-connection dispatch, deadlines, cancel, graceful shutdown.
-//! - [`discover`]: `Discover` (static list, registry), balancers, the registry service.
+//! - [`discover`]: the `Registry` trait (built-in registry, etcd), `Discover`, balancers.
 //!
 //! # Example
 //!
@@ -59,6 +62,7 @@ extern crate self as mini_rpc;
 
 pub mod client;
 pub mod codec;
+mod decoded;
 pub mod discover;
 pub mod frame;
 pub mod interceptor;
@@ -67,14 +71,21 @@ pub mod metadata;
 pub mod server;
 pub mod service;
 pub mod status;
+mod window;
 
-pub use client::{CallOptions, Channel, Client, ClientStream, RawStream};
+pub use client::{
+    CallOptions, Channel, Client, ClientSink, ClientStream, RawSink, RawStream, Upload,
+};
 pub use codec::CodecKind;
+pub use decoded::{Decoded, RawItems};
 pub use io::ConnError;
 pub use metadata::Metadata;
 pub use mini_rpc_macros::service;
 pub use server::{Server, ServerConfig};
-pub use service::{BoxFuture, Context, Reply, ServerStream, Service, StreamSender, Streaming};
+pub use service::{
+    BoxFuture, Context, RawIncoming, Reply, RequestStream, ServerStream, Service, StreamSender,
+    Streaming,
+};
 pub use status::{Code, Status};
 
 /// Re-exports used by code that `#[service]` generates; not a public API.

@@ -170,7 +170,7 @@ async fn a_slow_stream_reader_stalls_the_producer_instead_of_buffering() {
     // and 1 in hand) exist. Count what arrived by draining with a timeout.
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut arrived = 1;
-    while let Ok(Some(item)) = tokio::time::timeout(Duration::from_millis(20), stream.next()).await
+    while let Ok(Some(item)) = tokio::time::timeout(Duration::from_millis(500), stream.next()).await
     {
         item.unwrap();
         arrived += 1;
@@ -178,7 +178,7 @@ async fn a_slow_stream_reader_stalls_the_producer_instead_of_buffering() {
             break; // credit now flows as we read; enough evidence of progress
         }
     }
-    assert!(arrived > 32, "reading again resumes the stream");
+    assert!(arrived > 32, "reading again resumes the stream: {arrived}");
     drop(stream); // sends a cancel; the producer task sees the stream close
     server.shutdown().await;
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{EchoClient, start};
 use mini_rpc::discover::{
-    Balancer, BalancerConfig, Policy, RegistryClient, RegistryDiscover, RegistryServer,
+    Balancer, BalancerConfig, Builtin, Policy, Registry, RegistryRpcClient, RegistryRpcServer,
     RegistryStore, StaticList,
 };
 use mini_rpc::{Client, Server};
@@ -32,12 +32,12 @@ async fn the_registry_serves_heartbeats_lists_and_watches_over_rpc() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = Server::builder()
-        .add_service(RegistryServer::new(RegistryStore::new()))
+        .add_service(RegistryRpcServer::new(RegistryStore::new()))
         .build();
     tokio::spawn(async move { server.serve(listener).await });
-    let registry = RegistryClient::new(Client::connect(addr).await.unwrap());
+    let registry = RegistryRpcClient::new(Client::connect(addr).await.unwrap());
 
-    let discover = RegistryDiscover::spawn(addr, "kv");
+    let discover = Builtin { addr }.discover("kv");
     registry
         .heartbeat("kv".into(), "127.0.0.1:7001".into(), 60_000)
         .await

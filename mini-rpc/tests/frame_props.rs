@@ -94,6 +94,13 @@ proptest! {
     }
 
     #[test]
+    fn encoded_len_is_what_encode_appends(f in frame()) {
+        let mut buf = BytesMut::new();
+        f.encode(&mut buf);
+        prop_assert_eq!(f.encoded_len(), buf.len());
+    }
+
+    #[test]
     fn any_split_parses_identically(
         frames in proptest::collection::vec(frame(), 1..6),
         cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),

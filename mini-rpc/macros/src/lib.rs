@@ -11,8 +11,16 @@
 //!     async fn get(key: String) -> Option<String>;
 //!     /// Items as they change; `Streaming<T>` makes a server stream.
 //!     async fn watch(prefix: String) -> mini_rpc::Streaming<Event>;
+//!     /// A last argument `Streaming<T>` makes a client stream...
+//!     async fn load(items: mini_rpc::Streaming<Item>) -> u64;
+//!     /// ...and both make a bidirectional one.
+//!     async fn sync(changes: mini_rpc::Streaming<Item>) -> mini_rpc::Streaming<Item>;
 //! }
 //! ```
+//!
+//! Implementations receive a client stream as a `RequestStream<T>`; clients
+//! get an `Upload<T, R>` (send, then `finish` for the result) for a client
+//! stream, and a `(ClientSink<T>, ClientStream<U>)` pair for a bidirectional one.
 //!
 //! Output, for a trait `Kv`:
 //! - the trait itself, rewritten with `&self`, a `Context` first argument and
@@ -62,6 +70,8 @@ struct Method {
     output: Type,
     /// Whether the method was declared returning `Streaming<T>`.
     streaming: bool,
+    /// A last argument `name: Streaming<T>`: its name and `T`.
+    input: Option<(Ident, Type)>,
     /// Whether `#[idempotent]` was present.
     idempotent: bool,
 }
@@ -88,7 +98,11 @@ fn expand(input: ItemTrait) -> syn::Result<Tokens> {
 
     let trait_fns = methods.iter().map(|m| {
         let (name, attrs) = (&m.name, &m.attrs);
-        let args = m.args.iter().map(|(n, t)| quote!(#n: #t));
+        let input = m
+            .input
+            .iter()
+            .map(|(n, item)| quote!(#n: #krate::RequestStream<#item>));
+        let args = m.args.iter().map(|(n, t)| quote!(#n: #t)).chain(input);
         let out = &m.output;
         let ret = if m.streaming {
             quote!(#krate::ServerStream<#out>)
@@ -103,11 +117,35 @@ fn expand(input: ItemTrait) -> syn::Result<Tokens> {
     });
 
     let method_names = methods.iter().map(|m| m.name.to_string());
+    let stream_methods: Vec<String> = methods
+        .iter()
+        .filter(|m| m.input.is_some())
+        .map(|m| m.name.to_string())
+        .collect();
+    let takes_stream = if stream_methods.is_empty() {
+        quote!(false)
+    } else {
+        quote!(::core::matches!(method, #(#stream_methods)|*))
+    };
+    // Without stream methods nothing reads `input`; say it is unused on purpose.
+    let unused_input = stream_methods.is_empty().then(|| quote!(let _ = &input;));
     let arms = methods.iter().map(|m| {
         let name = &m.name;
         let name_str = name.to_string();
         let arg_names: Vec<_> = m.args.iter().map(|(n, _)| n).collect();
         let arg_types: Vec<_> = m.args.iter().map(|(_, t)| t).collect();
+        let (open_input, input_arg) = match &m.input {
+            Some((n, _)) => (
+                quote! {
+                    let #n = #krate::RequestStream::new(
+                        input.ok_or_else(|| #krate::Status::internal("no client stream routed"))?,
+                        codec,
+                    );
+                },
+                quote!(#n),
+            ),
+            None => (quote!(), quote!()),
+        };
         let reply = if m.streaming {
             quote!(::core::result::Result::Ok(out.into_reply()))
         } else {
@@ -116,7 +154,8 @@ fn expand(input: ItemTrait) -> syn::Result<Tokens> {
         quote! {
             #name_str => ::std::boxed::Box::pin(async move {
                 let (#(#arg_names,)*): (#(#arg_types,)*) = codec.decode(&payload)?;
-                let out = svc.#name(ctx, #(#arg_names),*).await?;
+                #open_input
+                let out = svc.#name(ctx, #(#arg_names,)* #input_arg).await?;
                 #reply
             }),
         }
@@ -131,7 +170,25 @@ fn expand(input: ItemTrait) -> syn::Result<Tokens> {
         let args: Vec<_> = m.args.iter().map(|(n, t)| quote!(#n: #t)).collect();
         let out = &m.output;
         let mark = if m.idempotent { quote!(let opts = opts.idempotent();) } else { quote!() };
-        let (ret, call) = if m.streaming {
+        let (ret, call) = if let Some((_, item)) = &m.input {
+            if m.streaming {
+                (
+                    quote!((#krate::ClientSink<#item>, #krate::ClientStream<#out>)),
+                    quote! {
+                        let (sink, raw) = #krate::Channel::client_stream(&self.channel, #route, payload, opts).await?;
+                        ::core::result::Result::Ok((#krate::ClientSink::new(sink, codec), #krate::ClientStream::new(raw, codec)))
+                    },
+                )
+            } else {
+                (
+                    quote!(#krate::Upload<#item, #out>),
+                    quote! {
+                        let (sink, raw) = #krate::Channel::client_stream(&self.channel, #route, payload, opts).await?;
+                        ::core::result::Result::Ok(#krate::Upload::new(sink, raw, codec))
+                    },
+                )
+            }
+        } else if m.streaming {
             (
                 quote!(#krate::ClientStream<#out>),
                 quote! {
@@ -200,13 +257,19 @@ fn expand(input: ItemTrait) -> syn::Result<Tokens> {
                 &[#(#method_names),*]
             }
 
+            fn takes_stream(&self, method: &str) -> bool {
+                #takes_stream
+            }
+
             fn call(
                 &self,
                 method: &str,
                 ctx: #krate::Context,
                 codec: #krate::CodecKind,
                 payload: #krate::__private::Bytes,
+                input: ::core::option::Option<#krate::RawIncoming>,
             ) -> #krate::BoxFuture<::core::result::Result<#krate::Reply, #krate::Status>> {
+                #unused_input
                 let svc = ::std::sync::Arc::clone(&self.inner);
                 match method {
                     #(#arms)*
@@ -271,6 +334,18 @@ fn parse_method(f: &syn::TraitItemFn) -> syn::Result<Method> {
             },
         }
     }
+    // A last argument `Streaming<T>` is the client stream.
+    let input = match args.last() {
+        Some((name, ty)) => streaming_item(ty).map(|item| (name.clone(), item)),
+        None => None,
+    };
+    if input.is_some() {
+        args.pop();
+    }
+    if let Some((name, ty)) = args.iter().find(|(_, ty)| streaming_item(ty).is_some()) {
+        let msg = format!("`{name}`: only the last argument can be a `Streaming<T>`");
+        return Err(syn::Error::new_spanned(ty, msg));
+    }
     let (output, streaming) = match &sig.output {
         ReturnType::Default => (syn::parse_quote!(()), false),
         ReturnType::Type(_, ty) => match streaming_item(ty) {
@@ -291,6 +366,7 @@ fn parse_method(f: &syn::TraitItemFn) -> syn::Result<Method> {
         args,
         output,
         streaming,
+        input,
         idempotent,
     })
 }

@@ -3,13 +3,14 @@
 //!
 //! A call picks a sub-connection round-robin, runs the client interceptors,
 //! and hands the encoded arguments to that connection's multiplexer
-//! ([`conn`]). A connection that died is re-dialled lazily by the next call,
+//! (`conn`). A connection that died is re-dialled lazily by the next call,
 //! with exponential backoff between failed dials; until the next dial is due,
 //! calls fail fast with `Unavailable` (gRPC's TRANSIENT_FAILURE without
 //! `wait_for_ready`), and idempotent calls are retried per [`RetryPolicy`].
 
 mod conn;
 mod options;
+mod sink;
 mod stream;
 
 use std::future::Future;
@@ -24,6 +25,7 @@ use tokio::time::Instant;
 use self::conn::Connection;
 pub(crate) use self::options::stable_hash;
 pub use self::options::{Backoff, CallOptions, RetryPolicy};
+pub use self::sink::{ClientSink, RawSink, Upload};
 pub use self::stream::{ClientStream, RawStream};
 use crate::codec::CodecKind;
 use crate::frame::DEFAULT_MAX_FRAME;
@@ -51,6 +53,15 @@ pub trait Channel: Clone + Send + Sync + 'static {
         payload: Bytes,
         opts: CallOptions,
     ) -> impl Future<Output = Result<RawStream, Status>> + Send;
+
+    /// A call that sends a stream (client-streaming or bidirectional): the
+    /// sending half, and the receiving half (its items, or its one reply).
+    fn client_stream(
+        &self,
+        method: &'static str,
+        payload: Bytes,
+        opts: CallOptions,
+    ) -> impl Future<Output = Result<(RawSink, RawStream), Status>> + Send;
 }
 
 /// Client settings.
@@ -62,6 +73,8 @@ pub struct ClientConfig {
     pub connections: usize,
     /// Largest frame accepted from the server.
     pub max_frame: usize,
+    /// Bytes of requests queued on one connection before calls wait to send.
+    pub max_outgoing_bytes: usize,
     /// Time allowed for TCP connect plus preface exchange.
     pub connect_timeout: Duration,
     /// Delay between failed dials of a dead connection.
@@ -79,6 +92,7 @@ impl Default for ClientConfig {
             codec: CodecKind::default(),
             connections: 1,
             max_frame: DEFAULT_MAX_FRAME,
+            max_outgoing_bytes: 1024 * 1024,
             connect_timeout: Duration::from_secs(3),
             reconnect: Backoff::default(),
             retry: RetryPolicy::default(),
@@ -258,6 +272,7 @@ impl Client {
             self.inner.addr,
             config.codec,
             config.max_frame,
+            config.max_outgoing_bytes,
             config.connect_timeout,
         )
         .await;
@@ -356,6 +371,31 @@ impl Channel for Client {
         payload: Bytes,
         opts: CallOptions,
     ) -> Result<RawStream, Status> {
+        Ok(self.open_stream(method, payload, opts, false).await?.1)
+    }
+
+    async fn client_stream(
+        &self,
+        method: &'static str,
+        payload: Bytes,
+        opts: CallOptions,
+    ) -> Result<(RawSink, RawStream), Status> {
+        let (sink, stream) = self.open_stream(method, payload, opts, true).await?;
+        let sink = sink.ok_or_else(|| Status::internal("stream opened without its sender"))?;
+        Ok((sink, stream))
+    }
+}
+
+impl Client {
+    /// Starts a streaming call: its receiving half, and with `sends` its
+    /// sending half. Streams are not retried (items may have been used).
+    async fn open_stream(
+        &self,
+        method: &'static str,
+        payload: Bytes,
+        opts: CallOptions,
+        sends: bool,
+    ) -> Result<(Option<RawSink>, RawStream), Status> {
         let mut metadata = opts.metadata.clone();
         if !self.inner.interceptors.is_empty() {
             self.inner.interceptors.on_request(&mut CallInfo {
@@ -364,14 +404,25 @@ impl Channel for Client {
             })?;
         }
         let conn = self.connection(self.pick()).await?;
-        let (id, rx) = conn.start_stream(method.to_string(), payload, metadata, opts.deadline)?;
-        Ok(RawStream {
-            conn,
-            id,
-            rx,
-            consumed: 0,
+        let started =
+            conn.start_stream(method.to_string(), payload, metadata, opts.deadline, sends)?;
+        let deadline = opts.deadline.and_then(|d| Instant::now().checked_add(d));
+        let sink = started.credit.map(|credit| RawSink {
+            conn: conn.clone(),
+            id: started.id,
+            credit,
+            deadline,
             done: false,
-            deadline: opts.deadline.and_then(|d| Instant::now().checked_add(d)),
-        })
+        });
+        let stream = RawStream {
+            conn,
+            id: started.id,
+            rx: started.rx,
+            allowed: started.allowed,
+            consumed: Default::default(),
+            done: false,
+            deadline,
+        };
+        Ok((sink, stream))
     }
 }

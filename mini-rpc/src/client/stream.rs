@@ -1,18 +1,17 @@
 //! The client end of a server stream: items in order, credit granted back
 //! as they are consumed, a cancel sent if the stream is dropped early.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::conn::{Connection, StreamEvent};
-use crate::codec::CodecKind;
-use crate::frame::{Frame, STREAM_WINDOW};
+use crate::decoded::{Decoded, RawItems};
+use crate::frame::Frame;
 use crate::status::{Code, Status};
+use crate::window::{Allowance, Consumed, cost};
 
 /// A server stream with undecoded items (what a [`crate::Channel`] returns).
 pub struct RawStream {
@@ -22,8 +21,10 @@ pub struct RawStream {
     pub(crate) id: u64,
     /// Events routed here by the connection's reader.
     pub(crate) rx: mpsc::UnboundedReceiver<StreamEvent>,
-    /// Items consumed since credit was last granted.
-    pub(crate) consumed: u32,
+    /// The window the server may still use; raised before granting credit.
+    pub(crate) allowed: Arc<Allowance>,
+    /// Bytes consumed since credit was last granted.
+    pub(crate) consumed: Consumed,
     /// Set once the end was seen; then dropping sends no cancel.
     pub(crate) done: bool,
     /// When the caller stops waiting.
@@ -31,39 +32,68 @@ pub struct RawStream {
 }
 
 impl RawStream {
+    /// The next event, within the deadline.
+    async fn event(&mut self) -> Result<Option<StreamEvent>, Status> {
+        match self.deadline {
+            Some(at) => match tokio::time::timeout_at(at, self.rx.recv()).await {
+                Ok(event) => Ok(event),
+                Err(_) => {
+                    self.finish_early();
+                    Err(Status::deadline_exceeded("stream deadline passed"))
+                }
+            },
+            None => Ok(self.rx.recv().await),
+        }
+    }
+
+    /// The call's unary reply (a client-streaming call's result), skipping
+    /// nothing: a stream message here is a protocol error of the server.
+    pub(crate) async fn reply(&mut self) -> Result<Bytes, Status> {
+        if self.done {
+            return Err(Status::new(
+                Code::FailedPrecondition,
+                "the call already ended",
+            ));
+        }
+        let event = self.event().await?;
+        self.done = true;
+        match event {
+            Some(StreamEvent::Reply(resp)) if resp.status.code == Code::Ok => Ok(resp.payload),
+            Some(StreamEvent::Reply(resp)) => Err(resp.status),
+            Some(StreamEvent::End(status)) if status.code != Code::Ok => Err(status),
+            Some(_) => Err(Status::internal("server streamed where one reply was due")),
+            None => Err(Status::unavailable("connection lost before the reply")),
+        }
+    }
+
     /// The next encoded item; `None` after a clean end.
     pub async fn next(&mut self) -> Option<Result<Bytes, Status>> {
         if self.done {
             return None;
         }
-        let event = match self.deadline {
-            Some(at) => match tokio::time::timeout_at(at, self.rx.recv()).await {
-                Ok(event) => event,
-                Err(_) => {
-                    self.finish_early();
-                    return Some(Err(Status::deadline_exceeded("stream deadline passed")));
-                }
-            },
-            None => self.rx.recv().await,
+        let event = match self.event().await {
+            Ok(event) => event,
+            Err(status) => return Some(Err(status)),
         };
         match event {
             Some(StreamEvent::Message(bytes)) => {
-                // Grant credit in half-window steps: often enough that the
-                // server never stalls on a fast reader, rarely enough that
-                // credit frames stay a small share of the traffic.
-                self.consumed += 1;
-                if self.consumed >= STREAM_WINDOW / 2 {
-                    self.conn.send(Frame::Credit {
-                        id: self.id,
-                        n: self.consumed,
-                    });
-                    self.consumed = 0;
+                if let Some(n) = self.consumed.add(cost(bytes.len())) {
+                    // Raise the window before granting, so the messages
+                    // the grant allows never find it closed.
+                    self.allowed.grant(n);
+                    self.conn.send(Frame::Credit { id: self.id, n });
                 }
                 Some(Ok(bytes))
             }
             Some(StreamEvent::End(status)) => {
                 self.done = true;
                 (status.code != Code::Ok).then_some(Err(status))
+            }
+            // A refusal before the first item (or a unary answer where a
+            // stream was due, which ends it as well).
+            Some(StreamEvent::Reply(resp)) => {
+                self.done = true;
+                (resp.status.code != Code::Ok).then_some(Err(resp.status))
             }
             None => {
                 self.done = true;
@@ -87,27 +117,10 @@ impl Drop for RawStream {
 }
 
 /// A typed server stream, as returned by a generated client method.
-pub struct ClientStream<T> {
-    /// The undecoded stream.
-    raw: RawStream,
-    /// How items are encoded on this connection.
-    codec: CodecKind,
-    _item: PhantomData<fn() -> T>,
-}
+pub type ClientStream<T> = Decoded<RawStream, T>;
 
-impl<T: DeserializeOwned> ClientStream<T> {
-    /// Wraps a raw stream whose items are `T`s in `codec`.
-    pub fn new(raw: RawStream, codec: CodecKind) -> ClientStream<T> {
-        ClientStream {
-            raw,
-            codec,
-            _item: PhantomData,
-        }
-    }
-
-    /// The next item; `None` after a clean end. An error ends the stream.
-    pub async fn next(&mut self) -> Option<Result<T, Status>> {
-        let item = self.raw.next().await?;
-        Some(item.and_then(|bytes| self.codec.decode(&bytes)))
+impl RawItems for RawStream {
+    async fn next(&mut self) -> Option<Result<Bytes, Status>> {
+        RawStream::next(self).await
     }
 }

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::Discover;
-use crate::client::{CallOptions, Channel, Client, ClientConfig, RawStream, RetryPolicy};
+use crate::client::{CallOptions, Channel, Client, ClientConfig, RawSink, RawStream, RetryPolicy};
 use crate::codec::CodecKind;
 use crate::status::{Code, Status};
 
@@ -300,10 +300,40 @@ impl Channel for Balancer {
         payload: Bytes,
         opts: CallOptions,
     ) -> Result<RawStream, Status> {
+        let key = opts.hash_key;
+        self.on_one(key, |c| async move {
+            c.server_stream(method, payload, opts).await
+        })
+        .await
+    }
+
+    async fn client_stream(
+        &self,
+        method: &'static str,
+        payload: Bytes,
+        opts: CallOptions,
+    ) -> Result<(RawSink, RawStream), Status> {
+        let key = opts.hash_key;
+        self.on_one(key, |c| async move {
+            c.client_stream(method, payload, opts).await
+        })
+        .await
+    }
+}
+
+impl Balancer {
+    /// Starts a stream on one endpoint. Streams are not retried elsewhere
+    /// (items may have been consumed), but an endpoint that could not even
+    /// start one is left out a while.
+    async fn on_one<T, F, Fut>(&self, key: Option<u64>, start: F) -> Result<T, Status>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<T, Status>>,
+    {
         let (addr, client, _) = self
-            .pick_endpoint(opts.hash_key, &[])
+            .pick_endpoint(key, &[])
             .ok_or_else(|| Status::unavailable("no endpoints"))?;
-        let result = client.server_stream(method, payload, opts).await;
+        let result = start(client).await;
         if matches!(&result, Err(s) if s.code == Code::Unavailable) {
             self.eject(addr);
         }

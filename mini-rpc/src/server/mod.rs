@@ -1,5 +1,5 @@
 //! The server: accepts connections, negotiates the codec, and hands each
-//! connection to [`conn`], which dispatches calls to the registered services.
+//! connection to `conn`, which dispatches calls to the registered services.
 //!
 //! Limits (named after the counterparts' settings):
 //!
@@ -8,9 +8,13 @@
 //! | `max_concurrent_requests` per connection | 1024, beyond: `ResourceExhausted` | tarpc `max_in_flight_requests`; gRPC `MAX_CONCURRENT_STREAMS` (100 in many servers) |
 //! | `max_connections` per server | 10 000, beyond: preface status BUSY, then close | tonic: none built in (tower `ConcurrencyLimit`) |
 //! | `max_frame` | 16 MiB | gRPC 4 MiB receive; tarpc none |
+//! | `max_outgoing_bytes` per connection | 1 MiB queued replies; beyond: handlers wait and the connection is not read | Redis `client-output-buffer-limit normal 0 0 0` (none); HTTP/2 connection window 64 KiB; tarpc `pending_response_buffer` 100 replies |
+//! | `frame_read_timeout` | 30 s from a frame's first byte to its last, then close | Redis none; nginx `client_body_timeout` 60 s between reads |
+//! | `max_buffered_bytes` per server | 256 MiB of large frames being read; beyond: those reads wait | Redis `client-query-buffer-limit` 1 GB per client; tonic none |
 //! | `shutdown_grace` | 30 s to drain in-flight calls | tonic `serve_with_shutdown` waits without bound |
 
 mod conn;
+mod input;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -36,6 +40,16 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Largest frame accepted, length field included.
     pub max_frame: usize,
+    /// Bytes of replies queued on one connection before its handlers wait
+    /// and its reader stops reading (backpressure on a client that does not
+    /// read its replies).
+    pub max_outgoing_bytes: usize,
+    /// Time a frame may take from its first byte to its last; past it the
+    /// connection is closed (a peer that sent half a frame and stalled).
+    pub frame_read_timeout: Duration,
+    /// Bytes all connections together may buffer for large frames being
+    /// read (those over 64 KiB); a reader that finds none left waits.
+    pub max_buffered_bytes: usize,
     /// How long graceful shutdown waits for in-flight calls before aborting them.
     pub shutdown_grace: Duration,
     /// Codecs this server accepts.
@@ -48,6 +62,9 @@ impl Default for ServerConfig {
             max_concurrent_requests: 1024,
             max_connections: 10_000,
             max_frame: DEFAULT_MAX_FRAME,
+            max_outgoing_bytes: 1024 * 1024,
+            frame_read_timeout: Duration::from_secs(30),
+            max_buffered_bytes: 256 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(30),
             codecs: CodecKind::ALL.to_vec(),
         }
@@ -62,6 +79,8 @@ pub(crate) struct Shared {
     pub(crate) interceptors: Chain,
     /// The settings.
     pub(crate) config: ServerConfig,
+    /// `max_buffered_bytes` as a semaphore of bytes, shared by all readers.
+    pub(crate) read_budget: Arc<Semaphore>,
 }
 
 /// Collects services, interceptors and limits, then serves (tonic's `Server::builder()`).
@@ -114,6 +133,24 @@ impl ServerBuilder {
         self
     }
 
+    /// Sets `max_outgoing_bytes`, the per-connection bound on queued replies.
+    pub fn max_outgoing_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_outgoing_bytes = bytes.max(1);
+        self
+    }
+
+    /// Sets `frame_read_timeout`.
+    pub fn frame_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.frame_read_timeout = timeout;
+        self
+    }
+
+    /// Sets `max_buffered_bytes`, the server-wide bound on large frames being read.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_buffered_bytes = bytes;
+        self
+    }
+
     /// Sets the shutdown grace period.
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.config.shutdown_grace = grace;
@@ -122,10 +159,13 @@ impl ServerBuilder {
 
     /// The finished server.
     pub fn build(self) -> Server {
+        // The semaphore's ceiling; far above any sane budget.
+        let budget = self.config.max_buffered_bytes.min(Semaphore::MAX_PERMITS);
         Server {
             shared: Arc::new(Shared {
                 routes: self.routes,
                 interceptors: self.interceptors,
+                read_budget: Arc::new(Semaphore::new(budget)),
                 config: self.config,
             }),
         }

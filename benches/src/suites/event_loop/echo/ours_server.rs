@@ -1,4 +1,4 @@
-//! The echo server on our event loop, written like its `examples/echo.rs`:
+//! The echo server on our event loop, written like its `examples/line-echo.rs`:
 //! [`EventLoop::listen`] hands each accepted stream to
 //! [`EventLoop::add_conn`] as a [`BufferedConn`] whose read handler moves
 //! the input to the output. The loop is built on the server thread (its

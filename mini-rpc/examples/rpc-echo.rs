@@ -1,10 +1,10 @@
 //! The echo demo: a server and a client of one tiny service.
 //!
 //! ```text
-//! cargo run --release -p mini-rpc --example echo -- server              # listens on 127.0.0.1:9090
-//! cargo run --release -p mini-rpc --example echo -- client hello        # prints "hello"
-//! cargo run --release -p mini-rpc --example echo -- client hi --json    # same call, JSON payloads
-//! cargo run --release -p mini-rpc --example echo -- client x --slow-ms 500 --deadline-ms 100
+//! cargo run --release -p mini-rpc --example rpc-echo -- server              # listens on 127.0.0.1:9090
+//! cargo run --release -p mini-rpc --example rpc-echo -- client hello        # prints "hello"
+//! cargo run --release -p mini-rpc --example rpc-echo -- client hi --json    # same call, JSON payloads
+//! cargo run --release -p mini-rpc --example rpc-echo -- client x --slow-ms 500 --deadline-ms 100
 //!                                                                       # DeadlineExceeded
 //! ```
 //!

@@ -1,11 +1,14 @@
 //! What a server runs: the [`Service`] trait that `#[service]` implements,
-//! the per-call [`Context`], and server streams.
+//! the per-call [`Context`], server streams, and (in `incoming`) the
+//! client streams a handler reads.
 //!
 //! `Service` is the untyped, object-safe face of a service (bytes in, bytes
 //! out), like tonic's `tower::Service<http::Request>` for a generated server
 //! or net/rpc's reflective method table. Users do not implement it by hand:
 //! the `#[service]` macro generates an implementation that decodes the
 //! arguments, calls the typed trait method and encodes the result.
+
+mod incoming;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,6 +23,8 @@ use tokio::time::Instant;
 use crate::codec::CodecKind;
 use crate::metadata::Metadata;
 use crate::status::Status;
+
+pub use self::incoming::{Incoming, RawIncoming, RequestStream};
 
 /// A boxed, sendable future, as tarpc and tonic box their handler futures.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -64,13 +69,23 @@ pub trait Service: Send + Sync + 'static {
     /// The method names (after the dot) this service answers.
     fn methods(&self) -> &'static [&'static str];
 
-    /// Runs `method` on `payload` encoded in `codec`.
+    /// Whether `method` reads a client stream (client-streaming or
+    /// bidirectional); the connection then routes the client's stream
+    /// messages to it.
+    fn takes_stream(&self, method: &str) -> bool {
+        let _ = method;
+        false
+    }
+
+    /// Runs `method` on `payload` (its other arguments) encoded in `codec`;
+    /// `input` is the client stream when [`Service::takes_stream`] says so.
     fn call(
         &self,
         method: &str,
         ctx: Context,
         codec: CodecKind,
         payload: Bytes,
+        input: Option<RawIncoming>,
     ) -> BoxFuture<Result<Reply, Status>>;
 }
 

@@ -1,6 +1,6 @@
 //! An echo server on the event loop.
 //!
-//! Run it:     cargo run --release -p event-loop --example echo -- --port 7000
+//! Run it:     cargo run --release -p event-loop --example line-echo -- --port 7000
 //! Then try:   nc 127.0.0.1 7000        (type lines; they come back)
 //!             printf 'hello\n' | nc -q1 127.0.0.1 7000
 //! Ctrl-C (SIGINT) stops it cleanly, printing how many connections it served.

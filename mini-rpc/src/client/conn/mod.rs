@@ -10,6 +10,11 @@
 //!  call(b) ─┼─ frames ─► write_loop ─► socket ─► … ─► reader ┤
 //!  call(c) ─┘ id=3 ─► pending{3: tx_c}                      └─► tx_c.send(resp 3)
 //! ```
+//!
+//! This file dials, registers calls and queues their frames; `reader`
+//! routes what comes back.
+
+mod reader;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -24,16 +29,23 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::codec::CodecKind;
 use crate::frame::{Frame, PREFACE_LEN, Preface, Request, Response, VERSION, preface_status};
-use crate::io::{FrameReader, write_loop};
+use crate::io::{FrameReader, Outbox, ReadLimits, outbox, write_loop};
 use crate::metadata::Metadata;
 use crate::status::Status;
+use crate::window::{Allowance, SendWindow};
 
 /// What a waiting call receives.
 pub(crate) enum Pending {
     /// A unary call (or a ping): completed by one Response (or Pong).
     Unary(oneshot::Sender<Result<Response, Status>>),
-    /// A server-streaming call: fed each message, then its end.
-    Stream(mpsc::UnboundedSender<StreamEvent>),
+    /// A streaming call (server, client or bidirectional streaming): fed
+    /// each message, then its end or its reply.
+    Stream {
+        /// To the call's [`super::RawStream`].
+        tx: mpsc::UnboundedSender<StreamEvent>,
+        /// The server's window for this stream, as we granted it.
+        allowed: Arc<Allowance>,
+    },
 }
 
 /// One event of a server stream, as the reader hands it over.
@@ -42,6 +54,9 @@ pub(crate) enum StreamEvent {
     Message(Bytes),
     /// The end: Ok, or the error that ended it.
     End(Status),
+    /// A unary reply ending the call (a client-streaming call's result,
+    /// or a refusal before the first item).
+    Reply(Response),
 }
 
 /// The pending map and whether the connection has died, under one lock so
@@ -49,6 +64,9 @@ pub(crate) enum StreamEvent {
 struct State {
     /// Calls waiting for a reply, by request id.
     pending: HashMap<u64, Pending>,
+    /// For calls that send a stream: the credit the server granted.
+    /// Closed when the call ends, which fails a sender waiting on it.
+    sinks: HashMap<u64, Arc<SendWindow>>,
     /// Set (under the lock) when the reader stops.
     closed: bool,
 }
@@ -60,8 +78,9 @@ struct State {
 /// the reader (which holds only [`Inner`]) sees the end. So an unused
 /// client cleans up after itself without a close call.
 pub(crate) struct Connection {
-    /// Queue to the writer task.
-    tx: mpsc::UnboundedSender<Frame>,
+    /// Queue to the writer task, bounded in bytes: a call waits (within
+    /// its deadline) while a server that does not read holds the queue full.
+    out: Outbox,
     /// What the reader task shares.
     inner: Arc<Inner>,
 }
@@ -88,6 +107,7 @@ impl Connection {
         addr: SocketAddr,
         codec: CodecKind,
         max_frame: usize,
+        max_outgoing_bytes: usize,
         timeout: Duration,
     ) -> Result<Arc<Connection>, Status> {
         let fail = |what: String| Status::unavailable(format!("{addr}: {what}"));
@@ -127,17 +147,18 @@ impl Connection {
             .map_err(|_| fail(format!("connect timed out after {timeout:?}")))??;
 
         let (rd, wr) = stream.into_split();
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (out, rx) = outbox(max_outgoing_bytes);
         let inner = Arc::new(Inner {
             state: Mutex::new(State {
                 pending: HashMap::new(),
+                sinks: HashMap::new(),
                 closed: false,
             }),
             next_id: AtomicU64::new(1),
             closed: AtomicBool::new(false),
         });
         let conn = Arc::new(Connection {
-            tx,
+            out,
             inner: inner.clone(),
         });
         tokio::spawn(async move {
@@ -145,8 +166,8 @@ impl Connection {
                 tracing::debug!(%addr, error = %e, "writer stopped");
             }
         });
-        let reader = FrameReader::new(rd, max_frame);
-        tokio::spawn(read_loop(inner, reader, addr));
+        let reader = FrameReader::new(rd, ReadLimits::max_frame(max_frame));
+        tokio::spawn(reader::read_loop(inner, reader, addr));
         Ok(conn)
     }
 
@@ -161,25 +182,55 @@ impl Connection {
 
     /// Registers a waiter and returns its fresh id.
     fn register(&self, pending: Pending) -> Result<u64, Status> {
+        self.register_with(pending, None)
+    }
+
+    /// Registers a waiter, and the window of the stream it sends if any,
+    /// under one lock: a connection failing meanwhile closes both, so no
+    /// sender is left waiting on a window nobody will close.
+    fn register_with(
+        &self,
+        pending: Pending,
+        sink: Option<Arc<SendWindow>>,
+    ) -> Result<u64, Status> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let mut state = self.state();
         if state.closed {
             return Err(Status::unavailable("connection closed"));
         }
         state.pending.insert(id, pending);
+        if let Some(window) = sink {
+            state.sinks.insert(id, window);
+        }
         Ok(id)
     }
 
     /// Forgets call `id`; if it was still waiting, tells the server to stop.
     pub(crate) fn cancel(&self, id: u64) {
-        if self.state().pending.remove(&id).is_some() {
-            let _ = self.tx.send(Frame::Cancel(id));
+        let waiting = {
+            let mut state = self.state();
+            if let Some(credit) = state.sinks.remove(&id) {
+                credit.close();
+            }
+            state.pending.remove(&id).is_some()
+        };
+        if waiting {
+            self.out.push(Frame::Cancel(id));
         }
     }
 
-    /// Sends a frame for an already registered call.
+    /// Queues a stream message, waiting while the outbox is full.
+    pub(crate) async fn send_waiting(&self, frame: Frame) -> Result<(), Status> {
+        self.out
+            .send(frame, None)
+            .await
+            .map_err(|_| Status::unavailable("connection closed"))
+    }
+
+    /// Sends a small frame for an already registered call (credit), or a
+    /// request whose caller does not wait (a stream's first frame).
     pub(crate) fn send(&self, frame: Frame) {
-        let _ = self.tx.send(frame);
+        self.out.push(frame);
     }
 
     // ANCHOR: call
@@ -195,20 +246,27 @@ impl Connection {
         let (tx, rx) = oneshot::channel();
         let id = self.register(Pending::Unary(tx))?;
         let guard = CancelOnDrop { conn: self, id };
-        self.send(Frame::Request(Request {
+        let request = Frame::Request(Request {
             id,
             method,
             deadline,
             metadata,
             payload,
-        }));
+        });
+        // Waiting for room in the queue counts against the deadline too.
+        let exchange = async {
+            if self.out.send(request, None).await.is_err() {
+                return Ok(Err(Status::unavailable("connection closed")));
+            }
+            rx.await
+        };
         let reply = match deadline {
-            Some(d) => match tokio::time::timeout(d, rx).await {
+            Some(d) => match tokio::time::timeout(d, exchange).await {
                 Ok(reply) => reply,
                 // The guard, dropped on return, sends the cancel.
                 Err(_) => return Err(Status::deadline_exceeded(format!("no reply within {d:?}"))),
             },
-            None => rx.await,
+            None => exchange.await,
         };
         std::mem::forget(guard); // the reader already removed the entry
         reply.unwrap_or_else(|_| Err(Status::unavailable("connection lost")))
@@ -216,16 +274,25 @@ impl Connection {
 
     // ANCHOR_END: call
 
-    /// Starts a server-streaming call; events arrive on the returned receiver.
+    /// Starts a streaming call; events arrive on the returned receiver.
+    /// With `sends`, the call also sends a stream, paced by the returned
+    /// window (the server's grants).
     pub(crate) fn start_stream(
         &self,
         method: String,
         payload: Bytes,
         metadata: Metadata,
         deadline: Option<Duration>,
-    ) -> Result<(u64, mpsc::UnboundedReceiver<StreamEvent>), Status> {
+        sends: bool,
+    ) -> Result<StartedStream, Status> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let id = self.register(Pending::Stream(tx))?;
+        let allowed = Arc::new(Allowance::new());
+        let pending = Pending::Stream {
+            tx,
+            allowed: allowed.clone(),
+        };
+        let credit = sends.then(|| Arc::new(SendWindow::new()));
+        let id = self.register_with(pending, credit.clone())?;
         self.send(Frame::Request(Request {
             id,
             method,
@@ -233,7 +300,12 @@ impl Connection {
             metadata,
             payload,
         }));
-        Ok((id, rx))
+        Ok(StartedStream {
+            id,
+            rx,
+            allowed,
+            credit,
+        })
     }
 
     /// Round trip of a Ping frame.
@@ -274,6 +346,18 @@ impl Connection {
     }
 }
 
+/// A streaming call just started.
+pub(crate) struct StartedStream {
+    /// Its request id.
+    pub(crate) id: u64,
+    /// Its events.
+    pub(crate) rx: mpsc::UnboundedReceiver<StreamEvent>,
+    /// The window granted to the server (raised when granting credit).
+    pub(crate) allowed: Arc<Allowance>,
+    /// For a call that sends a stream: the server's window for it.
+    pub(crate) credit: Option<Arc<SendWindow>>,
+}
+
 /// Cancels a call whose future is dropped before its reply arrived.
 struct CancelOnDrop<'a> {
     conn: &'a Connection,
@@ -283,82 +367,5 @@ struct CancelOnDrop<'a> {
 impl Drop for CancelOnDrop<'_> {
     fn drop(&mut self) {
         self.conn.cancel(self.id);
-    }
-}
-
-/// Routes each reply to its waiter until the connection ends, then fails
-/// every call still waiting with `Unavailable`.
-async fn read_loop(
-    conn: Arc<Inner>,
-    mut reader: FrameReader<tokio::net::tcp::OwnedReadHalf>,
-    addr: SocketAddr,
-) {
-    let reason = loop {
-        let frame = match reader.next().await {
-            Ok(Some(frame)) => frame,
-            Ok(None) => break "server closed the connection".to_string(),
-            Err(e) => break e.to_string(),
-        };
-        match frame {
-            Frame::Response(resp) => {
-                let waiter = conn.state().pending.remove(&resp.id);
-                match waiter {
-                    Some(Pending::Unary(tx)) => {
-                        let _ = tx.send(Ok(resp));
-                    }
-                    // A streaming call refused before its first item.
-                    Some(Pending::Stream(tx)) => {
-                        let _ = tx.send(StreamEvent::End(resp.status));
-                    }
-                    // Late reply to a cancelled or timed-out call: drop it.
-                    None => {}
-                }
-            }
-            Frame::Pong(id) => {
-                if let Some(Pending::Unary(tx)) = conn.state().pending.remove(&id) {
-                    let _ = tx.send(Ok(Response {
-                        id,
-                        status: Status::ok(),
-                        metadata: Metadata::new(),
-                        payload: Bytes::new(),
-                    }));
-                }
-            }
-            Frame::StreamMessage { id, payload } => {
-                if let Some(Pending::Stream(tx)) = conn.state().pending.get(&id) {
-                    let _ = tx.send(StreamEvent::Message(payload));
-                }
-            }
-            Frame::StreamEnd { id, status } => {
-                if let Some(Pending::Stream(tx)) = conn.state().pending.remove(&id) {
-                    let _ = tx.send(StreamEvent::End(status));
-                }
-            }
-            other => break format!("unexpected frame from a server: kind of {other:?}"),
-        }
-    };
-    tracing::debug!(%addr, %reason, "connection closed");
-    conn.fail_all(Status::unavailable(format!("{addr}: {reason}")));
-}
-
-impl Inner {
-    /// Marks the connection dead and fails every waiting call with `status`.
-    fn fail_all(&self, status: Status) {
-        let pending = {
-            let mut state = self.state();
-            state.closed = true;
-            self.closed.store(true, Ordering::Release);
-            std::mem::take(&mut state.pending)
-        };
-        for (_, waiter) in pending {
-            match waiter {
-                Pending::Unary(tx) => {
-                    let _ = tx.send(Err(status.clone()));
-                }
-                Pending::Stream(tx) => {
-                    let _ = tx.send(StreamEvent::End(status.clone()));
-                }
-            }
-        }
     }
 }

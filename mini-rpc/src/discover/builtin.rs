@@ -1,7 +1,8 @@
-//! The registry: a mini-rpc service where servers announce themselves with
-//! heartbeats and clients watch the live set (GeeRPC's `GeeRegistry`,
-//! which does the same over HTTP; etcd leases and Consul TTL checks are the
-//! production form).
+//! The built-in registry: a mini-rpc service where servers announce
+//! themselves with heartbeats and clients watch the live set (GeeRPC's
+//! `GeeRegistry`, which does the same over HTTP; etcd leases — the
+//! [`super::etcd`] backend — and Consul TTL checks are the production form).
+//! [`Builtin`] is its [`super::Registry`] face.
 //!
 //! An entry lives for the `ttl` its last heartbeat gave it; a server that
 //! stops heartbeating (crashed, partitioned) drops out when its entry
@@ -16,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::Discover;
+use super::{Discovery, Publisher, Registration, Registry};
 use crate::client::Client;
 use crate::service::{Context, ServerStream};
 use crate::status::Status;
@@ -26,7 +27,7 @@ const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// The registry's RPC interface.
 #[crate::service]
-pub trait Registry {
+pub trait RegistryRpc {
     /// Adds or refreshes `addr` under service `name` for `ttl_ms` milliseconds.
     #[idempotent]
     async fn heartbeat(name: String, addr: String, ttl_ms: u64);
@@ -168,7 +169,7 @@ impl RegistryStore {
     }
 }
 
-impl Registry for RegistryStore {
+impl RegistryRpc for RegistryStore {
     async fn heartbeat(
         &self,
         _ctx: Context,
@@ -224,98 +225,81 @@ impl Registry for RegistryStore {
     }
 }
 
-/// Keeps one server registered: heartbeats every `ttl / 3` until dropped,
-/// then deregisters (best effort).
-pub struct Registration {
-    task: tokio::task::JoinHandle<()>,
+/// The built-in registry at `addr`, as a [`Registry`] backend.
+#[derive(Clone, Copy, Debug)]
+pub struct Builtin {
+    /// Where the registry service listens.
+    pub addr: SocketAddr,
 }
 
-impl Registration {
-    /// Starts heartbeating `addr` under `name` to the registry at `registry`.
-    pub fn spawn(
-        registry: SocketAddr,
-        name: &str,
-        addr: SocketAddr,
-        ttl: Duration,
-    ) -> Registration {
-        let client = RegistryClient::new(Client::builder(registry).lazy());
+impl Registry for Builtin {
+    /// Heartbeats every `ttl / 3` (two may be lost before the entry expires).
+    fn register(&self, name: &str, addr: SocketAddr, ttl: Duration) -> Registration {
+        let client = RegistryRpcClient::new(Client::builder(self.addr).lazy());
         let (name, addr) = (name.to_string(), addr.to_string());
         let ttl_ms = ttl.as_millis().min(u64::MAX as u128) as u64;
+        let beats = client.clone();
+        let (beat_name, beat_addr) = (name.clone(), addr.clone());
         let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval((ttl / 3).max(Duration::from_millis(1)));
             loop {
                 tick.tick().await;
-                if let Err(status) = client.heartbeat(name.clone(), addr.clone(), ttl_ms).await {
+                let beat = beats.heartbeat(beat_name.clone(), beat_addr.clone(), ttl_ms);
+                if let Err(status) = beat.await {
                     tracing::warn!(%status, "heartbeat failed; will retry");
                 }
             }
         });
-        Registration { task }
+        Registration::new(task, move || {
+            Box::pin(async move {
+                if let Err(status) = client.deregister(name, addr).await {
+                    tracing::warn!(%status, "deregister failed; the entry will expire");
+                }
+            })
+        })
     }
-}
 
-impl Drop for Registration {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// A [`Discover`] fed by a registry's `watch` stream; re-subscribes after
-/// failures, keeping the last known list meanwhile.
-pub struct RegistryDiscover {
-    rx: watch::Receiver<Vec<SocketAddr>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RegistryDiscover {
-    /// Watches service `name` on the registry at `registry`.
-    pub fn spawn(registry: SocketAddr, name: &str) -> RegistryDiscover {
-        let (tx, rx) = watch::channel(Vec::new());
-        let client = RegistryClient::new(Client::builder(registry).lazy());
+    /// Follows the registry's `watch` stream, re-subscribing after failures.
+    fn discover(&self, name: &str) -> Discovery {
+        let client = RegistryRpcClient::new(Client::builder(self.addr).lazy());
         let name = name.to_string();
-        let task = tokio::spawn(async move {
-            loop {
-                match client.watch(name.clone()).await {
-                    Ok(mut stream) => {
-                        while let Some(item) = stream.next().await {
-                            match item {
-                                Ok(list) => {
-                                    let addrs =
-                                        list.iter().filter_map(|a| a.parse().ok()).collect();
-                                    tx.send_replace(addrs);
-                                }
-                                Err(status) => {
-                                    tracing::warn!(%status, "registry watch ended");
-                                    break;
-                                }
-                            }
+        Discovery::spawn(move |publisher| follow(client, name, publisher))
+    }
+}
+
+/// Republishes every list the registry's watch sends; keeps the last one
+/// while the registry is unreachable.
+async fn follow(client: RegistryRpcClient, name: String, publisher: Publisher) {
+    loop {
+        match client.watch(name.clone()).await {
+            Ok(mut stream) => {
+                // Each subscription starts with the whole list.
+                publisher.listed();
+                while let Some(item) = stream.next().await {
+                    match item {
+                        Ok(list) => publisher.set(parse_addrs(&list)),
+                        Err(status) => {
+                            tracing::warn!(%status, "registry watch ended");
+                            break;
                         }
                     }
-                    Err(status) => tracing::warn!(%status, "registry watch failed"),
                 }
-                tokio::time::sleep(Duration::from_millis(200)).await;
             }
-        });
-        RegistryDiscover { rx, task }
-    }
-
-    /// Waits until at least `n` endpoints are known (or `within` passes).
-    pub async fn wait_for(&self, n: usize, within: Duration) -> bool {
-        let mut rx = self.rx.clone();
-        tokio::time::timeout(within, rx.wait_for(|list| list.len() >= n))
-            .await
-            .is_ok_and(|r| r.is_ok())
+            Err(status) => tracing::warn!(%status, "registry watch failed"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
-impl Discover for RegistryDiscover {
-    fn watch(&self) -> watch::Receiver<Vec<SocketAddr>> {
-        self.rx.clone()
-    }
-}
-
-impl Drop for RegistryDiscover {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+/// The entries that are `ip:port`; others are skipped with a log line.
+fn parse_addrs(list: &[String]) -> Vec<SocketAddr> {
+    list.iter()
+        .filter_map(|a| match a.parse() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                tracing::warn!(entry = %a, "registry entry is not an ip:port; skipped");
+                None
+            }
+        })
+        .collect()
 }
