@@ -54,6 +54,7 @@ pub fn publish(
 /// removed by expiry is propagated as `DEL` (Redis `propagateDeletion`;
 /// never `UNLINK`, nothing is freed lazily here) and sent as `expired`; a
 /// key created is sent as `new`, a read miss as `keymiss`.
+// ANCHOR: collect
 pub fn collect(srv: &mut Server, (me, own): (u64, &mut Vec<u8>)) {
     if srv.ks.log.is_empty() {
         return;
@@ -78,6 +79,7 @@ pub fn collect(srv: &mut Server, (me, own): (u64, &mut Vec<u8>)) {
         srv.ks.log = log;
     }
 }
+// ANCHOR_END: collect
 
 /// [`collect`] outside any client's command (the cron, serving blocked
 /// clients between their retries): every message goes to the outbox.

@@ -192,6 +192,8 @@ impl Keyspace {
     #[inline]
     pub fn get(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
         self.expire_if_needed(i, key);
+        // A second lookup, but only while misses are notified: recording
+        // in the `None` arm below would keep the dict borrowed.
         if self.logging & LOG_MISSED != 0 && self.dbs[i].dict.get(key).is_none() {
             self.missed(i, key);
         }
