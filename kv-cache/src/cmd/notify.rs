@@ -23,8 +23,9 @@
 //! the order a subscriber sees is Redis's (`expired k` before the `set k`
 //! of a write on a dead key, `new k` before `lpush k`).
 //!
-//! A message nobody can receive is not even formatted: with no
-//! subscription at all, an event costs the class test and one more.
+//! A message nobody can receive is not even formatted: with no pattern
+//! subscription and no channel named `__key…`, an event costs the class
+//! test and one more.
 
 use crate::config::Config;
 use crate::db::Happened;
@@ -99,7 +100,7 @@ fn send(
     db: usize,
 ) {
     let flags = srv.config.notify_keyspace_events;
-    if !notify::wanted(flags, class) || srv.pubsub.is_empty() {
+    if !notify::wanted(flags, class) || !srv.pubsub.may_hear_notifications() {
         return;
     }
     let mut sink = Deliver {

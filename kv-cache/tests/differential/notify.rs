@@ -69,9 +69,12 @@ fn until_mark(sub: &mut Conn, n: usize) -> Vec<Event> {
                 .unwrap_or_default()
                 .to_vec()
         };
-        match parts.len() {
-            3 if bytes(1) == MARK.as_bytes() && bytes(2) == want.as_bytes() => return got,
-            4 => got.push((bytes(2), bytes(3))),
+        match (bytes(0).as_slice(), parts.len()) {
+            (b"message", 3) if bytes(1) == MARK.as_bytes() && bytes(2) == want.as_bytes() => {
+                return got;
+            }
+            (b"message", 3) => got.push((bytes(1), bytes(2))),
+            (b"pmessage", 4) => got.push((bytes(2), bytes(3))),
             _ => {}
         }
     }
@@ -303,6 +306,36 @@ fn served_blocked_clients_and_exec_send_their_events() {
     if let Err(e) = compare(&got, &want) {
         panic!("{e}");
     }
+}
+
+/// A client subscribed to notification channels by name (no pattern)
+/// hears them: the case where no pattern exists and only named channels
+/// make a notification worth formatting.
+#[test]
+fn channel_subscribers_hear_their_events() {
+    let Some(real) = start_redis() else { return };
+    let srv = start_ours(|_| {});
+    let mut streams = Vec::new();
+    for addr in [srv.addr, real.addr] {
+        let mut c = Conn::connect(addr);
+        c.cmds(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        let mut sub = Conn::connect(addr);
+        for ch in ["__keyspace@0__:x", "__keyevent@0__:del", MARK] {
+            sub.cmds(&["SUBSCRIBE", ch]);
+        }
+        for cmd in [
+            &["SET", "x", "1"][..],
+            &["SET", "y", "1"],
+            &["DEL", "x", "y"],
+            &["LPUSH", "x", "a"],
+        ] {
+            c.cmds(cmd);
+        }
+        c.cmds(&["PUBLISH", MARK, "1"]);
+        streams.push(until_mark(&mut sub, 1));
+    }
+    assert_eq!(streams[0].len(), 5, "{:?}", show(&streams[0]));
+    assert_eq!(streams[0], streams[1]);
 }
 
 /// The parameter reads back as Redis prints it, and a bad letter gets
