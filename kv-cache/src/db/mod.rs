@@ -333,7 +333,10 @@ impl Keyspace {
         if !self.waited.is_empty() {
             for db in [a, b] {
                 for key in self.waited.keys_in(db) {
-                    if self.exists(db, &key) {
+                    // Present, even if its TTL passed, as Redis's
+                    // `scanDatabaseForReadyKeys` looks: a dead key is
+                    // expired (and notified) when waiters are served.
+                    if self.dbs[db].dict.get(&key).is_some() {
                         self.waited.signal(db, &key);
                     }
                 }

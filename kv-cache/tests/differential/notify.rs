@@ -308,6 +308,41 @@ fn served_blocked_clients_and_exec_send_their_events() {
     }
 }
 
+/// `SWAPDB` brings a dead key to a blocked client: it is expired (and
+/// notified) when the waiters are looked at, and the client waits on
+/// until a push serves it.
+#[test]
+fn swapdb_onto_a_waiter_expires_the_dead_key_then_serves() {
+    let Some((got, want)) = streams_of("KEA", |addr| {
+        let mut c = Conn::connect(addr);
+        c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+        c.cmds(&["SELECT", "1"]);
+        c.cmds(&["RPUSH", "q", "a"]);
+        c.cmds(&["PEXPIRE", "q", "1"]);
+        c.cmds(&["SELECT", "0"]);
+        let mut parked = Conn::connect(addr);
+        parked.send_raw(&Conn::encode(&[b"BLPOP", b"q", b"0"]));
+        wait_blocked(&mut c, 1);
+        std::thread::sleep(Duration::from_millis(5));
+        c.cmds(&["SWAPDB", "0", "1"]);
+        c.cmds(&["RPUSH", "q", "b"]);
+        assert_eq!(
+            parked.read(),
+            Some(Value::Array(vec![
+                Value::Bulk(b"q".to_vec()),
+                Value::Bulk(b"b".to_vec()),
+            ]))
+        );
+        c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    }) else {
+        return;
+    };
+    assert!(got.iter().any(is_expired), "{:?}", show(&got));
+    if let Err(e) = compare(&got, &want) {
+        panic!("{e}");
+    }
+}
+
 /// A client subscribed to notification channels by name (no pattern)
 /// hears them: the case where no pattern exists and only named channels
 /// make a notification worth formatting.
