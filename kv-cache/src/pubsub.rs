@@ -45,7 +45,14 @@ pub struct PubSub {
     patterns: BTreeMap<Vec<u8>, Vec<u64>>,
     /// By client.
     clients: IdMap<Subscriber>,
+    /// How many of `channels` are keyspace notification channels
+    /// (`__keyspace@…`, `__keyevent@…`): with none, and no pattern, a
+    /// notification reaches nobody and is not even formatted.
+    key_channels: usize,
 }
+
+/// The prefix every keyspace notification channel starts with.
+const KEY_CHANNEL_PREFIX: &[u8] = b"__key";
 
 impl PubSub {
     /// Whether client `id` has any subscription.
@@ -92,6 +99,9 @@ impl PubSub {
             Some(list) => list.push(id),
             None => {
                 self.channels.insert(channel.to_vec(), vec![id]);
+                if channel.starts_with(KEY_CHANNEL_PREFIX) {
+                    self.key_channels += 1;
+                }
             }
         }
         true
@@ -105,7 +115,7 @@ impl PubSub {
         if !sub.channels.remove(channel) {
             return false;
         }
-        remove_from(&mut self.channels, channel, id);
+        self.remove_from(channel, id);
         self.forget_if_idle(id);
         true
     }
@@ -176,7 +186,7 @@ impl PubSub {
             return;
         };
         for ch in &sub.channels {
-            remove_from(&mut self.channels, ch, id);
+            self.remove_from(ch, id);
         }
         for p in &sub.patterns {
             if let Some(list) = self.patterns.get_mut(p.as_slice()) {
@@ -198,11 +208,27 @@ impl PubSub {
         !self.patterns.is_empty()
     }
 
-    /// Whether nobody subscribes to anything: a message would reach no one,
-    /// whatever its channel (so a notification need not even be formatted).
+    /// Whether a keyspace notification could reach anyone: some pattern
+    /// (it may match), or a subscribed channel named like one. When not,
+    /// a notification is not even formatted.
     #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.clients.is_empty()
+    pub fn may_hear_notifications(&self) -> bool {
+        self.key_channels != 0 || !self.patterns.is_empty()
+    }
+
+    /// Removes `id` from the list of `name`, dropping an emptied list.
+    fn remove_from(&mut self, name: &[u8], id: u64) {
+        if let Some(list) = self.channels.get_mut(name) {
+            if let Some(at) = list.iter().position(|&c| c == id) {
+                list.remove(at);
+            }
+            if list.is_empty() {
+                self.channels.remove(name);
+                if name.starts_with(KEY_CHANNEL_PREFIX) {
+                    self.key_channels -= 1;
+                }
+            }
+        }
     }
 
     /// Delivers `msg` on `channel` to its subscribers, then to those of
@@ -258,18 +284,6 @@ impl PubSub {
     }
 }
 
-/// Removes `id` from the list of `name` in `map`, dropping an emptied list.
-fn remove_from(map: &mut HashMap<Vec<u8>, Vec<u64>>, name: &[u8], id: u64) {
-    if let Some(list) = map.get_mut(name) {
-        if let Some(at) = list.iter().position(|&c| c == id) {
-            list.remove(at);
-        }
-        if list.is_empty() {
-            map.remove(name);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,7 +307,11 @@ mod tests {
         assert!(ps.punsubscribe(1, b"a*"));
         assert!(!ps.is_subscriber(1));
         assert_eq!(ps.pattern_count(), 0);
+        assert!(!ps.may_hear_notifications());
+        assert!(ps.subscribe(2, 2, b"__keyspace@0__:k"));
+        assert!(ps.may_hear_notifications());
         ps.remove_client(2);
+        assert!(!ps.may_hear_notifications());
         assert_eq!(ps.channel_count(), 0);
         assert!(ps.subscribers(b"a").is_empty());
     }

@@ -13,11 +13,16 @@
 //!
 //! ```text
 //! match ctx.srv.ks.write_as::<List>(db, key) {
-//!     Ok(Some(l)) => { ...change l...; ctx.srv.ks.after_change(db, key, l.is_empty()) }
+//!     Ok(Some(l)) => { ...change l...; empty = l.is_empty() }
 //!     Ok(None)    => ...missing key...,
 //!     Err(WrongType) => ctx.wrong_type(),
 //! }
+//! ctx.changed(LIST, "lrem", key, empty)   // event, then delete + `del` or signal
 //! ```
+//!
+//! The ends of a change that send keyspace events are [`Ctx`] methods:
+//! [`Ctx::changed`] (an element removed, maybe the last) and
+//! [`Ctx::store`] (a STORE command's result, or its empty result).
 
 use crate::db::hash::Hash;
 use crate::db::list::List;

@@ -208,6 +208,7 @@ impl Ctx<'_> {
     /// Sends keyspace event `event` of `class` (a [`crate::notify`] bit)
     /// about `key` in the client's database (Redis `notifyKeyspaceEvent`).
     /// One test when the class is off; see [`notify`](mod@notify).
+    // ANCHOR: notify
     #[inline]
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         if self.srv.config.notify_keyspace_events & class != 0 {
@@ -215,6 +216,7 @@ impl Ctx<'_> {
             self.notify_in(db, class, event, key);
         }
     }
+    // ANCHOR_END: notify
 
     /// [`Ctx::notify`] for a key of database `db` (`MOVE`, `COPY ... DB`).
     #[inline(never)]

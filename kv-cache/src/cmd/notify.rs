@@ -23,8 +23,9 @@
 //! the order a subscriber sees is Redis's (`expired k` before the `set k`
 //! of a write on a dead key, `new k` before `lpush k`).
 //!
-//! A message nobody can receive is not even formatted: with no
-//! subscription at all, an event costs the class test and one more.
+//! A message nobody can receive is not even formatted: with no pattern
+//! subscription and no channel named `__key…`, an event costs the class
+//! test and one more.
 
 use crate::config::Config;
 use crate::db::Happened;
@@ -54,6 +55,7 @@ pub fn publish(
 /// removed by expiry is propagated as `DEL` (Redis `propagateDeletion`;
 /// never `UNLINK`, nothing is freed lazily here) and sent as `expired`; a
 /// key created is sent as `new`, a read miss as `keymiss`.
+// ANCHOR: collect
 pub fn collect(srv: &mut Server, (me, own): (u64, &mut Vec<u8>)) {
     if srv.ks.log.is_empty() {
         return;
@@ -78,6 +80,7 @@ pub fn collect(srv: &mut Server, (me, own): (u64, &mut Vec<u8>)) {
         srv.ks.log = log;
     }
 }
+// ANCHOR_END: collect
 
 /// [`collect`] outside any client's command (the cron, serving blocked
 /// clients between their retries): every message goes to the outbox.
@@ -97,7 +100,7 @@ fn send(
     db: usize,
 ) {
     let flags = srv.config.notify_keyspace_events;
-    if !notify::wanted(flags, class) || srv.pubsub.is_empty() {
+    if !notify::wanted(flags, class) || !srv.pubsub.may_hear_notifications() {
         return;
     }
     let mut sink = Deliver {

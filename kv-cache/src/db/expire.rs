@@ -173,6 +173,42 @@ mod tests {
     }
 
     #[test]
+    fn the_log_keeps_what_happened_in_order() {
+        use crate::db::{Happened, LOG_CREATED, LOG_EXPIRED, LOG_MISSED};
+        let mut ks = Keyspace::new(2);
+        ks.now_ms = 100;
+        ks.set(0, b"untold", Val::Int(1), false);
+        assert!(
+            ks.log.is_empty(),
+            "nothing is logged while nobody consumes it"
+        );
+        ks.logging = LOG_EXPIRED | LOG_CREATED | LOG_MISSED;
+        ks.set_expire(0, b"untold", Some(150));
+        ks.set(1, b"b", Val::Int(1), false);
+        ks.set_expire(1, b"b", Some(150));
+        ks.now_ms = 200;
+        // A write on a dead key: its expiry, then the new key.
+        ks.set(0, b"untold", Val::Int(2), false);
+        assert!(ks.get(0, b"missing").is_none());
+        ks.active_expire_cycle(far());
+        let seen: Vec<(Happened, usize, &[u8])> = ks
+            .log
+            .iter()
+            .map(|(h, d, k)| (*h, *d, k.as_slice()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Happened::Created, 1, &b"b"[..]),
+                (Happened::Expired, 0, b"untold"),
+                (Happened::Created, 0, b"untold"),
+                (Happened::Missed, 0, b"missing"),
+                (Happened::Expired, 1, b"b"),
+            ]
+        );
+    }
+
+    #[test]
     fn budget_is_a_quarter_of_the_period() {
         assert_eq!(budget(10), Duration::from_millis(25));
         assert_eq!(budget(100), Duration::from_micros(2_500));

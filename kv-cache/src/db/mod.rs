@@ -213,6 +213,8 @@ impl Keyspace {
     #[inline]
     pub fn get(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
         self.expire_if_needed(i, key);
+        // A second lookup, but only while misses are notified: recording
+        // in the `None` arm below would keep the dict borrowed.
         if self.logging & LOG_MISSED != 0 && self.dbs[i].dict.get(key).is_none() {
             self.missed(i, key);
         }
@@ -378,7 +380,10 @@ impl Keyspace {
         if !self.waited.is_empty() {
             for db in [a, b] {
                 for key in self.waited.keys_in(db) {
-                    if self.exists(db, &key) {
+                    // Present, even if its TTL passed, as Redis's
+                    // `scanDatabaseForReadyKeys` looks: a dead key is
+                    // expired (and notified) when waiters are served.
+                    if self.dbs[db].dict.get(&key).is_some() {
                         self.waited.signal(db, &key);
                     }
                 }

@@ -71,9 +71,12 @@ fn until_mark(sub: &mut Conn, n: usize) -> Vec<Event> {
                 .unwrap_or_default()
                 .to_vec()
         };
-        match parts.len() {
-            3 if bytes(1) == MARK.as_bytes() && bytes(2) == want.as_bytes() => return got,
-            4 => got.push((bytes(2), bytes(3))),
+        match (bytes(0).as_slice(), parts.len()) {
+            (b"message", 3) if bytes(1) == MARK.as_bytes() && bytes(2) == want.as_bytes() => {
+                return got;
+            }
+            (b"message", 3) => got.push((bytes(1), bytes(2))),
+            (b"pmessage", 4) => got.push((bytes(2), bytes(3))),
             _ => {}
         }
     }
@@ -270,24 +273,32 @@ fn served_blocked_clients_and_exec_send_their_events() {
     let Some((got, want)) = streams_of("KEAnm", |addr| {
         // The TTL below must end lazily, at the GET, on both.
         Conn::connect(addr).cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
-        let mut parked = Conn::connect(addr);
-        parked.send_raw(&Conn::encode(&[b"BLPOP", b"q", b"0"]));
-        let mut mover = Conn::connect(addr);
-        mover.send_raw(&Conn::encode(&[
-            b"BLMOVE", b"src", b"dst", b"LEFT", b"RIGHT", b"0",
-        ]));
+        let blocking: [&[&str]; 5] = [
+            &["BLPOP", "q", "0"],
+            &["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"],
+            &["BZPOPMIN", "z", "0"],
+            &["BLMPOP", "0", "1", "lm", "LEFT", "COUNT", "2"],
+            &["BZMPOP", "0", "1", "zm", "MAX"],
+        ];
+        let mut parked: Vec<Conn> = blocking
+            .iter()
+            .map(|cmd| {
+                let mut p = Conn::connect(addr);
+                let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_bytes()).collect();
+                p.send_raw(&Conn::encode(&args));
+                p
+            })
+            .collect();
         let mut c = Conn::connect(addr);
-        wait_blocked(&mut c, 2);
+        wait_blocked(&mut c, 5);
         c.cmds(&["RPUSH", "q", "a", "b"]);
         c.cmds(&["LPUSH", "src", "x"]);
-        assert_eq!(
-            parked.read(),
-            Some(Value::Array(vec![
-                Value::Bulk(b"q".to_vec()),
-                Value::Bulk(b"a".to_vec()),
-            ]))
-        );
-        assert_eq!(mover.read(), Some(Value::Bulk(b"x".to_vec())));
+        c.cmds(&["ZADD", "z", "1", "a"]);
+        c.cmds(&["RPUSH", "lm", "1", "2", "3"]);
+        c.cmds(&["ZADD", "zm", "1", "a", "2", "b"]);
+        for p in &mut parked {
+            assert!(matches!(p.read(), Some(Value::Array(_) | Value::Bulk(_))));
+        }
         c.cmds(&["MULTI"]);
         c.cmds(&["SET", "k", "1", "PX", "1"]);
         c.cmds(&["INCR", "n"]);
@@ -306,6 +317,71 @@ fn served_blocked_clients_and_exec_send_their_events() {
     if let Err(e) = compare(&got, &want) {
         panic!("{e}");
     }
+}
+
+/// `SWAPDB` brings a dead key to a blocked client: it is expired (and
+/// notified) when the waiters are looked at, and the client waits on
+/// until a push serves it.
+#[test]
+fn swapdb_onto_a_waiter_expires_the_dead_key_then_serves() {
+    let Some((got, want)) = streams_of("KEA", |addr| {
+        let mut c = Conn::connect(addr);
+        c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+        c.cmds(&["SELECT", "1"]);
+        c.cmds(&["RPUSH", "q", "a"]);
+        c.cmds(&["PEXPIRE", "q", "1"]);
+        c.cmds(&["SELECT", "0"]);
+        let mut parked = Conn::connect(addr);
+        parked.send_raw(&Conn::encode(&[b"BLPOP", b"q", b"0"]));
+        wait_blocked(&mut c, 1);
+        std::thread::sleep(Duration::from_millis(5));
+        c.cmds(&["SWAPDB", "0", "1"]);
+        c.cmds(&["RPUSH", "q", "b"]);
+        assert_eq!(
+            parked.read(),
+            Some(Value::Array(vec![
+                Value::Bulk(b"q".to_vec()),
+                Value::Bulk(b"b".to_vec()),
+            ]))
+        );
+        c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    }) else {
+        return;
+    };
+    assert!(got.iter().any(is_expired), "{:?}", show(&got));
+    if let Err(e) = compare(&got, &want) {
+        panic!("{e}");
+    }
+}
+
+/// A client subscribed to notification channels by name (no pattern)
+/// hears them: the case where no pattern exists and only named channels
+/// make a notification worth formatting.
+#[test]
+fn channel_subscribers_hear_their_events() {
+    let Some(real) = start_redis() else { return };
+    let srv = start_ours(|_| {});
+    let mut streams = Vec::new();
+    for addr in [srv.addr, real.addr] {
+        let mut c = Conn::connect(addr);
+        c.cmds(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        let mut sub = Conn::connect(addr);
+        for ch in ["__keyspace@0__:x", "__keyevent@0__:del", MARK] {
+            sub.cmds(&["SUBSCRIBE", ch]);
+        }
+        for cmd in [
+            &["SET", "x", "1"][..],
+            &["SET", "y", "1"],
+            &["DEL", "x", "y"],
+            &["LPUSH", "x", "a"],
+        ] {
+            c.cmds(cmd);
+        }
+        c.cmds(&["PUBLISH", MARK, "1"]);
+        streams.push(until_mark(&mut sub, 1));
+    }
+    assert_eq!(streams[0].len(), 5, "{:?}", show(&streams[0]));
+    assert_eq!(streams[0], streams[1]);
 }
 
 /// The parameter reads back as Redis prints it, and a bad letter gets

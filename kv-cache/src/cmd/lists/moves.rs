@@ -39,6 +39,7 @@ fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Mo
     };
     // Pushed first, then the source's pop is told and an emptied source
     // deleted: Redis's order of events (`lmoveGenericCommand`).
+    // ANCHOR: lmove_events
     let src_empty = if src == dst {
         push_one(l, to, &v);
         false
@@ -59,6 +60,7 @@ fn move_one(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Mo
     };
     ctx.notify(LIST, push_event(to), dst);
     ctx.changed(LIST, pop_event(from), src, src_empty);
+    // ANCHOR_END: lmove_events
     ctx.out.bulk(&v);
     Moved::Done
 }
