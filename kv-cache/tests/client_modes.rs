@@ -89,6 +89,33 @@ fn client_reply_drops_replies_but_not_pushes() {
     assert_eq!(t[11], Value::Array(vec![bulk("1")]));
 }
 
+fn blocked_quiet(addr: SocketAddr) -> Vec<Value> {
+    let mut a = Conn::connect(addr);
+    let mut b = Conn::connect(addr);
+    let mut t = Vec::new();
+    for mode in ["OFF", "SKIP"] {
+        // Served by a push: the answer stays silent.
+        a.send(&["CLIENT", "REPLY", mode]);
+        a.send(&["BLPOP", "l", "0"]);
+        wait_blocked(&mut b, 1);
+        b.cmds(&["RPUSH", "l", "x"]);
+        a.send(&["CLIENT", "REPLY", "ON"]);
+        t.push(drain(&mut a));
+        // Timed out: silent too.
+        a.send(&["CLIENT", "REPLY", mode]);
+        a.send(&["BLPOP", "l", "0.01"]);
+        a.send(&["CLIENT", "REPLY", "ON"]);
+        t.push(drain(&mut a));
+    }
+    t
+}
+
+#[test]
+fn a_blocked_command_answered_later_stays_silent() {
+    let t = on_both(blocked_quiet);
+    assert_eq!(t[0], Value::Array(vec![Value::Simple("OK".into())]));
+}
+
 fn pause_write(addr: SocketAddr) -> Vec<Value> {
     let mut admin = Conn::connect(addr);
     let mut w = Conn::connect(addr);

@@ -37,6 +37,7 @@ enum Value<'a> {
 /// in [`Tracking::own`](crate::tracking::Tracking) and follow the reply of
 /// the top-level command (Redis `trackingHandlePendingKeyInvalidations`
 /// after `call`), so a transaction's reply is never interleaved.
+// ANCHOR: after_call
 pub(super) fn after_call(
     srv: &mut Server,
     session: &mut Session,
@@ -61,6 +62,7 @@ pub(super) fn after_call(
         out.append(&mut srv.tracking.own);
     }
 }
+// ANCHOR_END: after_call
 
 /// Turns the keyspace's change log into invalidations: a flush tells every
 /// tracking client "everything", each changed key tells those that read it
