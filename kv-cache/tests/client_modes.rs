@@ -155,6 +155,35 @@ fn a_write_pause_holds_writes_until_unpause() {
     assert_eq!(t[7], bulk("1"));
 }
 
+fn pause_keeps_expired_keys(addr: SocketAddr) -> Vec<Value> {
+    let mut c = Conn::connect(addr);
+    c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    c.cmds(&["SET", "e", "1", "PX", "20"]);
+    let mut t = vec![c.cmds(&["CLIENT", "PAUSE", "100000", "WRITE"])];
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    // Past its deadline: read as missing, yet still there.
+    for cmd in [
+        &["GET", "e"][..],
+        &["EXISTS", "e"],
+        &["TTL", "e"],
+        &["DBSIZE"],
+    ] {
+        t.push(c.cmds(cmd));
+    }
+    t.push(c.cmds(&["CLIENT", "UNPAUSE"]));
+    t.push(c.cmds(&["GET", "e"]));
+    t.push(c.cmds(&["DBSIZE"]));
+    c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    t
+}
+
+#[test]
+fn keys_do_not_expire_while_clients_are_paused() {
+    let t = on_both(pause_keeps_expired_keys);
+    assert_eq!(t[4], Value::Int(1));
+    assert_eq!(t[7], Value::Int(0));
+}
+
 fn pause_all(addr: SocketAddr) -> Vec<Value> {
     let mut admin = Conn::connect(addr);
     let mut c = Conn::connect(addr);

@@ -132,6 +132,7 @@ fn check(srv: &Server, ids: &[u64]) {
     for id in &srv.pause.postponed {
         assert!(ids.contains(id), "a held client that is gone: {id}");
     }
+    assert_eq!(srv.ks.expire_paused, srv.pause.is_on());
 }
 
 proptest! {
@@ -174,9 +175,7 @@ proptest! {
                     track::after_cron(&mut srv);
                     srv.ks.now_ms += 1_000;
                     if srv.pause.expired(srv.ks.now_ms) {
-                        for id in srv.pause.end() {
-                            srv.outbox.resume(id);
-                        }
+                        srv.end_pause();
                     }
                 }
             }

@@ -113,7 +113,7 @@ fn paused(srv: &Server, session: &Session, top: &Command, sub: &Command) -> bool
 
 /// Holds the command until the pause ends: its bytes stay in the query
 /// buffer (the network layer stops at [`S_PAUSED`] without consuming
-/// them) and run again when [`crate::state::pause::Pause::end`] resumes
+/// them) and run again when [`Server::end_pause`] resumes
 /// the client. No reply now, as Redis's `BLOCKED_POSTPONE`.
 fn postpone(srv: &mut Server, session: &mut Session, top: &'static Command, argv: &Argv<'_>) {
     session.flags |= S_PAUSED;
