@@ -243,6 +243,52 @@ fn client_list_id_no_evict_and_getredir_match_redis() {
     assert_eq!(t[6], bulk("10"));
 }
 
+fn last_command(addr: SocketAddr) -> Vec<Value> {
+    let mut a = Conn::connect(addr);
+    let mut b = Conn::connect(addr);
+    let id = match a.cmds(&["CLIENT", "ID"]) {
+        Value::Int(n) => n.to_string(),
+        other => panic!("an id, got {other:?}"),
+    };
+    let mut t = Vec::new();
+    for cmd in [
+        &["SET", "x", "1"][..],
+        &["NOSUCHCOMMAND"],
+        &["GET"],
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["EXEC"],
+        &["CLIENT", "NOSUCH"],
+        &["CONFIG", "GET"],
+    ] {
+        a.cmds(cmd);
+        let line = b.cmds(&["CLIENT", "LIST", "ID", &id]);
+        let line = String::from_utf8_lossy(line.as_bytes().unwrap_or_default()).into_owned();
+        let cmd = line.split(' ').find_map(|kv| kv.strip_prefix("cmd="));
+        t.push(bulk(cmd.unwrap_or("?")));
+    }
+    t
+}
+
+#[test]
+fn client_list_names_the_command_as_looked_up() {
+    let t = on_both(last_command);
+    let names: Vec<Value> = [
+        "set",
+        "NULL",
+        "get",
+        "multi",
+        "set",
+        "exec",
+        "NULL",
+        "config|get",
+    ]
+    .iter()
+    .map(|s| bulk(s))
+    .collect();
+    assert_eq!(t, names);
+}
+
 #[test]
 fn client_help_lists_every_subcommand_as_status_lines() {
     let server = common::start_ours(|_| {});
