@@ -46,6 +46,9 @@ pub struct Client {
     parser: RequestParser,
     /// Input bytes already counted in `net_input_bytes`.
     counted_input: usize,
+    /// Length of the request `CLIENT PAUSE` holds at the front of the
+    /// input (Redis has parsed it out of `qbuf` by then).
+    held: usize,
 }
 
 impl Client {
@@ -55,6 +58,7 @@ impl Client {
             id,
             parser: RequestParser::new(max_bulk_len),
             counted_input: 0,
+            held: 0,
         }
     }
 
@@ -93,6 +97,8 @@ impl Client {
                     // A command held by CLIENT PAUSE stays in the input.
                     if session.flags & S_PAUSED == 0 {
                         used += n;
+                    } else {
+                        self.held = n;
                     }
                 }
                 Ok(Parsed::Skip(n)) => used += n,
@@ -180,6 +186,9 @@ impl ConnHandler<Runtime> for Client {
         }
         session.last_interaction_ms = rt.srv.ks.now_ms;
         session.qbuf = conn.input().len();
+        if session.flags & S_PAUSED != 0 {
+            session.qbuf = session.qbuf.saturating_sub(self.held);
+        }
         session.qbuf_free = conn.input_mut().capacity() - session.qbuf;
         session.reply_peak = session.reply_peak.max(out_bytes);
         // `client-query-buffer-limit`: a request still incomplete past the
