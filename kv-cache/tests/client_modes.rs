@@ -110,6 +110,28 @@ fn blocked_quiet(addr: SocketAddr) -> Vec<Value> {
     t
 }
 
+fn quiet_protocol_error(addr: SocketAddr) -> Vec<Value> {
+    let mut a = Conn::connect(addr);
+    a.send(&["CLIENT", "REPLY", "OFF"]);
+    a.send_raw(b"*1\r\n$x\r\n");
+    // Redis keeps such a connection open (it closes after a reply that
+    // never comes); kv-cache closes it. Either way no error is sent.
+    let _ = a
+        .stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)));
+    vec![Value::Bool(a.read().is_none())]
+}
+
+#[test]
+fn a_protocol_error_is_silenced_too() {
+    assert_eq!(on_both(quiet_protocol_error), vec![Value::Bool(true)]);
+    let ours = common::start_ours(|_| {});
+    let mut a = Conn::connect(ours.addr);
+    a.send(&["CLIENT", "REPLY", "OFF"]);
+    a.send_raw(b"*1\r\n$x\r\n");
+    assert!(a.is_closed(), "kv-cache closes after a protocol error");
+}
+
 #[test]
 fn a_blocked_command_answered_later_stays_silent() {
     let t = on_both(blocked_quiet);

@@ -33,7 +33,7 @@ use crate::config::BufferLimit;
 use crate::exec::execute_timed;
 use crate::protocol::request::Parsed;
 use crate::protocol::{Reply, RequestParser};
-use crate::state::{S_BLOCKED, S_PAUSED, S_PUBSUB, Server, Session};
+use crate::state::{ReplyMode, S_BLOCKED, S_PAUSED, S_PUBSUB, Server, Session};
 
 /// A connection's handler: which client it is, and the parser's progress
 /// through the bytes read so far. Everything else about the client is its
@@ -106,7 +106,12 @@ impl Client {
                 Err(e) => {
                     // Reply, then close, as Redis's `setProtocolError`.
                     tracing::debug!(client = session.id, error = %e, "protocol error");
-                    Reply::new(out, session.resp).error(&format!("ERR {e}"));
+                    // Silenced like any reply by CLIENT REPLY OFF or SKIP.
+                    // Redis then never closes the connection (it closes
+                    // after a reply that does not come); we still do.
+                    if matches!(session.reply, ReplyMode::On | ReplyMode::SkipNext) {
+                        Reply::new(out, session.resp).error(&format!("ERR {e}"));
+                    }
                     srv.stats.total_error_replies += 1;
                     session.close_after_reply = true;
                     used = input.len();
