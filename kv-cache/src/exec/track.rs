@@ -16,7 +16,8 @@
 //!            anyone else ─► outbox
 //! ```
 //!
-//! All of it is reached only while some client tracks ([`Tracking::clients`]).
+//! All of it is reached only while some client tracks
+//! ([`Tracking::clients`](crate::tracking::Tracking::clients)).
 
 use crate::cmd::{Command, F_MOVABLE_KEYS, F_PUBSUB, F_READONLY};
 use crate::protocol::{Argv, Reply, parse_i64};
