@@ -89,6 +89,55 @@ fn client_reply_drops_replies_but_not_pushes() {
     assert_eq!(t[11], Value::Array(vec![bulk("1")]));
 }
 
+fn blocked_quiet(addr: SocketAddr) -> Vec<Value> {
+    let mut a = Conn::connect(addr);
+    let mut b = Conn::connect(addr);
+    let mut t = Vec::new();
+    for mode in ["OFF", "SKIP"] {
+        // Served by a push: the answer stays silent.
+        a.send(&["CLIENT", "REPLY", mode]);
+        a.send(&["BLPOP", "l", "0"]);
+        wait_blocked(&mut b, 1);
+        b.cmds(&["RPUSH", "l", "x"]);
+        a.send(&["CLIENT", "REPLY", "ON"]);
+        t.push(drain(&mut a));
+        // Timed out: silent too.
+        a.send(&["CLIENT", "REPLY", mode]);
+        a.send(&["BLPOP", "l", "0.01"]);
+        a.send(&["CLIENT", "REPLY", "ON"]);
+        t.push(drain(&mut a));
+    }
+    t
+}
+
+fn quiet_protocol_error(addr: SocketAddr) -> Vec<Value> {
+    let mut a = Conn::connect(addr);
+    a.send(&["CLIENT", "REPLY", "OFF"]);
+    a.send_raw(b"*1\r\n$x\r\n");
+    // Redis keeps such a connection open (it closes after a reply that
+    // never comes); kv-cache closes it. Either way no error is sent.
+    let _ = a
+        .stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)));
+    vec![Value::Bool(a.read().is_none())]
+}
+
+#[test]
+fn a_protocol_error_is_silenced_too() {
+    assert_eq!(on_both(quiet_protocol_error), vec![Value::Bool(true)]);
+    let ours = common::start_ours(|_| {});
+    let mut a = Conn::connect(ours.addr);
+    a.send(&["CLIENT", "REPLY", "OFF"]);
+    a.send_raw(b"*1\r\n$x\r\n");
+    assert!(a.is_closed(), "kv-cache closes after a protocol error");
+}
+
+#[test]
+fn a_blocked_command_answered_later_stays_silent() {
+    let t = on_both(blocked_quiet);
+    assert_eq!(t[0], Value::Array(vec![Value::Simple("OK".into())]));
+}
+
 fn pause_write(addr: SocketAddr) -> Vec<Value> {
     let mut admin = Conn::connect(addr);
     let mut w = Conn::connect(addr);
@@ -126,6 +175,35 @@ fn a_write_pause_holds_writes_until_unpause() {
     assert_eq!(t[4], Value::Int(3));
     assert_eq!(t[6], Value::Simple("OK".into()));
     assert_eq!(t[7], bulk("1"));
+}
+
+fn pause_keeps_expired_keys(addr: SocketAddr) -> Vec<Value> {
+    let mut c = Conn::connect(addr);
+    c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    c.cmds(&["SET", "e", "1", "PX", "20"]);
+    let mut t = vec![c.cmds(&["CLIENT", "PAUSE", "100000", "WRITE"])];
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    // Past its deadline: read as missing, yet still there.
+    for cmd in [
+        &["GET", "e"][..],
+        &["EXISTS", "e"],
+        &["TTL", "e"],
+        &["DBSIZE"],
+    ] {
+        t.push(c.cmds(cmd));
+    }
+    t.push(c.cmds(&["CLIENT", "UNPAUSE"]));
+    t.push(c.cmds(&["GET", "e"]));
+    t.push(c.cmds(&["DBSIZE"]));
+    c.cmds(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    t
+}
+
+#[test]
+fn keys_do_not_expire_while_clients_are_paused() {
+    let t = on_both(pause_keeps_expired_keys);
+    assert_eq!(t[4], Value::Int(1));
+    assert_eq!(t[7], Value::Int(0));
 }
 
 fn pause_all(addr: SocketAddr) -> Vec<Value> {
@@ -185,6 +263,52 @@ fn client_list_id_no_evict_and_getredir_match_redis() {
     assert_eq!(t[0], bulk(""));
     assert_eq!(t[5], bulk("e"));
     assert_eq!(t[6], bulk("10"));
+}
+
+fn last_command(addr: SocketAddr) -> Vec<Value> {
+    let mut a = Conn::connect(addr);
+    let mut b = Conn::connect(addr);
+    let id = match a.cmds(&["CLIENT", "ID"]) {
+        Value::Int(n) => n.to_string(),
+        other => panic!("an id, got {other:?}"),
+    };
+    let mut t = Vec::new();
+    for cmd in [
+        &["SET", "x", "1"][..],
+        &["NOSUCHCOMMAND"],
+        &["GET"],
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["EXEC"],
+        &["CLIENT", "NOSUCH"],
+        &["CONFIG", "GET"],
+    ] {
+        a.cmds(cmd);
+        let line = b.cmds(&["CLIENT", "LIST", "ID", &id]);
+        let line = String::from_utf8_lossy(line.as_bytes().unwrap_or_default()).into_owned();
+        let cmd = line.split(' ').find_map(|kv| kv.strip_prefix("cmd="));
+        t.push(bulk(cmd.unwrap_or("?")));
+    }
+    t
+}
+
+#[test]
+fn client_list_names_the_command_as_looked_up() {
+    let t = on_both(last_command);
+    let names: Vec<Value> = [
+        "set",
+        "NULL",
+        "get",
+        "multi",
+        "set",
+        "exec",
+        "NULL",
+        "config|get",
+    ]
+    .iter()
+    .map(|s| bulk(s))
+    .collect();
+    assert_eq!(t, names);
 }
 
 #[test]

@@ -473,3 +473,28 @@ fn the_redis_crate_receives_invalidate_pushes() {
         assert_eq!(got, crate_pushes(redis.addr), "kv-cache vs redis-server");
     }
 }
+
+fn movable_keys(addr: SocketAddr) -> Vec<Value> {
+    let mut a = resp3(addr);
+    let mut b = Conn::connect(addr);
+    a.cmds(&["CLIENT", "TRACKING", "ON"]);
+    // Keys found through numkeys, a subcommand's key, and channels (not keys).
+    a.cmds(&["ZUNION", "2", "z1", "z2"]);
+    a.cmds(&["SINTERCARD", "1", "s1", "LIMIT", "5"]);
+    a.cmds(&["OBJECT", "ENCODING", "o"]);
+    a.cmds(&["SUBSCRIBE", "chan"]);
+    for k in ["z1", "z2", "s1", "o", "chan", "LIMIT", "5"] {
+        b.cmds(&["SET", k, "v"]);
+    }
+    a.before_pong()
+}
+
+#[test]
+fn keys_are_found_as_the_command_table_says() {
+    let t = on_both(movable_keys);
+    let want: Vec<Value> = ["z1", "z2", "s1", "o"]
+        .iter()
+        .map(|k| invalidate(&[k]))
+        .collect();
+    assert_eq!(t, want);
+}

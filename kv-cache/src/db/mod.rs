@@ -131,6 +131,10 @@ pub struct Keyspace {
     /// Whether the cron runs the active expire cycle (`DEBUG
     /// SET-ACTIVE-EXPIRE`); lazy expiry always runs.
     pub active_expire: bool,
+    /// `CLIENT PAUSE` is on: the dataset stays as it is, so a key past its
+    /// deadline reads as missing but is not deleted (Redis's
+    /// `expireIfNeeded` while clients are paused).
+    pub expire_paused: bool,
 }
 
 impl Keyspace {
@@ -149,11 +153,13 @@ impl Keyspace {
             flushed: false,
             log_changes: false,
             active_expire: true,
+            expire_paused: false,
         }
     }
 
-    /// Deletes `key` from db `i` if its deadline passed; returns whether it did.
-    /// Redis: `expireIfNeeded`.
+    /// Deletes `key` from db `i` if its deadline passed; returns whether it
+    /// did — or, while [`Keyspace::expire_paused`], whether it would have
+    /// (the key then stays, logically missing). Redis: `expireIfNeeded`.
     #[inline]
     // ANCHOR: lazy
     pub fn expire_if_needed(&mut self, i: usize, key: &[u8]) -> bool {
@@ -162,6 +168,7 @@ impl Keyspace {
             return false;
         }
         match db.expires.get(key) {
+            Some(e) if e.value <= self.now_ms && self.expire_paused => true,
             Some(e) if e.value <= self.now_ms => {
                 db.expires.remove(key);
                 db.dict.remove(key);
@@ -212,13 +219,13 @@ impl Keyspace {
     /// The value of `key` for reading, after lazy expiry (`lookupKeyRead`).
     #[inline]
     pub fn get(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
-        self.expire_if_needed(i, key);
+        let dead = self.expire_if_needed(i, key) && self.expire_paused;
         // A second lookup, but only while misses are notified: recording
         // in the `None` arm below would keep the dict borrowed.
-        if self.logging & LOG_MISSED != 0 && self.dbs[i].dict.get(key).is_none() {
+        if self.logging & LOG_MISSED != 0 && (dead || self.dbs[i].dict.get(key).is_none()) {
             self.missed(i, key);
         }
-        match self.dbs[i].dict.get_mut(key) {
+        match self.dbs[i].dict.get_mut(key).filter(|_| !dead) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
                 e.set_key_meta(clock::lru_clock(self.now_ms));
@@ -235,20 +242,19 @@ impl Keyspace {
     /// does not count hits or misses.
     #[inline]
     pub fn get_for_write(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
-        self.expire_if_needed(i, key);
+        let dead = self.expire_if_needed(i, key) && self.expire_paused;
         let now = clock::lru_clock(self.now_ms);
-        self.dbs[i].dict.get_mut(key).map(|e| {
-            e.set_key_meta(now);
-            &mut e.value
-        })
+        let e = self.dbs[i].dict.get_mut(key).filter(|_| !dead)?;
+        e.set_key_meta(now);
+        Some(&mut e.value)
     }
 
     /// The value of `key` after lazy expiry, without counting a hit or a
     /// miss and without stamping its access clock (Redis's
     /// `LOOKUP_NOTOUCH`, for `TYPE` and `OBJECT`).
     pub fn peek(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
-        self.expire_if_needed(i, key);
-        self.dbs[i].dict.get_mut(key).map(|e| &mut e.value)
+        let dead = self.expire_if_needed(i, key) && self.expire_paused;
+        self.dbs[i].dict.get_mut(key).filter(|_| !dead).map(|e| &mut e.value)
     }
 
     /// Milliseconds since `key` was last read or written (after lazy
@@ -261,8 +267,8 @@ impl Keyspace {
 
     /// Whether `key` exists (after lazy expiry), without touching counters.
     pub fn exists(&mut self, i: usize, key: &[u8]) -> bool {
-        self.expire_if_needed(i, key);
-        self.dbs[i].dict.get(key).is_some()
+        let dead = self.expire_if_needed(i, key) && self.expire_paused;
+        !dead && self.dbs[i].dict.get(key).is_some()
     }
 
     /// Sets `key` to `val`. The TTL is removed unless `keep_ttl` (`setKey`).

@@ -75,7 +75,7 @@ pub(super) fn admit(
             return false;
         }
     } else if srv.pause.is_on() && paused(srv, session, top, sub) {
-        postpone(srv, session, top, argv);
+        postpone(srv, session, argv);
         return false;
     }
     if in_multi && !RUN_IN_MULTI.contains(&top.name) {
@@ -113,11 +113,10 @@ fn paused(srv: &Server, session: &Session, top: &Command, sub: &Command) -> bool
 
 /// Holds the command until the pause ends: its bytes stay in the query
 /// buffer (the network layer stops at [`S_PAUSED`] without consuming
-/// them) and run again when [`crate::state::pause::Pause::end`] resumes
+/// them) and run again when [`Server::end_pause`] resumes
 /// the client. No reply now, as Redis's `BLOCKED_POSTPONE`.
-fn postpone(srv: &mut Server, session: &mut Session, top: &'static Command, argv: &Argv<'_>) {
+fn postpone(srv: &mut Server, session: &mut Session, argv: &Argv<'_>) {
     session.flags |= S_PAUSED;
-    session.last_cmd = top.name;
     session.argv_mem = argv.iter().map(<[u8]>::len).sum();
     srv.pause.postpone(session.id);
 }

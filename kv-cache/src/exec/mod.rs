@@ -84,10 +84,19 @@ fn dispatch(
     clock: &mut Instant,
 ) {
     let Some(resolved) = resolve(srv, session, argv, out) else {
+        session.last_cmd = unresolved_name(argv);
         session.flag_transaction();
         return;
     };
-    let (_, top, _) = resolved;
+    let (ti, top, sub) = resolved;
+    // What `CLIENT LIST cmd=` shows: the command as looked up, whether it
+    // then runs, is queued or is refused (Redis sets `c->lastcmd` at
+    // lookup; `EXEC`'s queued commands leave it at `exec`).
+    session.last_cmd = if std::ptr::eq(top, sub) {
+        top.name
+    } else {
+        full_name(ti, top, sub)
+    };
     if !session.authenticated && srv.config.requirepass.is_some() && top.flags & F_NO_AUTH == 0 {
         let msg = "NOAUTH Authentication required.";
         return reject(srv, session, resolved, out, msg);
@@ -193,11 +202,6 @@ pub(crate) fn call(
     let resp = session.resp;
     let before = out.len();
     let start = *clock;
-    session.last_cmd = if std::ptr::eq(top, sub) {
-        top.name
-    } else {
-        full_name(ti, top, sub)
-    };
     let dirty = srv.ks.dirty;
     let listening = srv.prop.listening() != 0;
     if listening {
@@ -291,6 +295,22 @@ pub(crate) fn stat_for<'s>(
             }
             &mut srv.cmdstats[ti]
         }
+    }
+}
+
+/// `CLIENT LIST cmd=` for a command [`resolve`] refused: `NULL` for an
+/// unknown command or subcommand, else its name (a wrong arity).
+#[cold]
+fn unresolved_name(argv: &Argv<'_>) -> &'static str {
+    let Some((ti, top)) = cmd::lookup(argv.get(0)) else {
+        return "NULL";
+    };
+    if top.subcommands.is_empty() || argv.len() < 2 {
+        return top.name;
+    }
+    match cmd::lookup_sub(top, argv.get(1)) {
+        Some(sub) => full_name(ti, top, sub),
+        None => "NULL",
     }
 }
 

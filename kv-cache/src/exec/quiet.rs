@@ -13,7 +13,7 @@ use std::time::Instant;
 use super::dispatch;
 use crate::cmd::{self, F_PUBSUB};
 use crate::protocol::{Argv, Value};
-use crate::state::{ReplyMode, Server, Session};
+use crate::state::{ReplyMode, S_BLOCKED, Server, Session};
 
 /// Runs one command for a client whose replies are off or skipped.
 pub(super) fn execute(
@@ -37,7 +37,8 @@ pub(super) fn execute(
         ReplyMode::Off | ReplyMode::Skip => true,
         ReplyMode::SkipNext => skipping,
     };
-    if session.reply == ReplyMode::Skip {
+    // A command that blocked keeps its skip until it is answered.
+    if session.reply == ReplyMode::Skip && session.flags & S_BLOCKED == 0 {
         session.reply = ReplyMode::On;
     }
     if !silent {
@@ -46,6 +47,21 @@ pub(super) fn execute(
     }
     let subscribing = cmd::lookup(argv.get(0)).is_some_and(|(_, c)| c.flags & F_PUBSUB != 0);
     keep_pushes(&scratch, subscribing, out);
+}
+
+/// Whether the reply that ends a blocked command of `session` (served,
+/// timed out, unblocked) is dropped: replies are off, or the command was
+/// skipped — which the skip then ends (Redis resets the client only once
+/// its blocked command is answered).
+pub(super) fn drops_blocked_reply(session: &mut Session) -> bool {
+    match session.reply {
+        ReplyMode::Off => true,
+        ReplyMode::Skip => {
+            session.reply = ReplyMode::On;
+            true
+        }
+        ReplyMode::On | ReplyMode::SkipNext => false,
+    }
 }
 
 /// Copies the push frames of `scratch` to `out`: RESP3 `>` frames, and the

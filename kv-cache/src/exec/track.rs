@@ -16,7 +16,8 @@
 //!            anyone else ─► outbox
 //! ```
 //!
-//! All of it is reached only while some client tracks ([`Tracking::clients`]).
+//! All of it is reached only while some client tracks
+//! ([`Tracking::clients`](crate::tracking::Tracking::clients)).
 
 use crate::cmd::{Command, F_MOVABLE_KEYS, F_PUBSUB, F_READONLY};
 use crate::protocol::{Argv, Reply, parse_i64};
@@ -37,6 +38,7 @@ enum Value<'a> {
 /// in [`Tracking::own`](crate::tracking::Tracking) and follow the reply of
 /// the top-level command (Redis `trackingHandlePendingKeyInvalidations`
 /// after `call`), so a transaction's reply is never interleaved.
+// ANCHOR: after_call
 pub(super) fn after_call(
     srv: &mut Server,
     session: &mut Session,
@@ -61,6 +63,7 @@ pub(super) fn after_call(
         out.append(&mut srv.tracking.own);
     }
 }
+// ANCHOR_END: after_call
 
 /// Turns the keyspace's change log into invalidations: a flush tells every
 /// tracking client "everything", each changed key tells those that read it
@@ -97,11 +100,13 @@ fn remember(srv: &mut Server, id: u64, cmd: &Command, argv: &Argv<'_>) {
 
 /// Positions of the key arguments: the table's `first_key`/`last_key`/
 /// `step` (a negative last counts from the end), or for the movable-key
-/// read commands kv-cache serves (`ZUNION`, `ZINTER`, `ZDIFF`,
-/// `SINTERCARD`, `ZINTERCARD`) the `numkeys` keys after argument 1.
+/// read commands without them (`ZUNION`, `ZINTER`, `ZDIFF`, `SINTERCARD`,
+/// `ZINTERCARD`: `0 0 0` in the table) the `numkeys` keys that follow the
+/// count. `SORT_RO` has `1 1 1`: its `BY`/`GET` patterns are not keys read
+/// as such. `COMMAND GETKEYS`'s extraction, once there, can replace this.
 fn key_positions(cmd: &Command, argv: &Argv<'_>) -> std::iter::StepBy<std::ops::Range<usize>> {
     let argc = argv.len();
-    if cmd.flags & F_MOVABLE_KEYS != 0 {
+    if cmd.flags & F_MOVABLE_KEYS != 0 && cmd.first_key <= 0 {
         let n = argv.iter().nth(1).and_then(parse_i64).unwrap_or(0);
         let n = n.clamp(0, argc as i64) as usize;
         return (2..(2 + n).min(argc)).step_by(1);

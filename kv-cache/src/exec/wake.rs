@@ -47,6 +47,9 @@ pub(crate) fn serve_ready(srv: &mut Server, clock: &mut Instant) {
             call_stored(srv, &mut client, &rec.argv.argv(), &mut out, clock);
             client.flags &= !S_RETRY;
             let still_blocked = client.flags & S_BLOCKED != 0;
+            if !still_blocked && super::quiet::drops_blocked_reply(&mut client) {
+                out.clear();
+            }
             srv.put_client(client);
             // Each served client is an execution unit of its own (Redis
             // calls `afterCommand` per receiver).
@@ -95,14 +98,20 @@ impl Server {
         let Some(rec) = self.blocked.remove(&mut self.ks.waited, id) else {
             return false;
         };
-        let resp = match self.clients.get_mut(&id) {
+        let (resp, quiet) = match self.clients.get_mut(&id) {
             Some(c) => {
                 c.flags &= !S_BLOCKED;
-                c.resp
+                (c.resp, super::quiet::drops_blocked_reply(c))
             }
-            None => 2,
+            None => (2, false),
         };
-        let mut reply = Reply::new(self.outbox.buf(id), resp);
+        let mut scratch = Vec::new();
+        let buf = if quiet {
+            &mut scratch
+        } else {
+            self.outbox.buf(id)
+        };
+        let mut reply = Reply::new(buf, resp);
         match (how, rec.on_timeout) {
             (Unblock::Error, _) => reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
             (Unblock::Timeout, OnTimeout::NullArray) => reply.null_array(),

@@ -35,7 +35,7 @@ use crate::exec::execute_timed;
 use crate::protocol::bigarg;
 use crate::protocol::request::Parsed;
 use crate::protocol::{Reply, RequestParser};
-use crate::state::{S_BLOCKED, S_PAUSED, S_PUBSUB, Server, Session};
+use crate::state::{ReplyMode, S_BLOCKED, S_PAUSED, S_PUBSUB, Server, Session};
 
 /// A connection's handler: which client it is, and the parser's progress
 /// through the bytes read so far. Everything else about the client is its
@@ -48,6 +48,9 @@ pub struct Client {
     parser: RequestParser,
     /// Input bytes already counted in `net_input_bytes`.
     counted_input: usize,
+    /// Length of the request `CLIENT PAUSE` holds at the front of the
+    /// input (Redis has parsed it out of `qbuf` by then).
+    held: usize,
 }
 
 impl Client {
@@ -57,6 +60,7 @@ impl Client {
             id,
             parser: RequestParser::new(max_bulk_len),
             counted_input: 0,
+            held: 0,
         }
     }
 
@@ -96,6 +100,8 @@ impl Client {
                     if session.flags & S_PAUSED == 0 {
                         self.parser.release();
                         used += n;
+                    } else {
+                        self.held = n;
                     }
                 }
                 Ok(Parsed::Skip(n)) => used += n,
@@ -103,7 +109,12 @@ impl Client {
                 Err(e) => {
                     // Reply, then close, as Redis's `setProtocolError`.
                     tracing::debug!(client = session.id, error = %e, "protocol error");
-                    Reply::new(out, session.resp).error(&format!("ERR {e}"));
+                    // Silenced like any reply by CLIENT REPLY OFF or SKIP.
+                    // Redis then never closes the connection (it closes
+                    // after a reply that does not come); we still do.
+                    if matches!(session.reply, ReplyMode::On | ReplyMode::SkipNext) {
+                        Reply::new(out, session.resp).error(&format!("ERR {e}"));
+                    }
                     srv.stats.total_error_replies += 1;
                     session.close_after_reply = true;
                     used = input.len();
@@ -187,6 +198,9 @@ impl ConnHandler<Runtime> for Client {
         }
         session.last_interaction_ms = rt.srv.ks.now_ms;
         session.qbuf = conn.input().len();
+        if session.flags & S_PAUSED != 0 {
+            session.qbuf = session.qbuf.saturating_sub(self.held);
+        }
         session.qbuf_free = conn.input_mut().capacity() - session.qbuf;
         session.reply_peak = session.reply_peak.max(out_bytes);
         // `client-query-buffer-limit`: a request still incomplete past the

@@ -411,9 +411,7 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     let hz = srv.config.hz;
     // A pause ends at the first cron past its deadline, as in Redis.
     if srv.pause.expired(srv.ks.now_ms) {
-        for id in srv.pause.end() {
-            srv.outbox.resume(id);
-        }
+        srv.end_pause();
     }
     // Keys do not expire while clients are paused (Redis).
     if srv.ks.active_expire && !srv.pause.is_on() {

@@ -5,10 +5,12 @@
 //!
 //! A postponed client's command stays in its query buffer, unparsed for
 //! good: the connection stops reading requests (flag `S_PAUSED`) and the
-//! network layer runs the same bytes again once [`Pause::end`] resumes it.
+//! network layer runs the same bytes again once [`Server::end_pause`] resumes it.
 //! So a paused client is never lost: it waits in [`Pause::postponed`]
 //! until the pause ends by its deadline (the cron looks, as Redis's
 //! `serverCron`) or by `CLIENT UNPAUSE`, or until it disconnects.
+
+use super::Server;
 
 /// What a pause holds back (Redis `pause_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -43,7 +45,7 @@ impl Pause {
 
     /// `CLIENT PAUSE`: a second pause keeps the stricter mode and the later
     /// end, as Redis merges pauses of the same purpose.
-    pub fn start(&mut self, mode: PauseMode, end_ms: i64) {
+    fn start(&mut self, mode: PauseMode, end_ms: i64) {
         if self.is_on() {
             self.mode = self.mode.max(mode);
             self.end_ms = self.end_ms.max(end_ms);
@@ -56,7 +58,7 @@ impl Pause {
     /// Ends the pause (`CLIENT UNPAUSE`, or its deadline passed); returns
     /// the clients to resume, in arrival order. Each runs its command
     /// again, and may be paused again by a newer pause.
-    pub fn end(&mut self) -> Vec<u64> {
+    fn end(&mut self) -> Vec<u64> {
         self.mode = PauseMode::Off;
         std::mem::take(&mut self.postponed)
     }
@@ -81,6 +83,24 @@ impl Pause {
     /// Forgets a client that disconnected.
     pub fn forget(&mut self, id: u64) {
         self.postponed.retain(|&c| c != id);
+    }
+}
+
+impl Server {
+    /// `CLIENT PAUSE`: from now on commands may wait, and keys stop
+    /// expiring (lazily and actively) until the pause ends.
+    pub fn start_pause(&mut self, mode: PauseMode, end_ms: i64) {
+        self.pause.start(mode, end_ms);
+        self.ks.expire_paused = true;
+    }
+
+    /// Ends the pause (`CLIENT UNPAUSE`, or its deadline passed): its
+    /// clients are handed to the network layer to run their commands.
+    pub fn end_pause(&mut self) {
+        self.ks.expire_paused = false;
+        for id in self.pause.end() {
+            self.outbox.resume(id);
+        }
     }
 }
 

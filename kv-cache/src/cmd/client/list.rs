@@ -7,7 +7,7 @@
 //!
 //! | field | Redis | here |
 //! |---|---|---|
-//! | `qbuf`, `qbuf-free` | query buffer length, free space | the connection's input buffer, as of its last read |
+//! | `qbuf`, `qbuf-free` | query buffer length, free space | the connection's input buffer, as of its last read, less a request a pause holds there (Redis has parsed it into `argv`) |
 //! | `argv-mem` | bytes of the parsed command's arguments | the same, for the calling client's command and for a command a pause holds |
 //! | `multi-mem` | queued arguments + a pointer each | the same, from the queue |
 //! | `rbs`, `rbp` | the static reply buffer's size, and its peak use | the size of the output blocks replies are encoded into, and the most reply bytes one batch produced |

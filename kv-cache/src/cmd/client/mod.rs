@@ -5,9 +5,9 @@
 //!
 //! - this file: `ID`, `SETNAME`, `GETNAME`, `KILL`, `UNBLOCK`, `HELP`, and
 //!   what `RESET` clears;
-//! - [`list`]: `LIST` and `INFO`, the per-connection figures;
-//! - [`modes`]: `REPLY`, `NO-EVICT`, `PAUSE`, `UNPAUSE`;
-//! - [`tracking`]: client-side caching — `TRACKING`, `CACHING`, `GETREDIR`,
+//! - `list`: `LIST` and `INFO`, the per-connection figures;
+//! - `modes`: `REPLY`, `NO-EVICT`, `PAUSE`, `UNPAUSE`;
+//! - `tracking`: client-side caching — `TRACKING`, `CACHING`, `GETREDIR`,
 //!   `TRACKINGINFO`.
 
 mod list;

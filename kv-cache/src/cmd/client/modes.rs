@@ -73,7 +73,7 @@ pub fn client_pause(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     // An end already passed pauses nothing (Redis drops it at once).
     if end >= ctx.srv.ks.now_ms {
-        ctx.srv.pause.start(mode, end);
+        ctx.srv.start_pause(mode, end);
     }
     ctx.out.ok();
 }
@@ -82,13 +82,6 @@ pub fn client_pause(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// in arrival order.
 pub fn client_unpause(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
-    resume_all(ctx);
+    ctx.srv.end_pause();
     ctx.out.ok();
-}
-
-/// Ends the pause and hands its clients to the network layer to resume.
-fn resume_all(ctx: &mut Ctx<'_>) {
-    for id in ctx.srv.pause.end() {
-        ctx.srv.outbox.resume(id);
-    }
 }
