@@ -16,7 +16,8 @@
 //! - [`cmd`]: the command table (data: name, arity, flags, keys) and one file per command family.
 //! - [`state`]: the server's state as types — shared state, sessions, the blocked-client
 //!   registry, the propagation state, counters.
-//! - [`pubsub`]: the subscription registry; [`idmap`]: maps keyed by client id.
+//! - [`pubsub`]: the subscription registry; [`idmap`]: maps keyed by client id;
+//!   [`latency`]: the latency monitor's events and the per-command histograms.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
 //! - [`config`]: parameters by their Redis names (config files, redis-server's command line,
@@ -40,6 +41,7 @@ pub mod config;
 pub mod db;
 pub mod exec;
 pub mod idmap;
+pub mod latency;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;

@@ -250,3 +250,19 @@ fn bind_and_port_move_the_listener_at_runtime() {
         assert_eq!(ours, bind_failure(redis.addr));
     }
 }
+
+fn rewrite_without_file(addr: SocketAddr) -> Vec<Value> {
+    let mut c = Conn::connect(addr);
+    vec![c.cmds(&["CONFIG", "REWRITE"])]
+}
+
+#[test]
+fn config_rewrite_without_a_file_is_refused_as_redis() {
+    let got = common::on_both(rewrite_without_file);
+    assert_eq!(
+        got,
+        [Value::Error(
+            "ERR The server is running without a config file".into()
+        )]
+    );
+}

@@ -43,7 +43,9 @@ FAMILIES = [
         ("server", "dbsize flushdb flushall swapdb time shutdown lastsave debug"
                    " slowlog slowlog|get slowlog|len slowlog|reset slowlog|help"),
         ("info", "info"),
-        ("config", "config config|get config|set config|resetstat config|help"),
+        ("config", "config config|get config|set config|resetstat config|rewrite config|help"),
+        ("latency", "latency latency|history latency|doctor latency|latest latency|reset"
+                    " latency|help latency|graph latency|histogram"),
         ("introspect", "command command|count command|info command|docs command|list"
                        " command|help"),
     ]),

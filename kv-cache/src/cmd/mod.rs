@@ -19,8 +19,8 @@
 //! - `table/` (generated): the entries, one file per Redis group, joined in [`COMMANDS`];
 //! - [`docs`]: the types of the `COMMAND DOCS` trees;
 //! - handlers, one module per family: [`connection`], [`client`], [`strings`],
-//!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
-//!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
+//!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`],
+//!   [`latency`] and [`introspect`] for the larger server commands), [`lists`], [`hashes`],
 //!   [`sets`], [`zsets`], [`multi`] (transactions), [`pubsub`];
 //! - the toolkit every handler uses: [`args`] (integers and counts, Redis's
 //!   exact errors), [`scan`] (cursors, `MATCH`/`COUNT`/`TYPE`, the reply),
@@ -41,6 +41,7 @@ pub mod hashes;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod latency;
 pub mod lists;
 pub mod lookup;
 pub mod multi;

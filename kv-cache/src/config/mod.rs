@@ -12,6 +12,7 @@
 pub mod bounds;
 pub mod cmdline;
 pub mod listen;
+pub mod rewrite;
 
 pub use bounds::parse_memory;
 use bounds::{int_in, memory_in, yes_no, yes_no_text};
@@ -78,6 +79,14 @@ pub struct Config {
     pub list_max_listpack_size: i64,
     /// `list-compress-depth`: accepted and reported; nodes are never compressed here. 0.
     pub list_compress_depth: i64,
+    /// `latency-monitor-threshold`: spikes of at least this many ms are
+    /// recorded by the latency monitor (0: off). 0.
+    pub latency_monitor_threshold: u64,
+    /// `latency-tracking`: keep per-command latency histograms. yes.
+    pub latency_tracking: bool,
+    /// Not a parameter: the config file the server was started with, as an
+    /// absolute path (`CONFIG REWRITE` writes it back); none by default.
+    pub config_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -113,6 +122,9 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
+            config_file: None,
         }
     }
 }
@@ -385,6 +397,24 @@ pub static PARAMS: &[Param] = &[
         get: |c| c.list_compress_depth.to_string(),
         set: |c, v| {
             c.list_compress_depth = int_in(v, 0, i32::MAX as i64)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-monitor-threshold",
+        mutable: true,
+        get: |c| c.latency_monitor_threshold.to_string(),
+        set: |c, v| {
+            c.latency_monitor_threshold = int_in(v, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-tracking",
+        mutable: true,
+        get: |c| yes_no_text(c.latency_tracking),
+        set: |c, v| {
+            c.latency_tracking = yes_no(v)?;
             Ok(())
         },
     },

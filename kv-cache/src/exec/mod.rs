@@ -32,7 +32,7 @@ pub mod wake;
 
 use std::time::Instant;
 
-use crate::cmd::{self, Command, Ctx, F_NO_AUTH, F_SKIP_SLOWLOG};
+use crate::cmd::{self, Command, Ctx, F_FAST, F_NO_AUTH, F_SKIP_SLOWLOG};
 use crate::protocol::{Argv, Reply};
 use crate::state::{CmdStat, S_BLOCKED, S_GATED, Server, Session};
 
@@ -191,18 +191,31 @@ pub(crate) fn call(
     if listening {
         propagate::after_call(srv, session, sub, argv, dirty);
     }
+    let us = end.duration_since(start).as_micros() as u64;
+    // Sampled even for a command that blocked, as Redis's `call`.
+    let event = if sub.flags & F_FAST != 0 {
+        "fast-command"
+    } else {
+        "command"
+    };
+    let threshold = srv.config.latency_monitor_threshold;
+    srv.latency
+        .add_if_needed(threshold, event, us / 1000, srv.ks.now_ms / 1000);
     if session.flags & S_BLOCKED != 0 {
         return;
     }
-    let us = end.duration_since(start).as_micros() as u64;
     let failed = out.get(before) == Some(&b'-');
     srv.stats.total_commands_processed += 1;
     if failed {
         srv.stats.total_error_replies += 1;
     }
+    let tracking = srv.config.latency_tracking;
     let st = stat_for(srv, ti, top, Some(sub));
     st.calls += 1;
     st.usec += us;
+    if tracking {
+        st.latency.record(us);
+    }
     if failed {
         st.failed_calls += 1;
     }

@@ -398,8 +398,13 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     srv.refresh_clock();
     let hz = srv.config.hz;
     if srv.ks.active_expire {
-        let deadline = Instant::now() + crate::db::expire::budget(hz);
-        srv.ks.active_expire_cycle(deadline);
+        let began = Instant::now();
+        srv.ks
+            .active_expire_cycle(began + crate::db::expire::budget(hz));
+        let ms = began.elapsed().as_millis() as u64;
+        let threshold = srv.config.latency_monitor_threshold;
+        srv.latency
+            .add_if_needed(threshold, "expire-cycle", ms, srv.ks.now_ms / 1000);
         // The removed keys replay as `DEL`s, never wrapped in MULTI.
         if srv.prop.listening() != 0 {
             crate::exec::propagate::end_unit(srv, false);

@@ -24,6 +24,7 @@ use crate::config::Config;
 use crate::config::listen::Listeners;
 use crate::db::Keyspace;
 use crate::idmap::IdMap;
+use crate::latency::{Histogram, Monitor};
 use crate::protocol::OwnedArgv;
 use crate::pubsub::PubSub;
 use blocked::Blocked;
@@ -157,6 +158,8 @@ pub struct CmdStat {
     pub failed_calls: u64,
     /// Calls rejected before running (arity, auth).
     pub rejected_calls: u64,
+    /// The calls' latencies (`LATENCY HISTOGRAM`), when `latency-tracking` is on.
+    pub latency: Histogram,
 }
 
 /// Counters for `INFO stats`.
@@ -243,6 +246,8 @@ pub struct Server {
     pub prop: Propagation,
     /// The addresses listening, and a change `CONFIG SET bind/port` asked for.
     pub listeners: Listeners,
+    /// The latency monitor's events (`LATENCY LATEST/HISTORY/...`).
+    pub latency: Monitor,
 }
 
 /// Current Unix time in milliseconds.
@@ -285,6 +290,7 @@ impl Server {
             outbox: Outbox::default(),
             prop: Propagation::default(),
             listeners: Listeners::default(),
+            latency: Monitor::default(),
         }
     }
 
