@@ -548,6 +548,7 @@ impl Config {
         (p.set)(self, value).map_err(invalid)
     }
 
+    // ANCHOR: set_many
     /// Sets several parameters at runtime, all or none, with Redis 7's
     /// checks in its order (`configSetCommand`): first every name is looked
     /// up — the first unknown, immutable or repeated one fails the whole
@@ -582,6 +583,7 @@ impl Config {
         *self = next;
         Ok(())
     }
+    // ANCHOR_END: set_many
 
     /// Applies a redis.conf-style text: one `key value...` per line, `#`
     /// comments, values may be quoted (`save ""`). Returns the first error

@@ -21,6 +21,7 @@ use bytes::{Buf, BytesMut};
 use super::RequestParser;
 use super::request::BIG_ARG;
 
+// ANCHOR: bigarg
 /// Before parsing: a big bulk whose bytes now fill `input` exactly is
 /// taken whole as the argument (Redis: "the buffer contains JUST our bulk
 /// element"). `input` is left empty, with no allocation.
@@ -59,3 +60,4 @@ pub fn prepare(parser: &mut RequestParser, input: &mut BytesMut) -> Option<usize
     }
     Some((len + 2 - have).max(1))
 }
+// ANCHOR_END: bigarg
