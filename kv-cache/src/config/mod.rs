@@ -481,51 +481,45 @@ pub static PARAMS: &[Param] = &[
     },
 ];
 
+/// `client-output-buffer-limit <class> <hard> <soft> <seconds> ...`:
+/// every class checked (its name first, as Redis) before any is changed.
 fn set_output_limit(c: &mut Config, v: &str) -> Result<(), String> {
+    const BAD_NUMBER: &str =
+        "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
     let words: Vec<&str> = v.split_whitespace().collect();
     if words.is_empty() || !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
+    let (mut normal, mut pubsub) = (c.output_limit_normal, c.output_limit_pubsub);
     for w in words.chunks(4) {
-        let (hard, soft) =
-            match (parse_memory(w[1]), parse_memory(w[2])) {
-                (Some(h), Some(s)) => (h, s),
-                _ => return Err(
-                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
-                        .into(),
-                ),
-            };
-        let secs: u64 = w[3].parse().map_err(|_| {
-            "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string()
-        })?;
-        match w[0].to_ascii_lowercase().as_str() {
-            "normal" => {
-                c.output_limit_normal = BufferLimit {
-                    hard,
-                    soft,
-                    soft_seconds: secs,
-                }
-            }
-            "pubsub" => {
-                c.output_limit_pubsub = BufferLimit {
-                    hard,
-                    soft,
-                    soft_seconds: secs,
-                }
-            }
+        let class = w[0].to_ascii_lowercase();
+        if !matches!(class.as_str(), "normal" | "pubsub" | "slave" | "replica") {
+            return Err("Invalid client class specified in buffer limit configuration.".into());
+        }
+        let (Some(hard), Some(soft), Ok(soft_seconds)) =
+            (parse_memory(w[1]), parse_memory(w[2]), w[3].parse::<u64>())
+        else {
+            return Err(BAD_NUMBER.into());
+        };
+        let limit = BufferLimit {
+            hard,
+            soft,
+            soft_seconds,
+        };
+        match class.as_str() {
+            "normal" => normal = limit,
+            "pubsub" => pubsub = limit,
             // Replicas do not exist here yet; their limits are accepted
             // only at Redis's defaults.
-            "slave" | "replica" if (hard, soft, secs) == (268435456, 67108864, 60) => {}
-            "slave" | "replica" => {
+            _ if (hard, soft, soft_seconds) == (268435456, 67108864, 60) => {}
+            _ => {
                 return Err(
                     "kv-cache has no replicas; only their default limits are accepted".into(),
                 );
             }
-            _ => {
-                return Err("Invalid client class specified in buffer limit configuration.".into());
-            }
         }
     }
+    (c.output_limit_normal, c.output_limit_pubsub) = (normal, pubsub);
     Ok(())
 }
 
@@ -615,6 +609,54 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Values a user might try: numbers around every bound, memory
+    /// amounts, words, empty, and arbitrary short strings.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            (-10i64..1000).prop_map(|n| n.to_string()),
+            (
+                0u64..5000,
+                prop::sample::select(vec!["b", "k", "kb", "mb", "gb", "MB"])
+            )
+                .prop_map(|(n, u)| format!("{n}{u}")),
+            prop::sample::select(vec![
+                "yes",
+                "no",
+                "YES",
+                "local",
+                "",
+                "*",
+                "127.0.0.1",
+                "-::*"
+            ])
+            .prop_map(String::from),
+            "[a-z0-9 .*:-]{0,12}",
+            "normal [0-9]{1,3}(mb)? [0-9]{1,3} [0-9]{1,2}( pubsub 1 2 3| foo 1 2 3| pubsub x 1 1)?",
+        ]
+    }
+
+    proptest! {
+        /// Whatever value a parameter accepts, the text `CONFIG GET` then
+        /// prints is accepted too and reads back the same (so `CONFIG SET p
+        /// <CONFIG GET p>` is a no-op), and a refused value changes nothing.
+        #[test]
+        fn get_set_get_is_identical(i in 0..PARAMS.len(), v in value()) {
+            let p = &PARAMS[i];
+            let mut c = Config::default();
+            let before = format!("{c:?}");
+            match (p.set)(&mut c, &v) {
+                Ok(()) => {
+                    let shown = (p.get)(&c);
+                    (p.set)(&mut c, &shown).map_err(|e| TestCaseError::fail(format!("{} {shown:?}: {e}", p.name)))?;
+                    prop_assert_eq!((p.get)(&c), shown);
+                }
+                Err(_) => prop_assert_eq!(format!("{c:?}"), before),
+            }
+        }
+    }
 
     #[test]
     fn set_many_is_all_or_nothing() {
