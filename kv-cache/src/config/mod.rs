@@ -8,6 +8,18 @@
 //! for them (`redis-benchmark` reads `save` and `appendonly`): they accept
 //! exactly the value that describes what kv-cache really does — no
 //! persistence, no eviction — and refuse any other, so nobody is misled.
+//!
+//! # Layout
+//!
+//! - this file: [`Config`] (one field per parameter), [`PARAMS`] (one
+//!   get/set entry per parameter), setting one or several at once
+//!   ([`Config::set_many`]: all or nothing) and config-file text;
+//! - [`bounds`]: integers, memory amounts and booleans as Redis parses them,
+//!   with its bounds and error texts;
+//! - [`cmdline`]: redis-server's command line;
+//! - [`listen`]: what `bind` and `port` mean, and binding a new set of
+//!   sockets before the old ones close;
+//! - [`rewrite`]: `CONFIG REWRITE`, the running config back into its file.
 
 pub mod bounds;
 pub mod cmdline;

@@ -1,4 +1,4 @@
-//! The path of a big bulk argument (≥ [`BIG_ARG`](super::request::BIG_ARG), 32 KB), as Redis's
+//! The path of a big bulk argument (≥ [`BIG_ARG`], 32 KB), as Redis's
 //! `processMultibulkBuffer` and `readQueryFromClient` give it: the bulk
 //! gets an input buffer of its own, sized exactly, and that buffer becomes
 //! the argument — and, for a `SET`, the stored value — without a copy.

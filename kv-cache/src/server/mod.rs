@@ -12,6 +12,13 @@
 //! pending writes after the batch, resuming the input of clients that were
 //! unblocked. Blocked clients' deadlines are watched by one timer, armed
 //! for the nearest of them.
+//!
+//! # Layout
+//!
+//! - this file: [`Runtime`], building the loop, accepting, the listeners
+//!   (moved by `CONFIG SET bind/port`), the cron;
+//! - [`client`]: one connection — read, parse, execute, reply;
+//! - `querybuf`: the cron's round giving back idle clients' read buffers.
 
 pub mod client;
 mod querybuf;
