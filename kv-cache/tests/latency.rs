@@ -166,3 +166,94 @@ fn histograms_count_every_call_in_redis_buckets() {
         assert_eq!(pairs(&got), pairs(&histograms(redis.addr)));
     }
 }
+
+/// `INFO latencystats` after a fixed load: per command its name and the
+/// percentile keys; values are timings, so only their form is checked.
+fn latencystats(addr: SocketAddr) -> Vec<Value> {
+    let mut c = Conn::connect(addr);
+    c.cmds(&["CONFIG", "RESETSTAT"]);
+    let mut t = vec![c.cmds(&["CONFIG", "GET", "latency-tracking-info-percentiles"])];
+    for i in 0..20 {
+        c.cmds(&["SET", &format!("k{i}"), "v"]);
+    }
+    let lines = |c: &mut Conn| {
+        let info = text(c.cmds(&["INFO", "latencystats"]));
+        let mut shapes: Vec<String> = info
+            .lines()
+            .map(|l| {
+                let Some((name, values)) = l.split_once(':') else {
+                    return l.to_string();
+                };
+                let keys: Vec<&str> = values
+                    .split(',')
+                    .filter(|kv| !kv.is_empty())
+                    .map(|kv| {
+                        let (k, v) = kv.split_once('=').expect("p<percentile>=<usec>");
+                        let (whole, frac) = v.split_once('.').expect("three decimals");
+                        assert!(whole.parse::<u64>().is_ok() && frac.len() == 3, "{l}");
+                        k
+                    })
+                    .collect();
+                format!("{name}:{}", keys.join(","))
+            })
+            .collect();
+        shapes.sort();
+        Value::Array(shapes.iter().map(|s| bulk(s)).collect())
+    };
+    t.push(lines(&mut c));
+    let param = "latency-tracking-info-percentiles";
+    for value in ["33.3333333 0.5 100", "50 x", "101", "", "50 99 99.9"] {
+        t.push(c.cmds(&["CONFIG", "SET", param, value]));
+        t.push(c.cmds(&["CONFIG", "GET", param]));
+        t.push(lines(&mut c));
+    }
+    t
+}
+
+#[test]
+fn info_latencystats_as_redis() {
+    let got = common::on_both(latencystats);
+    let Value::Array(lines) = &got[1] else {
+        panic!("{got:?}")
+    };
+    assert!(
+        lines.contains(&bulk("latency_percentiles_usec_set:p50,p99,p99.9")),
+        "{lines:?}"
+    );
+}
+
+/// The p50 of one `DEBUG SLEEP 0.02` call, in ns, from `INFO latencystats`.
+fn p50_of_one_slow_call(addr: SocketAddr) -> u64 {
+    let mut c = Conn::connect(addr);
+    c.cmds(&["CONFIG", "RESETSTAT"]);
+    c.cmds(&["DEBUG", "SLEEP", "0.02"]);
+    let info = text(c.cmds(&["INFO", "latencystats"]));
+    let v: f64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("latency_percentiles_usec_debug:p50="))
+        .and_then(|r| r.split(',').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no p50 for DEBUG in {info}"));
+    (v * 1000.0).round() as u64
+}
+
+/// HDR reports a value as the top of its counter: with 2 significant
+/// digits, one more than it is a multiple of the counter's width, 1/128 of
+/// the power of two below it.
+#[test]
+fn percentile_values_are_hdr_counter_tops() {
+    let ours = start_ours(|_| {});
+    let mut servers = vec![p50_of_one_slow_call(ours.addr)];
+    if let Some(redis) = start_redis() {
+        servers.push(p50_of_one_slow_call(redis.addr));
+    }
+    for ns in servers {
+        assert!((20_000_000..30_000_000).contains(&ns), "{ns}");
+        let width = 1u64 << (63 - ns.leading_zeros() - 7);
+        assert_eq!(
+            (ns + 1) % width,
+            0,
+            "{ns} is not the top of a {width} ns counter"
+        );
+    }
+}

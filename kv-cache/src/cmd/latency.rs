@@ -4,6 +4,7 @@
 //! beside its other counters.
 
 use super::{COMMANDS, Command, Ctx, lookup, lookup_sub};
+use crate::config::bounds;
 use crate::latency::{Histogram, doctor, graph};
 use crate::protocol::Argv;
 use crate::state::Server;
@@ -89,17 +90,17 @@ pub fn latency_graph(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// A command (or subcommand) with a histogram to report: its full name
 /// (`config|get`) and the counts.
-fn with_data(
-    srv: &Server,
+fn with_data<'s>(
+    srv: &'s Server,
     ti: usize,
     top: &Command,
     sub: Option<usize>,
-) -> Option<(String, Histogram)> {
+) -> Option<(String, &'s Histogram)> {
     let (name, h) = match sub {
-        None => (top.name.to_string(), srv.cmdstats.get(ti)?.latency),
+        None => (top.name.to_string(), &srv.cmdstats.get(ti)?.latency),
         Some(si) => (
             format!("{}|{}", top.name, top.subcommands[si].name),
-            srv.substats.get(&(ti, si))?.latency,
+            &srv.substats.get(&(ti, si))?.latency,
         ),
     };
     (h.calls() > 0).then_some((name, h))
@@ -107,10 +108,20 @@ fn with_data(
 
 /// A command and, for a container, each of its subcommands, as Redis
 /// lists them.
-fn command_and_subs(srv: &Server, ti: usize, top: &Command) -> Vec<(String, Histogram)> {
+fn command_and_subs<'s>(srv: &'s Server, ti: usize, top: &Command) -> Vec<(String, &'s Histogram)> {
     std::iter::once(with_data(srv, ti, top, None))
         .chain((0..top.subcommands.len()).map(|si| with_data(srv, ti, top, Some(si))))
         .flatten()
+        .collect()
+}
+
+/// Every command and subcommand with calls in its histogram, in table
+/// order (`LATENCY HISTOGRAM`, `INFO latencystats`).
+pub(crate) fn all_histograms(srv: &Server) -> Vec<(String, &Histogram)> {
+    COMMANDS
+        .iter()
+        .enumerate()
+        .flat_map(|(ti, top)| command_and_subs(srv, ti, top))
         .collect()
 }
 
@@ -121,9 +132,7 @@ pub fn latency_histogram(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let srv = &*ctx.srv;
     let mut found = Vec::new();
     if argv.len() == 2 {
-        for (ti, top) in COMMANDS.iter().enumerate() {
-            found.extend(command_and_subs(srv, ti, top));
-        }
+        found = all_histograms(srv);
     }
     for name in argv.iter().skip(2) {
         let mut parts = name.splitn(2, |&b| b == b'|');
@@ -146,12 +155,32 @@ pub fn latency_histogram(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.out.bulk(b"calls");
         ctx.out.int(h.calls() as i64);
         ctx.out.bulk(b"histogram_usec");
-        let buckets: Vec<(u64, u64)> = h.cumulative().collect();
+        let buckets = h.cumulative();
         ctx.out.map(buckets.len());
         for (usec, count) in buckets {
             ctx.out.int(usec as i64);
             ctx.out.int(count as i64);
         }
+    }
+}
+
+/// The lines of `INFO latencystats`: per command with calls, its value at
+/// each `latency-tracking-info-percentiles`, in µs with three decimals
+/// (Redis `fillPercentileDistributionLatencies`).
+pub(crate) fn info_latencystats(srv: &Server, o: &mut String) {
+    let percentiles = &srv.config.latency_tracking_info_percentiles;
+    for (name, h) in all_histograms(srv) {
+        let values: Vec<String> = percentiles
+            .iter()
+            .map(|&p| {
+                let us = h.value_at_percentile(p) as f64 / 1000.0;
+                format!("p{}={us:.3}", bounds::double_text(p))
+            })
+            .collect();
+        o.push_str(&format!(
+            "latency_percentiles_usec_{name}:{}\r\n",
+            values.join(",")
+        ));
     }
 }
 

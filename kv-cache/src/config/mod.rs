@@ -96,6 +96,9 @@ pub struct Config {
     pub latency_monitor_threshold: u64,
     /// `latency-tracking`: keep per-command latency histograms. yes.
     pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`: the percentiles `INFO
+    /// latencystats` prints. `50 99 99.9`.
+    pub latency_tracking_info_percentiles: Vec<f64>,
     /// Not a parameter: the config file the server was started with, as an
     /// absolute path (`CONFIG REWRITE` writes it back); none by default.
     pub config_file: Option<std::path::PathBuf>,
@@ -136,6 +139,7 @@ impl Default for Config {
             list_compress_depth: 0,
             latency_monitor_threshold: 0,
             latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             config_file: None,
         }
     }
@@ -427,6 +431,22 @@ pub static PARAMS: &[Param] = &[
         get: |c| yes_no_text(c.latency_tracking),
         set: |c, v| {
             c.latency_tracking = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-tracking-info-percentiles",
+        mutable: true,
+        get: |c| {
+            let texts: Vec<String> = c
+                .latency_tracking_info_percentiles
+                .iter()
+                .map(|&p| bounds::double_text(p))
+                .collect();
+            texts.join(" ")
+        },
+        set: |c, v| {
+            c.latency_tracking_info_percentiles = bounds::percentiles(v)?;
             Ok(())
         },
     },

@@ -148,7 +148,7 @@ impl Session {
 }
 
 /// Per-command counters for `INFO commandstats`. Redis: fields of `redisCommand`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CmdStat {
     /// Times called.
     pub calls: u64,
