@@ -21,7 +21,7 @@
 //! # Layout
 //!
 //! - this file: [`Series`] (one event's ring of samples) and [`Monitor`];
-//! - [`histogram`]: the per-command power-of-two histogram;
+//! - [`histogram`]: the per-command histogram, in HDR's layout;
 //! - [`graph`]: the ASCII graph of `LATENCY GRAPH`;
 //! - [`doctor`]: the `LATENCY DOCTOR` report.
 
