@@ -10,15 +10,16 @@
 //! - `INFO latencystats` prints the values at the configured percentiles.
 //!
 //! Here the counters have the same layout as that HDR histogram, so both
-//! reports come out as Redis's: 24 ranges, each doubling the last, of 128
-//! counters (256 for the first), a counter covering 1/128 of its range's
-//! start. The array (12 KB) is allocated at a command's first call and
-//! never again: recording is an index computation and an increment.
+//! reports come out as Redis's: 256 counters 1 ns wide for 0..255 ns, then
+//! 22 ranges each twice the last, of 128 counters each covering 1/128 of
+//! its range's start. The array (12 KB) is allocated at a command's first
+//! call and never again: recording is an index computation and an increment.
 
 /// Counters per range (half of HDR's `sub_bucket_count`, 256 for 2
 /// significant digits).
 const HALF: usize = 128;
-/// Ranges needed to reach 1 s in ns (HDR's `bucket_count` for 1e9).
+/// Ranges needed to reach 1 s in ns (HDR's `bucket_count` for 1e9), the
+/// first holding two ranges' worth of counters.
 const RANGES: usize = 23;
 /// Counters in all (HDR's `counts_len`).
 const COUNTS: usize = (RANGES + 1) * HALF;
@@ -72,6 +73,7 @@ pub struct Histogram {
 }
 
 impl Histogram {
+    // ANCHOR: record
     /// Counts one call that took `us` microseconds.
     #[inline]
     pub fn record(&mut self, us: u64) {
@@ -83,6 +85,7 @@ impl Histogram {
         *c = c.saturating_add(1);
         self.total += 1;
     }
+    // ANCHOR_END: record
 
     /// Calls counted.
     pub fn calls(&self) -> u64 {
