@@ -1,7 +1,10 @@
 //! A counting global allocator, so that `INFO memory` can report
-//! `used_memory` — the bytes the server asked the allocator for — as Redis
-//! does with its `zmalloc` wrapper (`src/zmalloc.c`). The server binary
-//! installs it; a process without it reports RSS instead.
+//! `used_memory` as Redis does with its `zmalloc` wrapper
+//! (`src/zmalloc.c`): the bytes the allocator really holds for the
+//! server — each block's usable size (`malloc_usable_size`, Redis's
+//! `zmalloc_size`), not the size asked for, which would hide the
+//! allocator's rounding. The server binary installs it; a process without
+//! it reports RSS instead.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -20,35 +23,55 @@ unsafe impl GlobalAlloc for CountingAlloc {
         // SAFETY: same contract as the caller's.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+            ALLOCATED.fetch_add(usable(p, layout.size()), Ordering::Relaxed);
         }
         p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        ALLOCATED.fetch_sub(usable(ptr, layout.size()), Ordering::Relaxed);
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(ptr, layout) };
-        ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: same contract as the caller's.
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
-            ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+            ALLOCATED.fetch_add(usable(p, layout.size()), Ordering::Relaxed);
         }
         p
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let old = usable(ptr, layout.size());
         // SAFETY: same contract as the caller's.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
-            ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
+            ALLOCATED.fetch_sub(old, Ordering::Relaxed);
+            ALLOCATED.fetch_add(usable(p, new_size), Ordering::Relaxed);
         }
         p
     }
+}
+
+/// The usable size of a live block `System` handed out for `size` bytes:
+/// on Linux `System` is the C allocator (`malloc`, or `posix_memalign` for
+/// large alignments), whose blocks all answer `malloc_usable_size`.
+#[cfg(target_os = "linux")]
+#[inline]
+fn usable(p: *mut u8, size: usize) -> usize {
+    let _ = size;
+    // SAFETY: `p` is a live block from the C allocator (see above), which
+    // is all `malloc_usable_size` requires.
+    unsafe { libc::malloc_usable_size(p.cast()) }
+}
+
+/// Elsewhere: the size asked for.
+#[cfg(not(target_os = "linux"))]
+#[inline]
+fn usable(_p: *mut u8, size: usize) -> usize {
+    size
 }
 
 impl CountingAlloc {

@@ -17,7 +17,8 @@
 //! - [`state`]: the server's state as types — shared state, sessions, the blocked-client
 //!   registry, the propagation state, counters.
 //! - [`pubsub`]: the subscription registry; [`tracking`]: the client-side caching
-//!   registry (who read which key, BCAST prefixes); [`idmap`]: maps keyed by client id.
+//!   registry (who read which key, BCAST prefixes); [`idmap`]: maps keyed by client id;
+//!   [`latency`]: the latency monitor's events and the per-command histograms.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
 //! - [`notify`]: the keyspace notification classes (`notify-keyspace-events`); the
@@ -43,6 +44,7 @@ pub mod config;
 pub mod db;
 pub mod exec;
 pub mod idmap;
+pub mod latency;
 pub mod notify;
 pub mod protocol;
 pub mod pubsub;

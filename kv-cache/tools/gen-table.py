@@ -47,7 +47,9 @@ FAMILIES = [
                    " slowlog slowlog|get slowlog|len slowlog|reset slowlog|help"),
         ("info", "info"),
         ("monitor", "monitor"),
-        ("config", "config config|get config|set config|resetstat config|help"),
+        ("config", "config config|get config|set config|resetstat config|rewrite config|help"),
+        ("latency", "latency latency|history latency|doctor latency|latest latency|reset"
+                    " latency|help latency|graph latency|histogram"),
         ("introspect", "command command|count command|info command|docs command|list"
                        " command|getkeys command|getkeysandflags command|help"),
         ("lolwut", "lolwut"),

@@ -53,6 +53,10 @@ fn main() -> anyhow::Result<()> {
         config
             .apply_file(&text)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        // Standard input has no file to rewrite (Redis leaves it unset too).
+        if path.as_os_str() != "-" {
+            config.config_file = Some(std::path::absolute(path)?);
+        }
     }
     for (name, value) in &line.options {
         config

@@ -2,7 +2,7 @@
 //! themselves are in [`crate::config`].
 
 use super::Ctx;
-use crate::config::{ConfigError, PARAMS, listen};
+use crate::config::{ConfigError, PARAMS, listen, rewrite};
 use crate::db::glob;
 use crate::protocol::Argv;
 
@@ -82,6 +82,48 @@ pub fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.out.ok();
 }
 
+/// `CONFIG REWRITE`: the running configuration written back into the
+/// config file, as Redis's rules (see [`crate::config::rewrite`]).
+pub fn config_rewrite(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    let Some(path) = ctx.srv.config.config_file.clone() else {
+        return ctx
+            .out
+            .error("ERR The server is running without a config file");
+    };
+    // A file that vanished is written anew, as Redis does.
+    let old = match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e),
+    };
+    let done = old.and_then(|old| {
+        let new = rewrite::rewrite(&old, &ctx.srv.config);
+        rewrite::overwrite(&path, &new)
+    });
+    match done {
+        Ok(()) => {
+            tracing::warn!("CONFIG REWRITE executed with success.");
+            ctx.out.ok();
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "CONFIG REWRITE failed");
+            ctx.out
+                .error(&format!("ERR Rewriting config file: {}", os_error_text(&e)));
+        }
+    }
+}
+
+/// The C library's text for an I/O error (`strerror`), as Redis prints it:
+/// Rust's `Display` adds ` (os error N)`.
+fn os_error_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 /// `CONFIG RESETSTAT`
 pub fn config_resetstat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let _ = argv;
@@ -103,6 +145,8 @@ pub fn config_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
         ],
     );
 }

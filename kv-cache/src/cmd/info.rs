@@ -37,6 +37,7 @@ pub fn info(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if wanted.iter().any(|w| w == "all" || w == "everything") {
         wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
         wanted.push("commandstats".into());
+        wanted.push("latencystats".into());
     }
     let text = render(ctx.srv, &wanted);
     ctx.out.verbatim(text.as_bytes());
@@ -167,6 +168,13 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
     }
     if has("errorstats") {
         o.push_str("# Errorstats\r\n\r\n");
+    }
+    if has("latencystats") {
+        o.push_str("# Latencystats\r\n");
+        if srv.config.latency_tracking {
+            super::latency::info_latencystats(srv, &mut o);
+        }
+        o.push_str("\r\n");
     }
     if has("cluster") {
         o.push_str("# Cluster\r\ncluster_enabled:0\r\n\r\n");

@@ -19,8 +19,8 @@
 //! - `table/` (generated): the entries, one file per Redis group, joined in [`COMMANDS`];
 //! - [`docs`]: the types of the `COMMAND DOCS` trees;
 //! - handlers, one module per family: [`connection`], [`client`], [`strings`],
-//!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`] and
-//!   [`introspect`] for the larger server commands), [`lists`], [`hashes`],
+//!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`],
+//!   [`latency`] and [`introspect`] for the larger server commands), [`lists`], [`hashes`],
 //!   [`sets`], [`zsets`], [`sort`] (SORT, SORT_RO), [`multi`] (transactions), [`pubsub`],
 //!   [`monitor`], [`lolwut`], [`module`] (MODULE, with no modules), [`memory`];
 //! - [`notify`](mod@notify): keyspace notifications, sent by handlers through [`Ctx::notify`];
@@ -46,6 +46,7 @@ pub mod info;
 pub mod introspect;
 pub mod keys;
 pub mod keyspec;
+pub mod latency;
 pub mod lists;
 pub mod lolwut;
 pub mod lookup;

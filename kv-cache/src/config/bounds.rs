@@ -56,6 +56,34 @@ pub fn yes_no_text(b: bool) -> String {
     if b { "yes" } else { "no" }.into()
 }
 
+/// A double as Redis prints one in a config value: `%f`, trailing zeros
+/// and a trailing dot dropped (`trimDoubleString`): `99.9`, `100`, `0.5`.
+pub fn double_text(d: f64) -> String {
+    let text = format!("{d:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// `latency-tracking-info-percentiles`: numbers in 0..=100 separated by
+/// spaces; `""` is none.
+pub fn percentiles(v: &str) -> Result<Vec<f64>, String> {
+    v.split_whitespace()
+        .map(|w| {
+            let p: f64 = w
+                .parse()
+                .ok()
+                .filter(|p: &f64| !p.is_nan())
+                .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                        .into(),
+                );
+            }
+            Ok(p)
+        })
+        .collect()
+}
+
 /// Parses a memory amount as Redis's `memtoull`: `100`, `1k` (1000), `1kb`
 /// (1024), `m`/`mb`, `g`/`gb`, any case.
 pub fn parse_memory(v: &str) -> Option<u64> {
@@ -111,5 +139,12 @@ mod tests {
             Err("argument must be between 1048576 and 9223372036854775807 inclusive".into())
         );
         assert!(memory_in("9223372036854775808", 0, i64::MAX).is_err());
+        assert_eq!(double_text(99.9), "99.9");
+        assert_eq!(double_text(100.0), "100");
+        assert_eq!(double_text(33.3333333), "33.333333");
+        assert_eq!(percentiles("50 99 99.9"), Ok(vec![50.0, 99.0, 99.9]));
+        assert_eq!(percentiles(""), Ok(vec![]));
+        assert!(percentiles("50 x").unwrap_err().starts_with("Invalid"));
+        assert!(percentiles("101").unwrap_err().contains("[0.0,100.0]"));
     }
 }

@@ -11,7 +11,7 @@
 //!   the old values in place, and `CONFIG SET` replies Redis's error. A
 //!   socket already bound to an address that stays is kept, so setting
 //!   the same value again changes nothing.
-//! - The network layer takes the [`Rebind`] plan after the command, starts
+//! - The network layer takes the plan ([`Listeners::rebind`]) after the command, starts
 //!   accepting on the new sockets and closes those no longer wanted.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};

@@ -8,10 +8,23 @@
 //! for them (`redis-benchmark` reads `save` and `appendonly`): they accept
 //! exactly the value that describes what kv-cache really does — no
 //! persistence, no eviction — and refuse any other, so nobody is misled.
+//!
+//! # Layout
+//!
+//! - this file: [`Config`] (one field per parameter), [`PARAMS`] (one
+//!   get/set entry per parameter), setting one or several at once
+//!   ([`Config::set_many`]: all or nothing) and config-file text;
+//! - [`bounds`]: integers, memory amounts and booleans as Redis parses them,
+//!   with its bounds and error texts;
+//! - [`cmdline`]: redis-server's command line;
+//! - [`listen`]: what `bind` and `port` mean, and binding a new set of
+//!   sockets before the old ones close;
+//! - [`rewrite`]: `CONFIG REWRITE`, the running config back into its file.
 
 pub mod bounds;
 pub mod cmdline;
 pub mod listen;
+pub mod rewrite;
 
 pub use bounds::parse_memory;
 use bounds::{int_in, memory_in, yes_no, yes_no_text};
@@ -84,6 +97,17 @@ pub struct Config {
     /// `notify-keyspace-events`: the [`crate::notify`] class bits of the
     /// keyspace events sent through Pub/Sub. Empty (0): none.
     pub notify_keyspace_events: u32,
+    /// `latency-monitor-threshold`: spikes of at least this many ms are
+    /// recorded by the latency monitor (0: off). 0.
+    pub latency_monitor_threshold: u64,
+    /// `latency-tracking`: keep per-command latency histograms. yes.
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`: the percentiles `INFO
+    /// latencystats` prints. `50 99 99.9`.
+    pub latency_tracking_info_percentiles: Vec<f64>,
+    /// Not a parameter: the config file the server was started with, as an
+    /// absolute path (`CONFIG REWRITE` writes it back); none by default.
+    pub config_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -121,6 +145,10 @@ impl Default for Config {
             list_max_listpack_size: -2,
             list_compress_depth: 0,
             notify_keyspace_events: 0,
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            config_file: None,
         }
     }
 }
@@ -406,6 +434,40 @@ pub static PARAMS: &[Param] = &[
         },
     },
     Param {
+        name: "latency-monitor-threshold",
+        mutable: true,
+        get: |c| c.latency_monitor_threshold.to_string(),
+        set: |c, v| {
+            c.latency_monitor_threshold = int_in(v, 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-tracking",
+        mutable: true,
+        get: |c| yes_no_text(c.latency_tracking),
+        set: |c, v| {
+            c.latency_tracking = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "latency-tracking-info-percentiles",
+        mutable: true,
+        get: |c| {
+            let texts: Vec<String> = c
+                .latency_tracking_info_percentiles
+                .iter()
+                .map(|&p| bounds::double_text(p))
+                .collect();
+            texts.join(" ")
+        },
+        set: |c, v| {
+            c.latency_tracking_info_percentiles = bounds::percentiles(v)?;
+            Ok(())
+        },
+    },
+    Param {
         name: "enable-debug-command",
         mutable: false,
         get: |c| c.enable_debug_command.clone(),
@@ -478,51 +540,45 @@ pub static PARAMS: &[Param] = &[
     },
 ];
 
+/// `client-output-buffer-limit <class> <hard> <soft> <seconds> ...`:
+/// every class checked (its name first, as Redis) before any is changed.
 fn set_output_limit(c: &mut Config, v: &str) -> Result<(), String> {
+    const BAD_NUMBER: &str =
+        "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
     let words: Vec<&str> = v.split_whitespace().collect();
     if words.is_empty() || !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
+    let (mut normal, mut pubsub) = (c.output_limit_normal, c.output_limit_pubsub);
     for w in words.chunks(4) {
-        let (hard, soft) =
-            match (parse_memory(w[1]), parse_memory(w[2])) {
-                (Some(h), Some(s)) => (h, s),
-                _ => return Err(
-                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
-                        .into(),
-                ),
-            };
-        let secs: u64 = w[3].parse().map_err(|_| {
-            "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string()
-        })?;
-        match w[0].to_ascii_lowercase().as_str() {
-            "normal" => {
-                c.output_limit_normal = BufferLimit {
-                    hard,
-                    soft,
-                    soft_seconds: secs,
-                }
-            }
-            "pubsub" => {
-                c.output_limit_pubsub = BufferLimit {
-                    hard,
-                    soft,
-                    soft_seconds: secs,
-                }
-            }
+        let class = w[0].to_ascii_lowercase();
+        if !matches!(class.as_str(), "normal" | "pubsub" | "slave" | "replica") {
+            return Err("Invalid client class specified in buffer limit configuration.".into());
+        }
+        let (Some(hard), Some(soft), Ok(soft_seconds)) =
+            (parse_memory(w[1]), parse_memory(w[2]), w[3].parse::<u64>())
+        else {
+            return Err(BAD_NUMBER.into());
+        };
+        let limit = BufferLimit {
+            hard,
+            soft,
+            soft_seconds,
+        };
+        match class.as_str() {
+            "normal" => normal = limit,
+            "pubsub" => pubsub = limit,
             // Replicas do not exist here yet; their limits are accepted
             // only at Redis's defaults.
-            "slave" | "replica" if (hard, soft, secs) == (268435456, 67108864, 60) => {}
-            "slave" | "replica" => {
+            _ if (hard, soft, soft_seconds) == (268435456, 67108864, 60) => {}
+            _ => {
                 return Err(
                     "kv-cache has no replicas; only their default limits are accepted".into(),
                 );
             }
-            _ => {
-                return Err("Invalid client class specified in buffer limit configuration.".into());
-            }
         }
     }
+    (c.output_limit_normal, c.output_limit_pubsub) = (normal, pubsub);
     Ok(())
 }
 
@@ -545,6 +601,7 @@ impl Config {
         (p.set)(self, value).map_err(invalid)
     }
 
+    // ANCHOR: set_many
     /// Sets several parameters at runtime, all or none, with Redis 7's
     /// checks in its order (`configSetCommand`): first every name is looked
     /// up — the first unknown, immutable or repeated one fails the whole
@@ -579,6 +636,7 @@ impl Config {
         *self = next;
         Ok(())
     }
+    // ANCHOR_END: set_many
 
     /// Applies a redis.conf-style text: one `key value...` per line, `#`
     /// comments, values may be quoted (`save ""`). Returns the first error
@@ -610,6 +668,54 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Values a user might try: numbers around every bound, memory
+    /// amounts, words, empty, and arbitrary short strings.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            (-10i64..1000).prop_map(|n| n.to_string()),
+            (
+                0u64..5000,
+                prop::sample::select(vec!["b", "k", "kb", "mb", "gb", "MB"])
+            )
+                .prop_map(|(n, u)| format!("{n}{u}")),
+            prop::sample::select(vec![
+                "yes",
+                "no",
+                "YES",
+                "local",
+                "",
+                "*",
+                "127.0.0.1",
+                "-::*"
+            ])
+            .prop_map(String::from),
+            "[a-z0-9 .*:-]{0,12}",
+            "normal [0-9]{1,3}(mb)? [0-9]{1,3} [0-9]{1,2}( pubsub 1 2 3| foo 1 2 3| pubsub x 1 1)?",
+        ]
+    }
+
+    proptest! {
+        /// Whatever value a parameter accepts, the text `CONFIG GET` then
+        /// prints is accepted too and reads back the same (so `CONFIG SET p
+        /// <CONFIG GET p>` is a no-op), and a refused value changes nothing.
+        #[test]
+        fn get_set_get_is_identical(i in 0..PARAMS.len(), v in value()) {
+            let p = &PARAMS[i];
+            let mut c = Config::default();
+            let before = format!("{c:?}");
+            match (p.set)(&mut c, &v) {
+                Ok(()) => {
+                    let shown = (p.get)(&c);
+                    (p.set)(&mut c, &shown).map_err(|e| TestCaseError::fail(format!("{} {shown:?}: {e}", p.name)))?;
+                    prop_assert_eq!((p.get)(&c), shown);
+                }
+                Err(_) => prop_assert_eq!(format!("{c:?}"), before),
+            }
+        }
+    }
 
     #[test]
     fn set_many_is_all_or_nothing() {

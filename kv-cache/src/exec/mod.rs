@@ -39,7 +39,7 @@ pub mod wake;
 
 use std::time::Instant;
 
-use crate::cmd::{self, Command, Ctx, F_ADMIN, F_NO_AUTH, F_SKIP_SLOWLOG};
+use crate::cmd::{self, Command, Ctx, F_ADMIN, F_FAST, F_NO_AUTH, F_SKIP_SLOWLOG};
 use crate::protocol::{Argv, Reply};
 use crate::state::{CmdStat, ReplyMode, S_BLOCKED, S_GATED, S_RETRY, Server, Session};
 
@@ -226,6 +226,16 @@ pub(crate) fn call(
     if listening {
         propagate::after_call(srv, session, sub, argv, dirty);
     }
+    let us = end.duration_since(start).as_micros() as u64;
+    // Sampled even for a command that blocked, as Redis's `call`.
+    let event = if sub.flags & F_FAST != 0 {
+        "fast-command"
+    } else {
+        "command"
+    };
+    let threshold = srv.config.latency_monitor_threshold;
+    srv.latency
+        .add_if_needed(threshold, event, us / 1000, srv.ks.now_ms / 1000);
     // Administrative commands are too dangerous to show (Redis).
     if !srv.monitors.is_empty() && sub.flags & F_ADMIN == 0 && session.flags & S_RETRY == 0 {
         monitor::feed(srv, session, argv);
@@ -236,15 +246,18 @@ pub(crate) fn call(
     if session.flags & S_BLOCKED != 0 {
         return;
     }
-    let us = end.duration_since(start).as_micros() as u64;
     let failed = out.get(before) == Some(&b'-');
     srv.stats.total_commands_processed += 1;
     if failed {
         srv.stats.total_error_replies += 1;
     }
+    let tracking = srv.config.latency_tracking;
     let st = stat_for(srv, ti, top, Some(sub));
     st.calls += 1;
     st.usec += us;
+    if tracking {
+        st.latency.record(us);
+    }
     if failed {
         st.failed_calls += 1;
     }

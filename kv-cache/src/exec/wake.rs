@@ -121,9 +121,14 @@ impl Server {
         // The blocked command counts now, as Redis's `updateStatsOnUnblock`.
         if let Some((ti, top)) = cmd::lookup(rec.argv.argv().get(0)) {
             let failed = how == Unblock::Error;
+            let tracking = self.config.latency_tracking;
             self.stats.total_commands_processed += 1;
             let st = stat_for(self, ti, top, None);
             st.calls += 1;
+            // Its run took no time to speak of: the wait is not latency.
+            if tracking {
+                st.latency.record(0);
+            }
             if failed {
                 st.failed_calls += 1;
                 self.stats.total_error_replies += 1;

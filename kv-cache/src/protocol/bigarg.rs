@@ -1,4 +1,4 @@
-//! The path of a big bulk argument (≥ [`BIG_ARG`](super::request::BIG_ARG), 32 KB), as Redis's
+//! The path of a big bulk argument (≥ [`BIG_ARG`], 32 KB), as Redis's
 //! `processMultibulkBuffer` and `readQueryFromClient` give it: the bulk
 //! gets an input buffer of its own, sized exactly, and that buffer becomes
 //! the argument — and, for a `SET`, the stored value — without a copy.
@@ -21,6 +21,7 @@ use bytes::{Buf, BytesMut};
 use super::RequestParser;
 use super::request::BIG_ARG;
 
+// ANCHOR: bigarg
 /// Before parsing: a big bulk whose bytes now fill `input` exactly is
 /// taken whole as the argument (Redis: "the buffer contains JUST our bulk
 /// element"). `input` is left empty, with no allocation.
@@ -59,3 +60,4 @@ pub fn prepare(parser: &mut RequestParser, input: &mut BytesMut) -> Option<usize
     }
     Some((len + 2 - have).max(1))
 }
+// ANCHOR_END: bigarg

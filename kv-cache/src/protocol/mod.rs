@@ -58,7 +58,22 @@ pub enum ProtocolError {
     /// An inline request with a quote that is never closed.
     #[error("Protocol error: unbalanced quotes in request")]
     UnbalancedQuotes,
+    /// Before `AUTH`, a `*<count>` over [`UNAUTH_MAX_MULTIBULK`].
+    #[error("Protocol error: unauthenticated multibulk length")]
+    UnauthenticatedMultibulkLength,
+    /// Before `AUTH`, a `$<len>` over [`UNAUTH_MAX_BULK`].
+    #[error("Protocol error: unauthenticated bulk length")]
+    UnauthenticatedBulkLength,
 }
+
+/// Largest argument count a client that must still authenticate may
+/// announce (Redis 7.0: 1024 * 1024), so an unknown client cannot make the
+/// server reserve for a huge request before it has even logged in.
+pub const UNAUTH_MAX_MULTIBULK: i64 = 1024 * 1024;
+
+/// Largest bulk a client that must still authenticate may announce
+/// (Redis 7.0: 16384 bytes).
+pub const UNAUTH_MAX_BULK: i64 = 16384;
 
 /// Parses a decimal `i64` exactly as Redis's `string2ll`: an optional `-`, no
 /// `+`, no leading zeros, no spaces, no overflow.

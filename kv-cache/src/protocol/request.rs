@@ -18,7 +18,9 @@
 use bytes::Bytes;
 
 use super::inline::split_args;
-use super::{PROTO_INLINE_MAX_SIZE, ProtocolError, parse_i64};
+use super::{
+    PROTO_INLINE_MAX_SIZE, ProtocolError, UNAUTH_MAX_BULK, UNAUTH_MAX_MULTIBULK, parse_i64,
+};
 
 /// A complete request's arguments. Mirrors Redis's `c->argv` / `c->argc`.
 #[derive(Clone, Copy, Debug)]
@@ -177,6 +179,8 @@ pub struct RequestParser {
     big: Vec<Bytes>,
     /// The last argument came by [`Self::adopt_bulk`]: the request is complete.
     ready: bool,
+    /// The client must still authenticate: Redis's smaller limits apply.
+    unauthenticated: bool,
 }
 
 impl RequestParser {
@@ -194,7 +198,16 @@ impl RequestParser {
             detached: Vec::new(),
             big: Vec::new(),
             ready: false,
+            unauthenticated: false,
         }
+    }
+
+    /// Whether the client must still authenticate (`requirepass` set, no
+    /// `AUTH` yet): until it does, a request may announce at most
+    /// [`UNAUTH_MAX_MULTIBULK`] arguments and bulks of [`UNAUTH_MAX_BULK`]
+    /// bytes (Redis 7.0's `authRequired` checks).
+    pub fn set_unauthenticated(&mut self, on: bool) {
+        self.unauthenticated = on;
     }
 
     /// The bulk argument whose `$<len>` header was read and whose bytes
@@ -362,6 +375,9 @@ impl RequestParser {
         if n > i32::MAX as i64 {
             return Err(ProtocolError::InvalidMultibulkLength);
         }
+        if self.unauthenticated && n > UNAUTH_MAX_MULTIBULK {
+            return Err(ProtocolError::UnauthenticatedMultibulkLength);
+        }
         if n <= 0 {
             Ok(Header::Empty(nl + 2))
         } else {
@@ -390,8 +406,11 @@ impl RequestParser {
                     self.scan_from = 0;
                     let len = parse_i64(&buf[self.pos + 1..nl])
                         .filter(|&l| l >= 0 && l as u64 <= self.max_bulk_len as u64)
-                        .ok_or(ProtocolError::InvalidBulkLength)?
-                        as usize;
+                        .ok_or(ProtocolError::InvalidBulkLength)?;
+                    if self.unauthenticated && len > UNAUTH_MAX_BULK {
+                        return Err(ProtocolError::UnauthenticatedBulkLength);
+                    }
+                    let len = len as usize;
                     self.pos = nl + 2;
                     self.bulk_len = Some(len);
                     len
@@ -552,5 +571,25 @@ mod tests {
         let mut big = b"*".to_vec();
         big.extend(vec![b'1'; PROTO_INLINE_MAX_SIZE + 1]);
         assert_eq!(e(&big), "Protocol error: too big mbulk count string");
+    }
+
+    #[test]
+    fn smaller_limits_before_auth() {
+        let mut p = RequestParser::new(DEFAULT_PROTO_MAX_BULK_LEN);
+        p.set_unauthenticated(true);
+        let err = |p: &mut RequestParser, b: &[u8]| p.parse(b).unwrap_err().to_string();
+        assert_eq!(
+            err(&mut p, b"*1048577\r\n"),
+            "Protocol error: unauthenticated multibulk length"
+        );
+        let mut p = RequestParser::new(DEFAULT_PROTO_MAX_BULK_LEN);
+        p.set_unauthenticated(true);
+        assert_eq!(
+            err(&mut p, b"*2\r\n$3\r\nGET\r\n$16385\r\n"),
+            "Protocol error: unauthenticated bulk length"
+        );
+        let mut p = RequestParser::new(DEFAULT_PROTO_MAX_BULK_LEN);
+        p.set_unauthenticated(true);
+        assert_eq!(p.parse(b"*1\r\n$16384\r\n").unwrap(), Parsed::Incomplete);
     }
 }

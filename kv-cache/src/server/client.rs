@@ -92,6 +92,9 @@ impl Client {
         }
         let mut used = 0;
         while !session.close_after_reply && session.flags & (S_BLOCKED | S_PAUSED) == 0 {
+            // Per request: an `AUTH` earlier in the batch lifts it.
+            let must_auth = srv.config.requirepass.is_some() && !session.authenticated;
+            self.parser.set_unauthenticated(must_auth);
             match self.parser.parse(&input[used..]) {
                 Ok(Parsed::Request(n)) => {
                     let argv = self.parser.argv(&input[used..]);

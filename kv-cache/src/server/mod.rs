@@ -12,6 +12,13 @@
 //! pending writes after the batch, resuming the input of clients that were
 //! unblocked. Blocked clients' deadlines are watched by one timer, armed
 //! for the nearest of them.
+//!
+//! # Layout
+//!
+//! - this file: [`Runtime`], building the loop, accepting, the listeners
+//!   (moved by `CONFIG SET bind/port`), the cron;
+//! - [`client`]: one connection — read, parse, execute, reply;
+//! - `querybuf`: the cron's round giving back idle clients' read buffers.
 
 pub mod client;
 mod querybuf;
@@ -415,8 +422,13 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     }
     // Keys do not expire while clients are paused (Redis).
     if srv.ks.active_expire && !srv.pause.is_on() {
-        let deadline = Instant::now() + crate::db::expire::budget(hz);
-        srv.ks.active_expire_cycle(deadline);
+        let began = Instant::now();
+        srv.ks
+            .active_expire_cycle(began + crate::db::expire::budget(hz));
+        let ms = began.elapsed().as_millis() as u64;
+        let threshold = srv.config.latency_monitor_threshold;
+        srv.latency
+            .add_if_needed(threshold, "expire-cycle", ms, srv.ks.now_ms / 1000);
         // The removed keys replay as `DEL`s, never wrapped in MULTI, and
         // are notified as `expired`.
         crate::cmd::notify::collect_detached(srv);

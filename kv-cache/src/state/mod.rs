@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::config::listen::Listeners;
 use crate::db::Keyspace;
 use crate::idmap::IdMap;
+use crate::latency::{Histogram, Monitor};
 use crate::protocol::OwnedArgv;
 use crate::pubsub::PubSub;
 use crate::tracking::Tracking;
@@ -195,7 +196,7 @@ impl Session {
 }
 
 /// Per-command counters for `INFO commandstats`. Redis: fields of `redisCommand`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CmdStat {
     /// Times called.
     pub calls: u64,
@@ -205,6 +206,8 @@ pub struct CmdStat {
     pub failed_calls: u64,
     /// Calls rejected before running (arity, auth).
     pub rejected_calls: u64,
+    /// The calls' latencies (`LATENCY HISTOGRAM`), when `latency-tracking` is on.
+    pub latency: Histogram,
 }
 
 /// Counters for `INFO stats`.
@@ -300,6 +303,8 @@ pub struct Server {
     pub pause: Pause,
     /// The addresses listening, and a change `CONFIG SET bind/port` asked for.
     pub listeners: Listeners,
+    /// The latency monitor's events (`LATENCY LATEST/HISTORY/...`).
+    pub latency: Monitor,
 }
 
 /// Current Unix time in milliseconds.
@@ -347,6 +352,7 @@ impl Server {
             monitors: Vec::new(),
             pause: Pause::default(),
             listeners: Listeners::default(),
+            latency: Monitor::default(),
         }
     }
 
