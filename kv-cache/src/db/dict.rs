@@ -396,6 +396,34 @@ impl<V> Dict<V> {
         x
     }
 
+    /// Bucket `h` of the two tables seen as one array (`ht0`, then `ht1`).
+    fn slot(&self, h: usize) -> Option<&Entry<V>> {
+        let s0 = self.ht0.buckets.len();
+        match self.ht0.buckets.get(h) {
+            Some(b) => b.as_deref(),
+            None => self.ht1.buckets[h - s0].as_deref(),
+        }
+    }
+
+    /// The length of the chain in slot `h`.
+    fn chain_len(&self, h: usize) -> usize {
+        std::iter::successors(self.slot(h), |e| e.next.as_deref()).count()
+    }
+
+    /// A random slot index, skipping the old table's buckets below the
+    /// rehash index (they are empty).
+    fn random_slot(&mut self) -> usize {
+        let (s0, s1) = self.sizes();
+        let from = self.rehash_idx.unwrap_or(0);
+        from + self.next_random() as usize % (s0 + s1 - from)
+    }
+
+    /// A random entry of the chain in slot `h`, which has `len` entries.
+    fn pick_in_chain(&mut self, h: usize, len: usize) -> Option<&Entry<V>> {
+        let pick = self.next_random() as usize % len;
+        std::iter::successors(self.slot(h), |e| e.next.as_deref()).nth(pick)
+    }
+
     /// A random entry: a random non-empty bucket, then a random element of
     /// its chain. Redis: `dictGetRandomKey` (also slightly unfair to keys in
     /// long chains, as Redis's is).
@@ -404,42 +432,14 @@ impl<V> Dict<V> {
             return None;
         }
         self.rehash_step();
-        let (s0, s1) = self.sizes();
-        let from = self.rehash_idx.unwrap_or(0);
-        let bucket = loop {
-            let r = self.next_random() as usize;
-            let h = from + r % (s0 + s1 - from);
-            let b = if h < s0 {
-                &self.ht0.buckets[h]
-            } else {
-                &self.ht1.buckets[h - s0]
-            };
-            if b.is_some() {
+        let h = loop {
+            let h = self.random_slot();
+            if self.slot(h).is_some() {
                 break h;
             }
         };
-        let mut len = 0;
-        let head = if bucket < s0 {
-            &self.ht0.buckets[bucket]
-        } else {
-            &self.ht1.buckets[bucket - s0]
-        };
-        let mut cur = head.as_deref();
-        while let Some(e) = cur {
-            len += 1;
-            cur = e.next.as_deref();
-        }
-        let pick = self.next_random() as usize % len;
-        let head = if bucket < s0 {
-            &self.ht0.buckets[bucket]
-        } else {
-            &self.ht1.buckets[bucket - s0]
-        };
-        let mut cur = head.as_deref();
-        for _ in 0..pick {
-            cur = cur.and_then(|e| e.next.as_deref());
-        }
-        cur
+        let len = self.chain_len(h);
+        self.pick_in_chain(h, len)
     }
 
     /// A uniformly random entry. [`Dict::random_entry`] (Redis's
@@ -465,38 +465,15 @@ impl<V> Dict<V> {
             return None;
         }
         self.rehash_step();
-        let (s0, s1) = self.sizes();
-        // Old-table buckets below the rehash index are empty: skip them.
-        let from = self.rehash_idx.unwrap_or(0);
-        let (bucket, len) = loop {
-            let h = from + self.next_random() as usize % (s0 + s1 - from);
-            let head = if h < s0 {
-                &self.ht0.buckets[h]
-            } else {
-                &self.ht1.buckets[h - s0]
-            };
-            let mut len = 0;
-            let mut cur = head.as_deref();
-            while let Some(e) = cur {
-                len += 1;
-                cur = e.next.as_deref();
-            }
-            if len > 0 && (len >= CHAIN_BOUND || (self.next_random() as usize % CHAIN_BOUND) < len)
-            {
+        let (h, len) = loop {
+            let h = self.random_slot();
+            let len = self.chain_len(h);
+            let accept = len >= CHAIN_BOUND || (self.next_random() as usize % CHAIN_BOUND) < len;
+            if len > 0 && accept {
                 break (h, len);
             }
         };
-        let pick = self.next_random() as usize % len;
-        let head = if bucket < s0 {
-            &self.ht0.buckets[bucket]
-        } else {
-            &self.ht1.buckets[bucket - s0]
-        };
-        let mut cur = head.as_deref();
-        for _ in 0..pick {
-            cur = cur.and_then(|e| e.next.as_deref());
-        }
-        cur
+        self.pick_in_chain(h, len)
     }
 
     /// Visits the bucket(s) at `cursor` and returns the next cursor; 0 means
