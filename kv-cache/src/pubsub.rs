@@ -1,7 +1,14 @@
-//! The Pub/Sub registry: which clients listen to which channels and
-//! patterns. Redis: `server.pubsub_channels` (channel → list of clients),
-//! `server.pubsub_patterns` (pattern → list of clients) and each client's
-//! `pubsub_channels` / `pubsub_patterns`, in `src/pubsub.c`.
+//! The Pub/Sub registry: which clients listen to which channels, patterns
+//! and shard channels. Redis: `server.pubsub_channels` (channel → list of
+//! clients), `server.pubsub_patterns` (pattern → list of clients),
+//! `server.pubsubshard_channels`, and each client's `pubsub_channels` /
+//! `pubsub_patterns` / `pubsubshard_channels`, in `src/pubsub.c`.
+//!
+//! Shard channels (`SSUBSCRIBE`, `SPUBLISH`) are a namespace of their own:
+//! a message published on `a` reaches `SUBSCRIBE a` clients, one published
+//! with `SPUBLISH a` reaches `SSUBSCRIBE a` clients, and patterns never see
+//! shard messages. On one node that is all there is to them; a cluster
+//! routes each shard channel to the node that owns its slot.
 //!
 //! The commands and the message encoding are in [`crate::cmd::pubsub`];
 //! messages to other clients go through the server's
@@ -25,6 +32,8 @@ struct Subscriber {
     channels: BTreeSet<Vec<u8>>,
     /// Patterns, in subscription order (Redis 7.0 keeps a list).
     patterns: Vec<Vec<u8>>,
+    /// Shard channels.
+    shard: BTreeSet<Vec<u8>>,
 }
 
 /// Every subscription.
@@ -34,6 +43,8 @@ pub struct PubSub {
     channels: HashMap<Vec<u8>, Vec<u64>>,
     /// Pattern → subscribers, in subscription order.
     patterns: BTreeMap<Vec<u8>, Vec<u64>>,
+    /// Shard channel → subscribers, in subscription order.
+    shard: HashMap<Vec<u8>, Vec<u64>>,
     /// By client.
     clients: IdMap<Subscriber>,
 }
@@ -44,7 +55,8 @@ impl PubSub {
         self.clients.contains_key(&id)
     }
 
-    /// Channels plus patterns of client `id` (the count subscribe replies carry).
+    /// Channels plus patterns of client `id` (the count subscribe replies
+    /// carry; shard channels are counted apart, see [`PubSub::shard_count`]).
     pub fn count(&self, id: u64) -> usize {
         self.clients
             .get(&id)
@@ -56,6 +68,12 @@ impl PubSub {
         self.clients
             .get(&id)
             .map_or((0, 0), |s| (s.channels.len(), s.patterns.len()))
+    }
+
+    /// Shard channels of client `id` (the count `SSUBSCRIBE` replies carry,
+    /// `CLIENT LIST` `ssub=`).
+    pub fn shard_count(&self, id: u64) -> usize {
+        self.clients.get(&id).map_or(0, |s| s.shard.len())
     }
 
     /// Protocol version messages to `id` are encoded in.
@@ -101,6 +119,33 @@ impl PubSub {
         true
     }
 
+    /// Subscribes `id` to the shard channel `channel`; false if it already was.
+    pub fn ssubscribe(&mut self, id: u64, resp: u8, channel: &[u8]) -> bool {
+        let sub = self.clients.entry(id).or_insert_with(|| Subscriber {
+            resp,
+            ..Subscriber::default()
+        });
+        if !sub.shard.insert(channel.to_vec()) {
+            return false;
+        }
+        self.shard.entry(channel.to_vec()).or_default().push(id);
+        true
+    }
+
+    /// Unsubscribes `id` from the shard channel `channel`; false if it was
+    /// not subscribed.
+    pub fn sunsubscribe(&mut self, id: u64, channel: &[u8]) -> bool {
+        let Some(sub) = self.clients.get_mut(&id) else {
+            return false;
+        };
+        if !sub.shard.remove(channel) {
+            return false;
+        }
+        remove_from(&mut self.shard, channel, id);
+        self.forget_if_idle(id);
+        true
+    }
+
     /// Subscribes `id` to `pattern`; false if it already was.
     pub fn psubscribe(&mut self, id: u64, resp: u8, pattern: &[u8]) -> bool {
         let sub = self.clients.entry(id).or_insert_with(|| Subscriber {
@@ -138,7 +183,7 @@ impl PubSub {
         if self
             .clients
             .get(&id)
-            .is_some_and(|s| s.channels.is_empty() && s.patterns.is_empty())
+            .is_some_and(|s| s.channels.is_empty() && s.patterns.is_empty() && s.shard.is_empty())
         {
             self.clients.remove(&id);
         }
@@ -149,6 +194,14 @@ impl PubSub {
         self.clients
             .get(&id)
             .map(|s| s.channels.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The shard channels `id` is subscribed to.
+    pub fn shard_channels_of(&self, id: u64) -> Vec<Vec<u8>> {
+        self.clients
+            .get(&id)
+            .map(|s| s.shard.iter().cloned().collect())
             .unwrap_or_default()
     }
 
@@ -169,6 +222,9 @@ impl PubSub {
         for ch in &sub.channels {
             remove_from(&mut self.channels, ch, id);
         }
+        for ch in &sub.shard {
+            remove_from(&mut self.shard, ch, id);
+        }
         for p in &sub.patterns {
             if let Some(list) = self.patterns.get_mut(p.as_slice()) {
                 list.retain(|&c| c != id);
@@ -182,6 +238,21 @@ impl PubSub {
     /// Subscribers of `channel`, in subscription order.
     pub fn subscribers(&self, channel: &[u8]) -> &[u64] {
         self.channels.get(channel).map_or(&[], Vec::as_slice)
+    }
+
+    /// Subscribers of the shard channel `channel`, in subscription order.
+    pub fn shard_subscribers(&self, channel: &[u8]) -> &[u64] {
+        self.shard.get(channel).map_or(&[], Vec::as_slice)
+    }
+
+    /// Shard channels with at least one subscriber (`PUBSUB SHARDCHANNELS`).
+    pub fn shard_channel_names(&self) -> impl Iterator<Item = &[u8]> {
+        self.shard.keys().map(Vec::as_slice)
+    }
+
+    /// Shard channels with subscribers (`INFO stats pubsubshard_channels`).
+    pub fn shard_channel_count(&self) -> usize {
+        self.shard.len()
     }
 
     /// Whether any pattern subscription exists.
@@ -250,5 +321,23 @@ mod tests {
         ps.remove_client(2);
         assert_eq!(ps.channel_count(), 0);
         assert!(ps.subscribers(b"a").is_empty());
+    }
+
+    #[test]
+    fn shard_channels_are_a_namespace_of_their_own() {
+        let mut ps = PubSub::default();
+        assert!(ps.ssubscribe(1, 2, b"a"));
+        assert!(!ps.ssubscribe(1, 2, b"a"));
+        assert!(ps.subscribe(1, 2, b"a"));
+        assert_eq!((ps.count(1), ps.shard_count(1)), (1, 1));
+        assert_eq!(ps.shard_subscribers(b"a"), &[1]);
+        assert!(ps.unsubscribe(1, b"a"));
+        assert!(ps.is_subscriber(1), "still has a shard channel");
+        assert_eq!(ps.shard_channel_count(), 1);
+        assert!(ps.sunsubscribe(1, b"a"));
+        assert!(!ps.is_subscriber(1));
+        assert!(ps.ssubscribe(2, 3, b"b"));
+        ps.remove_client(2);
+        assert_eq!(ps.shard_channel_count(), 0);
     }
 }

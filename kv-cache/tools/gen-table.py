@@ -81,7 +81,7 @@ FAMILIES = [
     ("pubsub", "pubsub", [
         ("pubsub", "subscribe unsubscribe psubscribe punsubscribe publish pubsub"
                    " pubsub|channels pubsub|help pubsub|numpat pubsub|numsub"
-                   " pubsub|shardchannels pubsub|shardnumsub"),
+                   " pubsub|shardchannels pubsub|shardnumsub ssubscribe sunsubscribe spublish"),
     ]),
 ]
 

@@ -61,6 +61,7 @@ pub fn client_getname(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 fn client_line(srv: &Server, c: &Session, now: i64) -> String {
     let id = c.id;
     let (sub, psub) = srv.pubsub.counts(id);
+    let ssub = srv.pubsub.shard_count(id);
     let mut flags = String::new();
     if sub + psub > 0 {
         flags.push('P');
@@ -80,7 +81,7 @@ fn client_line(srv: &Server, c: &Session, now: i64) -> String {
     let multi = c.queued().map_or(-1, |n| n as i64);
     let cmd = c.last_cmd;
     format!(
-        "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={sub} psub={psub} ssub=0 multi={multi} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={}\n",
+        "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem=0 events=r cmd={cmd} user=default redir=-1 resp={}\n",
         c.addr,
         c.laddr,
         c.fd,

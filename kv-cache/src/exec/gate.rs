@@ -19,6 +19,8 @@ const SUBSCRIBED_OK: &[&str] = &[
     "unsubscribe",
     "psubscribe",
     "punsubscribe",
+    "ssubscribe",
+    "sunsubscribe",
     "quit",
     "reset",
 ];
