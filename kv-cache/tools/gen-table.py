@@ -53,7 +53,7 @@ FAMILIES = [
                    " memory|usage"),
     ]),
     ("scripting", "scripting", [
-        ("server", "function function|flush script script|flush"),
+        ("server", "function function|flush function|help script script|flush script|help"),
     ]),
     ("lists", "list", [
         ("lists", "lpush rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert"
