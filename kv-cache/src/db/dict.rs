@@ -459,6 +459,7 @@ impl<V> Dict<V> {
     /// CHAIN_BOUND / len` on average: 8 at a load factor of 1, and at most
     /// 80 at 0.1, below which the table shrinks. Used by SRANDMEMBER, SPOP,
     /// HRANDFIELD and RANDOMKEY.
+    // ANCHOR: fair
     pub fn fair_random_entry(&mut self) -> Option<&Entry<V>> {
         const CHAIN_BOUND: usize = 8;
         if self.is_empty() {
@@ -475,6 +476,7 @@ impl<V> Dict<V> {
         };
         self.pick_in_chain(h, len)
     }
+    // ANCHOR_END: fair
 
     /// Visits the bucket(s) at `cursor` and returns the next cursor; 0 means
     /// the iteration is over. Redis: `dictScan`.
