@@ -64,7 +64,8 @@ fn idle_times(addr: SocketAddr) -> (i64, Vec<i64>, Value) {
     for k in stamped {
         c.cmds(&["SET", k, "v"]);
     }
-    assert_eq!(int(c.cmds(&["OBJECT", "IDLETIME", "looked"])), 0);
+    // Just set: at most one tick old (a second may begin in between).
+    assert!(int(c.cmds(&["OBJECT", "IDLETIME", "looked"])) <= 1);
     // The server itself sleeps, so both count the same seconds.
     c.cmds(&["DEBUG", "SLEEP", "2.1"]);
     c.cmds(&["TYPE", "looked"]);
