@@ -1,7 +1,14 @@
-//! The Pub/Sub registry: which clients listen to which channels and
-//! patterns. Redis: `server.pubsub_channels` (channel → list of clients),
-//! `server.pubsub_patterns` (pattern → list of clients) and each client's
-//! `pubsub_channels` / `pubsub_patterns`, in `src/pubsub.c`.
+//! The Pub/Sub registry: which clients listen to which channels, patterns
+//! and shard channels. Redis: `server.pubsub_channels` (channel → list of
+//! clients), `server.pubsub_patterns` (pattern → list of clients),
+//! `server.pubsubshard_channels`, and each client's `pubsub_channels` /
+//! `pubsub_patterns` / `pubsubshard_channels`, in `src/pubsub.c`.
+//!
+//! Shard channels (`SSUBSCRIBE`, `SPUBLISH`) are a namespace of their own:
+//! a message published on `a` reaches `SUBSCRIBE a` clients, one published
+//! with `SPUBLISH a` reaches `SSUBSCRIBE a` clients, and patterns never see
+//! shard messages. On one node that is all there is to them; a cluster
+//! routes each shard channel to the node that owns its slot.
 //!
 //! The commands and the message encoding are in [`crate::cmd::pubsub`];
 //! messages to other clients go through the server's
@@ -34,6 +41,8 @@ struct Subscriber {
     channels: BTreeSet<Vec<u8>>,
     /// Patterns, in subscription order (Redis 7.0 keeps a list).
     patterns: Vec<Vec<u8>>,
+    /// Shard channels.
+    shard: BTreeSet<Vec<u8>>,
 }
 
 /// Every subscription.
@@ -43,6 +52,8 @@ pub struct PubSub {
     channels: HashMap<Vec<u8>, Vec<u64>>,
     /// Pattern → subscribers, in subscription order.
     patterns: BTreeMap<Vec<u8>, Vec<u64>>,
+    /// Shard channel → subscribers, in subscription order.
+    shard: HashMap<Vec<u8>, Vec<u64>>,
     /// By client.
     clients: IdMap<Subscriber>,
     /// How many of `channels` are keyspace notification channels
@@ -60,7 +71,8 @@ impl PubSub {
         self.clients.contains_key(&id)
     }
 
-    /// Channels plus patterns of client `id` (the count subscribe replies carry).
+    /// Channels plus patterns of client `id` (the count subscribe replies
+    /// carry; shard channels are counted apart, see [`PubSub::shard_count`]).
     pub fn count(&self, id: u64) -> usize {
         self.clients
             .get(&id)
@@ -72,6 +84,12 @@ impl PubSub {
         self.clients
             .get(&id)
             .map_or((0, 0), |s| (s.channels.len(), s.patterns.len()))
+    }
+
+    /// Shard channels of client `id` (the count `SSUBSCRIBE` replies carry,
+    /// `CLIENT LIST` `ssub=`).
+    pub fn shard_count(&self, id: u64) -> usize {
+        self.clients.get(&id).map_or(0, |s| s.shard.len())
     }
 
     /// Protocol version messages to `id` are encoded in.
@@ -120,6 +138,33 @@ impl PubSub {
         true
     }
 
+    /// Subscribes `id` to the shard channel `channel`; false if it already was.
+    pub fn ssubscribe(&mut self, id: u64, resp: u8, channel: &[u8]) -> bool {
+        let sub = self.clients.entry(id).or_insert_with(|| Subscriber {
+            resp,
+            ..Subscriber::default()
+        });
+        if !sub.shard.insert(channel.to_vec()) {
+            return false;
+        }
+        self.shard.entry(channel.to_vec()).or_default().push(id);
+        true
+    }
+
+    /// Unsubscribes `id` from the shard channel `channel`; false if it was
+    /// not subscribed.
+    pub fn sunsubscribe(&mut self, id: u64, channel: &[u8]) -> bool {
+        let Some(sub) = self.clients.get_mut(&id) else {
+            return false;
+        };
+        if !sub.shard.remove(channel) {
+            return false;
+        }
+        drop_id(&mut self.shard, channel, id);
+        self.forget_if_idle(id);
+        true
+    }
+
     /// Subscribes `id` to `pattern`; false if it already was.
     pub fn psubscribe(&mut self, id: u64, resp: u8, pattern: &[u8]) -> bool {
         let sub = self.clients.entry(id).or_insert_with(|| Subscriber {
@@ -157,7 +202,7 @@ impl PubSub {
         if self
             .clients
             .get(&id)
-            .is_some_and(|s| s.channels.is_empty() && s.patterns.is_empty())
+            .is_some_and(|s| s.channels.is_empty() && s.patterns.is_empty() && s.shard.is_empty())
         {
             self.clients.remove(&id);
         }
@@ -168,6 +213,14 @@ impl PubSub {
         self.clients
             .get(&id)
             .map(|s| s.channels.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The shard channels `id` is subscribed to.
+    pub fn shard_channels_of(&self, id: u64) -> Vec<Vec<u8>> {
+        self.clients
+            .get(&id)
+            .map(|s| s.shard.iter().cloned().collect())
             .unwrap_or_default()
     }
 
@@ -188,6 +241,9 @@ impl PubSub {
         for ch in &sub.channels {
             self.remove_from(ch, id);
         }
+        for ch in &sub.shard {
+            drop_id(&mut self.shard, ch, id);
+        }
         for p in &sub.patterns {
             if let Some(list) = self.patterns.get_mut(p.as_slice()) {
                 list.retain(|&c| c != id);
@@ -201,6 +257,21 @@ impl PubSub {
     /// Subscribers of `channel`, in subscription order.
     pub fn subscribers(&self, channel: &[u8]) -> &[u64] {
         self.channels.get(channel).map_or(&[], Vec::as_slice)
+    }
+
+    /// Subscribers of the shard channel `channel`, in subscription order.
+    pub fn shard_subscribers(&self, channel: &[u8]) -> &[u64] {
+        self.shard.get(channel).map_or(&[], Vec::as_slice)
+    }
+
+    /// Shard channels with at least one subscriber (`PUBSUB SHARDCHANNELS`).
+    pub fn shard_channel_names(&self) -> impl Iterator<Item = &[u8]> {
+        self.shard.keys().map(Vec::as_slice)
+    }
+
+    /// Shard channels with subscribers (`INFO stats pubsubshard_channels`).
+    pub fn shard_channel_count(&self) -> usize {
+        self.shard.len()
     }
 
     /// Whether any pattern subscription exists.
@@ -218,16 +289,8 @@ impl PubSub {
 
     /// Removes `id` from the list of `name`, dropping an emptied list.
     fn remove_from(&mut self, name: &[u8], id: u64) {
-        if let Some(list) = self.channels.get_mut(name) {
-            if let Some(at) = list.iter().position(|&c| c == id) {
-                list.remove(at);
-            }
-            if list.is_empty() {
-                self.channels.remove(name);
-                if name.starts_with(KEY_CHANNEL_PREFIX) {
-                    self.key_channels -= 1;
-                }
-            }
+        if drop_id(&mut self.channels, name, id) && name.starts_with(KEY_CHANNEL_PREFIX) {
+            self.key_channels -= 1;
         }
     }
 
@@ -261,6 +324,21 @@ impl PubSub {
         receivers
     }
 
+    /// Delivers `msg` on shard channel `channel` to its subscribers, as
+    /// `smessage`; returns the number of receivers. Redis:
+    /// `pubsubPublishMessage` with the shard type.
+    pub fn spublish(&self, channel: &[u8], msg: &[u8], sink: &mut impl Sink) -> usize {
+        let ids = self.shard_subscribers(channel);
+        for &id in ids {
+            let mut r = Reply::new(sink.buf(id), self.resp_of(id));
+            r.push(3);
+            r.bulk(b"smessage");
+            r.bulk(channel);
+            r.bulk(msg);
+        }
+        ids.len()
+    }
+
     /// Every pattern with its subscribers.
     pub fn patterns(&self) -> impl Iterator<Item = (&[u8], &[u64])> {
         self.patterns
@@ -282,6 +360,22 @@ impl PubSub {
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()
     }
+}
+
+/// Removes `id` from the list of `name` in `map`; returns whether that
+/// emptied the list, which is then dropped.
+fn drop_id(map: &mut HashMap<Vec<u8>, Vec<u64>>, name: &[u8], id: u64) -> bool {
+    let Some(list) = map.get_mut(name) else {
+        return false;
+    };
+    if let Some(at) = list.iter().position(|&c| c == id) {
+        list.remove(at);
+    }
+    let emptied = list.is_empty();
+    if emptied {
+        map.remove(name);
+    }
+    emptied
 }
 
 #[cfg(test)]
@@ -314,5 +408,23 @@ mod tests {
         assert!(!ps.may_hear_notifications());
         assert_eq!(ps.channel_count(), 0);
         assert!(ps.subscribers(b"a").is_empty());
+    }
+
+    #[test]
+    fn shard_channels_are_a_namespace_of_their_own() {
+        let mut ps = PubSub::default();
+        assert!(ps.ssubscribe(1, 2, b"a"));
+        assert!(!ps.ssubscribe(1, 2, b"a"));
+        assert!(ps.subscribe(1, 2, b"a"));
+        assert_eq!((ps.count(1), ps.shard_count(1)), (1, 1));
+        assert_eq!(ps.shard_subscribers(b"a"), &[1]);
+        assert!(ps.unsubscribe(1, b"a"));
+        assert!(ps.is_subscriber(1), "still has a shard channel");
+        assert_eq!(ps.shard_channel_count(), 1);
+        assert!(ps.sunsubscribe(1, b"a"));
+        assert!(!ps.is_subscriber(1));
+        assert!(ps.ssubscribe(2, 3, b"b"));
+        ps.remove_client(2);
+        assert_eq!(ps.shard_channel_count(), 0);
     }
 }

@@ -185,6 +185,17 @@ fn command_info_and_list_match_redis_for_every_served_command() {
     );
     // Subcommands are listed, as `container|sub`.
     assert!(served.contains(&b"config|get"[..]));
+    // Every container Redis gives a HELP has one here too (CLIENT's is
+    // CLIENT's own work, with the rest of CLIENT).
+    for name in &served {
+        let Some(bar) = name.iter().position(|&b| b == b'|') else {
+            continue;
+        };
+        let help = [&name[..bar], b"|help"].concat();
+        if all.contains(&help) && &name[..bar] != b"client" {
+            assert!(served.contains(&help), "{}", String::from_utf8_lossy(&help));
+        }
+    }
     for filter in [
         ["aclcat", "string"],
         ["aclcat", "KEYSPACE"],

@@ -305,3 +305,91 @@ fn a_subscriber_that_does_not_read_is_cut_off_and_the_publisher_never_waits() {
         assert!(drained < 10_000, "the connection should end");
     }
 }
+
+/// Shard channels: their own namespace (PUBLISH and patterns never reach
+/// them, SPUBLISH reaches only them), their counts, RESP3 pushes, the
+/// subscribed-mode restriction, MULTI, and CLIENT LIST's `ssub`.
+fn shard(addr: SocketAddr) -> Vec<Value> {
+    let mut s = Conn::connect(addr);
+    let mut plain = Conn::connect(addr);
+    let mut p = Conn::connect(addr);
+    let mut t = Vec::new();
+    send(&mut s, &["SSUBSCRIBE", "a", "b", "a"]);
+    for _ in 0..3 {
+        t.push(s.read().expect("confirm"));
+    }
+    // The shard count is apart from channels and patterns.
+    send(&mut s, &["SUBSCRIBE", "a"]);
+    t.push(s.read().expect("confirm"));
+    send(&mut plain, &["PSUBSCRIBE", "*"]);
+    t.push(plain.read().expect("confirm"));
+    t.push(p.cmds(&["SPUBLISH", "a", "shard"]));
+    t.push(s.read().expect("smessage"));
+    // PUBLISH reaches the plain subscription and the pattern only.
+    t.push(p.cmds(&["PUBLISH", "a", "plain"]));
+    t.push(s.read().expect("message"));
+    t.push(plain.read().expect("pmessage"));
+    t.push(p.cmds(&["SPUBLISH", "nobody", "x"]));
+    t.push(p.cmds(&["PUBSUB", "SHARDNUMSUB", "a", "b", "c"]));
+    let Value::Array(mut chans) = p.cmds(&["PUBSUB", "SHARDCHANNELS"]) else {
+        panic!("an array")
+    };
+    chans.sort_by_key(|v| format!("{v:?}"));
+    t.push(Value::Array(chans));
+    t.push(p.cmds(&["PUBSUB", "SHARDCHANNELS", "b*"]));
+    t.push(p.cmds(&["PUBSUB", "CHANNELS", "b*"]));
+    // Subscribed mode allows the shard commands, not SPUBLISH.
+    t.push(s.cmds(&["SPUBLISH", "a", "x"]));
+    let list = String::from_utf8(
+        p.cmds(&["CLIENT", "LIST"])
+            .as_bytes()
+            .expect("text")
+            .to_vec(),
+    )
+    .expect("UTF-8");
+    t.push(bulk(
+        &list
+            .lines()
+            .map(|l| {
+                l.split(' ')
+                    .filter(|f| {
+                        f.starts_with("sub=") || f.starts_with("psub=") || f.starts_with("ssub=")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    ));
+    send(&mut s, &["SUNSUBSCRIBE", "b", "never"]);
+    t.push(s.read().expect("confirm"));
+    t.push(s.read().expect("confirm"));
+    send(&mut s, &["SUNSUBSCRIBE"]);
+    t.push(s.read().expect("confirm"));
+    send(&mut s, &["SUNSUBSCRIBE"]);
+    t.push(s.read().expect("confirm"));
+    // Still subscribed to `a`: still restricted.
+    t.push(s.cmds(&["GET", "x"]));
+    send(&mut s, &["UNSUBSCRIBE"]);
+    t.push(s.read().expect("confirm"));
+    t.push(s.cmds(&["GET", "x"]));
+    // Not inside a transaction.
+    t.push(p.cmds(&["MULTI"]));
+    t.push(p.cmds(&["SSUBSCRIBE", "m"]));
+    t.push(p.cmds(&["EXEC"]));
+    // RESP3: pushes.
+    let _ = s.cmds(&["HELLO", "3"]);
+    send(&mut s, &["SSUBSCRIBE", "r"]);
+    t.push(s.read().expect("push"));
+    t.push(p.cmds(&["SPUBLISH", "r", "pushed"]));
+    t.push(s.read().expect("push"));
+    t.push(s.cmds(&["PING"]));
+    t
+}
+
+#[test]
+fn shard_channels_are_apart_from_channels_and_patterns() {
+    let t = on_both(shard);
+    assert_eq!(t[0], confirm("ssubscribe", "a", 1));
+    assert_eq!(t[2], confirm("ssubscribe", "a", 2));
+}

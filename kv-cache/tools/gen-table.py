@@ -58,7 +58,7 @@ FAMILIES = [
                    " memory|usage"),
     ]),
     ("scripting", "scripting", [
-        ("server", "function function|flush script script|flush"),
+        ("server", "function function|flush function|help script script|flush script|help"),
     ]),
     ("lists", "list", [
         ("lists", "lpush rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert"
@@ -86,7 +86,7 @@ FAMILIES = [
     ("pubsub", "pubsub", [
         ("pubsub", "subscribe unsubscribe psubscribe punsubscribe publish pubsub"
                    " pubsub|channels pubsub|help pubsub|numpat pubsub|numsub"
-                   " pubsub|shardchannels pubsub|shardnumsub"),
+                   " pubsub|shardchannels pubsub|shardnumsub ssubscribe sunsubscribe spublish"),
     ]),
 ]
 

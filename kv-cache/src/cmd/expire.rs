@@ -53,7 +53,8 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, unit_ms: i64, absolute: bo
     let db = ctx.db();
     let key = argv.get(1);
     let ks = &mut ctx.srv.ks;
-    if !ks.exists(db, key) {
+    // A lookup for writing, as Redis's: it stamps the access clock.
+    if ks.get_for_write(db, key).is_none() {
         return ctx.out.int(0);
     }
     let current = ks.expire_of(db, key);
@@ -151,9 +152,11 @@ pub fn pexpiretime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `PERSIST key`: 1 if a TTL was removed.
 pub fn persist(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    // Redis looks the key up for writing, which stamps its access clock.
+    let db = ctx.db();
+    ctx.srv.ks.get_for_write(db, argv.get(1));
     let had = deadline(ctx, argv.get(1), false).is_ok();
     if had {
-        let db = ctx.db();
         ctx.srv.ks.set_expire(db, argv.get(1), None);
         ctx.srv.ks.touch(db, argv.get(1));
         ctx.notify(GENERIC, "persist", argv.get(1));

@@ -182,7 +182,7 @@ pub fn randomkey(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     for _ in 0..100 {
         let Some(k) = ctx.srv.ks.dbs[db]
             .dict
-            .random_entry()
+            .fair_random_entry()
             .map(|e| e.key().to_vec())
         else {
             break;

@@ -1,5 +1,7 @@
 //! Pub/Sub: `SUBSCRIBE`, `UNSUBSCRIBE`, `PSUBSCRIBE`, `PUNSUBSCRIBE`,
-//! `PUBLISH`, `PUBSUB`. Redis: `src/pubsub.c`.
+//! `PUBLISH`, their shard forms `SSUBSCRIBE`, `SUNSUBSCRIBE`, `SPUBLISH`
+//! (a channel namespace of their own, see [`crate::pubsub`]), and
+//! `PUBSUB`. Redis: `src/pubsub.c`.
 //!
 //! ```text
 //!  PUBLISH ch msg
@@ -48,64 +50,110 @@ fn sync_mode(ctx: &mut Ctx<'_>) {
 
 /// `SUBSCRIBE channel [channel ...]`
 pub fn subscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let (id, resp) = (ctx.client.id, ctx.client.resp);
-    for ch in argv.iter().skip(1) {
-        ctx.srv.pubsub.subscribe(id, resp, ch);
-        let n = ctx.srv.pubsub.count(id);
-        confirm(&mut ctx.out, b"subscribe", Some(ch), n);
-    }
-    sync_mode(ctx);
+    join(ctx, argv, Kind::Channels);
 }
 
 /// `UNSUBSCRIBE [channel ...]`: none named means all of them.
 pub fn unsubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    leave(ctx, argv, false);
+    leave(ctx, argv, Kind::Channels);
+}
+
+/// `SSUBSCRIBE shardchannel [shardchannel ...]`: refused inside `EXEC`
+/// (Redis refuses it to a client that may not block; `SUBSCRIBE` is let
+/// through there for backward compatibility).
+pub fn ssubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    if !ctx.can_block() {
+        return ctx
+            .out
+            .error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+    }
+    join(ctx, argv, Kind::Shard);
+}
+
+/// `SUNSUBSCRIBE [shardchannel ...]`: none named means all of them.
+pub fn sunsubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    leave(ctx, argv, Kind::Shard);
 }
 
 /// `PSUBSCRIBE pattern [pattern ...]`
 pub fn psubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let (id, resp) = (ctx.client.id, ctx.client.resp);
-    for p in argv.iter().skip(1) {
-        ctx.srv.pubsub.psubscribe(id, resp, p);
-        let n = ctx.srv.pubsub.count(id);
-        confirm(&mut ctx.out, b"psubscribe", Some(p), n);
-    }
-    sync_mode(ctx);
+    join(ctx, argv, Kind::Patterns);
 }
 
 /// `PUNSUBSCRIBE [pattern ...]`: none named means all of them.
 pub fn punsubscribe(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    leave(ctx, argv, true);
+    leave(ctx, argv, Kind::Patterns);
 }
 
-/// `UNSUBSCRIBE` (`patterns` false) or `PUNSUBSCRIBE` (true): one
-/// confirmation per name left, or, when the client had none to leave and
-/// named none, a single confirmation with a null name.
-fn leave(ctx: &mut Ctx<'_>, argv: &Argv<'_>, patterns: bool) {
-    let id = ctx.client.id;
-    let kind: &[u8] = if patterns {
-        b"punsubscribe"
-    } else {
-        b"unsubscribe"
+/// What a (un)subscribe command is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Channels,
+    Patterns,
+    Shard,
+}
+
+impl Kind {
+    /// The count a confirmation carries: the client's channels and
+    /// patterns, or its shard channels, as Redis counts each kind.
+    fn count(self, ps: &crate::pubsub::PubSub, id: u64) -> usize {
+        match self {
+            Kind::Shard => ps.shard_count(id),
+            _ => ps.count(id),
+        }
+    }
+}
+
+/// `SUBSCRIBE`, `PSUBSCRIBE` or `SSUBSCRIBE`: one confirmation per name.
+fn join(ctx: &mut Ctx<'_>, argv: &Argv<'_>, kind: Kind) {
+    let (id, resp) = (ctx.client.id, ctx.client.resp);
+    let reply: &[u8] = match kind {
+        Kind::Channels => b"subscribe",
+        Kind::Patterns => b"psubscribe",
+        Kind::Shard => b"ssubscribe",
     };
+    for name in argv.iter().skip(1) {
+        let ps = &mut ctx.srv.pubsub;
+        match kind {
+            Kind::Channels => ps.subscribe(id, resp, name),
+            Kind::Patterns => ps.psubscribe(id, resp, name),
+            Kind::Shard => ps.ssubscribe(id, resp, name),
+        };
+        confirm(&mut ctx.out, reply, Some(name), kind.count(ps, id));
+    }
+    sync_mode(ctx);
+}
+
+/// `UNSUBSCRIBE`, `PUNSUBSCRIBE` or `SUNSUBSCRIBE`: one confirmation per
+/// name left, or, when the client had none to leave and named none, a
+/// single confirmation with a null name.
+fn leave(ctx: &mut Ctx<'_>, argv: &Argv<'_>, kind: Kind) {
+    let id = ctx.client.id;
+    let reply: &[u8] = match kind {
+        Kind::Channels => b"unsubscribe",
+        Kind::Patterns => b"punsubscribe",
+        Kind::Shard => b"sunsubscribe",
+    };
+    let ps = &mut ctx.srv.pubsub;
     let names: Vec<Vec<u8>> = if argv.len() > 1 {
         argv.iter().skip(1).map(<[u8]>::to_vec).collect()
-    } else if patterns {
-        ctx.srv.pubsub.patterns_of(id)
     } else {
-        ctx.srv.pubsub.channels_of(id)
+        match kind {
+            Kind::Channels => ps.channels_of(id),
+            Kind::Patterns => ps.patterns_of(id),
+            Kind::Shard => ps.shard_channels_of(id),
+        }
     };
     if names.is_empty() {
-        confirm(&mut ctx.out, kind, None, ctx.srv.pubsub.count(id));
+        confirm(&mut ctx.out, reply, None, kind.count(ps, id));
     }
     for name in &names {
-        if patterns {
-            ctx.srv.pubsub.punsubscribe(id, name);
-        } else {
-            ctx.srv.pubsub.unsubscribe(id, name);
-        }
-        let n = ctx.srv.pubsub.count(id);
-        confirm(&mut ctx.out, kind, Some(name), n);
+        match kind {
+            Kind::Channels => ps.unsubscribe(id, name),
+            Kind::Patterns => ps.punsubscribe(id, name),
+            Kind::Shard => ps.sunsubscribe(id, name),
+        };
+        confirm(&mut ctx.out, reply, Some(name), kind.count(ps, id));
     }
     sync_mode(ctx);
 }
@@ -123,6 +171,22 @@ pub fn publish(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let n = publish_message(ctx, argv.get(1), argv.get(2));
     // Replicas' subscribers get the message too; the AOF never replays
     // it (Redis `forceCommandPropagation(c, PROPAGATE_REPL)`).
+    ctx.force_propagation(TO_REPL);
+    ctx.out.int(n as i64);
+}
+
+/// `SPUBLISH shardchannel message`: the number of shard subscribers that
+/// received it (as `smessage`; patterns never see shard messages).
+pub fn spublish(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let srv = &mut *ctx.srv;
+    let mut sink = Deliver {
+        outbox: &mut srv.outbox,
+        me: ctx.client.id,
+        own: &mut *ctx.out.buf,
+    };
+    let n = srv.pubsub.spublish(argv.get(1), argv.get(2), &mut sink);
+    // Without a cluster, replicas' shard subscribers get it as PUBLISH's
+    // do (Redis `forceCommandPropagation(c, PROPAGATE_REPL)`).
     ctx.force_propagation(TO_REPL);
     ctx.out.int(n as i64);
 }
@@ -156,16 +220,20 @@ fn subcommand_syntax_error(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ));
 }
 
-/// `PUBSUB CHANNELS [pattern]`
-pub fn pubsub_channels(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+/// `PUBSUB CHANNELS` or `SHARDCHANNELS` (`shard`) `[pattern]`: the
+/// channels with subscribers, matching the pattern if given.
+fn list_channels(ctx: &mut Ctx<'_>, argv: &Argv<'_>, shard: bool) {
     if argv.len() > 3 {
         return subcommand_syntax_error(ctx, argv);
     }
     let pattern = (argv.len() == 3).then(|| argv.get(2));
-    let names: Vec<&[u8]> = ctx
-        .srv
-        .pubsub
-        .channel_names()
+    let ps = &ctx.srv.pubsub;
+    let all: Box<dyn Iterator<Item = &[u8]>> = if shard {
+        Box::new(ps.shard_channel_names())
+    } else {
+        Box::new(ps.channel_names())
+    };
+    let names: Vec<&[u8]> = all
         .filter(|ch| pattern.is_none_or(|p| glob::matches(p, ch, false)))
         .collect();
     let out = &mut ctx.out;
@@ -175,15 +243,30 @@ pub fn pubsub_channels(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// `PUBSUB NUMSUB [channel ...]`: channel, count pairs (an array in both
-/// protocols, as Redis 7.0 replies).
-pub fn pubsub_numsub(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+/// `PUBSUB CHANNELS [pattern]`
+pub fn pubsub_channels(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    list_channels(ctx, argv, false);
+}
+
+/// `PUBSUB NUMSUB` or `SHARDNUMSUB` (`shard`) `[channel ...]`: channel,
+/// count pairs (an array in both protocols, as Redis 7.0 replies).
+fn numsub(ctx: &mut Ctx<'_>, argv: &Argv<'_>, shard: bool) {
     ctx.out.array((argv.len() - 2) * 2);
     for ch in argv.iter().skip(2) {
-        let n = ctx.srv.pubsub.subscribers(ch).len();
+        let ps = &ctx.srv.pubsub;
+        let n = if shard {
+            ps.shard_subscribers(ch).len()
+        } else {
+            ps.subscribers(ch).len()
+        };
         ctx.out.bulk(ch);
         ctx.out.int(n as i64);
     }
+}
+
+/// `PUBSUB NUMSUB [channel ...]`
+pub fn pubsub_numsub(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    numsub(ctx, argv, false);
 }
 
 /// `PUBSUB NUMPAT`: distinct patterns subscribed to.
@@ -192,22 +275,14 @@ pub fn pubsub_numpat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.out.int(ctx.srv.pubsub.pattern_count() as i64);
 }
 
-/// `PUBSUB SHARDCHANNELS [pattern]`: no shard channels exist here
-/// (`SSUBSCRIBE` is not implemented), so always empty.
+/// `PUBSUB SHARDCHANNELS [pattern]`
 pub fn pubsub_shardchannels(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    if argv.len() > 3 {
-        return subcommand_syntax_error(ctx, argv);
-    }
-    ctx.out.array(0);
+    list_channels(ctx, argv, true);
 }
 
-/// `PUBSUB SHARDNUMSUB [channel ...]`: every count is zero.
+/// `PUBSUB SHARDNUMSUB [shardchannel ...]`
 pub fn pubsub_shardnumsub(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    ctx.out.array((argv.len() - 2) * 2);
-    for ch in argv.iter().skip(2) {
-        ctx.out.bulk(ch);
-        ctx.out.int(0);
-    }
+    numsub(ctx, argv, true);
 }
 
 /// `PUBSUB HELP`

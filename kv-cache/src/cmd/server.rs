@@ -253,3 +253,29 @@ pub fn script_flush(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.out.ok();
     }
 }
+
+/// `FUNCTION HELP`: the subcommands kv-cache serves (it runs no scripts).
+pub fn function_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    help(
+        ctx,
+        "FUNCTION",
+        &[
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete every library (there are none: kv-cache runs no functions).",
+        ],
+    );
+}
+
+/// `SCRIPT HELP`: the subcommands kv-cache serves (it runs no scripts).
+pub fn script_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let _ = argv;
+    help(
+        ctx,
+        "SCRIPT",
+        &[
+            "FLUSH [ASYNC|SYNC]",
+            "    Empty the script cache (it is always empty: kv-cache runs no scripts).",
+        ],
+    );
+}

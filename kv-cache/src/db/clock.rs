@@ -30,6 +30,7 @@ pub fn lru_clock(now_ms: i64) -> u32 {
     ((now_ms / RESOLUTION_MS) as u64 & u64::from(CLOCK_MAX)) as u32
 }
 
+// ANCHOR: idle
 /// How long ago, in milliseconds, a key stamped `stamp` was used, with the
 /// clock now at `now` (Redis `estimateObjectIdleTime`, including its way of
 /// counting across a wrap).
@@ -42,6 +43,7 @@ pub fn idle_ms(now: u32, stamp: u32) -> u64 {
     };
     ticks * RESOLUTION_MS as u64
 }
+// ANCHOR_END: idle
 
 #[cfg(test)]
 mod tests {

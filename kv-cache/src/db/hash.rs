@@ -245,7 +245,7 @@ impl Hash {
                 let v = lp.next(at)?;
                 Some((lp.get(at), lp.get(v)))
             }
-            Hash::Table(d) => d.random_entry().map(|e| (&**e.key(), &*e.value)),
+            Hash::Table(d) => d.fair_random_entry().map(|e| (&**e.key(), &*e.value)),
         }
     }
 }

@@ -22,6 +22,8 @@ const SUBSCRIBED_OK: &[&str] = &[
     "unsubscribe",
     "psubscribe",
     "punsubscribe",
+    "ssubscribe",
+    "sunsubscribe",
     "quit",
     "reset",
 ];

@@ -319,6 +319,12 @@ fn arity_cmd() -> impl Strategy<Value = Step> {
             "slowlog",
             "lastsave",
             "time",
+            "sort",
+            "sort_ro",
+            "zintercard",
+            "memory",
+            "module",
+            "spublish",
         ][..],
     );
     (

@@ -1,10 +1,13 @@
 //! Generated SORT and SORT_RO steps: every option (BY with key patterns,
 //! hash fields, `#` and constants, LIMIT windows, several GETs, ASC/DESC,
-//! ALPHA, STORE), their errors, on dedicated keys of each sortable type
-//! (`sl` a list, `ss` a set, `sz` a sorted set) and on the shared keys
-//! (WRONGTYPE against strings and hashes, and whatever the other families
-//! left there). Weight keys `w_<element>` (strings) and `h_<element>`
-//! (hashes, field `f`) hold numbers and non-numbers.
+//! ALPHA, STORE), their errors, on keys of their own: `sl` a list, `ss` a
+//! set, `sz` a sorted set, and `sstr`, `sh` (a string, a hash: WRONGTYPE).
+//! Not on the shared keys: SORT turns a listpack sorted set into a
+//! skiplist, as Redis does, and the sorted-set steps rely on the shared
+//! keys staying listpacks (their ZSCAN order is only defined there).
+//! Results may be stored into a shared key (as a list). Weight keys
+//! `w_<element>` (strings) and `h_<element>` (hashes, field `f`) hold
+//! numbers and non-numbers.
 //!
 //! What is compared exactly, and why the rest is not:
 //!
@@ -28,7 +31,7 @@
 
 use proptest::prelude::*;
 
-use super::{KEYS, Step, v};
+use super::{Step, v};
 
 /// Elements: integers, floats, non-numbers and the empty string (which
 /// strtod reads as 0).
@@ -64,6 +67,8 @@ fn setup() -> impl Strategy<Value = Step> {
         3 => (elem(), weight()).prop_map(|(e, w)| Step::Cmd(v(&["HSET", &format!("h_{e}"), "f", &w]))),
         1 => elem().prop_map(|e| Step::Cmd(v(&["DEL", &format!("w_{e}"), &format!("h_{e}")]))),
         1 => prop::sample::select(&["sl", "ss", "sz"][..]).prop_map(|k| Step::Cmd(v(&["DEL", k]))),
+        1 => Just(Step::Cmd(v(&["SET", "sstr", "1"]))),
+        1 => Just(Step::Cmd(v(&["HSET", "sh", "f", "1"]))),
     ]
 }
 
@@ -107,8 +112,8 @@ fn kind(key: &str, opts: &[Vec<String>], cmd: Vec<String>) -> Step {
 /// A SORT or SORT_RO, and the stored list after a STORE.
 fn sort() -> impl Strategy<Value = Vec<Step>> {
     let key = prop_oneof![
-        3 => prop::sample::select(&["sl", "ss", "sz"][..]),
-        1 => prop::sample::select(KEYS),
+        6 => prop::sample::select(&["sl", "ss", "sz"][..]),
+        1 => prop::sample::select(&["sstr", "sh", "nokey"][..]),
     ];
     let name = prop::sample::select(&["SORT", "SORT", "SORT_RO"][..]);
     (name, key, prop::collection::vec(option(), 0..4)).prop_map(|(name, key, opts)| {

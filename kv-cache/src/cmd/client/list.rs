@@ -45,6 +45,7 @@ fn flags(srv: &Server, c: &Session) -> String {
 fn client_line(srv: &Server, c: &Session, now: i64, argv_mem: usize) -> String {
     let id = c.id;
     let (sub, psub) = srv.pubsub.counts(id);
+    let ssub = srv.pubsub.shard_count(id);
     let multi = c.queued().map_or(-1, |n| n as i64);
     let multi_mem: usize = c.multi.as_ref().map_or(0, |m| {
         m.queue
@@ -69,7 +70,7 @@ fn client_line(srv: &Server, c: &Session, now: i64, argv_mem: usize) -> String {
         _ => -1,
     };
     format!(
-        "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={sub} psub={psub} ssub=0 multi={multi} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs={BLOCK_SIZE} rbp={} obl={obl} oll={oll} omem={omem} tot-mem={tot_mem} events={events} cmd={} user=default redir={redir} resp={}\n",
+        "id={id} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={sub} psub={psub} ssub={ssub} multi={multi} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs={BLOCK_SIZE} rbp={} obl={obl} oll={oll} omem={omem} tot-mem={tot_mem} events={events} cmd={} user=default redir={redir} resp={}\n",
         c.addr,
         c.laddr,
         c.fd,

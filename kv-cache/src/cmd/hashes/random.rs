@@ -124,7 +124,9 @@ fn with_count(ctx: &mut Ctx<'_>, key: &[u8], count: u64, unique: bool, with_valu
             // A few of many: draw until `count` distinct fields are found.
             let mut seen: Dict<Sds> = Dict::new();
             while seen.len() < count {
-                let Some(e) = d.random_entry() else { break };
+                let Some(e) = d.fair_random_entry() else {
+                    break;
+                };
                 if seen.get(e.key()).is_none() {
                     seen.insert_new(e.key().clone(), e.value.clone());
                 }

@@ -204,7 +204,9 @@ fn srandmember_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             // A few of many: draw until `count` distinct ones are found.
             let mut seen: Dict<()> = Dict::new();
             while seen.len() < count {
-                let Some(e) = d.random_entry() else { break };
+                let Some(e) = d.fair_random_entry() else {
+                    break;
+                };
                 if seen.get(e.key()).is_none() {
                     let k: Sds = e.key().clone();
                     seen.insert_new(k, ());

@@ -7,8 +7,8 @@
 //!
 //! - this file: the options, loading the elements, the `LIMIT` window,
 //!   the reply or the stored list;
-//! - [`pattern`]: what a `BY`/`GET` pattern finds for an element;
-//! - [`order`]: the weights and the comparison (Redis's `sortCompare`).
+//! - `pattern`: what a `BY`/`GET` pattern finds for an element;
+//! - `order`: the weights and the comparison (Redis's `sortCompare`).
 //!
 //! `SORT key` must see a list, set or sorted set (else `WRONGTYPE`); a
 //! missing key sorts as an empty list. `BY` with a pattern that has no `*`

@@ -83,6 +83,7 @@ impl Order {
         if self.binary { a.cmp(b) } else { collate(a, b) }
     }
 
+    // ANCHOR: compare
     /// `sortCompare`, ascending; [`Order::sort`] applies `DESC`.
     fn compare(&self, a: &Item, b: &Item) -> Ordering {
         if !self.alpha {
@@ -103,6 +104,7 @@ impl Order {
             (Some(x), Some(y)) => self.strings(x, y),
         }
     }
+    // ANCHOR_END: compare
 
     /// Sorts `items` (stable, as glibc's `qsort`).
     pub(super) fn sort(&self, items: &mut [Item]) {

@@ -4,6 +4,7 @@
 //! Handlers: [`pubsub`](crate::cmd::pubsub).
 
 use crate::cmd::docs::*;
+use crate::cmd::keyspec::*;
 use crate::cmd::*;
 
 /// The `pubsub` commands, in the order `COMMAND` lists them.
@@ -111,6 +112,84 @@ pub(super) static PUBSUB: &[Command] = &[
             args: &[],
         },
         subcommands: PUBSUB_SUBCOMMANDS,
+    },
+    Command {
+        name: "ssubscribe",
+        arity: -2,
+        flags: F_PUBSUB | F_NOSCRIPT | F_LOADING | F_STALE,
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        acl: "@pubsub @slow",
+        key_specs: &[KeySpec {
+            flags: K_NOT_KEY,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
+        handler: pubsub::ssubscribe,
+        docs: &Docs {
+            group: "pubsub",
+            since: "7.0.0",
+            args: &[arg("shardchannel", STRING).multiple()],
+        },
+        subcommands: &[],
+    },
+    Command {
+        name: "sunsubscribe",
+        arity: -1,
+        flags: F_PUBSUB | F_NOSCRIPT | F_LOADING | F_STALE,
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        acl: "@pubsub @slow",
+        key_specs: &[KeySpec {
+            flags: K_NOT_KEY,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: -1,
+                step: 1,
+                limit: 0,
+            },
+        }],
+        handler: pubsub::sunsubscribe,
+        docs: &Docs {
+            group: "pubsub",
+            since: "7.0.0",
+            args: &[arg("shardchannel", STRING).optional().multiple()],
+        },
+        subcommands: &[],
+    },
+    Command {
+        name: "spublish",
+        arity: 3,
+        flags: F_PUBSUB | F_LOADING | F_STALE | F_FAST,
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl: "@pubsub @fast",
+        key_specs: &[KeySpec {
+            flags: K_NOT_KEY,
+            notes: None,
+            begin: Begin::Index(1),
+            find: Find::Range {
+                last: 0,
+                step: 1,
+                limit: 0,
+            },
+        }],
+        handler: pubsub::spublish,
+        docs: &Docs {
+            group: "pubsub",
+            since: "7.0.0",
+            args: &[arg("shardchannel", STRING), arg("message", STRING)],
+        },
+        subcommands: &[],
     },
 ];
 

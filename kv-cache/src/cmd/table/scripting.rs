@@ -45,45 +45,83 @@ pub(super) static SCRIPTING: &[Command] = &[
 ];
 
 /// The `FUNCTION` subcommands kv-cache serves.
-static FUNCTION_SUBCOMMANDS: &[Command] = &[Command {
-    name: "flush",
-    arity: -2,
-    flags: F_WRITE | F_NOSCRIPT,
-    first_key: 0,
-    last_key: 0,
-    step: 0,
-    acl: "@write @slow @scripting",
-    key_specs: &[],
-    handler: server::function_flush,
-    docs: &Docs {
-        group: "scripting",
-        since: "7.0.0",
-        args: &[arg("async", ONEOF).optional().args(&[
-            arg("async", PURE_TOKEN).token("ASYNC"),
-            arg("sync", PURE_TOKEN).token("SYNC"),
-        ])],
+static FUNCTION_SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "flush",
+        arity: -2,
+        flags: F_WRITE | F_NOSCRIPT,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@write @slow @scripting",
+        key_specs: &[],
+        handler: server::function_flush,
+        docs: &Docs {
+            group: "scripting",
+            since: "7.0.0",
+            args: &[arg("async", ONEOF).optional().args(&[
+                arg("async", PURE_TOKEN).token("ASYNC"),
+                arg("sync", PURE_TOKEN).token("SYNC"),
+            ])],
+        },
+        subcommands: &[],
     },
-    subcommands: &[],
-}];
+    Command {
+        name: "help",
+        arity: 2,
+        flags: F_LOADING | F_STALE,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@slow @scripting",
+        key_specs: &[],
+        handler: server::function_help,
+        docs: &Docs {
+            group: "scripting",
+            since: "7.0.0",
+            args: &[],
+        },
+        subcommands: &[],
+    },
+];
 
 /// The `SCRIPT` subcommands kv-cache serves.
-static SCRIPT_SUBCOMMANDS: &[Command] = &[Command {
-    name: "flush",
-    arity: -2,
-    flags: F_NOSCRIPT,
-    first_key: 0,
-    last_key: 0,
-    step: 0,
-    acl: "@slow @scripting",
-    key_specs: &[],
-    handler: server::script_flush,
-    docs: &Docs {
-        group: "scripting",
-        since: "2.6.0",
-        args: &[arg("async", ONEOF).since("6.2.0").optional().args(&[
-            arg("async", PURE_TOKEN).token("ASYNC"),
-            arg("sync", PURE_TOKEN).token("SYNC"),
-        ])],
+static SCRIPT_SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "flush",
+        arity: -2,
+        flags: F_NOSCRIPT,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@slow @scripting",
+        key_specs: &[],
+        handler: server::script_flush,
+        docs: &Docs {
+            group: "scripting",
+            since: "2.6.0",
+            args: &[arg("async", ONEOF).since("6.2.0").optional().args(&[
+                arg("async", PURE_TOKEN).token("ASYNC"),
+                arg("sync", PURE_TOKEN).token("SYNC"),
+            ])],
+        },
+        subcommands: &[],
     },
-    subcommands: &[],
-}];
+    Command {
+        name: "help",
+        arity: 2,
+        flags: F_LOADING | F_STALE,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl: "@slow @scripting",
+        key_specs: &[],
+        handler: server::script_help,
+        docs: &Docs {
+            group: "scripting",
+            since: "5.0.0",
+            args: &[],
+        },
+        subcommands: &[],
+    },
+];

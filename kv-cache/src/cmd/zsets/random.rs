@@ -7,38 +7,14 @@
 //! members. Picks are uniform over ranks (O(log n) each in a skiplist).
 
 use crate::cmd::lookup::{Typed, WrongType};
-use std::cell::Cell;
 use std::collections::HashSet;
 
 use super::{reply_member, reply_members_header};
 use crate::cmd::args::random_count;
 use crate::cmd::{Ctx, is};
+use crate::db::set::random::below;
 use crate::db::zset::ZSet;
 use crate::protocol::Argv;
-
-thread_local! {
-    static RNG: Cell<u64> = Cell::new(seed());
-}
-
-fn seed() -> u64 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0x1234_5678, |d| d.as_nanos() as u64);
-    t | 1
-}
-
-/// A random number below `n` (n > 0).
-fn below(n: usize) -> usize {
-    RNG.with(|c| {
-        // xorshift64*
-        let mut x = c.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        c.set(x);
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as usize % n
-    })
-}
 
 /// The member and score at a random rank.
 fn pick(z: &ZSet) -> Option<(&[u8], f64)> {

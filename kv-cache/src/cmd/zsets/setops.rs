@@ -154,21 +154,33 @@ fn inter(inputs: &[(Input<'_>, f64)], how: Aggregate) -> Pairs {
     out
 }
 
-/// How many members every input has, counting up to `limit` (0: all).
+/// How many members every input has, counting up to `limit` (0: all);
+/// the walk of the smallest input stops at the limit, as Redis's does.
 fn inter_card(inputs: &[(Input<'_>, f64)], limit: usize) -> usize {
     let Some(((first, _), rest)) = inputs.split_first() else {
         return 0;
     };
     let mut n = 0;
-    first.for_each(|m, _| {
-        if (limit == 0 || n < limit)
-            && rest
-                .iter()
-                .all(|(i, _)| i.same(first) || i.score(m).is_some())
+    let mut count = |m: &[u8]| {
+        if rest
+            .iter()
+            .all(|(i, _)| i.same(first) || i.score(m).is_some())
         {
             n += 1;
         }
-    });
+        limit == 0 || n < limit
+    };
+    match first {
+        Input::Missing => {}
+        Input::Sorted(z) => {
+            for (m, _) in z.iter() {
+                if !count(m) {
+                    break;
+                }
+            }
+        }
+        Input::Plain(s) => s.for_each_while(|m| m.with_bytes(&mut count)),
+    }
     n
 }
 

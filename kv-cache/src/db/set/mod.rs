@@ -266,7 +266,7 @@ impl Set {
         match self {
             Set::Ints(s) if s.is_empty() => None,
             Set::Ints(s) => s.get(random::below(s.len())).map(Member::Int),
-            Set::Table(d) => d.random_entry().map(|e| Member::Str(e.key())),
+            Set::Table(d) => d.fair_random_entry().map(|e| Member::Str(e.key())),
         }
     }
 
@@ -279,7 +279,7 @@ impl Set {
                 s.remove_at(i).map(|v| Member::Int(v).to_sds())
             }
             Set::Table(d) => {
-                let k = d.random_entry()?.key().clone();
+                let k = d.fair_random_entry()?.key().clone();
                 let popped = d.remove(&k).map(|(k, _)| k);
                 d.shrink_if_needed();
                 popped
