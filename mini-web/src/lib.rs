@@ -22,6 +22,8 @@
 //! - [`extract`]: `Path`, `Query`, `Json`, `Form`, `State`, headers, body; rejections.
 //! - [`response`]: [`Response`] and [`IntoResponse`].
 //! - [`static_files`]: a directory as a handler (ETag, Range, no traversal).
+//! - [`upgrade`]: a `101` response hands the connection to a callback.
+//! - [`ws`]: WebSocket (RFC 6455): the upgrade extractor, frames, the socket.
 //!
 //! # Example
 //!
@@ -54,6 +56,8 @@ pub mod router;
 pub mod server;
 pub mod service;
 pub mod static_files;
+pub mod upgrade;
+pub mod ws;
 
 pub use request::Request;
 pub use response::{IntoResponse, Response};

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 
 use crate::http::StatusCode;
+use crate::upgrade::OnUpgrade;
 
 /// A header name or value: static text costs nothing, owned text is allowed.
 pub type HeaderText = Cow<'static, str>;
@@ -22,6 +23,8 @@ pub struct Response {
     pub headers: Vec<(HeaderText, HeaderText)>,
     /// The body; for `HEAD` requests the server sends its length and not its bytes.
     pub body: Bytes,
+    /// On a `101 Switching Protocols`: what takes the connection over after it.
+    pub upgrade: Option<OnUpgrade>,
 }
 
 impl Response {
@@ -31,6 +34,7 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Bytes::new(),
+            upgrade: None,
         }
     }
 
@@ -43,6 +47,7 @@ impl Response {
                 Cow::Borrowed("text/plain; charset=utf-8"),
             )],
             body: body.into(),
+            upgrade: None,
         }
     }
 

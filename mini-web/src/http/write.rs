@@ -22,6 +22,8 @@ pub struct WriteOptions {
     pub head_only: bool,
     /// The connection closes after this response.
     pub close: bool,
+    /// A `101` that switches protocols: say `connection: upgrade`.
+    pub upgrade: bool,
 }
 
 /// Appends the `100 Continue` interim response.
@@ -87,7 +89,9 @@ pub fn write_response(out: &mut Vec<u8>, res: &Response, opts: WriteOptions) {
         push_usize(out, res.body.len());
         out.extend_from_slice(b"\r\n");
     }
-    if opts.close {
+    if opts.upgrade {
+        out.extend_from_slice(b"connection: upgrade\r\n");
+    } else if opts.close {
         out.extend_from_slice(b"connection: close\r\n");
     } else if opts.version == Version::Http10 {
         out.extend_from_slice(b"connection: keep-alive\r\n");
@@ -117,6 +121,7 @@ mod tests {
                 version: Version::Http11,
                 head_only: false,
                 close: true,
+                upgrade: false,
             },
         );
         let text = String::from_utf8(out).unwrap();
@@ -141,6 +146,7 @@ mod tests {
                 version: Version::Http10,
                 head_only: true,
                 close: false,
+                upgrade: false,
             },
         );
         let text = String::from_utf8(out).unwrap();

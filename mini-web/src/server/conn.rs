@@ -27,10 +27,11 @@ use tokio::sync::watch;
 use tokio::time::{Instant, timeout, timeout_at};
 
 use crate::http::{
-    BodyKind, ChunkedDecoder, Framing, HeaderSpan, Limits, Method, ParseError, Version,
+    BodyKind, ChunkedDecoder, Framing, HeaderSpan, Limits, Method, ParseError, StatusCode, Version,
     WriteOptions, parse_head, write_continue, write_response,
 };
 use crate::response::Response;
+use crate::upgrade::{OnUpgrade, Upgraded};
 use crate::{Request, Router};
 
 /// Flush the output buffer early once it holds this much (deep pipelines).
@@ -79,9 +80,11 @@ pub(crate) struct Conn<IO> {
     /// so an idle wait does not clone the receiver and re-register a waiter
     /// on every request.
     stop_signal: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// Set when a `101` was sent: what runs the connection from then on.
+    upgrade: Option<OnUpgrade>,
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
+impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
     pub(crate) fn new(io: IO, limits: Limits, shutdown: watch::Receiver<bool>) -> Conn<IO> {
         Conn {
             io,
@@ -96,13 +99,24 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
                 })
             },
             shutdown,
+            upgrade: None,
         }
     }
 
-    /// Serves requests until the peer closes, an error closes, or shutdown.
+    /// Serves requests until the peer closes, an error closes, or shutdown;
+    /// or until a `101` response, after which the connection is its upgrade
+    /// callback's, run here on the same task.
     pub(crate) async fn run<S: Clone + Send + Sync + 'static>(mut self, app: &Router<S>) {
         if let Err(e) = self.serve(app).await {
             tracing::debug!(error = %e, "connection ended with an I/O error");
+            return;
+        }
+        if let Some(on_upgrade) = self.upgrade.take() {
+            let upgraded = Upgraded {
+                io: Box::new(self.io),
+                read_ahead: self.read,
+            };
+            on_upgrade.run(upgraded).await;
         }
     }
 
@@ -161,15 +175,26 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
             };
             let req = Request::from_parts(head_bytes, &head, headers, body);
 
-            let res = app.dispatch(req).await;
+            let mut res = app.dispatch(req).await;
             // Checked after the handler ran: a shutdown that began meanwhile closes this connection.
             let keep_alive = framing.keep_alive && !*self.shutdown.borrow();
+            let upgrade = res
+                .upgrade
+                .take()
+                .filter(|_| res.status == StatusCode::SWITCHING_PROTOCOLS);
             let opts = WriteOptions {
                 version: head.version,
                 head_only: head.method == Method::Head,
                 close: !keep_alive,
+                upgrade: upgrade.is_some(),
             };
             write_response(&mut self.write, &res, opts);
+            if upgrade.is_some() {
+                // The 101 leaves now; from the next byte on, the connection is the callback's.
+                self.flush().await?;
+                self.upgrade = upgrade;
+                return Ok(());
+            }
             if !keep_alive {
                 self.flush().await?;
                 return self.close().await;
@@ -299,6 +324,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
                 version,
                 head_only: false,
                 close: true,
+                upgrade: false,
             },
         );
         self.flush().await?;
