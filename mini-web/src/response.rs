@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 
 use crate::http::StatusCode;
+use crate::stream::BodyStream;
 use crate::upgrade::OnUpgrade;
 
 /// A header name or value: static text costs nothing, owned text is allowed.
@@ -25,6 +26,8 @@ pub struct Response {
     pub body: Bytes,
     /// On a `101 Switching Protocols`: what takes the connection over after it.
     pub upgrade: Option<OnUpgrade>,
+    /// A body sent as it is produced, in place of `body` (see [`crate::stream`]).
+    pub stream: Option<BodyStream>,
 }
 
 impl Response {
@@ -35,6 +38,7 @@ impl Response {
             headers: Vec::new(),
             body: Bytes::new(),
             upgrade: None,
+            stream: None,
         }
     }
 
@@ -48,6 +52,7 @@ impl Response {
             )],
             body: body.into(),
             upgrade: None,
+            stream: None,
         }
     }
 

@@ -22,4 +22,4 @@ pub use limits::Limits;
 pub use method::{Method, Version};
 pub use parse::{HeaderSpan, RequestHead, Span, parse_head};
 pub use status::StatusCode;
-pub use write::{WriteOptions, write_continue, write_response};
+pub use write::{WriteOptions, write_chunk, write_continue, write_last_chunk, write_response};

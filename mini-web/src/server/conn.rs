@@ -28,7 +28,7 @@ use tokio::time::{Instant, timeout, timeout_at};
 
 use crate::http::{
     BodyKind, ChunkedDecoder, Framing, HeaderSpan, Limits, Method, ParseError, StatusCode, Version,
-    WriteOptions, parse_head, write_continue, write_response,
+    WriteOptions, parse_head, write_chunk, write_continue, write_last_chunk, write_response,
 };
 use crate::response::Response;
 use crate::upgrade::{OnUpgrade, Upgraded};
@@ -182,13 +182,27 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
                 .upgrade
                 .take()
                 .filter(|_| res.status == StatusCode::SWITCHING_PROTOCOLS);
+            let head_only = head.method == Method::Head;
+            let stream = res
+                .stream
+                .take()
+                .and_then(|s| s.take())
+                .filter(|_| !head_only);
+            // HTTP/1.0 has no chunked coding: a streamed body ends with the connection.
+            let keep_alive = keep_alive && !(stream.is_some() && head.version == Version::Http10);
             let opts = WriteOptions {
                 version: head.version,
-                head_only: head.method == Method::Head,
+                head_only,
                 close: !keep_alive,
                 upgrade: upgrade.is_some(),
+                streamed: stream.is_some(),
             };
             write_response(&mut self.write, &res, opts);
+            if let Some(rx) = stream
+                && !self.stream_body(rx, head.version).await?
+            {
+                return Ok(()); // the client went away mid-stream
+            }
             if upgrade.is_some() {
                 // The 101 leaves now; from the next byte on, the connection is the callback's.
                 self.flush().await?;
@@ -203,6 +217,39 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
                 self.flush().await?;
             }
             // ANCHOR_END: request_cycle
+        }
+    }
+
+    /// Sends a streamed body as its chunks arrive, then its end. Meanwhile
+    /// the socket is watched, so that a client that goes away ends the
+    /// stream at once (the producer sees its channel closed) rather than at
+    /// the next chunk. `Ok(false)`: the client went away.
+    async fn stream_body(
+        &mut self,
+        mut rx: tokio::sync::mpsc::Receiver<Bytes>,
+        version: Version,
+    ) -> std::io::Result<bool> {
+        self.flush().await?;
+        loop {
+            // Bytes the client sends meanwhile (a pipelined request) stay
+            // buffered for after the stream; past one head's worth, stop reading.
+            let watch = self.read.len() < self.limits.max_head_bytes;
+            let far = Instant::now() + Duration::from_secs(24 * 3600);
+            let chunk = tokio::select! {
+                chunk = rx.recv() => chunk,
+                end = self.read_more(far, false), if watch => match end? {
+                    ReadEnd::Data => continue,
+                    _ => return Ok(false),
+                },
+            };
+            match chunk {
+                Some(data) => write_chunk(&mut self.write, &data, version),
+                None => {
+                    write_last_chunk(&mut self.write, version);
+                    return Ok(true);
+                }
+            }
+            self.flush().await?;
         }
     }
 
@@ -325,6 +372,7 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
                 head_only: false,
                 close: true,
                 upgrade: false,
+                streamed: false,
             },
         );
         self.flush().await?;
