@@ -127,12 +127,14 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
         let mut head_started: Option<Instant> = None;
         let mut this_turn = 0u32;
         loop {
+            // ANCHOR: fairness
             if this_turn == REQUESTS_PER_TURN {
                 // Send what this turn produced, then let the other tasks run.
                 self.flush().await?;
                 tokio::task::yield_now().await;
                 this_turn = 0;
             }
+            // ANCHOR_END: fairness
             let parsed = match parse_head(&self.read, &self.limits, &mut self.headers) {
                 Ok(parsed) => parsed,
                 Err(e) => return self.refuse(e, Version::Http11).await,
