@@ -24,12 +24,12 @@ pub enum Message {
 /// Limits and timeouts of one socket. Defaults mirror tungstenite's
 /// `WebSocketConfig` (64 MiB messages, 16 MiB frames).
 ///
-/// | limit | ours | tungstenite 0.26 (under axum 0.8) | answer |
+/// | limit | ours | tungstenite (defaults as its docs give them, 0.12–0.20) | answer |
 /// |---|---|---|---|
 /// | message size | 64 MiB | 64 MiB (`max_message_size`) | close 1009 |
 /// | frame size | 16 MiB | 16 MiB (`max_frame_size`) | close 1009 |
-/// | write stall | 60 s | none (the caller's timeout) | error, connection dropped |
-/// | close reply wait | 5 s | none | connection dropped |
+/// | write stall | 60 s | not checked here | error, connection dropped |
+/// | close reply wait | 5 s | not checked here | connection dropped |
 #[derive(Clone, Debug)]
 pub struct WebSocketConfig {
     /// Largest message, all fragments together.

@@ -196,6 +196,7 @@ impl WebSocket {
 
     /// The rules a header breaks given the socket's state (the frame parser
     /// checked the rest).
+    // ANCHOR: state_rules
     fn check(&self, header: &FrameHeader) -> Result<(), WsError> {
         // Clients mask every frame, so that a script cannot make the bytes on
         // the wire look like an HTTP request to a proxy in between (§5.1, §10.3).
@@ -223,6 +224,7 @@ impl WebSocket {
         }
         Ok(())
     }
+    // ANCHOR_END: state_rules
 
     /// Fail fast (§8.1): while a text frame's payload is still arriving, check
     /// the part that is here. Validation restarts from the frame's start each
