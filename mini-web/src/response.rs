@@ -15,7 +15,9 @@ use crate::upgrade::OnUpgrade;
 /// A header name or value: static text costs nothing, owned text is allowed.
 pub type HeaderText = Cow<'static, str>;
 
-/// A complete response. Mirrors `http::Response<Body>` with a buffered body.
+/// A response. Mirrors `http::Response<Body>`: a buffered body, or a
+/// streamed one ([`BodyStream`]), or a `101` that hands the connection to
+/// an [`OnUpgrade`] callback.
 #[derive(Debug, Clone)]
 pub struct Response {
     /// The status code.
