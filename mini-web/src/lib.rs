@@ -22,6 +22,10 @@
 //! - [`extract`]: `Path`, `Query`, `Json`, `Form`, `State`, headers, body; rejections.
 //! - [`response`]: [`Response`] and [`IntoResponse`].
 //! - [`static_files`]: a directory as a handler (ETag, Range, no traversal).
+//! - [`stream`]: a response body sent as it is produced, from a channel.
+//! - [`sse`]: Server-Sent Events over a streamed body; `Last-Event-ID`.
+//! - [`upgrade`]: a `101` response hands the connection to a callback.
+//! - [`ws`]: WebSocket (RFC 6455): the upgrade extractor, frames, the socket.
 //!
 //! # Example
 //!
@@ -53,7 +57,11 @@ pub mod response;
 pub mod router;
 pub mod server;
 pub mod service;
+pub mod sse;
 pub mod static_files;
+pub mod stream;
+pub mod upgrade;
+pub mod ws;
 
 pub use request::Request;
 pub use response::{IntoResponse, Response};

@@ -9,11 +9,15 @@ use std::borrow::Cow;
 use bytes::Bytes;
 
 use crate::http::StatusCode;
+use crate::stream::BodyStream;
+use crate::upgrade::OnUpgrade;
 
 /// A header name or value: static text costs nothing, owned text is allowed.
 pub type HeaderText = Cow<'static, str>;
 
-/// A complete response. Mirrors `http::Response<Body>` with a buffered body.
+/// A response. Mirrors `http::Response<Body>`: a buffered body, or a
+/// streamed one ([`BodyStream`]), or a `101` that hands the connection to
+/// an [`OnUpgrade`] callback.
 #[derive(Debug, Clone)]
 pub struct Response {
     /// The status code.
@@ -22,6 +26,10 @@ pub struct Response {
     pub headers: Vec<(HeaderText, HeaderText)>,
     /// The body; for `HEAD` requests the server sends its length and not its bytes.
     pub body: Bytes,
+    /// On a `101 Switching Protocols`: what takes the connection over after it.
+    pub upgrade: Option<OnUpgrade>,
+    /// A body sent as it is produced, in place of `body` (see [`crate::stream`]).
+    pub stream: Option<BodyStream>,
 }
 
 impl Response {
@@ -31,6 +39,8 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Bytes::new(),
+            upgrade: None,
+            stream: None,
         }
     }
 
@@ -43,6 +53,8 @@ impl Response {
                 Cow::Borrowed("text/plain; charset=utf-8"),
             )],
             body: body.into(),
+            upgrade: None,
+            stream: None,
         }
     }
 

@@ -5,6 +5,7 @@
 use bytes::BytesMut;
 use mini_web::http::{
     BodyKind, ChunkedDecoder, Framing, HeaderSpan, Limits, Method, ParseError, parse_head,
+    valid_host,
 };
 use proptest::prelude::*;
 
@@ -159,6 +160,13 @@ proptest! {
         let _ = decode_in_reads(&[&bytes]);
         let mut buf = BytesMut::from(&bytes[..]);
         let _ = ChunkedDecoder::new().decode(&mut buf, &mut BytesMut::new(), &Limits::default());
+        let _ = valid_host(&bytes);
+    }
+
+    #[test]
+    fn generated_hosts_are_valid(name in "[a-z0-9-]{1,20}(\\.[a-z0-9-]{1,10}){0,3}", port in proptest::option::of(any::<u16>())) {
+        let host = match port { Some(p) => format!("{name}:{p}"), None => name };
+        prop_assert!(valid_host(host.as_bytes()), "{host}");
     }
 
     #[test]

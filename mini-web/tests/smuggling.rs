@@ -174,6 +174,56 @@ const CASES: &[(&str, &str, u16)] = &[
         400,
     ),
     (
+        "Host with a space",
+        "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+        400,
+    ),
+    (
+        "Host with a path",
+        "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",
+        400,
+    ),
+    (
+        "Host with userinfo",
+        "GET / HTTP/1.1\r\nHost: u@h\r\n\r\n",
+        400,
+    ),
+    (
+        "Host port not digits",
+        "GET / HTTP/1.1\r\nHost: h:8o\r\n\r\n",
+        400,
+    ),
+    (
+        "Host two ports",
+        "GET / HTTP/1.1\r\nHost: h:1:2\r\n\r\n",
+        400,
+    ),
+    (
+        "Host bad percent",
+        "GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n",
+        400,
+    ),
+    (
+        "Host IPv6 unbracketed",
+        "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n",
+        400,
+    ),
+    (
+        "Host IPv6 unclosed",
+        "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+        400,
+    ),
+    (
+        "Host bad IPv6",
+        "GET / HTTP/1.1\r\nHost: [1:2:3:4:5:6:7:8:9]\r\n\r\n",
+        400,
+    ),
+    (
+        "invalid Host on 1.0",
+        "GET / HTTP/1.0\r\nHost: a b\r\n\r\n",
+        400,
+    ),
+    (
         "chunk size overflow",
         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000001\r\nx\r\n0\r\n\r\n",
         400,
@@ -291,6 +341,12 @@ async fn valid_edge_cases_are_served() {
     )
     .await;
     assert!(out.ends_with("got 2"), "{out}");
+    // Every form of uri-host: reg-name, IPv4, IP-literal, with and without a port, and empty.
+    for host in ["example.com:8080", "127.0.0.1", "[::1]:80", "[v1.x]", ""] {
+        let raw = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        let out = exchange(addr, raw.as_bytes()).await;
+        assert!(out.starts_with("HTTP/1.1 200 OK"), "Host {host:?}: {out}");
+    }
     // HTTP/1.0 without Host is fine; the connection closes after it.
     let out = exchange(addr, b"GET / HTTP/1.0\r\n\r\n").await;
     assert!(

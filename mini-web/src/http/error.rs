@@ -52,6 +52,9 @@ pub enum ParseError {
     /// More than one `Host` field (RFC 9112 §3.2).
     #[error("duplicate Host header")]
     DuplicateHost,
+    /// A `Host` that is not `uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2).
+    #[error("invalid Host header")]
+    InvalidHost,
     /// Both `Content-Length` and `Transfer-Encoding` (RFC 9112 §6.1).
     #[error("both Content-Length and Transfer-Encoding")]
     ContentLengthAndTransferEncoding,

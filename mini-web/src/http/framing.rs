@@ -7,6 +7,7 @@
 //! them to disagree (see the notes chapter "Smuggling rules").
 
 use super::error::ParseError;
+use super::host::valid_host;
 use super::method::Version;
 use super::parse::{HeaderSpan, RequestHead};
 
@@ -89,7 +90,12 @@ impl Framing {
             let value = h.value.of(buf);
             // Dispatch on length first: the common fields differ in length.
             match name.len() {
-                4 if name_is(name, b"host") => hosts += 1,
+                4 if name_is(name, b"host") => {
+                    if !valid_host(value) {
+                        return Err(ParseError::InvalidHost);
+                    }
+                    hosts += 1;
+                }
                 6 if name_is(name, b"expect") => {
                     if value.eq_ignore_ascii_case(b"100-continue") {
                         expect_continue = true;

@@ -30,6 +30,7 @@ macro_rules! codes {
 
 codes! {
     CONTINUE = 100, "Continue";
+    SWITCHING_PROTOCOLS = 101, "Switching Protocols";
     OK = 200, "OK";
     CREATED = 201, "Created";
     NO_CONTENT = 204, "No Content";
@@ -51,6 +52,7 @@ codes! {
     RANGE_NOT_SATISFIABLE = 416, "Range Not Satisfiable";
     EXPECTATION_FAILED = 417, "Expectation Failed";
     UNPROCESSABLE_ENTITY = 422, "Unprocessable Content";
+    UPGRADE_REQUIRED = 426, "Upgrade Required";
     REQUEST_HEADER_FIELDS_TOO_LARGE = 431, "Request Header Fields Too Large";
     INTERNAL_SERVER_ERROR = 500, "Internal Server Error";
     NOT_IMPLEMENTED = 501, "Not Implemented";

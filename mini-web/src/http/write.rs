@@ -22,6 +22,30 @@ pub struct WriteOptions {
     pub head_only: bool,
     /// The connection closes after this response.
     pub close: bool,
+    /// A `101` that switches protocols: say `connection: upgrade`.
+    pub upgrade: bool,
+    /// The body is streamed after the head: `transfer-encoding: chunked` on
+    /// HTTP/1.1, no length at all on 1.0 (the close ends it; `close` must be set).
+    pub streamed: bool,
+}
+
+/// Appends one chunk of a streamed body (RFC 9112 §7.1); empty data writes
+/// nothing, since an empty chunk would end the body.
+pub fn write_chunk(out: &mut Vec<u8>, data: &[u8], version: Version) {
+    if version == Version::Http10 {
+        out.extend_from_slice(data);
+    } else if !data.is_empty() {
+        out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Appends the end of a streamed body: the last chunk, no trailers.
+pub fn write_last_chunk(out: &mut Vec<u8>, version: Version) {
+    if version == Version::Http11 {
+        out.extend_from_slice(b"0\r\n\r\n");
+    }
 }
 
 /// Appends the `100 Continue` interim response.
@@ -82,12 +106,18 @@ pub fn write_response(out: &mut Vec<u8>, res: &Response, opts: WriteOptions) {
         out.extend_from_slice(b"\r\n");
     }
     let has_body = !res.status.forbids_body();
-    if has_body {
+    if has_body && opts.streamed {
+        if opts.version == Version::Http11 {
+            out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+        }
+    } else if has_body {
         out.extend_from_slice(b"content-length: ");
         push_usize(out, res.body.len());
         out.extend_from_slice(b"\r\n");
     }
-    if opts.close {
+    if opts.upgrade {
+        out.extend_from_slice(b"connection: upgrade\r\n");
+    } else if opts.close {
         out.extend_from_slice(b"connection: close\r\n");
     } else if opts.version == Version::Http10 {
         out.extend_from_slice(b"connection: keep-alive\r\n");
@@ -95,7 +125,7 @@ pub fn write_response(out: &mut Vec<u8>, res: &Response, opts: WriteOptions) {
     out.extend_from_slice(b"date: ");
     append_date(out);
     out.extend_from_slice(b"\r\n\r\n");
-    if has_body && !opts.head_only {
+    if has_body && !opts.head_only && !opts.streamed {
         out.extend_from_slice(&res.body);
     }
 }
@@ -117,6 +147,8 @@ mod tests {
                 version: Version::Http11,
                 head_only: false,
                 close: true,
+                upgrade: false,
+                streamed: false,
             },
         );
         let text = String::from_utf8(out).unwrap();
@@ -141,6 +173,8 @@ mod tests {
                 version: Version::Http10,
                 head_only: true,
                 close: false,
+                upgrade: false,
+                streamed: false,
             },
         );
         let text = String::from_utf8(out).unwrap();

@@ -5,7 +5,9 @@
 //! still fast, because responses are appended to one output buffer and
 //! flushed only when no complete request is left in the read buffer — so
 //! sixteen pipelined requests cost one `read` and one `write`, and responses
-//! leave in request order by construction.
+//! leave in request order by construction. After [`REQUESTS_PER_TURN`]
+//! requests in a row the connection flushes and yields, so a deep pipeline
+//! cannot keep the others on its thread waiting.
 //!
 //! ```text
 //!      ┌────────────── more bytes ◄──── read (idle / head / body timeout)
@@ -25,16 +27,29 @@ use tokio::sync::watch;
 use tokio::time::{Instant, timeout, timeout_at};
 
 use crate::http::{
-    BodyKind, ChunkedDecoder, Framing, HeaderSpan, Limits, Method, ParseError, Version,
-    WriteOptions, parse_head, write_continue, write_response,
+    BodyKind, ChunkedDecoder, Framing, HeaderSpan, Limits, Method, ParseError, StatusCode, Version,
+    WriteOptions, parse_head, write_chunk, write_continue, write_last_chunk, write_response,
 };
 use crate::response::Response;
+use crate::upgrade::{OnUpgrade, Upgraded};
 use crate::{Request, Router};
 
 /// Flush the output buffer early once it holds this much (deep pipelines).
 const FLUSH_AT: usize = 64 * 1024;
 /// Initial read-buffer capacity.
 const READ_CHUNK: usize = 8 * 1024;
+/// Most requests served before the task yields to the others on its thread.
+///
+/// Why a cap: a pipelining client keeps the read buffer full, so every read
+/// and write is ready at once and the task never waits. tokio's cooperative
+/// budget (128 I/O operations per poll) does force a yield eventually, but
+/// with hundreds of requests per read that is tens of thousands of requests
+/// later — other clients on the thread waited hundreds of milliseconds.
+/// hyper's dispatcher does the same (16 turns of its loop, then yield).
+/// The count is not reset when a read waits (we cannot tell a read that
+/// waited from one that was ready without wrapping the socket), so a quiet
+/// keep-alive client pays one extra yield per 32 requests: noise.
+const REQUESTS_PER_TURN: u32 = 32;
 
 /// Why reading stopped.
 enum ReadEnd {
@@ -65,9 +80,11 @@ pub(crate) struct Conn<IO> {
     /// so an idle wait does not clone the receiver and re-register a waiter
     /// on every request.
     stop_signal: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// Set when a `101` was sent: what runs the connection from then on.
+    upgrade: Option<OnUpgrade>,
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
+impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
     pub(crate) fn new(io: IO, limits: Limits, shutdown: watch::Receiver<bool>) -> Conn<IO> {
         Conn {
             io,
@@ -82,13 +99,24 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
                 })
             },
             shutdown,
+            upgrade: None,
         }
     }
 
-    /// Serves requests until the peer closes, an error closes, or shutdown.
+    /// Serves requests until the peer closes, an error closes, or shutdown;
+    /// or until a `101` response, after which the connection is its upgrade
+    /// callback's, run here on the same task.
     pub(crate) async fn run<S: Clone + Send + Sync + 'static>(mut self, app: &Router<S>) {
         if let Err(e) = self.serve(app).await {
             tracing::debug!(error = %e, "connection ended with an I/O error");
+            return;
+        }
+        if let Some(on_upgrade) = self.upgrade.take() {
+            let upgraded = Upgraded {
+                io: Box::new(self.io),
+                read_ahead: self.read,
+            };
+            on_upgrade.run(upgraded).await;
         }
     }
 
@@ -97,7 +125,16 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
         app: &Router<S>,
     ) -> std::io::Result<()> {
         let mut head_started: Option<Instant> = None;
+        let mut this_turn = 0u32;
         loop {
+            // ANCHOR: fairness
+            if this_turn == REQUESTS_PER_TURN {
+                // Send what this turn produced, then let the other tasks run.
+                self.flush().await?;
+                tokio::task::yield_now().await;
+                this_turn = 0;
+            }
+            // ANCHOR_END: fairness
             let parsed = match parse_head(&self.read, &self.limits, &mut self.headers) {
                 Ok(parsed) => parsed,
                 Err(e) => return self.refuse(e, Version::Http11).await,
@@ -124,6 +161,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
                 }
             };
             head_started = None;
+            this_turn += 1;
 
             // ANCHOR: request_cycle
             let framing = match Framing::of(&head, &self.headers, &self.read) {
@@ -139,15 +177,40 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
             };
             let req = Request::from_parts(head_bytes, &head, headers, body);
 
-            let res = app.dispatch(req).await;
+            let mut res = app.dispatch(req).await;
             // Checked after the handler ran: a shutdown that began meanwhile closes this connection.
             let keep_alive = framing.keep_alive && !*self.shutdown.borrow();
+            let upgrade = res
+                .upgrade
+                .take()
+                .filter(|_| res.status == StatusCode::SWITCHING_PROTOCOLS);
+            let head_only = head.method == Method::Head;
+            let stream = res
+                .stream
+                .take()
+                .and_then(|s| s.take())
+                .filter(|_| !head_only);
+            // HTTP/1.0 has no chunked coding: a streamed body ends with the connection.
+            let keep_alive = keep_alive && !(stream.is_some() && head.version == Version::Http10);
             let opts = WriteOptions {
                 version: head.version,
-                head_only: head.method == Method::Head,
+                head_only,
                 close: !keep_alive,
+                upgrade: upgrade.is_some(),
+                streamed: stream.is_some(),
             };
             write_response(&mut self.write, &res, opts);
+            if let Some(rx) = stream
+                && !self.stream_body(rx, head.version).await?
+            {
+                return Ok(()); // the client went away mid-stream
+            }
+            if upgrade.is_some() {
+                // The 101 leaves now; from the next byte on, the connection is the callback's.
+                self.flush().await?;
+                self.upgrade = upgrade;
+                return Ok(());
+            }
             if !keep_alive {
                 self.flush().await?;
                 return self.close().await;
@@ -156,6 +219,39 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
                 self.flush().await?;
             }
             // ANCHOR_END: request_cycle
+        }
+    }
+
+    /// Sends a streamed body as its chunks arrive, then its end. Meanwhile
+    /// the socket is watched, so that a client that goes away ends the
+    /// stream at once (the producer sees its channel closed) rather than at
+    /// the next chunk. `Ok(false)`: the client went away.
+    async fn stream_body(
+        &mut self,
+        mut rx: tokio::sync::mpsc::Receiver<Bytes>,
+        version: Version,
+    ) -> std::io::Result<bool> {
+        self.flush().await?;
+        loop {
+            // Bytes the client sends meanwhile (a pipelined request) stay
+            // buffered for after the stream; past one head's worth, stop reading.
+            let watch = self.read.len() < self.limits.max_head_bytes;
+            let far = Instant::now() + Duration::from_secs(24 * 3600);
+            let chunk = tokio::select! {
+                chunk = rx.recv() => chunk,
+                end = self.read_more(far, false), if watch => match end? {
+                    ReadEnd::Data => continue,
+                    _ => return Ok(false),
+                },
+            };
+            match chunk {
+                Some(data) => write_chunk(&mut self.write, &data, version),
+                None => {
+                    write_last_chunk(&mut self.write, version);
+                    return Ok(true);
+                }
+            }
+            self.flush().await?;
         }
     }
 
@@ -277,6 +373,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Conn<IO> {
                 version,
                 head_only: false,
                 close: true,
+                upgrade: false,
+                streamed: false,
             },
         );
         self.flush().await?;

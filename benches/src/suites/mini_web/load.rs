@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::servers::{Which, start};
+use super::servers::{Which, impls, start};
 use crate::runner::util::{tool_version, which};
 use crate::runner::{Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target};
 use crate::stress::{LoadConfig, http};
@@ -49,14 +49,6 @@ fn parse_case(case: &str) -> anyhow::Result<(&'static str, usize, usize)> {
         "json" => ("/json", 1, threads),
         other => anyhow::bail!("unknown case {other}"),
     })
-}
-
-fn which_impl(imp: &str) -> anyhow::Result<Which> {
-    match imp {
-        "ours" => Ok(Which::Ours),
-        "axum" => Ok(Which::Axum),
-        other => anyhow::bail!("unknown impl {other}"),
-    }
 }
 
 impl Comparison for Load {
@@ -112,17 +104,7 @@ impl Comparison for Load {
             self.warmup = Duration::from_millis(300);
         }
         prov.version("axum", "0.8 (hyper 1, tokio)");
-        let impls = vec![
-            Impl {
-                name: "ours",
-                config: "mini_web::Server, tokio runtime as the case's t".into(),
-            },
-            Impl {
-                name: "axum",
-                config: "axum::serve, tokio runtime as the case's t".into(),
-            },
-        ];
-        Ok((impls, Vec::new()))
+        Ok((impls(), Vec::new()))
     }
 
     fn measure(
@@ -132,7 +114,7 @@ impl Comparison for Load {
         prov: &mut Provenance,
     ) -> anyhow::Result<Vec<Sample>> {
         let (path, pipeline, threads) = parse_case(case)?;
-        let server = start(which_impl(imp)?, threads)?;
+        let server = start(Which::from_name(imp)?, threads)?;
         let cfg = LoadConfig {
             addr: server.addr,
             connections: CONNECTIONS,
@@ -191,7 +173,7 @@ impl Comparison for Load {
         for case in self.cases(quick) {
             let (path, pipeline, threads) = parse_case(&case)?;
             for imp in ["ours", "axum"] {
-                let server = start(which_impl(imp)?, threads)?;
+                let server = start(Which::from_name(imp)?, threads)?;
                 let url = format!("http://{}{path}", server.addr);
                 let mut args = vec![
                     format!("-t{GENERATOR_THREADS}"),

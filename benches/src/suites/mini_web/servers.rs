@@ -10,6 +10,8 @@ use anyhow::Context;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
+use crate::runner::Impl;
+
 /// Which implementation to start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Which {
@@ -17,6 +19,31 @@ pub(crate) enum Which {
     Ours,
     /// axum 0.8 on hyper 1 (`axum::serve`).
     Axum,
+}
+
+impl Which {
+    /// The implementation an `impl` column names.
+    pub(crate) fn from_name(imp: &str) -> anyhow::Result<Which> {
+        match imp {
+            "ours" => Ok(Which::Ours),
+            "axum" => Ok(Which::Axum),
+            other => anyhow::bail!("unknown impl {other}"),
+        }
+    }
+}
+
+/// The two implementations every load comparison runs, as the summary names them.
+pub(crate) fn impls() -> Vec<Impl> {
+    vec![
+        Impl {
+            name: "ours",
+            config: "mini_web::Server, tokio runtime as the case's t".into(),
+        },
+        Impl {
+            name: "axum",
+            config: "axum::serve, tokio runtime as the case's t".into(),
+        },
+    ]
 }
 
 /// A server running on its own thread; stopped and joined on drop.
