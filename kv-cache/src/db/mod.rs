@@ -254,7 +254,11 @@ impl Keyspace {
     /// `LOOKUP_NOTOUCH`, for `TYPE` and `OBJECT`).
     pub fn peek(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
         let dead = self.expire_if_needed(i, key) && self.expire_paused;
-        self.dbs[i].dict.get_mut(key).filter(|_| !dead).map(|e| &mut e.value)
+        self.dbs[i]
+            .dict
+            .get_mut(key)
+            .filter(|_| !dead)
+            .map(|e| &mut e.value)
     }
 
     /// Milliseconds since `key` was last read or written (after lazy
