@@ -182,9 +182,9 @@ impl Db {
     pub fn find<M: Model>(&self, key: impl AsParam<M::Key>) -> Result<M> {
         let d = self.dialect();
         let sql = self.sql.model::<M>(Shape::Find, || {
-            let mut sql = String::with_capacity(64 + M::SELECT_LIST.len());
+            let mut sql = String::with_capacity(64 + M::select_list(d).len());
             sql.push_str("SELECT ");
-            sql.push_str(M::SELECT_LIST);
+            sql.push_str(M::select_list(d));
             sql.push_str(" FROM ");
             d.quote(M::TABLE, &mut sql);
             sql.push_str(" WHERE ");

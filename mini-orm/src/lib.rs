@@ -1,13 +1,15 @@
-//! mini-orm: an ORM over SQLite (and PostgreSQL) with a derive macro, a typed
-//! query builder, hooks, transactions, migrations and batched association
-//! loading.
+//! mini-orm: an ORM over SQLite, PostgreSQL and MySQL/MariaDB with a
+//! derive macro, a typed query builder, hooks, transactions, migrations,
+//! batched association loading and a connection pool.
 //!
 //! Counterparts: Diesel (typed queries, `belonging_to`/`grouped_by`),
 //! GeeORM (the dialect / schema / session / clause / hooks / transaction /
 //! migrate progression), GORM and SeaORM (hooks, typed errors), measured
 //! against raw rusqlite. SQLite runs through `rusqlite` with the bundled
 //! amalgamation; PostgreSQL through the blocking `postgres` crate (feature
-//! `postgres`, on by default), the differences kept behind [`Dialect`].
+//! `postgres`), MySQL and MariaDB through the `mysql` crate (feature
+//! `mysql`; both on by default), the differences kept behind [`Dialect`].
+//! [`Db::connect`] opens any of them from a URL.
 //!
 //! # Layout
 //!
@@ -17,10 +19,12 @@
 //!
 //! - [`value`]: `Value`/`ValueRef` and the `Field` conversions of field types.
 //! - [`error`]: the error enum; knows no driver (backends map into it).
-//! - [`dialect`]: placeholders, quoting, type names, upsert: SQLite and PostgreSQL.
+//! - [`dialect`]: placeholders, quoting, type names, upsert, DDL rules:
+//!   SQLite, PostgreSQL, MySQL.
 //! - [`row`]: the driver-neutral `Row` and `FromRow` (fields, tuples).
 //! - `backend`: the `Backend` trait every driver implements, with
-//!   `sqlite.rs` (rusqlite) and `postgres.rs` (feature `postgres`).
+//!   `sqlite.rs` (rusqlite), `postgres.rs` (feature `postgres`) and
+//!   `mysql.rs` (feature `mysql`).
 //! - `sql_cache`: rendered SQL text per connection, by model and by query shape.
 //! - [`db`]: `Db`, one connection behind a `Backend`: constructors, raw SQL, row loading.
 //! - [`model`]: the `Model` contract `#[derive(Model)]` implements, `Hooks`.
@@ -29,9 +33,10 @@
 //! - [`tx`]: closure transactions with savepoints.
 //! - [`crud`]: insert one/many, find, update, delete, upsert.
 //! - [`schema`]: create/drop tables, indexes, auto-migrate.
-//! - [`migrate`]: versioned migrations.
+//! - [`migrate`]: versioned migrations (safe under MySQL's implicit commits).
 //! - [`assoc`]: belongs-to, has-many, many-to-many, eager loading.
-//! - [`pool`]: a small connection pool.
+//! - [`pool`]: a small connection pool for every backend; broken
+//!   connections are replaced.
 //!
 //! # Example
 //!
@@ -122,7 +127,7 @@ pub mod value;
 
 pub use assoc::{BelongsTo, ForeignKey, GroupedBy, group_by_key};
 pub use db::Db;
-pub use dialect::{Dialect, Postgres, Sqlite};
+pub use dialect::{Dialect, Mysql, Postgres, QuoteStyle, Sqlite};
 pub use error::{Error, Result};
 pub use expr::{Assignment, Column, Filter, Order};
 pub use migrate::{Migration, Migrator};

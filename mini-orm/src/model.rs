@@ -4,6 +4,7 @@
 //! the macro writes it all out at compile time).
 
 use crate::db::Db;
+use crate::dialect::{Dialect, QuoteStyle};
 use crate::error::Result;
 use crate::row::{FromRow, Row};
 use crate::value::{Field, SqlType, ValueRef};
@@ -43,8 +44,11 @@ pub trait Model: FromRow + Hooks + 'static {
     const COLUMNS: &'static [ColumnDef];
     /// Index in [`COLUMNS`](Model::COLUMNS) of the primary key.
     const PK: usize;
-    /// `"table"."col", ...` for every column, quoted at compile time.
+    /// `"table"."col", ...` for every column, quoted at compile time
+    /// (ANSI quotes).
     const SELECT_LIST: &'static str;
+    /// The same list quoted with backticks, for MySQL.
+    const SELECT_LIST_BACKTICK: &'static str;
     /// Whether the model implements [`Hooks`] itself (`#[orm(hooks)]`); when
     /// false, writes skip the hook calls and the transaction around them.
     const HAS_HOOKS: bool;
@@ -58,6 +62,15 @@ pub trait Model: FromRow + Hooks + 'static {
 
     /// Stores the id the database assigned (no-op without an auto-increment key).
     fn set_auto_key(&mut self, id: i64);
+
+    /// The select list quoted the way `d` quotes names.
+    #[inline]
+    fn select_list(d: &dyn Dialect) -> &'static str {
+        match d.quote_style() {
+            QuoteStyle::Ansi => Self::SELECT_LIST,
+            QuoteStyle::Backtick => Self::SELECT_LIST_BACKTICK,
+        }
+    }
 
     /// Whether the primary key is assigned by the database.
     fn auto_key() -> bool {

@@ -172,10 +172,10 @@ impl<M: Model> Query<M> {
 
     /// The SELECT this query runs, for `dialect`.
     pub fn to_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
-        let mut sql = String::with_capacity(64 + M::SELECT_LIST.len());
+        let mut sql = String::with_capacity(64 + M::select_list(d).len());
         let mut params = Vec::new();
         sql.push_str("SELECT ");
-        sql.push_str(M::SELECT_LIST);
+        sql.push_str(M::select_list(d));
         Self::write_from(d, &mut sql);
         self.write_tail(d, &mut sql, &mut params);
         (sql, params)
@@ -371,12 +371,12 @@ pub struct Join<M, P> {
 impl<M: Model, P: Model> Join<M, P> {
     /// The SELECT this runs, for `dialect`.
     pub fn to_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
-        let mut sql = String::with_capacity(96 + M::SELECT_LIST.len() + P::SELECT_LIST.len());
+        let mut sql = String::with_capacity(96 + M::select_list(d).len() + P::select_list(d).len());
         let mut params = Vec::new();
         sql.push_str("SELECT ");
-        sql.push_str(M::SELECT_LIST);
+        sql.push_str(M::select_list(d));
         sql.push_str(", ");
-        sql.push_str(P::SELECT_LIST);
+        sql.push_str(P::select_list(d));
         Query::<M>::write_from(d, &mut sql);
         sql.push_str(if self.left {
             " LEFT JOIN "

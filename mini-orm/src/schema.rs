@@ -2,7 +2,8 @@
 //! GeeORM-style auto-migrate (`session/table.go` + `geeorm.go`'s `Migrate`):
 //! compare the model's columns with the table's and add what is missing;
 //! drop what was removed by rebuilding the table, SQLite's documented way
-//! (its `ALTER TABLE` cannot drop a column that is indexed or constrained).
+//! (its `ALTER TABLE` cannot drop a column that is indexed or constrained),
+//! or in place where the database can (PostgreSQL, MySQL).
 //! `dry_run` returns the SQL without running it.
 
 use crate::db::Db;
@@ -20,7 +21,11 @@ pub fn column_sql(d: &dyn Dialect, c: &ColumnDef) -> String {
         s.push_str(d.auto_increment_pk());
         return s;
     }
-    s.push_str(d.type_name(c.sql_type));
+    s.push_str(if c.primary_key || c.unique || c.index {
+        d.key_type_name(c.sql_type)
+    } else {
+        d.type_name(c.sql_type)
+    });
     if c.primary_key {
         s.push_str(" PRIMARY KEY");
     }
@@ -181,6 +186,16 @@ impl Db {
 
     fn run_plan(&self, plan: Vec<String>, dry_run: bool, rebuild: bool) -> Result<Vec<String>> {
         if dry_run || plan.is_empty() {
+            return Ok(plan);
+        }
+        if !self.dialect().transactional_ddl() {
+            // MySQL commits each DDL statement on its own; a transaction
+            // around them would only pretend. Each ALTER/CREATE is atomic,
+            // and the plan is recomputed from the table on the next call,
+            // so a failure halfway leaves a table that auto-migrate finishes.
+            for sql in &plan {
+                self.execute_batch(sql)?;
+            }
             return Ok(plan);
         }
         // SQLite's rebuild recipe turns foreign-key enforcement off around

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use mini_orm::{Db, Error, Model, Value};
+use mini_orm::{Db, Error, Model, QuoteStyle, Value};
 
 fn insert_sets_id_and_find_reads_it_back(db: &Db) {
     let mut ada = user("ada", 36, Some("black"));
@@ -255,7 +255,10 @@ fn raw_sql_with_bound_parameters(db: &Db) {
         .query_as(
             &sql(
                 db,
-                &format!("SELECT {} FROM users WHERE name = ?", User::SELECT_LIST),
+                &format!(
+                    "SELECT {} FROM users WHERE name = ?",
+                    User::select_list(db.dialect())
+                ),
             ),
             &["cy".into()],
         )
@@ -386,7 +389,11 @@ fn select_into_another_struct(db: &Db) {
         ]
     );
     let (sql, _) = UserName::query().to_sql(db.dialect());
-    assert_eq!(sql, r#"SELECT "users"."id", "users"."name" FROM "users""#);
+    let want = r#"SELECT "users"."id", "users"."name" FROM "users""#;
+    match db.dialect().quote_style() {
+        QuoteStyle::Ansi => assert_eq!(sql, want),
+        QuoteStyle::Backtick => assert_eq!(sql, want.replace('"', "`")),
+    }
 }
 
-common::dual_tests!(blog: select_into_another_struct, repeated_shapes_keep_their_values_and_columns, insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);
+common::backend_tests!(blog: select_into_another_struct, repeated_shapes_keep_their_values_and_columns, insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);

@@ -61,7 +61,12 @@ fn type_mismatch_names_the_column(db: &Db) {
     // SQLite is dynamically typed: a TEXT can land in an INTEGER column.
     // PostgreSQL is not, so there a query returns text where a model wants
     // an integer.
-    let err = if db.is_sqlite() {
+    let err = if db.dialect().name() == "mysql" {
+        // MySQL is typed too; a literal string where the model wants an
+        // integer is the same mismatch as on PostgreSQL.
+        db.query_as::<(i64, i64)>("SELECT 1 AS id, 'ten' AS age", &[])
+            .unwrap_err()
+    } else if db.is_sqlite() {
         db.execute(
             "INSERT INTO users (name, age) VALUES ('x', 'not a number')",
             &[],
@@ -112,4 +117,16 @@ fn not_found_and_syntax_errors(db: &Db) {
     assert!(err.to_string().contains("syntax"), "{err}");
 }
 
-common::dual_tests!(blog: unique_violation, primary_key_clash_is_a_unique_violation, foreign_key_violation, not_null_violation_names_the_column, check_violation, type_mismatch_names_the_column, not_found_and_syntax_errors);
+/// A script stops at its first failing statement and reports it, also
+/// when that is not the first (the MySQL driver drops later results'
+/// errors unless each is read).
+fn a_late_failure_in_a_batch_is_reported(db: &Db) {
+    let err = db
+        .execute_batch(
+            "UPDATE users SET age = 1; INSERT INTO nowhere VALUES (1); UPDATE users SET age = 2",
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("nowhere"), "{err}");
+}
+
+common::backend_tests!(blog: a_late_failure_in_a_batch_is_reported, unique_violation, primary_key_clash_is_a_unique_violation, foreign_key_violation, not_null_violation_names_the_column, check_violation, type_mismatch_names_the_column, not_found_and_syntax_errors);

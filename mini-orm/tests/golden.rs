@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use mini_orm::crud::{delete_sql, insert_sql, update_sql, upsert_sql};
 use mini_orm::schema::{create_table_sql, drop_table_sql};
-use mini_orm::{Model, Postgres, Sqlite, Value};
+use mini_orm::{Model, Mysql, Postgres, Sqlite, Value};
 
 #[test]
 fn select_with_everything() {
@@ -110,6 +110,44 @@ fn ddl_per_dialect() {
     assert_eq!(
         drop_table_sql::<User>(&Postgres),
         r#"DROP TABLE IF EXISTS "users""#
+    );
+}
+
+/// MySQL: backticks, `?`, keyed text as VARCHAR(255), the rest LONGTEXT,
+/// `AUTO_INCREMENT`, `ON DUPLICATE KEY UPDATE`.
+#[test]
+fn mysql_dialect() {
+    let (sql, params) = User::query()
+        .filter(User::NAME.eq("x"))
+        .order_by(User::AGE.desc())
+        .limit(5)
+        .to_sql(&Mysql);
+    assert_eq!(
+        sql,
+        "SELECT `users`.`id`, `users`.`name`, `users`.`age`, `users`.`hair` FROM `users` WHERE `users`.`name` = ? ORDER BY `users`.`age` DESC LIMIT ?"
+    );
+    assert_eq!(params, [Value::from("x"), 5.into()]);
+    assert_eq!(
+        insert_sql::<User>(&Mysql, 2, false),
+        "INSERT INTO `users` (`name`, `age`, `hair`) VALUES (?, ?, ?), (?, ?, ?)"
+    );
+    assert_eq!(
+        update_sql::<User>(&Mysql),
+        "UPDATE `users` SET `name` = ?, `age` = ?, `hair` = ? WHERE `id` = ?"
+    );
+    assert_eq!(
+        upsert_sql::<Tag>(&Mysql),
+        "INSERT INTO `tags` (`id`, `label`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `label` = VALUES(`label`)"
+    );
+    assert_eq!(
+        create_table_sql::<User>(&Mysql),
+        [
+            "CREATE TABLE `users` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `name` VARCHAR(255) NOT NULL UNIQUE, `age` BIGINT NOT NULL DEFAULT 0, `hair` LONGTEXT)"
+        ]
+    );
+    assert_eq!(
+        create_table_sql::<Post>(&Mysql)[1],
+        "CREATE INDEX `idx_posts_user_id` ON `posts` (`user_id`)"
     );
 }
 

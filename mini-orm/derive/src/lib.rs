@@ -82,11 +82,14 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let pk = primary_key(name, &mut fields)?;
 
     let table = &model.table;
-    let select_list = fields
-        .iter()
-        .map(|f| format!("{}.{}", quote_ident(table), quote_ident(&f.column)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let select_list_in = |q: char| {
+        fields
+            .iter()
+            .map(|f| format!("{}.{}", quote_ident(q, table), quote_ident(q, &f.column)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (select_list, select_list_backtick) = (select_list_in('"'), select_list_in('`'));
     let width = fields.len();
     let key_ty = &fields[pk].ty;
     let key_ident = &fields[pk].ident;
@@ -183,6 +186,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             const COLUMNS: &'static [::mini_orm::ColumnDef] = &[#(#column_defs),*];
             const PK: usize = #pk;
             const SELECT_LIST: &'static str = #select_list;
+            const SELECT_LIST_BACKTICK: &'static str = #select_list_backtick;
             const HAS_HOOKS: bool = #has_hooks;
 
             #[inline]
@@ -215,9 +219,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     })
 }
 
-/// ANSI-quotes an identifier (both dialects use `"`), doubling embedded quotes.
-fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+/// Quotes an identifier with `q` (`"` ANSI, `` ` `` MySQL), doubling
+/// embedded `q`s — what `Dialect::quote` does at run time.
+fn quote_ident(q: char, s: &str) -> String {
+    let doubled: String = [q, q].iter().collect();
+    format!("{q}{}{q}", s.replace(q, &doubled))
 }
 
 fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<ModelInfo> {
@@ -433,7 +439,8 @@ mod tests {
     #[test]
     fn names_and_quoting() {
         assert_eq!(default_table("BlogPost"), "blog_posts");
-        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident('"', "a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident('`', "a`b"), "`a``b`");
         let input: DeriveInput =
             syn::parse_str("struct User { id: i64, #[orm(column = \"full name\")] name: String }")
                 .expect("parses");

@@ -1,17 +1,41 @@
 //! What differs between SQL databases, behind one trait — GeeORM's
 //! `dialect` package, Diesel's `Backend`. The query builder writes SQL
 //! through a `&dyn Dialect`, so the same query renders for SQLite (`?`
-//! placeholders) and PostgreSQL (`$1, $2 ...`).
+//! placeholders), PostgreSQL (`$1, $2 ...`) and MySQL/MariaDB (`?`,
+//! backtick-quoted names, `ON DUPLICATE KEY UPDATE`).
 //!
-//! Both dialects quote identifiers the ANSI way (`"name"`, an embedded `"`
-//! doubled), which is why `#[derive(Model)]` can precompute a model's quoted
-//! column list at compile time.
+//! Identifiers are quoted in one of two [`QuoteStyle`]s: ANSI (`"name"`,
+//! SQLite and PostgreSQL) or backticks (MySQL, whose default `sql_mode`
+//! reads `"..."` as a string). `#[derive(Model)]` precomputes a model's
+//! quoted column list in both styles at compile time.
+//!
+//! # Layout
+//!
+//! - `mod.rs`: the [`Dialect`] trait and the two quoting functions.
+//! - `sqlite.rs`, `postgres.rs`, `mysql.rs`: one dialect each.
 
 use crate::value::SqlType;
 
+mod mysql;
+mod postgres;
+mod sqlite;
+
+pub use mysql::Mysql;
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+
+/// How a dialect quotes identifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteStyle {
+    /// `"name"`, an embedded `"` doubled (SQL standard; SQLite, PostgreSQL).
+    Ansi,
+    /// A backtick on each side, an embedded backtick doubled (MySQL, MariaDB).
+    Backtick,
+}
+
 /// The SQL differences mini-orm knows about.
 pub trait Dialect: Sync {
-    /// `sqlite` or `postgres`.
+    /// `sqlite`, `postgres` or `mysql`.
     fn name(&self) -> &'static str;
 
     /// Appends the placeholder of the `n`th (1-based) bound parameter.
@@ -19,6 +43,14 @@ pub trait Dialect: Sync {
 
     /// The column type for `ty` in `CREATE TABLE`.
     fn type_name(&self, ty: SqlType) -> &'static str;
+
+    /// The column type for `ty` when the column is a key (primary, unique
+    /// or indexed). The same as [`type_name`](Dialect::type_name) except
+    /// where the database cannot index its unbounded types (MySQL's
+    /// `LONGTEXT` needs a bounded `VARCHAR` to be a key).
+    fn key_type_name(&self, ty: SqlType) -> &'static str {
+        self.type_name(ty)
+    }
 
     /// The whole column definition of an auto-increment integer primary key,
     /// after the column name.
@@ -45,10 +77,32 @@ pub trait Dialect: Sync {
     /// if not, auto-migrate rebuilds the table.
     fn drops_columns_in_place(&self) -> bool;
 
+    /// Whether DDL (CREATE, ALTER, DROP ...) takes part in transactions.
+    /// SQLite and PostgreSQL: yes, a failed migration rolls back whole.
+    /// MySQL: no, every DDL statement commits implicitly (before and after
+    /// itself), so migrations take care (see [`crate::migrate`]).
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// The column definition (after the name) of the column recording when
+    /// a migration was applied, defaulting to the database's clock.
+    fn applied_at_column(&self) -> &'static str {
+        "TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP"
+    }
+
+    /// How identifiers are quoted.
+    fn quote_style(&self) -> QuoteStyle {
+        QuoteStyle::Ansi
+    }
+
     /// Appends `ident` quoted, with embedded quotes doubled, so no name can
     /// end the identifier early.
     fn quote(&self, ident: &str, out: &mut String) {
-        quote_ansi(ident, out);
+        match self.quote_style() {
+            QuoteStyle::Ansi => quote_ansi(ident, out),
+            QuoteStyle::Backtick => quote_backtick(ident, out),
+        }
     }
 
     /// Appends the upsert tail of an `INSERT`: on a conflict on
@@ -81,102 +135,31 @@ pub trait Dialect: Sync {
 
 /// ANSI identifier quoting: `a"b` becomes `"a""b"`.
 pub fn quote_ansi(ident: &str, out: &mut String) {
-    out.push('"');
-    if !ident.contains('"') {
+    quote_with('"', ident, out);
+}
+
+/// MySQL identifier quoting: the name between backticks, each backtick
+/// inside doubled.
+pub fn quote_backtick(ident: &str, out: &mut String) {
+    quote_with('`', ident, out);
+}
+
+/// `ident` between two `q`s, each `q` inside doubled.
+fn quote_with(q: char, ident: &str, out: &mut String) {
+    out.push(q);
+    if !ident.contains(q) {
         // The common case: copy the name whole.
         out.push_str(ident);
-        out.push('"');
+        out.push(q);
         return;
     }
     for ch in ident.chars() {
-        if ch == '"' {
-            out.push('"');
+        if ch == q {
+            out.push(q);
         }
         out.push(ch);
     }
-    out.push('"');
-}
-
-/// SQLite 3 (the bundled amalgamation).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Sqlite;
-
-impl Dialect for Sqlite {
-    fn name(&self) -> &'static str {
-        "sqlite"
-    }
-    fn placeholder(&self, _n: usize, out: &mut String) {
-        out.push('?');
-    }
-    fn type_name(&self, ty: SqlType) -> &'static str {
-        match ty {
-            SqlType::Integer | SqlType::Boolean => "INTEGER",
-            SqlType::Real => "REAL",
-            SqlType::Text => "TEXT",
-            SqlType::Blob => "BLOB",
-        }
-    }
-    fn auto_increment_pk(&self) -> &'static str {
-        // INTEGER PRIMARY KEY aliases the rowid; AUTOINCREMENT was rejected
-        // because it adds a write to sqlite_sequence on every insert and
-        // only buys never-reused ids.
-        "INTEGER PRIMARY KEY"
-    }
-    fn max_params(&self) -> usize {
-        // SQLITE_MAX_VARIABLE_NUMBER's default since 3.32.0.
-        32_766
-    }
-    fn table_exists_sql(&self) -> &'static str {
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    }
-    fn table_columns_sql(&self) -> &'static str {
-        "SELECT name FROM pragma_table_info(?) ORDER BY cid"
-    }
-    fn drops_columns_in_place(&self) -> bool {
-        // SQLite's DROP COLUMN refuses indexed, UNIQUE, PRIMARY KEY and
-        // foreign-key columns; the rebuild handles all of them.
-        false
-    }
-}
-
-/// PostgreSQL (SQL rendering only in this crate; see the notes).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Postgres;
-
-impl Dialect for Postgres {
-    fn name(&self) -> &'static str {
-        "postgres"
-    }
-    fn placeholder(&self, n: usize, out: &mut String) {
-        use std::fmt::Write;
-        let _ = write!(out, "${n}");
-    }
-    fn type_name(&self, ty: SqlType) -> &'static str {
-        match ty {
-            SqlType::Integer => "BIGINT",
-            SqlType::Boolean => "BOOLEAN",
-            SqlType::Real => "DOUBLE PRECISION",
-            SqlType::Text => "TEXT",
-            SqlType::Blob => "BYTEA",
-        }
-    }
-    fn auto_increment_pk(&self) -> &'static str {
-        "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
-    }
-    fn max_params(&self) -> usize {
-        // The wire protocol's Bind message counts parameters in an i16.
-        32_767
-    }
-    fn table_exists_sql(&self) -> &'static str {
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
-    }
-    fn table_columns_sql(&self) -> &'static str {
-        "SELECT column_name::text FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
-    }
-    fn drops_columns_in_place(&self) -> bool {
-        true
-    }
+    out.push(q);
 }
 
 #[cfg(test)]
@@ -191,11 +174,19 @@ mod tests {
     }
 
     #[test]
+    fn backtick_quoting_doubles_embedded_backticks() {
+        let mut s = String::new();
+        quote_backtick("we`ird\"", &mut s);
+        assert_eq!(s, "`we``ird\"`");
+    }
+
+    #[test]
     fn placeholders_per_dialect() {
-        let (mut a, mut b) = (String::new(), String::new());
+        let (mut a, mut b, mut c) = (String::new(), String::new(), String::new());
         Sqlite.placeholder(3, &mut a);
         Postgres.placeholder(3, &mut b);
-        assert_eq!((a.as_str(), b.as_str()), ("?", "$3"));
+        Mysql.placeholder(3, &mut c);
+        assert_eq!((a.as_str(), b.as_str(), c.as_str()), ("?", "$3", "?"));
     }
 
     #[test]
@@ -209,5 +200,11 @@ mod tests {
         let mut s = String::new();
         Postgres.upsert(&["id"], &[], &mut s);
         assert_eq!(s, r#" ON CONFLICT ("id") DO NOTHING"#);
+        let mut s = String::new();
+        Mysql.upsert(&["id"], &["name"], &mut s);
+        assert_eq!(s, " ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)");
+        let mut s = String::new();
+        Mysql.upsert(&["id"], &[], &mut s);
+        assert_eq!(s, " ON DUPLICATE KEY UPDATE `id` = `id`");
     }
 }
