@@ -31,7 +31,8 @@
 //! - [`expr`]: typed column handles (`User::NAME`) and filter expressions.
 //! - [`query`]: the query builder (`filter`, `order_by`, `limit`, joins, selects).
 //! - [`tx`]: closure transactions with savepoints.
-//! - [`crud`]: insert one/many, find, update, delete, upsert.
+//! - [`crud`]: insert one/many, find, update, delete, upsert; timestamps
+//!   and soft deletes.
 //! - [`schema`]: create/drop tables, indexes, auto-migrate.
 //! - [`migrate`]: versioned migrations (safe under MySQL's implicit commits).
 //! - [`assoc`]: belongs-to, has-many, many-to-many, eager loading.
@@ -94,6 +95,13 @@
 //! #[derive(Model)]
 //! #[orm(belongs_to(Auto, foreign_key = "auto_id"))]
 //! struct Child { id: i64 } // error: belongs_to: `Child` has no field `auto_id`
+//! ```
+//!
+//! ```compile_fail
+//! # use mini_orm::Model;
+//! #[derive(Model)]
+//! #[orm(timestamps)]
+//! struct Stamped { id: i64 } // error: timestamps needs a field `created_at: Option<String>` on `Stamped`
 //! ```
 //!
 //! And the typed column handles reject values of the wrong type:

@@ -52,6 +52,17 @@ pub trait Model: FromRow + Hooks + 'static {
     /// Whether the model implements [`Hooks`] itself (`#[orm(hooks)]`); when
     /// false, writes skip the hook calls and the transaction around them.
     const HAS_HOOKS: bool;
+    /// `#[orm(timestamps)]`: the index in [`COLUMNS`](Model::COLUMNS) of
+    /// `created_at`, set by the database's clock on insert when the field
+    /// is `None`.
+    const CREATED_AT: Option<usize> = None;
+    /// `#[orm(timestamps)]`: the index of `updated_at`, set by the
+    /// database's clock on every insert and update.
+    const UPDATED_AT: Option<usize> = None;
+    /// `#[orm(soft_delete)]`: the index of `deleted_at`; deleting a record
+    /// sets it, and queries skip rows where it is set unless asked
+    /// [`with_deleted`](crate::Query::with_deleted).
+    const DELETED_AT: Option<usize> = None;
 
     /// Pushes every column's value, in [`COLUMNS`](Model::COLUMNS) order,
     /// skipping an auto-increment key unless `with_auto_key`.
@@ -70,6 +81,17 @@ pub trait Model: FromRow + Hooks + 'static {
             QuoteStyle::Ansi => Self::SELECT_LIST,
             QuoteStyle::Backtick => Self::SELECT_LIST_BACKTICK,
         }
+    }
+
+    /// Whether the database writes some of the record's fields
+    /// (timestamps), so a write reads the row back.
+    fn db_written() -> bool {
+        Self::CREATED_AT.is_some() || Self::UPDATED_AT.is_some()
+    }
+
+    /// The soft-delete column's name, if the model has one.
+    fn deleted_at() -> Option<&'static str> {
+        Self::DELETED_AT.map(|i| Self::COLUMNS[i].name)
     }
 
     /// Whether the primary key is assigned by the database.

@@ -37,6 +37,9 @@ pub struct Query<M> {
     limit: Option<u64>,
     /// OFFSET, bound as a parameter.
     offset: Option<u64>,
+    /// Include soft-deleted rows (GORM's `Unscoped`); no effect on models
+    /// without `#[orm(soft_delete)]`.
+    with_deleted: bool,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -47,6 +50,7 @@ impl<M> Clone for Query<M> {
             order: self.order.clone(),
             limit: self.limit,
             offset: self.offset,
+            with_deleted: self.with_deleted,
             _model: PhantomData,
         }
     }
@@ -66,6 +70,7 @@ impl<M: Model> Query<M> {
             order: Vec::new(),
             limit: None,
             offset: None,
+            with_deleted: false,
             _model: PhantomData,
         }
     }
@@ -102,15 +107,42 @@ impl<M: Model> Query<M> {
         d.quote(M::TABLE, sql);
     }
 
+    /// Rows soft-deleted too (GORM's `Unscoped`): `find`-like reads see
+    /// them, and [`delete`](Query::delete) removes rows for good instead of
+    /// marking them.
+    pub fn with_deleted(mut self) -> Self {
+        self.with_deleted = true;
+        self
+    }
+
+    /// The soft-delete column the WHERE clause must exclude, if any.
+    fn scope(&self) -> Option<&'static str> {
+        M::deleted_at().filter(|_| !self.with_deleted)
+    }
+
     fn write_where(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
+        let scope = self.scope();
+        if self.filter.is_none() && scope.is_none() {
+            return;
+        }
+        sql.push_str(" WHERE ");
+        if let Some(deleted_at) = scope {
+            d.quote(M::TABLE, sql);
+            sql.push('.');
+            d.quote(deleted_at, sql);
+            sql.push_str(" IS NULL");
+            if self.filter.is_some() {
+                sql.push_str(" AND ");
+            }
+        }
         if let Some(f) = &self.filter {
-            sql.push_str(" WHERE ");
             f.write_sql(d, sql, params);
         }
     }
 
     /// What determines the text of WHERE .. ORDER BY .. LIMIT .. OFFSET.
     fn shape_tail(&self, key: &mut Vec<usize>) {
+        key.push(usize::from(self.with_deleted));
         match &self.filter {
             Some(f) => {
                 key.push(1);
@@ -213,6 +245,7 @@ impl<M: Model> Query<M> {
 
     fn is_whole_table(&self) -> bool {
         self.filter.is_none()
+            && !self.with_deleted
             && self.order.is_empty()
             && self.limit.is_none()
             && self.offset.is_none()
@@ -250,7 +283,9 @@ impl<M: Model> Query<M> {
         }
     }
 
-    /// The UPDATE of [`update`](Query::update), for `dialect`.
+    /// The UPDATE of [`update`](Query::update), for `dialect`. A
+    /// timestamped model's `updated_at` is set to the database's clock
+    /// unless `set` assigns it.
     pub fn update_sql(&self, d: &dyn Dialect, set: &[Assignment]) -> (String, Vec<Value>) {
         let (mut sql, mut params) = (String::from("UPDATE "), Vec::new());
         d.quote(M::TABLE, &mut sql);
@@ -259,6 +294,15 @@ impl<M: Model> Query<M> {
             d.quote(a.column, &mut sql);
             sql.push_str(" = ");
             bind(d, a.value.clone(), &mut sql, &mut params);
+        }
+        if let Some(i) = M::UPDATED_AT {
+            let updated_at = M::COLUMNS[i].name;
+            if !set.iter().any(|a| a.column == updated_at) {
+                sql.push_str(if set.is_empty() { " SET " } else { ", " });
+                d.quote(updated_at, &mut sql);
+                sql.push_str(" = ");
+                sql.push_str(d.now_sql());
+            }
         }
         self.write_where(d, &mut sql, &mut params);
         (sql, params)
@@ -274,15 +318,29 @@ impl<M: Model> Query<M> {
         db.exec(&sql, &params)
     }
 
-    /// The DELETE of [`delete`](Query::delete), for `dialect`.
+    /// The DELETE of [`delete`](Query::delete), for `dialect`; for a
+    /// soft-delete model (unless [`with_deleted`](Query::with_deleted)) the
+    /// UPDATE that marks the rows.
     pub fn delete_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
-        let (mut sql, mut params) = (String::from("DELETE FROM "), Vec::new());
-        d.quote(M::TABLE, &mut sql);
+        let (mut sql, mut params) = (String::new(), Vec::new());
+        if let Some(deleted_at) = self.scope() {
+            sql.push_str("UPDATE ");
+            d.quote(M::TABLE, &mut sql);
+            sql.push_str(" SET ");
+            d.quote(deleted_at, &mut sql);
+            sql.push_str(" = ");
+            sql.push_str(d.now_sql());
+        } else {
+            sql.push_str("DELETE FROM ");
+            d.quote(M::TABLE, &mut sql);
+        }
         self.write_where(d, &mut sql, &mut params);
         (sql, params)
     }
 
-    /// Deletes every matching row (no hooks); returns how many.
+    /// Deletes every matching row (no hooks); returns how many. On a
+    /// soft-delete model it marks them deleted, unless
+    /// [`with_deleted`](Query::with_deleted), which deletes for good.
     pub fn delete(&self, db: &Db) -> Result<usize> {
         let (sql, params) = self.delete_sql(db.dialect());
         db.exec(&sql, &params)

@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use mini_orm::{BelongsTo, Db, Model};
+use mini_orm::{BelongsTo, Db};
 
 /// Runs the script on `db`, returning what each read saw.
 fn transcript(db: &Db) -> Vec<String> {

@@ -151,6 +151,42 @@ fn mysql_dialect() {
     );
 }
 
+#[derive(Model, Debug)]
+#[orm(timestamps, soft_delete)]
+struct Stamped {
+    id: i64,
+    body: String,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    deleted_at: Option<String>,
+}
+
+/// The database's clock in the SQL, and the soft-delete scope.
+#[test]
+fn timestamps_and_soft_delete() {
+    assert_eq!(
+        insert_sql::<Stamped>(&Sqlite, 1, false),
+        r#"INSERT INTO "stampeds" ("body", "created_at", "updated_at", "deleted_at") VALUES (?, COALESCE(?, CURRENT_TIMESTAMP), COALESCE(?, CURRENT_TIMESTAMP), ?)"#
+    );
+    assert_eq!(
+        update_sql::<Stamped>(&Mysql),
+        "UPDATE `stampeds` SET `body` = ?, `created_at` = COALESCE(?, `created_at`), `updated_at` = DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%s'), `deleted_at` = ? WHERE `id` = ?"
+    );
+    assert_eq!(
+        delete_sql::<Stamped>(&Sqlite),
+        r#"UPDATE "stampeds" SET "deleted_at" = CURRENT_TIMESTAMP WHERE "id" = ? AND "deleted_at" IS NULL"#
+    );
+    let (sql, _) = Stamped::query()
+        .filter(Stamped::BODY.eq("x"))
+        .to_sql(&Postgres);
+    assert!(
+        sql.ends_with(r#"WHERE "stampeds"."deleted_at" IS NULL AND "stampeds"."body" = $1"#),
+        "{sql}"
+    );
+    let (sql, _) = Stamped::query().with_deleted().delete_sql(&Sqlite);
+    assert_eq!(sql, r#"DELETE FROM "stampeds""#);
+}
+
 #[test]
 fn joins_selects_and_empty_lists() {
     let (sql, _) = User::query()

@@ -4,7 +4,10 @@
 //! GeeORM's `schema.Parse` discovers with reflection at run time.
 //!
 //! Struct attributes: `table = "name"`, `hooks` (the model implements
-//! `Hooks` itself), `belongs_to(Parent, foreign_key = "field")` (repeatable).
+//! `Hooks` itself), `belongs_to(Parent, foreign_key = "field")` (repeatable),
+//! `timestamps` (fields `created_at` and `updated_at`, `Option<String>`,
+//! written by the database's clock) and `soft_delete` (a field
+//! `deleted_at: Option<String>`; deleting sets it, queries skip such rows).
 //! Field attributes: `primary_key`, `auto_increment`, `column = "name"`,
 //! `unique`, `index`, `default = "SQL literal"`.
 //! A field named `id` with no `primary_key` anywhere is the auto-increment
@@ -51,6 +54,10 @@ struct ModelInfo {
     hooks: bool,
     /// `(parent type, foreign-key field, attribute span)`.
     belongs_to: Vec<(syn::Path, Ident, Span)>,
+    /// `#[orm(timestamps)]`, with its span.
+    timestamps: Option<Span>,
+    /// `#[orm(soft_delete)]`, with its span.
+    soft_delete: Option<Span>,
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
@@ -152,6 +159,22 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         quote!(impl ::mini_orm::Hooks for #name {})
     };
     let has_hooks = model.hooks;
+    // The fields the database writes: their indexes in COLUMNS.
+    let role = |attr: Option<Span>, field: &str, what: &str| -> syn::Result<Tokens> {
+        let Some(span) = attr else {
+            return Ok(quote!(::core::option::Option::None));
+        };
+        match fields.iter().position(|f| f.ident == field) {
+            Some(i) => Ok(quote!(::core::option::Option::Some(#i))),
+            None => Err(syn::Error::new(
+                span,
+                format!("{what} needs a field `{field}: Option<String>` on `{name}`"),
+            )),
+        }
+    };
+    let created_at = role(model.timestamps, "created_at", "timestamps")?;
+    let updated_at = role(model.timestamps, "updated_at", "timestamps")?;
+    let deleted_at = role(model.soft_delete, "deleted_at", "soft_delete")?;
     let belongs = model
         .belongs_to
         .iter()
@@ -188,6 +211,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             const SELECT_LIST: &'static str = #select_list;
             const SELECT_LIST_BACKTICK: &'static str = #select_list_backtick;
             const HAS_HOOKS: bool = #has_hooks;
+            const CREATED_AT: ::core::option::Option<usize> = #created_at;
+            const UPDATED_AT: ::core::option::Option<usize> = #updated_at;
+            const DELETED_AT: ::core::option::Option<usize> = #deleted_at;
 
             #[inline]
             fn push_values<'a>(&'a self, out: &mut ::std::vec::Vec<::mini_orm::ValueRef<'a>>, with_auto_key: bool) {
@@ -231,6 +257,8 @@ fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<ModelInfo> {
         table: default_table(&input.ident.to_string()),
         hooks: false,
         belongs_to: Vec::new(),
+        timestamps: None,
+        soft_delete: None,
     };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("orm")) {
         attr.parse_nested_meta(|meta| {
@@ -245,6 +273,10 @@ fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<ModelInfo> {
                 info.table = lit.value();
             } else if meta.path.is_ident("hooks") {
                 info.hooks = true;
+            } else if meta.path.is_ident("timestamps") {
+                info.timestamps = Some(meta.path.span());
+            } else if meta.path.is_ident("soft_delete") {
+                info.soft_delete = Some(meta.path.span());
             } else if meta.path.is_ident("belongs_to") {
                 let span = meta.path.span();
                 let mut parent: Option<syn::Path> = None;
@@ -278,7 +310,7 @@ fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<ModelInfo> {
                 info.belongs_to.push((parent, fk, span));
             } else {
                 return Err(meta
-                    .error("unknown struct attribute; expected `table`, `hooks` or `belongs_to`"));
+                    .error("unknown struct attribute; expected `table`, `hooks`, `belongs_to`, `timestamps` or `soft_delete`"));
             }
             Ok(())
         })?;

@@ -91,6 +91,14 @@ pub trait Dialect: Sync {
         "TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP"
     }
 
+    /// An expression for "now" as UTC text, `2026-12-02 01:26:56`: the
+    /// value `#[orm(timestamps)]` and `#[orm(soft_delete)]` write. One text
+    /// form on every database (SQLite's `CURRENT_TIMESTAMP` form), so the
+    /// same model reads the same values everywhere and sorts by time.
+    fn now_sql(&self) -> &'static str {
+        "CURRENT_TIMESTAMP"
+    }
+
     /// How identifiers are quoted.
     fn quote_style(&self) -> QuoteStyle {
         QuoteStyle::Ansi

@@ -60,6 +60,9 @@ impl Dialect for Mysql {
         "SELECT column_name FROM information_schema.columns \
          WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position"
     }
+    fn now_sql(&self) -> &'static str {
+        "DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%s')"
+    }
     fn drops_columns_in_place(&self) -> bool {
         // DROP COLUMN also removes the column from its indexes.
         true

@@ -39,6 +39,9 @@ impl Dialect for Postgres {
         "SELECT column_name::text FROM information_schema.columns \
          WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
     }
+    fn now_sql(&self) -> &'static str {
+        "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+    }
     fn drops_columns_in_place(&self) -> bool {
         true
     }
