@@ -79,6 +79,7 @@ impl Dialect for Mysql {
         QuoteStyle::Backtick
     }
 
+    // ANCHOR: mysql_upsert
     /// `ON DUPLICATE KEY UPDATE c = VALUES(c), ...`. Unlike `ON CONFLICT`,
     /// it names no conflict target: a clash on *any* unique key updates
     /// the existing row. `VALUES(c)` is the form both MySQL (deprecated
@@ -105,4 +106,5 @@ impl Dialect for Mysql {
             out.push(')');
         }
     }
+    // ANCHOR_END: mysql_upsert
 }

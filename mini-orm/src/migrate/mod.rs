@@ -171,6 +171,7 @@ impl<'a> Migrator<'a> {
         Ok(done)
     }
 
+    // ANCHOR: ddl_rule
     /// On a dialect whose DDL commits implicitly: `Ok(true)` when `m` is
     /// one DDL statement (run it outside a transaction), an error when it
     /// mixes DDL with anything else. `Ok(false)`: run it in a transaction.
@@ -195,4 +196,5 @@ impl<'a> Migrator<'a> {
             }),
         }
     }
+    // ANCHOR_END: ddl_rule
 }
