@@ -29,7 +29,8 @@
 //! - [`db`]: `Db`, one connection behind a `Backend`: constructors, raw SQL, row loading.
 //! - [`model`]: the `Model` contract `#[derive(Model)]` implements, `Hooks`.
 //! - [`expr`]: typed column handles (`User::NAME`) and filter expressions.
-//! - [`query`]: the query builder (`filter`, `order_by`, `limit`, joins, selects).
+//! - [`query`]: the query builder (`filter`, `order_by`, `limit`, selects).
+//! - [`join`]: typed joins across two and three tables.
 //! - [`tx`]: closure transactions with savepoints.
 //! - [`crud`]: insert one/many, find, update, delete, upsert; timestamps
 //!   and soft deletes.
@@ -123,6 +124,7 @@ pub mod db;
 pub mod dialect;
 pub mod error;
 pub mod expr;
+pub mod join;
 pub mod migrate;
 pub mod model;
 pub mod pool;
@@ -138,6 +140,7 @@ pub use db::Db;
 pub use dialect::{Dialect, Mysql, Postgres, QuoteStyle, Sqlite};
 pub use error::{Error, Result};
 pub use expr::{Assignment, Column, Filter, Order};
+pub use join::{Join, Join3, Row3};
 pub use migrate::{Migration, Migrator};
 pub use mini_orm_derive::Model;
 pub use model::{ColumnDef, Hooks, Model};

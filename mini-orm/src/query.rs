@@ -24,8 +24,6 @@ use crate::value::{Value, ValueRef};
 
 /// Statement kinds at the head of a shape key.
 const SHAPE_SELECT: usize = 1;
-const SHAPE_LEFT_JOIN: usize = 2;
-const SHAPE_INNER_JOIN: usize = 3;
 
 /// A SELECT (or UPDATE/DELETE) over model `M`'s table, not yet run.
 pub struct Query<M> {
@@ -102,7 +100,7 @@ impl<M: Model> Query<M> {
         self
     }
 
-    fn write_from(d: &dyn Dialect, sql: &mut String) {
+    pub(crate) fn write_from(d: &dyn Dialect, sql: &mut String) {
         sql.push_str(" FROM ");
         d.quote(M::TABLE, sql);
     }
@@ -120,7 +118,7 @@ impl<M: Model> Query<M> {
         M::deleted_at().filter(|_| !self.with_deleted)
     }
 
-    fn write_where(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
+    pub(crate) fn write_where(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
         let scope = self.scope();
         if self.filter.is_none() && scope.is_none() {
             return;
@@ -141,7 +139,7 @@ impl<M: Model> Query<M> {
     }
 
     /// What determines the text of WHERE .. ORDER BY .. LIMIT .. OFFSET.
-    fn shape_tail(&self, key: &mut Vec<usize>) {
+    pub(crate) fn shape_tail(&self, key: &mut Vec<usize>) {
         key.push(usize::from(self.with_deleted));
         match &self.filter {
             Some(f) => {
@@ -161,7 +159,7 @@ impl<M: Model> Query<M> {
     }
 
     /// The values `write_tail` binds, in its order.
-    fn tail_values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
+    pub(crate) fn tail_values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
         if let Some(f) = &self.filter {
             f.values(out);
         }
@@ -176,7 +174,7 @@ impl<M: Model> Query<M> {
         }
     }
 
-    fn write_tail(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
+    pub(crate) fn write_tail(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
         self.write_where(d, sql, params);
         for (i, o) in self.order.iter().enumerate() {
             sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
@@ -345,26 +343,6 @@ impl<M: Model> Query<M> {
         let (sql, params) = self.delete_sql(db.dialect());
         db.exec(&sql, &params)
     }
-
-    /// `FROM m LEFT JOIN p ON on`, loading `(M, Option<P>)` rows.
-    pub fn left_join<P: Model>(self, on: Filter) -> Join<M, P> {
-        Join {
-            query: self,
-            on,
-            left: true,
-            _p: PhantomData,
-        }
-    }
-
-    /// `FROM m INNER JOIN p ON on`, loading `(M, P)` rows.
-    pub fn inner_join<P: Model>(self, on: Filter) -> Join<M, P> {
-        Join {
-            query: self,
-            on,
-            left: false,
-            _p: PhantomData,
-        }
-    }
 }
 
 /// A query reading only some columns. Made by [`Query::select`].
@@ -415,67 +393,5 @@ impl<M: Model, S: Selection<M>> Select<M, S> {
     pub fn all(&self, db: &Db) -> Result<Vec<S::Output>> {
         let (sql, params) = self.to_sql(db.dialect());
         db.load(&sql, &params)
-    }
-}
-
-/// A two-table join. Made by [`Query::left_join`] / [`Query::inner_join`].
-pub struct Join<M, P> {
-    query: Query<M>,
-    on: Filter,
-    left: bool,
-    _p: PhantomData<fn() -> P>,
-}
-
-impl<M: Model, P: Model> Join<M, P> {
-    /// The SELECT this runs, for `dialect`.
-    pub fn to_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
-        let mut sql = String::with_capacity(96 + M::select_list(d).len() + P::select_list(d).len());
-        let mut params = Vec::new();
-        sql.push_str("SELECT ");
-        sql.push_str(M::select_list(d));
-        sql.push_str(", ");
-        sql.push_str(P::select_list(d));
-        Query::<M>::write_from(d, &mut sql);
-        sql.push_str(if self.left {
-            " LEFT JOIN "
-        } else {
-            " INNER JOIN "
-        });
-        d.quote(P::TABLE, &mut sql);
-        sql.push_str(" ON ");
-        self.on.write_sql(d, &mut sql, &mut params);
-        self.query.write_tail(d, &mut sql, &mut params);
-        (sql, params)
-    }
-
-    /// LEFT JOIN rows: the right side is `None` where nothing matched.
-    pub fn all(&self, db: &Db) -> Result<Vec<(M, Option<P>)>> {
-        let shape = |key: &mut Vec<usize>| {
-            key.push(if self.left {
-                SHAPE_LEFT_JOIN
-            } else {
-                SHAPE_INNER_JOIN
-            });
-            push_str_id(key, M::TABLE);
-            push_str_id(key, M::SELECT_LIST);
-            push_str_id(key, P::TABLE);
-            push_str_id(key, P::SELECT_LIST);
-            self.on.shape(key);
-            self.query.shape_tail(key);
-        };
-        let sql = db.sql.shape(shape, || self.to_sql(db.dialect()).0);
-        let mut params = Vec::new();
-        self.on.values(&mut params);
-        self.query.tail_values(&mut params);
-        db.load(&sql, &params)
-    }
-
-    /// INNER JOIN rows (with a LEFT join, unmatched rows are dropped).
-    pub fn all_inner(&self, db: &Db) -> Result<Vec<(M, P)>> {
-        Ok(self
-            .all(db)?
-            .into_iter()
-            .filter_map(|(m, p)| p.map(|p| (m, p)))
-            .collect())
     }
 }

@@ -197,6 +197,14 @@ fn joins_selects_and_empty_lists() {
         sql,
         r#"SELECT "users"."id", "users"."name", "users"."age", "users"."hair", "posts"."id", "posts"."user_id", "posts"."title" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE "users"."hair" = $1"#
     );
+    let (sql, _) = User::query()
+        .left_join::<Post>(Post::USER_ID.eq_col(User::ID))
+        .inner_join::<Comment>(Comment::POST_ID.eq_col(Post::ID))
+        .to_sql(&Mysql);
+    assert_eq!(
+        sql,
+        "SELECT `users`.`id`, `users`.`name`, `users`.`age`, `users`.`hair`, `posts`.`id`, `posts`.`user_id`, `posts`.`title`, `comments`.`id`, `comments`.`post_id`, `comments`.`text` FROM `users` LEFT JOIN `posts` ON `posts`.`user_id` = `users`.`id` INNER JOIN `comments` ON `comments`.`post_id` = `posts`.`id`"
+    );
     let (sql, _) = User::query().select((User::ID, User::NAME)).to_sql(&Sqlite);
     assert_eq!(sql, r#"SELECT "users"."id", "users"."name" FROM "users""#);
     let (sql, params) = User::query()
