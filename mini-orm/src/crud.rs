@@ -15,9 +15,10 @@
 use crate::db::Db;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::key::IntoKey;
 use crate::model::Model;
 use crate::sql_cache::Shape;
-use crate::value::{AsParam, ValueRef};
+use crate::value::ValueRef;
 
 /// Whether column `i` of `M` is a timestamp the database writes.
 fn is_timestamp<M: Model>(i: usize) -> bool {
@@ -68,11 +69,26 @@ pub fn insert_sql<M: Model>(d: &dyn Dialect, rows: usize, with_auto_key: bool) -
     sql
 }
 
-fn key_where<M: Model>(d: &dyn Dialect, sql: &mut String, n: usize) {
-    sql.push_str(" WHERE ");
-    d.quote(M::COLUMNS[M::PK].name, sql);
-    sql.push_str(" = ");
-    d.placeholder(n, sql);
+/// ` WHERE k1 = ? AND k2 = ?` over the key columns (qualified by the
+/// table when `qualify`), placeholders numbered from `n`.
+fn key_where<M: Model>(d: &dyn Dialect, sql: &mut String, n: usize, qualify: bool) {
+    for (i, &k) in M::KEY_COLUMNS.iter().enumerate() {
+        sql.push_str(if i == 0 { " WHERE " } else { " AND " });
+        if qualify {
+            d.quote(M::TABLE, sql);
+            sql.push('.');
+        }
+        d.quote(M::COLUMNS[k].name, sql);
+        sql.push_str(" = ");
+        d.placeholder(n + i, sql);
+    }
+}
+
+/// Every key value of `record`, in key order.
+fn key_values<M: Model>(record: &M) -> Vec<ValueRef<'_>> {
+    let mut key = Vec::with_capacity(M::KEY_COLUMNS.len());
+    record.push_key(&mut key);
+    key
 }
 
 /// `UPDATE "t" SET "a" = ?, ... WHERE "pk" = ?` (every non-key column;
@@ -107,7 +123,7 @@ pub fn update_sql<M: Model>(d: &dyn Dialect) -> String {
             d.placeholder(n, &mut sql);
         }
     }
-    key_where::<M>(d, &mut sql, n + 1);
+    key_where::<M>(d, &mut sql, n + 1, false);
     sql
 }
 
@@ -117,7 +133,7 @@ pub fn delete_sql<M: Model>(d: &dyn Dialect) -> String {
     let Some(deleted_at) = M::deleted_at() else {
         let mut sql = String::from("DELETE FROM ");
         d.quote(M::TABLE, &mut sql);
-        key_where::<M>(d, &mut sql, 1);
+        key_where::<M>(d, &mut sql, 1, false);
         return sql;
     };
     let mut sql = String::from("UPDATE ");
@@ -126,7 +142,7 @@ pub fn delete_sql<M: Model>(d: &dyn Dialect) -> String {
     d.quote(deleted_at, &mut sql);
     sql.push_str(" = ");
     sql.push_str(d.now_sql());
-    key_where::<M>(d, &mut sql, 1);
+    key_where::<M>(d, &mut sql, 1, false);
     sql.push_str(" AND ");
     d.quote(deleted_at, &mut sql);
     sql.push_str(" IS NULL");
@@ -141,7 +157,8 @@ pub fn upsert_sql<M: Model>(d: &dyn Dialect) -> String {
         .filter(|c| !c.primary_key)
         .map(|c| c.name)
         .collect();
-    d.upsert(&[M::COLUMNS[M::PK].name], &update, &mut sql);
+    let conflict: Vec<&str> = M::KEY_COLUMNS.iter().map(|&k| M::COLUMNS[k].name).collect();
+    d.upsert(&conflict, &update, &mut sql);
     sql
 }
 
@@ -194,7 +211,7 @@ impl Db {
     /// of its fields). No hooks: this is part of the write, not a find.
     fn reload<M: Model>(&self, record: &mut M) -> Result<()> {
         let sql = self.find_sql::<M>();
-        let stored: Option<M> = self.load_one(&sql, &[record.key()])?;
+        let stored: Option<M> = self.load_one(&sql, &key_values(record))?;
         *record = stored.ok_or(Error::NotFound { table: M::TABLE })?;
         Ok(())
     }
@@ -208,12 +225,7 @@ impl Db {
             sql.push_str(M::select_list(d));
             sql.push_str(" FROM ");
             d.quote(M::TABLE, &mut sql);
-            sql.push_str(" WHERE ");
-            d.quote(M::TABLE, &mut sql);
-            sql.push('.');
-            d.quote(M::COLUMNS[M::PK].name, &mut sql);
-            sql.push_str(" = ");
-            d.placeholder(1, &mut sql);
+            key_where::<M>(d, &mut sql, 1, true);
             if let Some(deleted_at) = M::deleted_at() {
                 sql.push_str(" AND ");
                 d.quote(M::TABLE, &mut sql);
@@ -274,9 +286,10 @@ impl Db {
     }
 
     /// The record with primary key `key`, or [`Error::NotFound`].
-    pub fn find<M: Model>(&self, key: impl AsParam<M::Key>) -> Result<M> {
+    pub fn find<M: Model>(&self, key: impl IntoKey<M::Key>) -> Result<M> {
         let sql = self.find_sql::<M>();
-        let params = [key.into_value()];
+        let mut params = Vec::with_capacity(M::KEY_COLUMNS.len());
+        key.push_values(&mut params);
         let mut found: M = self
             .load_one(&sql, &params)?
             .ok_or(Error::NotFound { table: M::TABLE })?;
@@ -306,12 +319,15 @@ impl Db {
             .model::<M>(Shape::Update, || update_sql::<M>(self.dialect()));
         let mut all = Vec::with_capacity(M::COLUMNS.len());
         record.push_values(&mut all, true);
-        let key = all.remove(M::PK);
-        if let Some(i) = M::UPDATED_AT {
-            // `updated_at` is the database's clock: no value bound.
-            all.remove(if i > M::PK { i - 1 } else { i });
-        }
-        all.push(key);
+        // SET binds every column but the key and `updated_at` (the
+        // database's clock), in column order; WHERE binds the key.
+        let mut i = 0;
+        all.retain(|_| {
+            let keep = !M::COLUMNS[i].primary_key && Some(i) != M::UPDATED_AT;
+            i += 1;
+            keep
+        });
+        record.push_key(&mut all);
         let changed = self.exec(&sql, &all)?;
         drop(all);
         if changed == 0 {
@@ -340,7 +356,7 @@ impl Db {
         let sql = self
             .sql
             .model::<M>(Shape::Delete, || delete_sql::<M>(self.dialect()));
-        match self.exec(&sql, &[record.key()])? {
+        match self.exec(&sql, &key_values(record))? {
             0 => Err(Error::NotFound { table: M::TABLE }),
             _ => Ok(()),
         }

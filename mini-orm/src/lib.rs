@@ -28,6 +28,7 @@
 //! - `sql_cache`: rendered SQL text per connection, by model and by query shape.
 //! - [`db`]: `Db`, one connection behind a `Backend`: constructors, raw SQL, row loading.
 //! - [`model`]: the `Model` contract `#[derive(Model)]` implements, `Hooks`.
+//! - [`key`]: key values as `find` takes them, single or composite.
 //! - [`expr`]: typed column handles (`User::NAME`) and filter expressions.
 //! - [`query`]: the query builder (`filter`, `order_by`, `limit`, selects).
 //! - [`join`]: typed joins across two and three tables.
@@ -125,6 +126,7 @@ pub mod dialect;
 pub mod error;
 pub mod expr;
 pub mod join;
+pub mod key;
 pub mod migrate;
 pub mod model;
 pub mod pool;
@@ -141,6 +143,7 @@ pub use dialect::{Dialect, Mysql, Postgres, QuoteStyle, Sqlite};
 pub use error::{Error, Result};
 pub use expr::{Assignment, Column, Filter, Order};
 pub use join::{Join, Join3, Row3};
+pub use key::IntoKey;
 pub use migrate::{Migration, Migrator};
 pub use mini_orm_derive::Model;
 pub use model::{ColumnDef, Hooks, Model};

@@ -7,14 +7,14 @@ use crate::db::Db;
 use crate::dialect::{Dialect, QuoteStyle};
 use crate::error::Result;
 use crate::row::{FromRow, Row};
-use crate::value::{Field, SqlType, ValueRef};
+use crate::value::{SqlType, ValueRef};
 
 /// One column of a model, as the macro saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ColumnDef {
     /// SQL column name (`#[orm(column = "...")]`, else the field name).
     pub name: &'static str,
-    /// SQL type, from the field's [`Field::SQL_TYPE`].
+    /// SQL type, from the field's [`Field::SQL_TYPE`](crate::Field::SQL_TYPE).
     pub sql_type: SqlType,
     /// Nullable: the field is an `Option<T>`.
     pub nullable: bool,
@@ -36,14 +36,20 @@ pub struct ColumnDef {
 /// inherent items — `query()` is not a method here because the query
 /// builder sits above this module and builds on it.
 pub trait Model: FromRow + Hooks + 'static {
-    /// The primary key's Rust type.
-    type Key: Field;
+    /// The primary key's Rust type: the key field's type, or a tuple of
+    /// the key fields' types for a composite key (what
+    /// [`Db::find`](crate::Db::find) takes, through [`IntoKey`](crate::IntoKey)).
+    type Key;
     /// The table name.
     const TABLE: &'static str;
     /// Every column, in field order.
     const COLUMNS: &'static [ColumnDef];
-    /// Index in [`COLUMNS`](Model::COLUMNS) of the primary key.
+    /// Index in [`COLUMNS`](Model::COLUMNS) of the primary key (the first
+    /// key column of a composite key).
     const PK: usize;
+    /// Indexes in [`COLUMNS`](Model::COLUMNS) of every key column, in key
+    /// order: `[PK]`, or two or more for a composite key.
+    const KEY_COLUMNS: &'static [usize];
     /// `"table"."col", ...` for every column, quoted at compile time
     /// (ANSI quotes).
     const SELECT_LIST: &'static str;
@@ -68,8 +74,12 @@ pub trait Model: FromRow + Hooks + 'static {
     /// skipping an auto-increment key unless `with_auto_key`.
     fn push_values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>, with_auto_key: bool);
 
-    /// The primary key's value.
+    /// The primary key's value (the first key column's, for a composite
+    /// key; associations join on it).
     fn key(&self) -> ValueRef<'_>;
+
+    /// Pushes every key column's value, in key order.
+    fn push_key<'a>(&'a self, out: &mut Vec<ValueRef<'a>>);
 
     /// Stores the id the database assigned (no-op without an auto-increment key).
     fn set_auto_key(&mut self, id: i64);

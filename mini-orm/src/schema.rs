@@ -14,6 +14,11 @@ use crate::value::Value;
 
 /// One column's definition in CREATE TABLE / ADD COLUMN.
 pub fn column_sql(d: &dyn Dialect, c: &ColumnDef) -> String {
+    column_def(d, c, false)
+}
+
+/// `column_sql`, leaving out `PRIMARY KEY` for a column of a `composite` key.
+fn column_def(d: &dyn Dialect, c: &ColumnDef, composite: bool) -> String {
     let mut s = String::new();
     d.quote(c.name, &mut s);
     s.push(' ');
@@ -26,7 +31,8 @@ pub fn column_sql(d: &dyn Dialect, c: &ColumnDef) -> String {
     } else {
         d.type_name(c.sql_type)
     });
-    if c.primary_key {
+    // A composite key is a table constraint (see `create_table_named`).
+    if c.primary_key && !composite {
         s.push_str(" PRIMARY KEY");
     }
     if !c.nullable {
@@ -47,11 +53,22 @@ fn create_table_named<M: Model>(d: &dyn Dialect, table: &str) -> String {
     let mut sql = String::from("CREATE TABLE ");
     d.quote(table, &mut sql);
     sql.push_str(" (");
+    let composite = M::KEY_COLUMNS.len() > 1;
     for (i, c) in M::COLUMNS.iter().enumerate() {
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&column_sql(d, c));
+        sql.push_str(&column_def(d, c, composite));
+    }
+    if composite {
+        sql.push_str(", PRIMARY KEY (");
+        for (i, &k) in M::KEY_COLUMNS.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            d.quote(M::COLUMNS[k].name, &mut sql);
+        }
+        sql.push(')');
     }
     sql.push(')');
     sql

@@ -187,6 +187,29 @@ fn timestamps_and_soft_delete() {
     assert_eq!(sql, r#"DELETE FROM "stampeds""#);
 }
 
+/// A composite key: a table constraint, and every key column in WHERE.
+#[test]
+fn composite_keys() {
+    assert_eq!(
+        create_table_sql::<Membership>(&Mysql),
+        [
+            "CREATE TABLE `memberships` (`user_id` BIGINT NOT NULL, `group` VARCHAR(255) NOT NULL, `role` LONGTEXT NOT NULL, PRIMARY KEY (`user_id`, `group`))"
+        ]
+    );
+    assert_eq!(
+        update_sql::<Membership>(&Postgres),
+        r#"UPDATE "memberships" SET "role" = $1 WHERE "user_id" = $2 AND "group" = $3"#
+    );
+    assert_eq!(
+        delete_sql::<Membership>(&Sqlite),
+        r#"DELETE FROM "memberships" WHERE "user_id" = ? AND "group" = ?"#
+    );
+    assert_eq!(
+        upsert_sql::<Membership>(&Sqlite),
+        r#"INSERT INTO "memberships" ("user_id", "group", "role") VALUES (?, ?, ?) ON CONFLICT ("user_id", "group") DO UPDATE SET "role" = excluded."role""#
+    );
+}
+
 #[test]
 fn joins_selects_and_empty_lists() {
     let (sql, _) = User::query()

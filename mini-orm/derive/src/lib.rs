@@ -11,7 +11,8 @@
 //! Field attributes: `primary_key`, `auto_increment`, `column = "name"`,
 //! `unique`, `index`, `default = "SQL literal"`.
 //! A field named `id` with no `primary_key` anywhere is the auto-increment
-//! key (GORM's convention). Mistakes are compile errors pointing at the
+//! key (GORM's convention); several `primary_key` fields make a composite
+//! key, in field order. Mistakes are compile errors pointing at the
 //! field or attribute at fault.
 
 use proc_macro::TokenStream;
@@ -86,7 +87,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         .iter()
         .map(parse_field)
         .collect::<syn::Result<Vec<_>>>()?;
-    let pk = primary_key(name, &mut fields)?;
+    let keys = primary_key(name, &mut fields)?;
+    let pk = keys[0];
 
     let table = &model.table;
     let select_list_in = |q: char| {
@@ -98,8 +100,19 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     };
     let (select_list, select_list_backtick) = (select_list_in('"'), select_list_in('`'));
     let width = fields.len();
-    let key_ty = &fields[pk].ty;
     let key_ident = &fields[pk].ident;
+    // One key column: its type; several: the tuple of their types.
+    let key_ty = if let [one] = keys.as_slice() {
+        let ty = &fields[*one].ty;
+        quote!(#ty)
+    } else {
+        let tys = keys.iter().map(|&i| &fields[i].ty);
+        quote!((#(#tys,)*))
+    };
+    let key_pushes = keys.iter().map(|&i| {
+        let ident = &fields[i].ident;
+        quote!(out.push(::mini_orm::Field::to_value_ref(&self.#ident));)
+    });
 
     let column_defs = fields.iter().map(|f| {
         let (col, ty, pk, ai, uq, ix) = (
@@ -208,6 +221,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             const TABLE: &'static str = #table;
             const COLUMNS: &'static [::mini_orm::ColumnDef] = &[#(#column_defs),*];
             const PK: usize = #pk;
+            const KEY_COLUMNS: &'static [usize] = &[#(#keys),*];
             const SELECT_LIST: &'static str = #select_list;
             const SELECT_LIST_BACKTICK: &'static str = #select_list_backtick;
             const HAS_HOOKS: bool = #has_hooks;
@@ -222,6 +236,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
             fn key(&self) -> ::mini_orm::ValueRef<'_> {
                 ::mini_orm::Field::to_value_ref(&self.#key_ident)
+            }
+
+            #[inline]
+            fn push_key<'a>(&'a self, out: &mut ::std::vec::Vec<::mini_orm::ValueRef<'a>>) {
+                #(#key_pushes)*
             }
 
             fn set_auto_key(&mut self, id: i64) {
@@ -372,12 +391,14 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldInfo> {
 
 /// Finds the primary key: the one `#[orm(primary_key)]` field, else a field
 /// named `id` (made auto-increment). Returns its index.
-fn primary_key(name: &Ident, fields: &mut [FieldInfo]) -> syn::Result<usize> {
+/// The key columns' indexes: the fields marked `primary_key` (several make
+/// a composite key, whose columns cannot be `auto_increment`), else `id`.
+fn primary_key(name: &Ident, fields: &mut [FieldInfo]) -> syn::Result<Vec<usize>> {
     let marked: Vec<usize> = (0..fields.len())
         .filter(|&i| fields[i].primary_key)
         .collect();
     match marked.as_slice() {
-        [one] => Ok(*one),
+        [_] => Ok(marked),
         [] => {
             let i = fields.iter().position(|f| f.ident == "id").ok_or_else(|| {
                 syn::Error::new_spanned(
@@ -387,12 +408,15 @@ fn primary_key(name: &Ident, fields: &mut [FieldInfo]) -> syn::Result<usize> {
             })?;
             fields[i].primary_key = true;
             fields[i].auto_increment = true;
-            Ok(i)
+            Ok(vec![i])
         }
-        [_, second, ..] => Err(syn::Error::new(
-            fields[*second].span,
-            "a second `primary_key` field; composite keys are not supported",
-        )),
+        several => match several.iter().find(|&&i| fields[i].auto_increment) {
+            Some(&i) => Err(syn::Error::new(
+                fields[i].span,
+                "`auto_increment` on a composite key: the database assigns no composite keys",
+            )),
+            None => Ok(marked),
+        },
     }
 }
 
@@ -446,8 +470,10 @@ mod tests {
                 .contains("only allowed on the `primary_key`")
         );
         assert!(
-            error_of("struct A { #[orm(primary_key)] a: i64, #[orm(primary_key)] b: i64 }")
-                .contains("second `primary_key`")
+            error_of(
+                "struct A { #[orm(primary_key, auto_increment)] a: i64, #[orm(primary_key)] b: i64 }"
+            )
+            .contains("composite key")
         );
         assert!(
             error_of("#[orm(belongs_to(B))] struct A { id: i64 }").contains("has no field `b_id`")

@@ -51,6 +51,17 @@ pub(crate) struct PostTag {
     pub(crate) tag_id: i64,
 }
 
+/// A user's role in a group: a composite key; `group` is an SQL keyword,
+/// quoted like any name.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub(crate) struct Membership {
+    #[orm(primary_key)]
+    pub(crate) user_id: i64,
+    #[orm(primary_key)]
+    pub(crate) group: String,
+    pub(crate) role: String,
+}
+
 pub(crate) fn user(name: &str, age: i64, hair: Option<&str>) -> User {
     User {
         id: 0,
