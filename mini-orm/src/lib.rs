@@ -106,6 +106,16 @@
 //! struct Stamped { id: i64 } // error: timestamps needs a field `created_at: Option<String>` on `Stamped`
 //! ```
 //!
+//! A composite key is found by a tuple of its columns, and only by that:
+//!
+//! ```compile_fail
+//! # use mini_orm::{Db, Model};
+//! #[derive(Model)]
+//! struct Membership { #[orm(primary_key)] user_id: i64, #[orm(primary_key)] group: String }
+//! # let db = Db::open_in_memory().unwrap();
+//! let _ = db.find::<Membership>(1); // error: `{integer}` is not `IntoKey<(i64, String)>`
+//! ```
+//!
 //! And the typed column handles reject values of the wrong type:
 //!
 //! ```compile_fail

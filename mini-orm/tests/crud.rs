@@ -446,12 +446,14 @@ fn three_table_joins(db: &Db) {
         .order_by(User::ID.asc())
         .order_by(Post::ID.asc())
         .order_by(Comment::ID.asc());
+    // ANCHOR: three_tables
     let rows = chain
         .clone()
         .left_join::<Post>(Post::USER_ID.eq_col(User::ID))
         .left_join::<Comment>(Comment::POST_ID.eq_col(Post::ID))
         .all(db)
         .unwrap();
+    // ANCHOR_END: three_tables
     let summary: Vec<(&str, Option<&str>, Option<&str>)> = rows
         .iter()
         .map(|(u, p, c)| {
