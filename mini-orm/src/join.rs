@@ -102,7 +102,8 @@ fn load<M: Model, T: FromRow>(db: &Db, query: &Query<M>, steps: &[Step]) -> Resu
         query.shape_tail(key);
     };
     let sql = db.sql.shape(shape, || render(query, steps, db.dialect()).0);
-    let mut params: Vec<ValueRef<'_>> = Vec::new();
+    // Sized once: growing from empty cost two reallocations per query.
+    let mut params: Vec<ValueRef<'_>> = Vec::with_capacity(8);
     for s in steps {
         s.on.values(&mut params);
     }

@@ -229,7 +229,7 @@ impl<M: Model> Query<M> {
                 self.shape_tail(key);
             };
             let sql = db.sql.shape(shape, || self.to_sql(db.dialect()).0);
-            let mut params = Vec::new();
+            let mut params = Vec::with_capacity(8);
             self.tail_values(&mut params);
             db.load(&sql, &params)?
         };
