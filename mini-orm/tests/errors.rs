@@ -130,3 +130,29 @@ fn a_late_failure_in_a_batch_is_reported(db: &Db) {
 }
 
 common::backend_tests!(blog: a_late_failure_in_a_batch_is_reported, unique_violation, primary_key_clash_is_a_unique_violation, foreign_key_violation, not_null_violation_names_the_column, check_violation, type_mismatch_names_the_column, not_found_and_syntax_errors);
+
+/// `Db::connect` picks the backend by the URL's scheme and names the
+/// schemes it takes when it knows none.
+#[test]
+fn connect_dispatches_on_the_url_scheme() {
+    let db = Db::connect("sqlite::memory:").unwrap();
+    assert!(db.is_sqlite());
+    let err = Db::connect("redis://127.0.0.1:6379").unwrap_err();
+    match &err {
+        Error::UnsupportedUrl { scheme } => assert_eq!(scheme, "redis"),
+        other => panic!("expected UnsupportedUrl, got {other:?}"),
+    }
+    assert!(err.to_string().contains("mysql://"), "{err}");
+    // A server that is not there is an error, not a hang (connect timeout).
+    let err = Db::connect("mysql://u:p@127.0.0.1:1/db").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Driver {
+                backend: "mysql",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
