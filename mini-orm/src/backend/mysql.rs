@@ -33,6 +33,13 @@ use crate::value::ValueRef;
 /// operating system's TCP timeout otherwise, minutes on Linux).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Idle time before TCP keepalive probes start, in milliseconds. A server
+/// that vanished without closing the socket (host down, network cut) is
+/// then noticed by the operating system's probes instead of a read that
+/// never returns; no read timeout is set, because a slow query is not a
+/// dead server.
+const KEEPALIVE_MS: u32 = 60_000;
+
 /// The character set number MySQL gives binary strings (BLOB, VARBINARY).
 const BINARY_CHARSET: u16 = 63;
 
@@ -51,9 +58,20 @@ impl MysqlConn {
     pub(crate) fn connect(url: &str) -> Result<MysqlConn> {
         let opts =
             Opts::from_url(url).map_err(|e| Error::driver("mysql", format!("bad URL: {e}"), e))?;
+        // The URL's own settings (`?stmt_cache_size=`,
+        // `tcp_connect_timeout_ms=`, `tcp_keepalive_time_ms=`) win; these
+        // are the defaults. A cache size equal to the driver's default
+        // cannot be told from "not set" and is raised.
+        let cache = match opts.get_stmt_cache_size() {
+            ::mysql::DEFAULT_STMT_CACHE_SIZE => STATEMENT_CACHE_CAPACITY,
+            set => set,
+        };
+        let connect_timeout = opts.get_tcp_connect_timeout().or(Some(CONNECT_TIMEOUT));
+        let keepalive = opts.get_tcp_keepalive_time_ms().or(Some(KEEPALIVE_MS));
         let opts = OptsBuilder::from_opts(opts)
-            .stmt_cache_size(STATEMENT_CACHE_CAPACITY)
-            .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
+            .stmt_cache_size(cache)
+            .tcp_connect_timeout(connect_timeout)
+            .tcp_keepalive_time_ms(keepalive)
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS);
         let conn = Conn::new(opts)?;
         Ok(MysqlConn {
