@@ -63,6 +63,6 @@ log "server $(admin "SELECT VERSION()") ready"
 # it afterwards, so the user may create any database under that prefix.
 admin "CREATE USER IF NOT EXISTS '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASS}';
        CREATE DATABASE IF NOT EXISTS ${DB_NAME};
-       GRANT ALL PRIVILEGES ON \`mini\_orm\_test%\`.* TO '${DB_USER}'@'127.0.0.1';
+       GRANT ALL PRIVILEGES ON \`mini\_orm\_test%\`.* TO '${DB_USER}'@'127.0.0.1';" >&2
 
 echo "mysql://${DB_USER}:${DB_PASS}@127.0.0.1:${PORT}/${DB_NAME}"
