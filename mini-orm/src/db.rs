@@ -1,6 +1,7 @@
 //! A database handle: one connection behind the `Backend` trait (SQLite,
-//! or PostgreSQL with the `postgres` feature), its rendered-SQL cache, and
-//! the raw SQL escape hatch. GeeORM's `Engine` + `Session` in one type.
+//! PostgreSQL with the `postgres` feature, MySQL/MariaDB with the `mysql`
+//! feature), its rendered-SQL cache, and the raw SQL escape hatch.
+//! GeeORM's `Engine` + `Session` in one type.
 //!
 //! # Why statements are cached
 //!
@@ -19,7 +20,7 @@ pub use crate::backend::STATEMENT_CACHE_CAPACITY;
 use crate::backend::sqlite::SqliteConn;
 use crate::backend::{Backend, BindValue};
 use crate::dialect::Dialect;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::row::{FromRow, Row};
 use crate::sql_cache::SqlCache;
 use crate::value::Value;
@@ -66,6 +67,37 @@ impl Db {
         Ok(Db::new(Box::new(conn)))
     }
 
+    /// Connects to MySQL or MariaDB (`mysql://user:pass@host:port/db`, no
+    /// TLS). The session keeps the server's defaults: its `sql_mode` and
+    /// InnoDB's REPEATABLE READ isolation.
+    #[cfg(feature = "mysql")]
+    pub fn connect_mysql(url: &str) -> Result<Db> {
+        let conn = crate::backend::mysql::MysqlConn::connect(url)?;
+        Ok(Db::new(Box::new(conn)))
+    }
+
+    /// Opens whatever `url` names, by its scheme: `postgres://` or
+    /// `postgresql://`, `mysql://` or `mariadb://`, `sqlite::memory:`, or
+    /// `sqlite://PATH` (and a plain path) for a SQLite file.
+    pub fn connect(url: &str) -> Result<Db> {
+        let scheme = url.split_once("://").map(|(s, _)| s);
+        match scheme {
+            #[cfg(feature = "postgres")]
+            Some("postgres" | "postgresql") => Db::connect_postgres(url),
+            #[cfg(feature = "mysql")]
+            Some("mysql") => Db::connect_mysql(url),
+            // The driver parses only its own scheme.
+            #[cfg(feature = "mysql")]
+            Some("mariadb") => Db::connect_mysql(&format!("mysql{}", &url["mariadb".len()..])),
+            Some("sqlite") => Db::open(&url["sqlite://".len()..]),
+            None if url == "sqlite::memory:" => Db::open_in_memory(),
+            None => Db::open(url),
+            Some(other) => Err(Error::UnsupportedUrl {
+                scheme: other.to_owned(),
+            }),
+        }
+    }
+
     fn new(backend: Box<dyn Backend>) -> Db {
         Db {
             max_params: Cell::new(backend.dialect().max_params()),
@@ -84,6 +116,12 @@ impl Db {
     /// Whether this is a SQLite connection.
     pub fn is_sqlite(&self) -> bool {
         self.dialect().name() == "sqlite"
+    }
+
+    /// Whether the connection is gone (the server closed or killed it):
+    /// every statement would fail, and [`Pool`](crate::Pool) replaces it.
+    pub fn is_broken(&self) -> bool {
+        self.backend.is_broken()
     }
 
     /// The underlying rusqlite connection (SQLite only), for what mini-orm

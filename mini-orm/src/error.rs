@@ -5,7 +5,7 @@
 //! This module knows no driver: each backend maps its driver's errors
 //! *into* these variants (`backend/sqlite.rs` by SQLite's extended result
 //! codes, `backend/postgres.rs` by SQLSTATE through
-//! [`Error::from_sqlstate`]), and whatever has no typed variant becomes
+//! [`Error::from_sqlstate`], `backend/mysql.rs` by MySQL's error numbers), and whatever has no typed variant becomes
 //! [`Error::Driver`], the driver's error kept as its source.
 
 /// `Result` with [`Error`].
@@ -36,6 +36,15 @@ pub enum Error {
     #[error("check violation: {message}")]
     CheckViolation {
         /// The database's message (names the constraint).
+        message: String,
+    },
+    /// The database broke a deadlock by rolling this transaction back
+    /// (MySQL/MariaDB error 1213, PostgreSQL SQLSTATE 40P01). Nothing of
+    /// the transaction remains; running it again from the start is the
+    /// remedy, which is why it is its own variant.
+    #[error("deadlock: {message}")]
+    Deadlock {
+        /// The database's message.
         message: String,
     },
     /// A lookup by primary key (or `first`/`one`) found no row.
@@ -71,16 +80,26 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// [`Db::connect`](crate::Db::connect) got a URL whose scheme no
+    /// enabled backend speaks.
+    #[error(
+        "unsupported database URL scheme {scheme:?} (expected postgres://, mysql://, mariadb:// or sqlite://, with the backend's feature enabled)"
+    )]
+    UnsupportedUrl {
+        /// The scheme found.
+        scheme: String,
+    },
     /// The pool had no free connection within its timeout.
     #[error("connection pool timed out after {0:?}")]
     PoolTimeout(std::time::Duration),
     /// Any other error from the database driver (syntax error, I/O, busy,
     /// connection lost ...). One variant for every backend, so adding a
     /// backend adds no variant; `source` downcasts to the driver's error
-    /// type (`rusqlite::Error`, `postgres::Error`) for code that needs it.
+    /// type (`rusqlite::Error`, `postgres::Error`, `mysql::Error`) for code
+    /// that needs it.
     #[error("{backend}: {message}")]
     Driver {
-        /// Which backend: `sqlite`, `postgres`.
+        /// Which backend: `sqlite`, `postgres`, `mysql`.
         backend: &'static str,
         /// The driver's (or server's) message.
         message: String,
@@ -121,6 +140,7 @@ impl Error {
             "23503" => Error::ForeignKeyViolation { message },
             "23502" => Error::NotNullViolation { message },
             "23514" => Error::CheckViolation { message },
+            "40P01" => Error::Deadlock { message },
             _ => return None,
         })
     }
@@ -147,6 +167,10 @@ mod tests {
         assert!(matches!(
             Error::from_sqlstate("23514", "x".into()),
             Some(Error::CheckViolation { .. })
+        ));
+        assert!(matches!(
+            Error::from_sqlstate("40P01", "x".into()),
+            Some(Error::Deadlock { .. })
         ));
         assert!(Error::from_sqlstate("42601", "x".into()).is_none());
     }

@@ -170,15 +170,20 @@ pub struct ColRef {
 /// Appends a `&'static str`'s identity (address and length) to a shape key:
 /// equal identities mean equal text, because static strings never change.
 /// Equal text at two addresses only costs a second cache entry.
+#[inline]
 pub(crate) fn push_str_id(key: &mut Vec<usize>, s: &'static str) {
-    key.push(s.as_ptr() as usize);
-    key.push(s.len());
+    key.extend([s.as_ptr() as usize, s.len()]);
 }
 
 impl ColRef {
+    #[inline]
     pub(crate) fn shape(&self, key: &mut Vec<usize>) {
-        push_str_id(key, self.table);
-        push_str_id(key, self.name);
+        key.extend([
+            self.table.as_ptr() as usize,
+            self.table.len(),
+            self.name.as_ptr() as usize,
+            self.name.len(),
+        ]);
     }
 
     pub(crate) fn write(&self, d: &dyn Dialect, sql: &mut String) {

@@ -1,13 +1,15 @@
-//! mini-orm: an ORM over SQLite (and PostgreSQL) with a derive macro, a typed
-//! query builder, hooks, transactions, migrations and batched association
-//! loading.
+//! mini-orm: an ORM over SQLite, PostgreSQL and MySQL/MariaDB with a
+//! derive macro, a typed query builder, hooks, transactions, migrations,
+//! batched association loading and a connection pool.
 //!
 //! Counterparts: Diesel (typed queries, `belonging_to`/`grouped_by`),
 //! GeeORM (the dialect / schema / session / clause / hooks / transaction /
 //! migrate progression), GORM and SeaORM (hooks, typed errors), measured
 //! against raw rusqlite. SQLite runs through `rusqlite` with the bundled
 //! amalgamation; PostgreSQL through the blocking `postgres` crate (feature
-//! `postgres`, on by default), the differences kept behind [`Dialect`].
+//! `postgres`), MySQL and MariaDB through the `mysql` crate (feature
+//! `mysql`; both on by default), the differences kept behind [`Dialect`].
+//! [`Db::connect`] opens any of them from a URL.
 //!
 //! # Layout
 //!
@@ -17,21 +19,27 @@
 //!
 //! - [`value`]: `Value`/`ValueRef` and the `Field` conversions of field types.
 //! - [`error`]: the error enum; knows no driver (backends map into it).
-//! - [`dialect`]: placeholders, quoting, type names, upsert: SQLite and PostgreSQL.
+//! - [`dialect`]: placeholders, quoting, type names, upsert, DDL rules:
+//!   SQLite, PostgreSQL, MySQL.
 //! - [`row`]: the driver-neutral `Row` and `FromRow` (fields, tuples).
 //! - `backend`: the `Backend` trait every driver implements, with
-//!   `sqlite.rs` (rusqlite) and `postgres.rs` (feature `postgres`).
+//!   `sqlite.rs` (rusqlite), `postgres.rs` (feature `postgres`) and
+//!   `mysql.rs` (feature `mysql`).
 //! - `sql_cache`: rendered SQL text per connection, by model and by query shape.
 //! - [`db`]: `Db`, one connection behind a `Backend`: constructors, raw SQL, row loading.
 //! - [`model`]: the `Model` contract `#[derive(Model)]` implements, `Hooks`.
+//! - [`key`]: key values as `find` takes them, single or composite.
 //! - [`expr`]: typed column handles (`User::NAME`) and filter expressions.
-//! - [`query`]: the query builder (`filter`, `order_by`, `limit`, joins, selects).
+//! - [`query`]: the query builder (`filter`, `order_by`, `limit`, selects).
+//! - [`join`]: typed joins across two and three tables.
 //! - [`tx`]: closure transactions with savepoints.
-//! - [`crud`]: insert one/many, find, update, delete, upsert.
+//! - [`crud`]: insert one/many, find, update, delete, upsert; timestamps
+//!   and soft deletes.
 //! - [`schema`]: create/drop tables, indexes, auto-migrate.
-//! - [`migrate`]: versioned migrations.
+//! - [`migrate`]: versioned migrations (safe under MySQL's implicit commits).
 //! - [`assoc`]: belongs-to, has-many, many-to-many, eager loading.
-//! - [`pool`]: a small connection pool.
+//! - [`pool`]: a small connection pool for every backend; broken
+//!   connections are replaced.
 //!
 //! # Example
 //!
@@ -91,6 +99,23 @@
 //! struct Child { id: i64 } // error: belongs_to: `Child` has no field `auto_id`
 //! ```
 //!
+//! ```compile_fail
+//! # use mini_orm::Model;
+//! #[derive(Model)]
+//! #[orm(timestamps)]
+//! struct Stamped { id: i64 } // error: timestamps needs a field `created_at: Option<String>` on `Stamped`
+//! ```
+//!
+//! A composite key is found by a tuple of its columns, and only by that:
+//!
+//! ```compile_fail
+//! # use mini_orm::{Db, Model};
+//! #[derive(Model)]
+//! struct Membership { #[orm(primary_key)] user_id: i64, #[orm(primary_key)] group: String }
+//! # let db = Db::open_in_memory().unwrap();
+//! let _ = db.find::<Membership>(1); // error: `{integer}` is not `IntoKey<(i64, String)>`
+//! ```
+//!
 //! And the typed column handles reject values of the wrong type:
 //!
 //! ```compile_fail
@@ -110,6 +135,8 @@ pub mod db;
 pub mod dialect;
 pub mod error;
 pub mod expr;
+pub mod join;
+pub mod key;
 pub mod migrate;
 pub mod model;
 pub mod pool;
@@ -122,9 +149,11 @@ pub mod value;
 
 pub use assoc::{BelongsTo, ForeignKey, GroupedBy, group_by_key};
 pub use db::Db;
-pub use dialect::{Dialect, Postgres, Sqlite};
+pub use dialect::{Dialect, Mysql, Postgres, QuoteStyle, Sqlite};
 pub use error::{Error, Result};
 pub use expr::{Assignment, Column, Filter, Order};
+pub use join::{Join, Join3, Row3};
+pub use key::IntoKey;
 pub use migrate::{Migration, Migrator};
 pub use mini_orm_derive::Model;
 pub use model::{ColumnDef, Hooks, Model};

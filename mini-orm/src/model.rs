@@ -4,16 +4,17 @@
 //! the macro writes it all out at compile time).
 
 use crate::db::Db;
+use crate::dialect::{Dialect, QuoteStyle};
 use crate::error::Result;
 use crate::row::{FromRow, Row};
-use crate::value::{Field, SqlType, ValueRef};
+use crate::value::{SqlType, ValueRef};
 
 /// One column of a model, as the macro saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ColumnDef {
     /// SQL column name (`#[orm(column = "...")]`, else the field name).
     pub name: &'static str,
-    /// SQL type, from the field's [`Field::SQL_TYPE`].
+    /// SQL type, from the field's [`Field::SQL_TYPE`](crate::Field::SQL_TYPE).
     pub sql_type: SqlType,
     /// Nullable: the field is an `Option<T>`.
     pub nullable: bool,
@@ -35,29 +36,73 @@ pub struct ColumnDef {
 /// inherent items — `query()` is not a method here because the query
 /// builder sits above this module and builds on it.
 pub trait Model: FromRow + Hooks + 'static {
-    /// The primary key's Rust type.
-    type Key: Field;
+    /// The primary key's Rust type: the key field's type, or a tuple of
+    /// the key fields' types for a composite key (what
+    /// [`Db::find`](crate::Db::find) takes, through [`IntoKey`](crate::IntoKey)).
+    type Key;
     /// The table name.
     const TABLE: &'static str;
     /// Every column, in field order.
     const COLUMNS: &'static [ColumnDef];
-    /// Index in [`COLUMNS`](Model::COLUMNS) of the primary key.
+    /// Index in [`COLUMNS`](Model::COLUMNS) of the primary key (the first
+    /// key column of a composite key).
     const PK: usize;
-    /// `"table"."col", ...` for every column, quoted at compile time.
+    /// Indexes in [`COLUMNS`](Model::COLUMNS) of every key column, in key
+    /// order: `[PK]`, or two or more for a composite key.
+    const KEY_COLUMNS: &'static [usize];
+    /// `"table"."col", ...` for every column, quoted at compile time
+    /// (ANSI quotes).
     const SELECT_LIST: &'static str;
+    /// The same list quoted with backticks, for MySQL.
+    const SELECT_LIST_BACKTICK: &'static str;
     /// Whether the model implements [`Hooks`] itself (`#[orm(hooks)]`); when
     /// false, writes skip the hook calls and the transaction around them.
     const HAS_HOOKS: bool;
+    /// `#[orm(timestamps)]`: the index in [`COLUMNS`](Model::COLUMNS) of
+    /// `created_at`, set by the database's clock on insert when the field
+    /// is `None`.
+    const CREATED_AT: Option<usize> = None;
+    /// `#[orm(timestamps)]`: the index of `updated_at`, set by the
+    /// database's clock on every insert and update.
+    const UPDATED_AT: Option<usize> = None;
+    /// `#[orm(soft_delete)]`: the index of `deleted_at`; deleting a record
+    /// sets it, and queries skip rows where it is set unless asked
+    /// [`with_deleted`](crate::Query::with_deleted).
+    const DELETED_AT: Option<usize> = None;
 
     /// Pushes every column's value, in [`COLUMNS`](Model::COLUMNS) order,
     /// skipping an auto-increment key unless `with_auto_key`.
     fn push_values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>, with_auto_key: bool);
 
-    /// The primary key's value.
+    /// The primary key's value (the first key column's, for a composite
+    /// key; associations join on it).
     fn key(&self) -> ValueRef<'_>;
+
+    /// Pushes every key column's value, in key order.
+    fn push_key<'a>(&'a self, out: &mut Vec<ValueRef<'a>>);
 
     /// Stores the id the database assigned (no-op without an auto-increment key).
     fn set_auto_key(&mut self, id: i64);
+
+    /// The select list quoted the way `d` quotes names.
+    #[inline]
+    fn select_list(d: &dyn Dialect) -> &'static str {
+        match d.quote_style() {
+            QuoteStyle::Ansi => Self::SELECT_LIST,
+            QuoteStyle::Backtick => Self::SELECT_LIST_BACKTICK,
+        }
+    }
+
+    /// Whether the database writes some of the record's fields
+    /// (timestamps), so a write reads the row back.
+    fn db_written() -> bool {
+        Self::CREATED_AT.is_some() || Self::UPDATED_AT.is_some()
+    }
+
+    /// The soft-delete column's name, if the model has one.
+    fn deleted_at() -> Option<&'static str> {
+        Self::DELETED_AT.map(|i| Self::COLUMNS[i].name)
+    }
 
     /// Whether the primary key is assigned by the database.
     fn auto_key() -> bool {

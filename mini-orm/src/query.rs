@@ -24,8 +24,6 @@ use crate::value::{Value, ValueRef};
 
 /// Statement kinds at the head of a shape key.
 const SHAPE_SELECT: usize = 1;
-const SHAPE_LEFT_JOIN: usize = 2;
-const SHAPE_INNER_JOIN: usize = 3;
 
 /// A SELECT (or UPDATE/DELETE) over model `M`'s table, not yet run.
 pub struct Query<M> {
@@ -37,6 +35,9 @@ pub struct Query<M> {
     limit: Option<u64>,
     /// OFFSET, bound as a parameter.
     offset: Option<u64>,
+    /// Include soft-deleted rows (GORM's `Unscoped`); no effect on models
+    /// without `#[orm(soft_delete)]`.
+    with_deleted: bool,
     _model: PhantomData<fn() -> M>,
 }
 
@@ -47,6 +48,7 @@ impl<M> Clone for Query<M> {
             order: self.order.clone(),
             limit: self.limit,
             offset: self.offset,
+            with_deleted: self.with_deleted,
             _model: PhantomData,
         }
     }
@@ -66,6 +68,7 @@ impl<M: Model> Query<M> {
             order: Vec::new(),
             limit: None,
             offset: None,
+            with_deleted: false,
             _model: PhantomData,
         }
     }
@@ -97,20 +100,47 @@ impl<M: Model> Query<M> {
         self
     }
 
-    fn write_from(d: &dyn Dialect, sql: &mut String) {
+    pub(crate) fn write_from(d: &dyn Dialect, sql: &mut String) {
         sql.push_str(" FROM ");
         d.quote(M::TABLE, sql);
     }
 
-    fn write_where(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
+    /// Rows soft-deleted too (GORM's `Unscoped`): `find`-like reads see
+    /// them, and [`delete`](Query::delete) removes rows for good instead of
+    /// marking them.
+    pub fn with_deleted(mut self) -> Self {
+        self.with_deleted = true;
+        self
+    }
+
+    /// The soft-delete column the WHERE clause must exclude, if any.
+    fn scope(&self) -> Option<&'static str> {
+        M::deleted_at().filter(|_| !self.with_deleted)
+    }
+
+    pub(crate) fn write_where(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
+        let scope = self.scope();
+        if self.filter.is_none() && scope.is_none() {
+            return;
+        }
+        sql.push_str(" WHERE ");
+        if let Some(deleted_at) = scope {
+            d.quote(M::TABLE, sql);
+            sql.push('.');
+            d.quote(deleted_at, sql);
+            sql.push_str(" IS NULL");
+            if self.filter.is_some() {
+                sql.push_str(" AND ");
+            }
+        }
         if let Some(f) = &self.filter {
-            sql.push_str(" WHERE ");
             f.write_sql(d, sql, params);
         }
     }
 
     /// What determines the text of WHERE .. ORDER BY .. LIMIT .. OFFSET.
-    fn shape_tail(&self, key: &mut Vec<usize>) {
+    pub(crate) fn shape_tail(&self, key: &mut Vec<usize>) {
+        key.push(usize::from(self.with_deleted));
         match &self.filter {
             Some(f) => {
                 key.push(1);
@@ -129,7 +159,7 @@ impl<M: Model> Query<M> {
     }
 
     /// The values `write_tail` binds, in its order.
-    fn tail_values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
+    pub(crate) fn tail_values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>) {
         if let Some(f) = &self.filter {
             f.values(out);
         }
@@ -144,7 +174,7 @@ impl<M: Model> Query<M> {
         }
     }
 
-    fn write_tail(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
+    pub(crate) fn write_tail(&self, d: &dyn Dialect, sql: &mut String, params: &mut Vec<Value>) {
         self.write_where(d, sql, params);
         for (i, o) in self.order.iter().enumerate() {
             sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
@@ -172,10 +202,10 @@ impl<M: Model> Query<M> {
 
     /// The SELECT this query runs, for `dialect`.
     pub fn to_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
-        let mut sql = String::with_capacity(64 + M::SELECT_LIST.len());
+        let mut sql = String::with_capacity(64 + M::select_list(d).len());
         let mut params = Vec::new();
         sql.push_str("SELECT ");
-        sql.push_str(M::SELECT_LIST);
+        sql.push_str(M::select_list(d));
         Self::write_from(d, &mut sql);
         self.write_tail(d, &mut sql, &mut params);
         (sql, params)
@@ -199,7 +229,7 @@ impl<M: Model> Query<M> {
                 self.shape_tail(key);
             };
             let sql = db.sql.shape(shape, || self.to_sql(db.dialect()).0);
-            let mut params = Vec::new();
+            let mut params = Vec::with_capacity(8);
             self.tail_values(&mut params);
             db.load(&sql, &params)?
         };
@@ -213,6 +243,7 @@ impl<M: Model> Query<M> {
 
     fn is_whole_table(&self) -> bool {
         self.filter.is_none()
+            && !self.with_deleted
             && self.order.is_empty()
             && self.limit.is_none()
             && self.offset.is_none()
@@ -250,7 +281,9 @@ impl<M: Model> Query<M> {
         }
     }
 
-    /// The UPDATE of [`update`](Query::update), for `dialect`.
+    /// The UPDATE of [`update`](Query::update), for `dialect`. A
+    /// timestamped model's `updated_at` is set to the database's clock
+    /// unless `set` assigns it.
     pub fn update_sql(&self, d: &dyn Dialect, set: &[Assignment]) -> (String, Vec<Value>) {
         let (mut sql, mut params) = (String::from("UPDATE "), Vec::new());
         d.quote(M::TABLE, &mut sql);
@@ -259,6 +292,15 @@ impl<M: Model> Query<M> {
             d.quote(a.column, &mut sql);
             sql.push_str(" = ");
             bind(d, a.value.clone(), &mut sql, &mut params);
+        }
+        if let Some(i) = M::UPDATED_AT {
+            let updated_at = M::COLUMNS[i].name;
+            if !set.iter().any(|a| a.column == updated_at) {
+                sql.push_str(if set.is_empty() { " SET " } else { ", " });
+                d.quote(updated_at, &mut sql);
+                sql.push_str(" = ");
+                sql.push_str(d.now_sql());
+            }
         }
         self.write_where(d, &mut sql, &mut params);
         (sql, params)
@@ -274,38 +316,32 @@ impl<M: Model> Query<M> {
         db.exec(&sql, &params)
     }
 
-    /// The DELETE of [`delete`](Query::delete), for `dialect`.
+    /// The DELETE of [`delete`](Query::delete), for `dialect`; for a
+    /// soft-delete model (unless [`with_deleted`](Query::with_deleted)) the
+    /// UPDATE that marks the rows.
     pub fn delete_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
-        let (mut sql, mut params) = (String::from("DELETE FROM "), Vec::new());
-        d.quote(M::TABLE, &mut sql);
+        let (mut sql, mut params) = (String::new(), Vec::new());
+        if let Some(deleted_at) = self.scope() {
+            sql.push_str("UPDATE ");
+            d.quote(M::TABLE, &mut sql);
+            sql.push_str(" SET ");
+            d.quote(deleted_at, &mut sql);
+            sql.push_str(" = ");
+            sql.push_str(d.now_sql());
+        } else {
+            sql.push_str("DELETE FROM ");
+            d.quote(M::TABLE, &mut sql);
+        }
         self.write_where(d, &mut sql, &mut params);
         (sql, params)
     }
 
-    /// Deletes every matching row (no hooks); returns how many.
+    /// Deletes every matching row (no hooks); returns how many. On a
+    /// soft-delete model it marks them deleted, unless
+    /// [`with_deleted`](Query::with_deleted), which deletes for good.
     pub fn delete(&self, db: &Db) -> Result<usize> {
         let (sql, params) = self.delete_sql(db.dialect());
         db.exec(&sql, &params)
-    }
-
-    /// `FROM m LEFT JOIN p ON on`, loading `(M, Option<P>)` rows.
-    pub fn left_join<P: Model>(self, on: Filter) -> Join<M, P> {
-        Join {
-            query: self,
-            on,
-            left: true,
-            _p: PhantomData,
-        }
-    }
-
-    /// `FROM m INNER JOIN p ON on`, loading `(M, P)` rows.
-    pub fn inner_join<P: Model>(self, on: Filter) -> Join<M, P> {
-        Join {
-            query: self,
-            on,
-            left: false,
-            _p: PhantomData,
-        }
     }
 }
 
@@ -357,67 +393,5 @@ impl<M: Model, S: Selection<M>> Select<M, S> {
     pub fn all(&self, db: &Db) -> Result<Vec<S::Output>> {
         let (sql, params) = self.to_sql(db.dialect());
         db.load(&sql, &params)
-    }
-}
-
-/// A two-table join. Made by [`Query::left_join`] / [`Query::inner_join`].
-pub struct Join<M, P> {
-    query: Query<M>,
-    on: Filter,
-    left: bool,
-    _p: PhantomData<fn() -> P>,
-}
-
-impl<M: Model, P: Model> Join<M, P> {
-    /// The SELECT this runs, for `dialect`.
-    pub fn to_sql(&self, d: &dyn Dialect) -> (String, Vec<Value>) {
-        let mut sql = String::with_capacity(96 + M::SELECT_LIST.len() + P::SELECT_LIST.len());
-        let mut params = Vec::new();
-        sql.push_str("SELECT ");
-        sql.push_str(M::SELECT_LIST);
-        sql.push_str(", ");
-        sql.push_str(P::SELECT_LIST);
-        Query::<M>::write_from(d, &mut sql);
-        sql.push_str(if self.left {
-            " LEFT JOIN "
-        } else {
-            " INNER JOIN "
-        });
-        d.quote(P::TABLE, &mut sql);
-        sql.push_str(" ON ");
-        self.on.write_sql(d, &mut sql, &mut params);
-        self.query.write_tail(d, &mut sql, &mut params);
-        (sql, params)
-    }
-
-    /// LEFT JOIN rows: the right side is `None` where nothing matched.
-    pub fn all(&self, db: &Db) -> Result<Vec<(M, Option<P>)>> {
-        let shape = |key: &mut Vec<usize>| {
-            key.push(if self.left {
-                SHAPE_LEFT_JOIN
-            } else {
-                SHAPE_INNER_JOIN
-            });
-            push_str_id(key, M::TABLE);
-            push_str_id(key, M::SELECT_LIST);
-            push_str_id(key, P::TABLE);
-            push_str_id(key, P::SELECT_LIST);
-            self.on.shape(key);
-            self.query.shape_tail(key);
-        };
-        let sql = db.sql.shape(shape, || self.to_sql(db.dialect()).0);
-        let mut params = Vec::new();
-        self.on.values(&mut params);
-        self.query.tail_values(&mut params);
-        db.load(&sql, &params)
-    }
-
-    /// INNER JOIN rows (with a LEFT join, unmatched rows are dropped).
-    pub fn all_inner(&self, db: &Db) -> Result<Vec<(M, P)>> {
-        Ok(self
-            .all(db)?
-            .into_iter()
-            .filter_map(|(m, p)| p.map(|p| (m, p)))
-            .collect())
     }
 }

@@ -67,6 +67,20 @@ pub(crate) fn mismatch(
     }
 }
 
+/// Column `idx`'s bytes as text, or the mismatch naming the column when
+/// they are not UTF-8 (a database that stores any bytes as text).
+pub(crate) fn text<'a>(row: &dyn RawRow, idx: usize, bytes: &'a [u8]) -> Result<ValueRef<'a>> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(ValueRef::Text(s)),
+        Err(_) => Err(mismatch(
+            row,
+            "valid UTF-8 text",
+            idx,
+            "TEXT (invalid UTF-8)",
+        )),
+    }
+}
+
 /// Reads a value out of a result row starting at column `offset` — a model,
 /// a tuple of fields, or an `Option<Model>` for the right side of a LEFT JOIN.
 /// Mirrors Diesel's `Queryable`.

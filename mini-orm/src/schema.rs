@@ -2,7 +2,8 @@
 //! GeeORM-style auto-migrate (`session/table.go` + `geeorm.go`'s `Migrate`):
 //! compare the model's columns with the table's and add what is missing;
 //! drop what was removed by rebuilding the table, SQLite's documented way
-//! (its `ALTER TABLE` cannot drop a column that is indexed or constrained).
+//! (its `ALTER TABLE` cannot drop a column that is indexed or constrained),
+//! or in place where the database can (PostgreSQL, MySQL).
 //! `dry_run` returns the SQL without running it.
 
 use crate::db::Db;
@@ -13,6 +14,11 @@ use crate::value::Value;
 
 /// One column's definition in CREATE TABLE / ADD COLUMN.
 pub fn column_sql(d: &dyn Dialect, c: &ColumnDef) -> String {
+    column_def(d, c, false)
+}
+
+/// `column_sql`, leaving out `PRIMARY KEY` for a column of a `composite` key.
+fn column_def(d: &dyn Dialect, c: &ColumnDef, composite: bool) -> String {
     let mut s = String::new();
     d.quote(c.name, &mut s);
     s.push(' ');
@@ -20,8 +26,13 @@ pub fn column_sql(d: &dyn Dialect, c: &ColumnDef) -> String {
         s.push_str(d.auto_increment_pk());
         return s;
     }
-    s.push_str(d.type_name(c.sql_type));
-    if c.primary_key {
+    s.push_str(if c.primary_key || c.unique || c.index {
+        d.key_type_name(c.sql_type)
+    } else {
+        d.type_name(c.sql_type)
+    });
+    // A composite key is a table constraint (see `create_table_named`).
+    if c.primary_key && !composite {
         s.push_str(" PRIMARY KEY");
     }
     if !c.nullable {
@@ -42,11 +53,22 @@ fn create_table_named<M: Model>(d: &dyn Dialect, table: &str) -> String {
     let mut sql = String::from("CREATE TABLE ");
     d.quote(table, &mut sql);
     sql.push_str(" (");
+    let composite = M::KEY_COLUMNS.len() > 1;
     for (i, c) in M::COLUMNS.iter().enumerate() {
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&column_sql(d, c));
+        sql.push_str(&column_def(d, c, composite));
+    }
+    if composite {
+        sql.push_str(", PRIMARY KEY (");
+        for (i, &k) in M::KEY_COLUMNS.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            d.quote(M::COLUMNS[k].name, &mut sql);
+        }
+        sql.push(')');
     }
     sql.push(')');
     sql
@@ -181,6 +203,16 @@ impl Db {
 
     fn run_plan(&self, plan: Vec<String>, dry_run: bool, rebuild: bool) -> Result<Vec<String>> {
         if dry_run || plan.is_empty() {
+            return Ok(plan);
+        }
+        if !self.dialect().transactional_ddl() {
+            // MySQL commits each DDL statement on its own; a transaction
+            // around them would only pretend. Each ALTER/CREATE is atomic,
+            // and the plan is recomputed from the table on the next call,
+            // so a failure halfway leaves a table that auto-migrate finishes.
+            for sql in &plan {
+                self.execute_batch(sql)?;
+            }
             return Ok(plan);
         }
         // SQLite's rebuild recipe turns foreign-key enforcement off around

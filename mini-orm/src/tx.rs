@@ -7,13 +7,14 @@
 //! ```text
 //! depth 0 ──transaction──► BEGIN            depth 1
 //!             └─transaction──► SAVEPOINT sp2   depth 2
-//!                 Ok  ► RELEASE sp2
-//!                 Err ► ROLLBACK TO sp2; RELEASE sp2
+//!                 Ok  ► RELEASE SAVEPOINT sp2
+//!                 Err ► ROLLBACK TO SAVEPOINT sp2; RELEASE SAVEPOINT sp2
 //!   Ok ► COMMIT   Err/panic ► ROLLBACK
 //! ```
 //!
 //! The statements are the backend's (`Backend::begin`, `commit`,
-//! `rollback`); the diagram shows the defaults SQLite and PostgreSQL use.
+//! `rollback`); the diagram shows the defaults, which SQLite, PostgreSQL
+//! and MySQL all accept.
 
 use crate::db::Db;
 use crate::error::Error;

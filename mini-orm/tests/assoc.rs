@@ -169,4 +169,4 @@ fn belonging_to_renders_an_in_list() {
     assert_eq!(<Post as BelongsTo<User>>::FOREIGN_KEY, "user_id");
 }
 
-common::dual_tests!(blog: three_levels_in_three_queries, load_children_and_parents, many_to_many_through_a_join_table);
+common::backend_tests!(blog: three_levels_in_three_queries, load_children_and_parents, many_to_many_through_a_join_table);

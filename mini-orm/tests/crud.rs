@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use mini_orm::{Db, Error, Model, Value};
+use mini_orm::{Db, Error, Model, QuoteStyle, Value};
 
 fn insert_sets_id_and_find_reads_it_back(db: &Db) {
     let mut ada = user("ada", 36, Some("black"));
@@ -255,7 +255,10 @@ fn raw_sql_with_bound_parameters(db: &Db) {
         .query_as(
             &sql(
                 db,
-                &format!("SELECT {} FROM users WHERE name = ?", User::SELECT_LIST),
+                &format!(
+                    "SELECT {} FROM users WHERE name = ?",
+                    User::select_list(db.dialect())
+                ),
             ),
             &["cy".into()],
         )
@@ -386,7 +389,101 @@ fn select_into_another_struct(db: &Db) {
         ]
     );
     let (sql, _) = UserName::query().to_sql(db.dialect());
-    assert_eq!(sql, r#"SELECT "users"."id", "users"."name" FROM "users""#);
+    let want = r#"SELECT "users"."id", "users"."name" FROM "users""#;
+    match db.dialect().quote_style() {
+        QuoteStyle::Ansi => assert_eq!(sql, want),
+        QuoteStyle::Backtick => assert_eq!(sql, want.replace('"', "`")),
+    }
 }
 
-common::dual_tests!(blog: select_into_another_struct, repeated_shapes_keep_their_values_and_columns, insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);
+/// Users → posts → comments: LEFT joins keep users without posts and posts
+/// without comments as `None`; the inner form keeps only full chains.
+fn three_table_joins(db: &Db) {
+    let mut ada = user("ada", 36, None);
+    let mut bob = user("bob", 20, None);
+    let mut cy = user("cy", 52, None);
+    for u in [&mut ada, &mut bob, &mut cy] {
+        db.insert(u).unwrap();
+    }
+    let mut p1 = Post {
+        id: 0,
+        user_id: ada.id,
+        title: "a1".into(),
+    };
+    let mut p2 = Post {
+        id: 0,
+        user_id: ada.id,
+        title: "a2".into(),
+    };
+    let mut p3 = Post {
+        id: 0,
+        user_id: bob.id,
+        title: "b1".into(),
+    };
+    for p in [&mut p1, &mut p2, &mut p3] {
+        db.insert(p).unwrap();
+    }
+    let mut c1 = Comment {
+        id: 0,
+        post_id: p1.id,
+        text: "on a1".into(),
+    };
+    let mut c2 = Comment {
+        id: 0,
+        post_id: p1.id,
+        text: "again a1".into(),
+    };
+    let mut c3 = Comment {
+        id: 0,
+        post_id: p3.id,
+        text: "on b1".into(),
+    };
+    for c in [&mut c1, &mut c2, &mut c3] {
+        db.insert(c).unwrap();
+    }
+    let chain = User::query()
+        .filter(User::AGE.gt(18))
+        .order_by(User::ID.asc())
+        .order_by(Post::ID.asc())
+        .order_by(Comment::ID.asc());
+    // ANCHOR: three_tables
+    let rows = chain
+        .clone()
+        .left_join::<Post>(Post::USER_ID.eq_col(User::ID))
+        .left_join::<Comment>(Comment::POST_ID.eq_col(Post::ID))
+        .all(db)
+        .unwrap();
+    // ANCHOR_END: three_tables
+    let summary: Vec<(&str, Option<&str>, Option<&str>)> = rows
+        .iter()
+        .map(|(u, p, c)| {
+            (
+                u.name.as_str(),
+                p.as_ref().map(|p| p.title.as_str()),
+                c.as_ref().map(|c| c.text.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("ada", Some("a1"), Some("on a1")),
+            ("ada", Some("a1"), Some("again a1")),
+            ("ada", Some("a2"), None),
+            ("bob", Some("b1"), Some("on b1")),
+            ("cy", None, None),
+        ]
+    );
+    let inner = chain
+        .inner_join::<Post>(Post::USER_ID.eq_col(User::ID))
+        .inner_join::<Comment>(
+            Comment::POST_ID
+                .eq_col(Post::ID)
+                .and(Comment::TEXT.like("on%")),
+        )
+        .all_inner(db)
+        .unwrap();
+    assert_eq!(inner, [(ada, p1, c1), (bob, p3, c3)]);
+}
+
+common::backend_tests!(blog: three_table_joins, select_into_another_struct, repeated_shapes_keep_their_values_and_columns, insert_sets_id_and_find_reads_it_back, insert_many_uses_chunks_under_the_parameter_limit, insert_many_is_all_or_nothing_across_chunks, filters_order_limit_offset, count_exists_first_select_subset, update_record_and_update_by_filter, delete_record_and_delete_by_filter, upsert_inserts_then_overwrites, left_join_yields_none_for_users_without_posts, raw_sql_with_bound_parameters, defaults_and_create_table_sql);

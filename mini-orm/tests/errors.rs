@@ -61,7 +61,12 @@ fn type_mismatch_names_the_column(db: &Db) {
     // SQLite is dynamically typed: a TEXT can land in an INTEGER column.
     // PostgreSQL is not, so there a query returns text where a model wants
     // an integer.
-    let err = if db.is_sqlite() {
+    let err = if db.dialect().name() == "mysql" {
+        // MySQL is typed too; a literal string where the model wants an
+        // integer is the same mismatch as on PostgreSQL.
+        db.query_as::<(i64, i64)>("SELECT 1 AS id, 'ten' AS age", &[])
+            .unwrap_err()
+    } else if db.is_sqlite() {
         db.execute(
             "INSERT INTO users (name, age) VALUES ('x', 'not a number')",
             &[],
@@ -112,4 +117,42 @@ fn not_found_and_syntax_errors(db: &Db) {
     assert!(err.to_string().contains("syntax"), "{err}");
 }
 
-common::dual_tests!(blog: unique_violation, primary_key_clash_is_a_unique_violation, foreign_key_violation, not_null_violation_names_the_column, check_violation, type_mismatch_names_the_column, not_found_and_syntax_errors);
+/// A script stops at its first failing statement and reports it, also
+/// when that is not the first (the MySQL driver drops later results'
+/// errors unless each is read).
+fn a_late_failure_in_a_batch_is_reported(db: &Db) {
+    let err = db
+        .execute_batch(
+            "UPDATE users SET age = 1; INSERT INTO nowhere VALUES (1); UPDATE users SET age = 2",
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("nowhere"), "{err}");
+}
+
+common::backend_tests!(blog: a_late_failure_in_a_batch_is_reported, unique_violation, primary_key_clash_is_a_unique_violation, foreign_key_violation, not_null_violation_names_the_column, check_violation, type_mismatch_names_the_column, not_found_and_syntax_errors);
+
+/// `Db::connect` picks the backend by the URL's scheme and names the
+/// schemes it takes when it knows none.
+#[test]
+fn connect_dispatches_on_the_url_scheme() {
+    let db = Db::connect("sqlite::memory:").unwrap();
+    assert!(db.is_sqlite());
+    let err = Db::connect("redis://127.0.0.1:6379").unwrap_err();
+    match &err {
+        Error::UnsupportedUrl { scheme } => assert_eq!(scheme, "redis"),
+        other => panic!("expected UnsupportedUrl, got {other:?}"),
+    }
+    assert!(err.to_string().contains("mysql://"), "{err}");
+    // A server that is not there is an error, not a hang (connect timeout).
+    let err = Db::connect("mysql://u:p@127.0.0.1:1/db").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Driver {
+                backend: "mysql",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

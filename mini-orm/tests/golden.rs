@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use mini_orm::crud::{delete_sql, insert_sql, update_sql, upsert_sql};
 use mini_orm::schema::{create_table_sql, drop_table_sql};
-use mini_orm::{Model, Postgres, Sqlite, Value};
+use mini_orm::{Model, Mysql, Postgres, Sqlite, Value};
 
 #[test]
 fn select_with_everything() {
@@ -113,6 +113,103 @@ fn ddl_per_dialect() {
     );
 }
 
+/// MySQL: backticks, `?`, keyed text as VARCHAR(255), the rest LONGTEXT,
+/// `AUTO_INCREMENT`, `ON DUPLICATE KEY UPDATE`.
+#[test]
+fn mysql_dialect() {
+    let (sql, params) = User::query()
+        .filter(User::NAME.eq("x"))
+        .order_by(User::AGE.desc())
+        .limit(5)
+        .to_sql(&Mysql);
+    assert_eq!(
+        sql,
+        "SELECT `users`.`id`, `users`.`name`, `users`.`age`, `users`.`hair` FROM `users` WHERE `users`.`name` = ? ORDER BY `users`.`age` DESC LIMIT ?"
+    );
+    assert_eq!(params, [Value::from("x"), 5.into()]);
+    assert_eq!(
+        insert_sql::<User>(&Mysql, 2, false),
+        "INSERT INTO `users` (`name`, `age`, `hair`) VALUES (?, ?, ?), (?, ?, ?)"
+    );
+    assert_eq!(
+        update_sql::<User>(&Mysql),
+        "UPDATE `users` SET `name` = ?, `age` = ?, `hair` = ? WHERE `id` = ?"
+    );
+    assert_eq!(
+        upsert_sql::<Tag>(&Mysql),
+        "INSERT INTO `tags` (`id`, `label`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `label` = VALUES(`label`)"
+    );
+    assert_eq!(
+        create_table_sql::<User>(&Mysql),
+        [
+            "CREATE TABLE `users` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `name` VARCHAR(255) NOT NULL UNIQUE, `age` BIGINT NOT NULL DEFAULT 0, `hair` LONGTEXT)"
+        ]
+    );
+    assert_eq!(
+        create_table_sql::<Post>(&Mysql)[1],
+        "CREATE INDEX `idx_posts_user_id` ON `posts` (`user_id`)"
+    );
+}
+
+#[derive(Model, Debug)]
+#[orm(timestamps, soft_delete)]
+struct Stamped {
+    id: i64,
+    body: String,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    deleted_at: Option<String>,
+}
+
+/// The database's clock in the SQL, and the soft-delete scope.
+#[test]
+fn timestamps_and_soft_delete() {
+    assert_eq!(
+        insert_sql::<Stamped>(&Sqlite, 1, false),
+        r#"INSERT INTO "stampeds" ("body", "created_at", "updated_at", "deleted_at") VALUES (?, COALESCE(?, CURRENT_TIMESTAMP), COALESCE(?, CURRENT_TIMESTAMP), ?)"#
+    );
+    assert_eq!(
+        update_sql::<Stamped>(&Mysql),
+        "UPDATE `stampeds` SET `body` = ?, `created_at` = COALESCE(?, `created_at`), `updated_at` = DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%s'), `deleted_at` = ? WHERE `id` = ?"
+    );
+    assert_eq!(
+        delete_sql::<Stamped>(&Sqlite),
+        r#"UPDATE "stampeds" SET "deleted_at" = CURRENT_TIMESTAMP WHERE "id" = ? AND "deleted_at" IS NULL"#
+    );
+    let (sql, _) = Stamped::query()
+        .filter(Stamped::BODY.eq("x"))
+        .to_sql(&Postgres);
+    assert!(
+        sql.ends_with(r#"WHERE "stampeds"."deleted_at" IS NULL AND "stampeds"."body" = $1"#),
+        "{sql}"
+    );
+    let (sql, _) = Stamped::query().with_deleted().delete_sql(&Sqlite);
+    assert_eq!(sql, r#"DELETE FROM "stampeds""#);
+}
+
+/// A composite key: a table constraint, and every key column in WHERE.
+#[test]
+fn composite_keys() {
+    assert_eq!(
+        create_table_sql::<Membership>(&Mysql),
+        [
+            "CREATE TABLE `memberships` (`user_id` BIGINT NOT NULL, `group` VARCHAR(255) NOT NULL, `role` LONGTEXT NOT NULL, PRIMARY KEY (`user_id`, `group`))"
+        ]
+    );
+    assert_eq!(
+        update_sql::<Membership>(&Postgres),
+        r#"UPDATE "memberships" SET "role" = $1 WHERE "user_id" = $2 AND "group" = $3"#
+    );
+    assert_eq!(
+        delete_sql::<Membership>(&Sqlite),
+        r#"DELETE FROM "memberships" WHERE "user_id" = ? AND "group" = ?"#
+    );
+    assert_eq!(
+        upsert_sql::<Membership>(&Sqlite),
+        r#"INSERT INTO "memberships" ("user_id", "group", "role") VALUES (?, ?, ?) ON CONFLICT ("user_id", "group") DO UPDATE SET "role" = excluded."role""#
+    );
+}
+
 #[test]
 fn joins_selects_and_empty_lists() {
     let (sql, _) = User::query()
@@ -122,6 +219,14 @@ fn joins_selects_and_empty_lists() {
     assert_eq!(
         sql,
         r#"SELECT "users"."id", "users"."name", "users"."age", "users"."hair", "posts"."id", "posts"."user_id", "posts"."title" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE "users"."hair" = $1"#
+    );
+    let (sql, _) = User::query()
+        .left_join::<Post>(Post::USER_ID.eq_col(User::ID))
+        .inner_join::<Comment>(Comment::POST_ID.eq_col(Post::ID))
+        .to_sql(&Mysql);
+    assert_eq!(
+        sql,
+        "SELECT `users`.`id`, `users`.`name`, `users`.`age`, `users`.`hair`, `posts`.`id`, `posts`.`user_id`, `posts`.`title`, `comments`.`id`, `comments`.`post_id`, `comments`.`text` FROM `users` LEFT JOIN `posts` ON `posts`.`user_id` = `users`.`id` INNER JOIN `comments` ON `comments`.`post_id` = `posts`.`id`"
     );
     let (sql, _) = User::query().select((User::ID, User::NAME)).to_sql(&Sqlite);
     assert_eq!(sql, r#"SELECT "users"."id", "users"."name" FROM "users""#);

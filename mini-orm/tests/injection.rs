@@ -1,5 +1,13 @@
 //! SQL injection attempts through values and names: values are always bound,
 //! names always quoted, so every attempt is data, never SQL.
+//!
+//! MySQL adds the classic trap: in its default `sql_mode` a backslash
+//! escapes the next character inside a string literal, so code that
+//! "escapes" a value by doubling its quotes (right for SQLite and
+//! PostgreSQL) is injectable there. The backslash attacks below are stored
+//! verbatim through bound values on every backend, and
+//! `naive_escaping_is_the_trap_bound_values_avoid` shows the same value
+//! breaking out of a hand-escaped literal on MySQL only.
 
 mod common;
 
@@ -14,16 +22,27 @@ const ATTACKS: &[&str] = &[
     "%' OR name LIKE '%",
     "\0nul",
     "); DROP TABLE users; (",
+    // Backslash attacks, aimed at MySQL's escaping.
+    "\\'; DROP TABLE users; -- ",
+    "\\' OR 1=1 -- ",
+    "\\",
+    "tail\\",
+    "\\\"; DELETE FROM users; --",
 ];
+
+/// Whether the database stores NUL in text (PostgreSQL refuses it).
+fn takes_nul(db: &Db) -> bool {
+    db.dialect().name() != "postgres"
+}
 
 fn hostile_values_are_stored_and_matched_verbatim(db: &Db) {
     // PostgreSQL text cannot hold NUL: there it must be a clean error.
     let attacks: Vec<&str> = ATTACKS
         .iter()
         .copied()
-        .filter(|a| db.is_sqlite() || !a.contains('\0'))
+        .filter(|a| takes_nul(db) || !a.contains('\0'))
         .collect();
-    if !db.is_sqlite() {
+    if !takes_nul(db) {
         assert!(db.insert(&mut user("\0nul", 0, None)).is_err());
     }
     for (i, attack) in attacks.iter().enumerate() {
@@ -98,4 +117,41 @@ fn the_generated_sql_never_contains_the_value(db: &Db) {
     assert_eq!(params, vec![Value::from(ATTACKS[0])]);
 }
 
-common::dual_tests!(blog: hostile_values_are_stored_and_matched_verbatim, hostile_identifiers_are_quoted, the_generated_sql_never_contains_the_value);
+/// A quote-doubling "escape", the mistake bound parameters make moot.
+fn naive_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+fn naive_escaping_is_the_trap_bound_values_avoid(db: &Db) {
+    for name in ["ada", "bob"] {
+        db.insert(&mut user(name, 1, None)).unwrap();
+    }
+    let attack = "\\' OR 1=1 -- ";
+    let count = |where_name: &str| -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM users WHERE name = {where_name}");
+        db.query_as::<(i64,)>(&sql, &[]).unwrap()[0].0
+    };
+    // Hand-escaped: on MySQL `\'` ends the escape, the doubled quote's
+    // second half closes the string, and `OR 1=1` runs — every row matches.
+    // Elsewhere a backslash is an ordinary character and nothing matches.
+    let hand_escaped = count(&naive_literal(attack));
+    if db.dialect().name() == "mysql" {
+        assert_eq!(hand_escaped, 2, "the trap is real on MySQL");
+    } else {
+        assert_eq!(hand_escaped, 0);
+    }
+    // Bound: the value is data on every backend.
+    assert_eq!(
+        User::query()
+            .filter(User::NAME.eq(attack))
+            .count(db)
+            .unwrap(),
+        0
+    );
+    db.insert(&mut user(attack, 1, None)).unwrap();
+    let found = User::query().filter(User::NAME.eq(attack)).all(db).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name, attack);
+}
+
+common::backend_tests!(blog: naive_escaping_is_the_trap_bound_values_avoid, hostile_values_are_stored_and_matched_verbatim, hostile_identifiers_are_quoted, the_generated_sql_never_contains_the_value);

@@ -243,6 +243,18 @@ fn postgres_migrations_and_auto_migrate() {
     ));
     assert!(!db.table_exists("b").unwrap());
 
+    drops_and_adds_in_place(
+        &db,
+        [
+            r#"ALTER TABLE "people" DROP COLUMN "nickname""#,
+            r#"ALTER TABLE "people" ADD COLUMN "age" BIGINT NOT NULL DEFAULT 0"#,
+        ],
+    );
+}
+
+/// v1 → v2 on a database that drops columns in place: the plan is `want`
+/// and the row survives.
+fn drops_and_adds_in_place(db: &Db, want: [&str; 2]) {
     db.auto_migrate::<v1::Person>(false).unwrap();
     db.insert(&mut v1::Person {
         id: 0,
@@ -250,14 +262,7 @@ fn postgres_migrations_and_auto_migrate() {
         nickname: None,
     })
     .unwrap();
-    let plan = db.auto_migrate::<v2::Person>(false).unwrap();
-    assert_eq!(
-        plan,
-        [
-            r#"ALTER TABLE "people" DROP COLUMN "nickname""#,
-            r#"ALTER TABLE "people" ADD COLUMN "age" BIGINT NOT NULL DEFAULT 0"#
-        ]
-    );
+    assert_eq!(db.auto_migrate::<v2::Person>(false).unwrap(), want);
     assert_eq!(
         db.find::<v2::Person>(1).unwrap(),
         v2::Person {
@@ -265,5 +270,116 @@ fn postgres_migrations_and_auto_migrate() {
             name: "ada".into(),
             age: 0
         }
+    );
+}
+
+/// The same flow on MySQL/MariaDB, whose DDL commits implicitly: each DDL
+/// statement is its own version, a script mixing DDL with anything else is
+/// refused before any pending version runs, and a failing DDL version
+/// leaves neither schema nor record.
+#[test]
+fn mysql_migrations_and_auto_migrate() {
+    let Some(db) = common::mysql_empty() else {
+        return;
+    };
+    const MY_STEPS: &[Migration] = &[
+        Migration {
+            version: 1,
+            name: "users",
+            up: "CREATE TABLE IF NOT EXISTS users (id BIGINT AUTO_INCREMENT PRIMARY KEY, name TEXT NOT NULL)",
+        },
+        Migration {
+            version: 2,
+            name: "users.email",
+            up: "ALTER TABLE users ADD COLUMN IF NOT EXISTS email TEXT",
+        },
+        Migration {
+            version: 3,
+            name: "seed",
+            up: "INSERT INTO users (name, email) VALUES ('admin', 'a@example.com'); \
+                 INSERT INTO users (name, email) VALUES ('root', 'semi;colon@example.com')",
+        },
+    ];
+    let m = Migrator::new(MY_STEPS).unwrap();
+    assert_eq!(m.run_to(&db, 1).unwrap(), [1]);
+    assert_eq!(m.run(&db).unwrap(), [2, 3]);
+    assert!(m.run(&db).unwrap().is_empty());
+    assert_eq!(
+        db.query_as::<(String,)>("SELECT email FROM users ORDER BY id", &[])
+            .unwrap(),
+        [
+            ("a@example.com".to_owned(),),
+            ("semi;colon@example.com".to_owned(),)
+        ]
+    );
+
+    // Mixed DDL: refused whole, before the good version 8 runs either.
+    let mixed = [
+        Migration {
+            version: 8,
+            name: "fine",
+            up: "CREATE TABLE eight (x INT)",
+        },
+        Migration {
+            version: 9,
+            name: "mixed",
+            up: "CREATE TABLE b (x INT); INSERT INTO users (name) VALUES ('x')",
+        },
+    ];
+    let mut all = MY_STEPS.to_vec();
+    all.extend_from_slice(&mixed);
+    let err = Migrator::new(&all).unwrap().run(&db).unwrap_err();
+    match err {
+        Error::Migration { version: 9, reason } => {
+            assert!(reason.contains("own version"), "{reason}")
+        }
+        other => panic!("expected a refusal of version 9, got {other:?}"),
+    }
+    assert!(!db.table_exists("eight").unwrap());
+    assert!(!db.table_exists("b").unwrap());
+
+    // A failing DDL version: no table, no record; a failing data version
+    // rolls back its earlier statements.
+    let failing = [
+        Migration {
+            version: 10,
+            name: "bad ddl",
+            up: "CREATE TABLE users (x INT)",
+        },
+        Migration {
+            version: 11,
+            name: "bad data",
+            up: "INSERT INTO users (name) VALUES ('half'); INSERT INTO nowhere VALUES (1)",
+        },
+    ];
+    let mut all = MY_STEPS.to_vec();
+    all.push(failing[0]);
+    assert!(matches!(
+        Migrator::new(&all).unwrap().run(&db),
+        Err(Error::Migration { version: 10, .. })
+    ));
+    assert_eq!(
+        Migrator::new(&all).unwrap().applied(&db).unwrap(),
+        [1, 2, 3]
+    );
+    let mut all = MY_STEPS.to_vec();
+    all.push(failing[1]);
+    assert!(matches!(
+        Migrator::new(&all).unwrap().run(&db),
+        Err(Error::Migration { version: 11, .. })
+    ));
+    assert_eq!(
+        db.query_as::<(i64,)>("SELECT COUNT(*) FROM users WHERE name = 'half'", &[])
+            .unwrap(),
+        [(0,)]
+    );
+
+    // Auto-migrate drops and adds columns in place, outside a transaction.
+    drops_and_adds_in_place(
+        &db,
+        [
+            "ALTER TABLE `people` DROP COLUMN `nickname`",
+            "ALTER TABLE `people` ADD COLUMN `age` BIGINT NOT NULL DEFAULT 0",
+        ],
     );
 }

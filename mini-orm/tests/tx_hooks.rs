@@ -232,4 +232,4 @@ fn a_hook_error_inside_a_transaction_aborts_it(db: &Db) {
     assert_eq!(Audited::query().count(db).unwrap(), 0);
 }
 
-common::dual_tests!(blog: commit_on_ok_rollback_on_err, rollback_on_panic_and_handle_stays_usable, nested_failure_undoes_only_the_savepoint, outer_failure_undoes_committed_savepoints, anyhow_errors_work_in_closures, hooks_run_in_order_around_each_operation, a_failing_hook_aborts_the_operation, a_hook_error_inside_a_transaction_aborts_it);
+common::backend_tests!(blog: commit_on_ok_rollback_on_err, rollback_on_panic_and_handle_stays_usable, nested_failure_undoes_only_the_savepoint, outer_failure_undoes_committed_savepoints, anyhow_errors_work_in_closures, hooks_run_in_order_around_each_operation, a_failing_hook_aborts_the_operation, a_hook_error_inside_a_transaction_aborts_it);

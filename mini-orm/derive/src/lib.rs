@@ -4,11 +4,15 @@
 //! GeeORM's `schema.Parse` discovers with reflection at run time.
 //!
 //! Struct attributes: `table = "name"`, `hooks` (the model implements
-//! `Hooks` itself), `belongs_to(Parent, foreign_key = "field")` (repeatable).
+//! `Hooks` itself), `belongs_to(Parent, foreign_key = "field")` (repeatable),
+//! `timestamps` (fields `created_at` and `updated_at`, `Option<String>`,
+//! written by the database's clock) and `soft_delete` (a field
+//! `deleted_at: Option<String>`; deleting sets it, queries skip such rows).
 //! Field attributes: `primary_key`, `auto_increment`, `column = "name"`,
 //! `unique`, `index`, `default = "SQL literal"`.
 //! A field named `id` with no `primary_key` anywhere is the auto-increment
-//! key (GORM's convention). Mistakes are compile errors pointing at the
+//! key (GORM's convention); several `primary_key` fields make a composite
+//! key, in field order. Mistakes are compile errors pointing at the
 //! field or attribute at fault.
 
 use proc_macro::TokenStream;
@@ -51,6 +55,10 @@ struct ModelInfo {
     hooks: bool,
     /// `(parent type, foreign-key field, attribute span)`.
     belongs_to: Vec<(syn::Path, Ident, Span)>,
+    /// `#[orm(timestamps)]`, with its span.
+    timestamps: Option<Span>,
+    /// `#[orm(soft_delete)]`, with its span.
+    soft_delete: Option<Span>,
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
@@ -79,17 +87,32 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         .iter()
         .map(parse_field)
         .collect::<syn::Result<Vec<_>>>()?;
-    let pk = primary_key(name, &mut fields)?;
+    let keys = primary_key(name, &mut fields)?;
+    let pk = keys[0];
 
     let table = &model.table;
-    let select_list = fields
-        .iter()
-        .map(|f| format!("{}.{}", quote_ident(table), quote_ident(&f.column)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let select_list_in = |q: char| {
+        fields
+            .iter()
+            .map(|f| format!("{}.{}", quote_ident(q, table), quote_ident(q, &f.column)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (select_list, select_list_backtick) = (select_list_in('"'), select_list_in('`'));
     let width = fields.len();
-    let key_ty = &fields[pk].ty;
     let key_ident = &fields[pk].ident;
+    // One key column: its type; several: the tuple of their types.
+    let key_ty = if let [one] = keys.as_slice() {
+        let ty = &fields[*one].ty;
+        quote!(#ty)
+    } else {
+        let tys = keys.iter().map(|&i| &fields[i].ty);
+        quote!((#(#tys,)*))
+    };
+    let key_pushes = keys.iter().map(|&i| {
+        let ident = &fields[i].ident;
+        quote!(out.push(::mini_orm::Field::to_value_ref(&self.#ident));)
+    });
 
     let column_defs = fields.iter().map(|f| {
         let (col, ty, pk, ai, uq, ix) = (
@@ -149,6 +172,22 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         quote!(impl ::mini_orm::Hooks for #name {})
     };
     let has_hooks = model.hooks;
+    // The fields the database writes: their indexes in COLUMNS.
+    let role = |attr: Option<Span>, field: &str, what: &str| -> syn::Result<Tokens> {
+        let Some(span) = attr else {
+            return Ok(quote!(::core::option::Option::None));
+        };
+        match fields.iter().position(|f| f.ident == field) {
+            Some(i) => Ok(quote!(::core::option::Option::Some(#i))),
+            None => Err(syn::Error::new(
+                span,
+                format!("{what} needs a field `{field}: Option<String>` on `{name}`"),
+            )),
+        }
+    };
+    let created_at = role(model.timestamps, "created_at", "timestamps")?;
+    let updated_at = role(model.timestamps, "updated_at", "timestamps")?;
+    let deleted_at = role(model.soft_delete, "deleted_at", "soft_delete")?;
     let belongs = model
         .belongs_to
         .iter()
@@ -182,8 +221,13 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             const TABLE: &'static str = #table;
             const COLUMNS: &'static [::mini_orm::ColumnDef] = &[#(#column_defs),*];
             const PK: usize = #pk;
+            const KEY_COLUMNS: &'static [usize] = &[#(#keys),*];
             const SELECT_LIST: &'static str = #select_list;
+            const SELECT_LIST_BACKTICK: &'static str = #select_list_backtick;
             const HAS_HOOKS: bool = #has_hooks;
+            const CREATED_AT: ::core::option::Option<usize> = #created_at;
+            const UPDATED_AT: ::core::option::Option<usize> = #updated_at;
+            const DELETED_AT: ::core::option::Option<usize> = #deleted_at;
 
             #[inline]
             fn push_values<'a>(&'a self, out: &mut ::std::vec::Vec<::mini_orm::ValueRef<'a>>, with_auto_key: bool) {
@@ -192,6 +236,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
             fn key(&self) -> ::mini_orm::ValueRef<'_> {
                 ::mini_orm::Field::to_value_ref(&self.#key_ident)
+            }
+
+            #[inline]
+            fn push_key<'a>(&'a self, out: &mut ::std::vec::Vec<::mini_orm::ValueRef<'a>>) {
+                #(#key_pushes)*
             }
 
             fn set_auto_key(&mut self, id: i64) {
@@ -215,9 +264,11 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     })
 }
 
-/// ANSI-quotes an identifier (both dialects use `"`), doubling embedded quotes.
-fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
+/// Quotes an identifier with `q` (`"` ANSI, `` ` `` MySQL), doubling
+/// embedded `q`s — what `Dialect::quote` does at run time.
+fn quote_ident(q: char, s: &str) -> String {
+    let doubled: String = [q, q].iter().collect();
+    format!("{q}{}{q}", s.replace(q, &doubled))
 }
 
 fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<ModelInfo> {
@@ -225,6 +276,8 @@ fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<ModelInfo> {
         table: default_table(&input.ident.to_string()),
         hooks: false,
         belongs_to: Vec::new(),
+        timestamps: None,
+        soft_delete: None,
     };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("orm")) {
         attr.parse_nested_meta(|meta| {
@@ -239,6 +292,10 @@ fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<ModelInfo> {
                 info.table = lit.value();
             } else if meta.path.is_ident("hooks") {
                 info.hooks = true;
+            } else if meta.path.is_ident("timestamps") {
+                info.timestamps = Some(meta.path.span());
+            } else if meta.path.is_ident("soft_delete") {
+                info.soft_delete = Some(meta.path.span());
             } else if meta.path.is_ident("belongs_to") {
                 let span = meta.path.span();
                 let mut parent: Option<syn::Path> = None;
@@ -272,7 +329,7 @@ fn parse_struct_attrs(input: &DeriveInput) -> syn::Result<ModelInfo> {
                 info.belongs_to.push((parent, fk, span));
             } else {
                 return Err(meta
-                    .error("unknown struct attribute; expected `table`, `hooks` or `belongs_to`"));
+                    .error("unknown struct attribute; expected `table`, `hooks`, `belongs_to`, `timestamps` or `soft_delete`"));
             }
             Ok(())
         })?;
@@ -334,12 +391,14 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldInfo> {
 
 /// Finds the primary key: the one `#[orm(primary_key)]` field, else a field
 /// named `id` (made auto-increment). Returns its index.
-fn primary_key(name: &Ident, fields: &mut [FieldInfo]) -> syn::Result<usize> {
+/// The key columns' indexes: the fields marked `primary_key` (several make
+/// a composite key, whose columns cannot be `auto_increment`), else `id`.
+fn primary_key(name: &Ident, fields: &mut [FieldInfo]) -> syn::Result<Vec<usize>> {
     let marked: Vec<usize> = (0..fields.len())
         .filter(|&i| fields[i].primary_key)
         .collect();
     match marked.as_slice() {
-        [one] => Ok(*one),
+        [_] => Ok(marked),
         [] => {
             let i = fields.iter().position(|f| f.ident == "id").ok_or_else(|| {
                 syn::Error::new_spanned(
@@ -349,12 +408,15 @@ fn primary_key(name: &Ident, fields: &mut [FieldInfo]) -> syn::Result<usize> {
             })?;
             fields[i].primary_key = true;
             fields[i].auto_increment = true;
-            Ok(i)
+            Ok(vec![i])
         }
-        [_, second, ..] => Err(syn::Error::new(
-            fields[*second].span,
-            "a second `primary_key` field; composite keys are not supported",
-        )),
+        several => match several.iter().find(|&&i| fields[i].auto_increment) {
+            Some(&i) => Err(syn::Error::new(
+                fields[i].span,
+                "`auto_increment` on a composite key: the database assigns no composite keys",
+            )),
+            None => Ok(marked),
+        },
     }
 }
 
@@ -408,8 +470,10 @@ mod tests {
                 .contains("only allowed on the `primary_key`")
         );
         assert!(
-            error_of("struct A { #[orm(primary_key)] a: i64, #[orm(primary_key)] b: i64 }")
-                .contains("second `primary_key`")
+            error_of(
+                "struct A { #[orm(primary_key, auto_increment)] a: i64, #[orm(primary_key)] b: i64 }"
+            )
+            .contains("composite key")
         );
         assert!(
             error_of("#[orm(belongs_to(B))] struct A { id: i64 }").contains("has no field `b_id`")
@@ -433,7 +497,8 @@ mod tests {
     #[test]
     fn names_and_quoting() {
         assert_eq!(default_table("BlogPost"), "blog_posts");
-        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident('"', "a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident('`', "a`b"), "`a``b`");
         let input: DeriveInput =
             syn::parse_str("struct User { id: i64, #[orm(column = \"full name\")] name: String }")
                 .expect("parses");

@@ -2,8 +2,8 @@
 //! rest of the crate asks of a connection, and each file here implements it
 //! for one driver. Nothing outside this module names a driver type except
 //! the constructors ([`Db::open`](crate::Db::open),
-//! [`Db::connect_postgres`](crate::Db::connect_postgres)) and the escape
-//! hatch [`Db::connection`](crate::Db::connection).
+//! [`Db::connect`](crate::Db::connect)) and the escape hatch
+//! [`Db::connection`](crate::Db::connection).
 //!
 //! # Layout
 //!
@@ -13,6 +13,9 @@
 //! - [`postgres`] (feature `postgres`): the blocking `postgres` client, its
 //!   statement cache, binding to server-inferred types, SQLSTATE → typed
 //!   errors.
+//! - [`mysql`] (feature `mysql`): the `mysql` crate for MySQL and MariaDB:
+//!   binary-protocol rows, `CLIENT_FOUND_ROWS`, error numbers → typed
+//!   errors, connection-breaking errors noted for the pool.
 //!
 //! Dependencies point down only: a backend uses [`crate::error`],
 //! [`crate::value`], [`crate::row`] and [`crate::dialect`]; nothing here
@@ -31,6 +34,9 @@ pub(crate) mod sqlite;
 
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
+
+#[cfg(feature = "mysql")]
+pub(crate) mod mysql;
 
 /// How many distinct statements each connection keeps prepared.
 /// rusqlite's default is 16, which the query shapes of a modest app (each
@@ -58,9 +64,9 @@ pub const STATEMENT_CACHE_CAPACITY: usize = 256;
 // ANCHOR: backend_trait
 /// # What a new backend provides
 ///
-/// A MySQL/MariaDB backend is a new file `backend/mysql.rs` (plus its
-/// Cargo feature, its `mod` line above and a `Db::connect_mysql`
-/// constructor) with:
+/// A backend is one file here (plus its Cargo feature, its `mod` line
+/// above and a URL scheme in `Db::connect`) with — `mysql.rs` being the
+/// latest example:
 ///
 /// 1. a connection type implementing `Backend`: [`dialect`](Backend::dialect)
 ///    (a new [`Dialect`] when the SQL differs: `?` placeholders, backtick
@@ -79,10 +85,13 @@ pub const STATEMENT_CACHE_CAPACITY: usize = 256;
 ///    variants ([`Error::from_sqlstate`](crate::Error::from_sqlstate) covers
 ///    SQLSTATE class 23), the rest to [`Error::Driver`](crate::Error::Driver);
 /// 6. the transaction methods, when its SQL differs from the defaults
-///    (MySQL wants `RELEASE SAVEPOINT spN`, one statement per call).
+///    (the standard `SAVEPOINT` / `RELEASE SAVEPOINT` / `ROLLBACK TO
+///    SAVEPOINT` forms, which all three databases take);
+/// 7. [`is_broken`](Backend::is_broken), when an error can leave the
+///    connection unusable, so the pool replaces it.
 ///
 /// The integration tests run against every backend through
-/// `tests/common` (`dual_tests!`), so a new one gets the whole suite.
+/// `tests/common` (`backend_tests!`), so a new one gets the whole suite.
 pub(crate) trait Backend: Any + Send {
     /// The SQL this database speaks.
     fn dialect(&self) -> &'static dyn Dialect;
@@ -109,6 +118,13 @@ pub(crate) trait Backend: Any + Send {
     /// `RETURNING`. Asked before the insert too, to choose the statement.
     fn last_insert_id(&self) -> Option<i64>;
 
+    /// Whether the connection is gone (killed, socket closed, protocol out
+    /// of step): every later statement would fail, so a pool must not lend
+    /// it again. SQLite's connections never break this way.
+    fn is_broken(&self) -> bool {
+        false
+    }
+
     /// Opens transaction level `level`: 1 is `BEGIN`, deeper levels are
     /// savepoints (`SAVEPOINT sp2`, ...).
     fn begin(&self, level: u32) -> Result<()> {
@@ -124,7 +140,7 @@ pub(crate) trait Backend: Any + Send {
         if level == 1 {
             self.execute_batch("COMMIT")
         } else {
-            self.execute_batch(&format!("RELEASE sp{level}"))
+            self.execute_batch(&format!("RELEASE SAVEPOINT sp{level}"))
         }
     }
 
@@ -134,7 +150,9 @@ pub(crate) trait Backend: Any + Send {
         if level == 1 {
             self.execute_batch("ROLLBACK")
         } else {
-            self.execute_batch(&format!("ROLLBACK TO sp{level}; RELEASE sp{level}"))
+            self.execute_batch(&format!(
+                "ROLLBACK TO SAVEPOINT sp{level}; RELEASE SAVEPOINT sp{level}"
+            ))
         }
     }
 }

@@ -96,6 +96,12 @@ impl Backend for PgConn {
         // No such call on the wire protocol: inserts use RETURNING.
         None
     }
+
+    fn is_broken(&self) -> bool {
+        // The client notices a closed socket (a terminated backend, a
+        // server restart) and stays closed.
+        self.client.borrow().is_closed()
+    }
 }
 
 /// The driver's parameter slice over `values`.

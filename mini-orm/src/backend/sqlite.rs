@@ -18,7 +18,7 @@ use rusqlite::types::{ToSql, ToSqlOutput};
 use super::{Backend, Params, STATEMENT_CACHE_CAPACITY};
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
-use crate::row::{RawRow, Row, mismatch};
+use crate::row::{RawRow, Row, text};
 use crate::value::{Value, ValueRef};
 
 /// How long a statement waits for another connection's write lock before
@@ -100,18 +100,8 @@ impl RawRow for rusqlite::Row<'_> {
             R::Null => ValueRef::Null,
             R::Integer(i) => ValueRef::Integer(i),
             R::Real(f) => ValueRef::Real(f),
-            R::Text(t) => match std::str::from_utf8(t) {
-                Ok(s) => ValueRef::Text(s),
-                // SQLite stores whatever bytes it was given as TEXT.
-                Err(_) => {
-                    return Err(mismatch(
-                        self,
-                        "valid UTF-8 text",
-                        idx,
-                        "TEXT (invalid UTF-8)",
-                    ));
-                }
-            },
+            // SQLite stores whatever bytes it was given as TEXT.
+            R::Text(t) => text(self, idx, t)?,
             R::Blob(b) => ValueRef::Blob(b),
         })
     }

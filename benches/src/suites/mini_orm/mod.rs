@@ -16,10 +16,17 @@
 //! the case, the same for every impl) and reports the **mean** time per
 //! operation in microseconds; the runner then takes the median over rounds.
 //! Each impl owns its own in-memory database, seeded with the same script.
+//!
+//! The same four workloads run on MySQL/MariaDB too (case suffix ` mysql`),
+//! when `MINI_ORM_MYSQL_URL` names a server (`bash .ci/mariadb.sh` starts
+//! one): mini-orm against the raw `mysql` crate, each side in a database of
+//! its own on that server. Diesel's MySQL backend needs the C client
+//! library (`libmysqlclient`), so it is reported as skipped.
 
 mod diesel_side;
 mod ours;
 mod raw;
+mod raw_mysql;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -36,6 +43,43 @@ pub(crate) const SCHEMA: &str = "
     CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER NOT NULL REFERENCES posts(id), text TEXT NOT NULL);
     CREATE INDEX posts_user_id ON posts (user_id);
     CREATE INDEX comments_post_id ON comments (post_id);";
+
+/// The schema on MySQL: the same columns, AUTO_INCREMENT keys, foreign keys
+/// as table constraints (InnoDB ignores a column's inline REFERENCES). The
+/// seed drops the tables first: a server database outlives a case.
+const MYSQL_SCHEMA: &str = "
+    DROP TABLE IF EXISTS comments, posts, users;
+    CREATE TABLE users (id BIGINT AUTO_INCREMENT PRIMARY KEY, name TEXT NOT NULL, hair_color TEXT);
+    CREATE TABLE posts (id BIGINT AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT NULL, title TEXT NOT NULL, body TEXT,
+        FOREIGN KEY (user_id) REFERENCES users(id));
+    CREATE TABLE comments (id BIGINT AUTO_INCREMENT PRIMARY KEY, post_id BIGINT NOT NULL, text TEXT NOT NULL,
+        FOREIGN KEY (post_id) REFERENCES posts(id));";
+
+/// Where a comparison runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Database {
+    /// SQLite in memory, one per side.
+    Sqlite,
+    /// The MySQL/MariaDB server at this URL.
+    Mysql(String),
+}
+
+/// The environment variable naming the MySQL server, as the tests use it.
+const MYSQL_URL_VAR: &str = "MINI_ORM_MYSQL_URL";
+
+/// `url` with its database replaced by `name` (each side gets its own).
+fn with_database(url: &str, name: &str) -> String {
+    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+/// The seed on MySQL: the SQLite script's rows after MySQL's schema, in one
+/// transaction (InnoDB would flush the log once per autocommitted row).
+fn mysql_seed_script(w: Workload, n: usize) -> String {
+    let sqlite = seed_script(w, n);
+    let rows = &sqlite[SCHEMA.len()..];
+    format!("{MYSQL_SCHEMA}\nBEGIN;\n{rows}\nCOMMIT;")
+}
 
 /// The four workloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +155,17 @@ pub(crate) fn seed_script(w: Workload, n: usize) -> String {
     s
 }
 
+/// A user with their posts, each with its comments, whichever side's types.
+pub(crate) type Tree<U, P, C> = (U, Vec<(P, Vec<C>)>);
+
+/// The nodes of a loaded user → posts → comments tree: the result size
+/// every side reports for `loading_associations`.
+pub(crate) fn tree_size<U, P, C>(tree: Vec<Tree<U, P, C>>) -> usize {
+    tree.iter()
+        .map(|(_, ps)| 1 + ps.iter().map(|(_, cs)| 1 + cs.len()).sum::<usize>())
+        .sum()
+}
+
 /// users × posts per user × comments per post, in `loading_associations`.
 pub(crate) const ASSOC_SHAPE: (usize, usize, usize) = (9, 10, 10);
 
@@ -125,9 +180,11 @@ pub(crate) trait Side {
     fn cleanup(&mut self, w: Workload) -> anyhow::Result<()>;
 }
 
-/// One workload across `ours`, `rusqlite` and `diesel`.
+/// One workload across `ours`, `rusqlite` and `diesel` (SQLite), or
+/// `ours` and `mysql` (MySQL).
 struct OrmComparison {
     workload: Workload,
+    database: Database,
     quick: bool,
     sides: HashMap<&'static str, Box<dyn Side>>,
     /// The case each side is seeded for.
@@ -137,6 +194,7 @@ struct OrmComparison {
 }
 
 fn parse_n(case: &str) -> anyhow::Result<usize> {
+    let case = case.split(' ').next().unwrap_or(case);
     let n = case.strip_prefix("n=").unwrap_or(case);
     let first = n.split('x').next().unwrap_or(n);
     Ok(first.parse()?)
@@ -164,6 +222,15 @@ impl Comparison for OrmComparison {
                 "9 users x 10 posts x 10 comments loaded with three queries (WHERE fk IN (...)) and grouped into Vec<(User, Vec<(Post, Vec<Comment>)>)>"
             }
         };
+        if let Database::Mysql(_) = self.database {
+            return format!(
+                "{what}. MySQL/MariaDB over TCP on 127.0.0.1 (the server MINI_ORM_MYSQL_URL names), each impl in a \
+                 database of its own, seeded with the same rows, release build. ours: mini-orm's MySQL backend (the \
+                 mysql crate, its statement cache). mysql: the raw mysql crate, hand-written SQL, the same statement \
+                 cache size, rows read as tuples. Value: mean time per operation over a fixed iteration count per \
+                 case, median over rounds."
+            );
+        }
         format!(
             "{what}. SQLite in memory (bundled libsqlite3-sys, shared by all three), each impl on its own connection seeded with \
              the same script, release build. ours: mini-orm query builder (statement cache = rusqlite prepare_cached). rusqlite: \
@@ -181,10 +248,19 @@ impl Comparison for OrmComparison {
             (Workload::Insert, true) => &[1, 100],
             (Workload::Associations, _) => {
                 let (u, p, c) = ASSOC_SHAPE;
-                return vec![format!("n={u}x{p}x{c}")];
+                let suffix = if self.database == Database::Sqlite {
+                    ""
+                } else {
+                    " mysql"
+                };
+                return vec![format!("n={u}x{p}x{c}{suffix}")];
             }
         };
-        sizes.iter().map(|n| format!("n={n}")).collect()
+        let suffix = match self.database {
+            Database::Sqlite => "",
+            Database::Mysql(_) => " mysql",
+        };
+        sizes.iter().map(|n| format!("n={n}{suffix}")).collect()
     }
 
     /// More rounds than the default: one round of a small case is a few
@@ -195,6 +271,9 @@ impl Comparison for OrmComparison {
     }
 
     fn targets(&self) -> Vec<Target> {
+        if let Database::Mysql(_) = self.database {
+            return vec![Target::at_most("mysql", "time", 1.1)];
+        }
         vec![
             Target::at_most("rusqlite", "time", 1.1),
             Target::at_most("diesel", "time", 1.0),
@@ -207,6 +286,9 @@ impl Comparison for OrmComparison {
         prov: &mut Provenance,
     ) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)> {
         self.quick = quick;
+        if let Database::Mysql(url) = &self.database {
+            return self.prepare_mysql(&url.clone(), prov);
+        }
         self.sides.insert("ours", Box::new(ours::Ours::open()?));
         self.sides.insert("rusqlite", Box::new(raw::Raw::open()?));
         self.sides
@@ -245,7 +327,10 @@ impl Comparison for OrmComparison {
             bail!("unknown impl {imp}");
         };
         if self.seeded.get(name).map(String::as_str) != Some(case) {
-            side.reset(&seed_script(w, n))?;
+            side.reset(&match self.database {
+                Database::Sqlite => seed_script(w, n),
+                Database::Mysql(_) => mysql_seed_script(w, n),
+            })?;
             self.seeded.insert(name, case.to_owned());
         }
         // One untimed run: warms the statement cache and checks the result.
@@ -275,25 +360,84 @@ impl Comparison for OrmComparison {
     }
 }
 
-/// The mini-orm comparisons, one per workload.
+impl OrmComparison {
+    /// The MySQL sides, or a skip naming what is missing.
+    fn prepare_mysql(
+        &mut self,
+        url: &str,
+        prov: &mut Provenance,
+    ) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)> {
+        let diesel = Skip {
+            what: "diesel's mysql backend (links libmysqlclient)".into(),
+            install: "apt-get install default-libmysqlclient-dev, then diesel's `mysql` feature"
+                .into(),
+        };
+        if url.is_empty() {
+            let server = Skip {
+                what: format!("a MySQL/MariaDB server ({MYSQL_URL_VAR} is not set)"),
+                install: format!(
+                    "apt-get install mariadb-server; export {MYSQL_URL_VAR}=\"$(bash .ci/mariadb.sh | tail -n1)\""
+                ),
+            };
+            return Ok((Vec::new(), vec![server, diesel]));
+        }
+        let ours_url = with_database(url, "mini_orm_test_bench_ours");
+        let raw_url = with_database(url, "mini_orm_test_bench_raw");
+        {
+            let mut admin = mysql::Conn::new(mysql::Opts::from_url(url)?)?;
+            raw_mysql::run_script(
+                &mut admin,
+                "CREATE DATABASE IF NOT EXISTS mini_orm_test_bench_ours; CREATE DATABASE IF NOT EXISTS mini_orm_test_bench_raw",
+            )?;
+            let version: Option<String> =
+                mysql::prelude::Queryable::query_first(&mut admin, "SELECT VERSION()")?;
+            prov.version("mysql server", version.unwrap_or_default());
+        }
+        self.sides
+            .insert("ours", Box::new(ours::Ours::connect(&ours_url)?));
+        self.sides
+            .insert("mysql", Box::new(raw_mysql::RawMysql::open(&raw_url)?));
+        prov.version("mysql crate", "28");
+        Ok((
+            vec![
+                Impl {
+                    name: "ours",
+                    config: "mini-orm, MySQL backend".into(),
+                },
+                Impl {
+                    name: "mysql",
+                    config: "raw mysql crate 28, statement cache 256, rows as tuples".into(),
+                },
+            ],
+            vec![diesel],
+        ))
+    }
+}
+
+/// The mini-orm comparisons, one per workload and database.
 pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
-    [
-        Workload::Trivial,
-        Workload::Medium,
-        Workload::Insert,
-        Workload::Associations,
-    ]
-    .into_iter()
-    .map(|workload| {
-        Box::new(OrmComparison {
-            workload,
-            quick: false,
-            sides: HashMap::new(),
-            seeded: HashMap::new(),
-            result_size: HashMap::new(),
-        }) as Box<dyn Comparison>
-    })
-    .collect()
+    let mysql_url = std::env::var(MYSQL_URL_VAR).unwrap_or_default();
+    [Database::Sqlite, Database::Mysql(mysql_url)]
+        .into_iter()
+        .flat_map(|database| {
+            [
+                Workload::Trivial,
+                Workload::Medium,
+                Workload::Insert,
+                Workload::Associations,
+            ]
+            .map(|workload| {
+                Box::new(OrmComparison {
+                    workload,
+                    database: database.clone(),
+                    quick: false,
+                    sides: HashMap::new(),
+                    seeded: HashMap::new(),
+                    result_size: HashMap::new(),
+                }) as Box<dyn Comparison>
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -322,8 +466,41 @@ mod tests {
         }
     }
 
+    /// The same on MySQL, when a server is named (skipped otherwise).
+    #[test]
+    fn mysql_sides_agree() {
+        let Ok(url) = std::env::var(MYSQL_URL_VAR) else {
+            println!("skipped: {MYSQL_URL_VAR} not set — run .ci/mariadb.sh");
+            return;
+        };
+        let mut cmp = OrmComparison {
+            workload: Workload::Trivial,
+            database: Database::Mysql(url.clone()),
+            quick: true,
+            sides: HashMap::new(),
+            seeded: HashMap::new(),
+            result_size: HashMap::new(),
+        };
+        let mut prov = Provenance::default();
+        let (impls, _) = cmp.prepare(true, &mut prov).unwrap();
+        assert_eq!(impls.len(), 2);
+        for (w, n, want) in [
+            (Workload::Trivial, 10, 10),
+            (Workload::Medium, 10, 5),
+            (Workload::Insert, 7, 7),
+            (Workload::Associations, 9, 9 + 90 + 900),
+        ] {
+            for s in cmp.sides.values_mut() {
+                s.reset(&mysql_seed_script(w, n)).unwrap();
+                assert_eq!(s.run(w, n).unwrap(), want, "{w:?}");
+                s.cleanup(w).unwrap();
+            }
+        }
+    }
+
     #[test]
     fn case_names_parse() {
+        assert_eq!(parse_n("n=100 mysql").unwrap(), 100);
         assert_eq!(parse_n("n=100").unwrap(), 100);
         assert_eq!(parse_n("n=9x10x10").unwrap(), 9);
     }

@@ -2,7 +2,7 @@
 
 use mini_orm::{BelongsTo, Db, GroupedBy, Model, group_by_key};
 
-use super::{Side, Workload};
+use super::{Side, Workload, tree_size};
 
 #[derive(Model, Debug, Clone)]
 pub(crate) struct User {
@@ -35,6 +35,10 @@ pub(crate) struct Ours {
     db: Db,
     /// Rows for `insert`, built outside the timer (as every side does).
     new_users: Vec<User>,
+    /// On a server (MySQL), the connection is kept and the seed script
+    /// drops and recreates the tables; on SQLite each reset opens a fresh
+    /// in-memory database.
+    server: bool,
 }
 
 impl Ours {
@@ -42,13 +46,25 @@ impl Ours {
         Ok(Ours {
             db: Db::open_in_memory()?,
             new_users: Vec::new(),
+            server: false,
+        })
+    }
+
+    /// mini-orm on the database `url` names (`mysql://...`).
+    pub(crate) fn connect(url: &str) -> anyhow::Result<Ours> {
+        Ok(Ours {
+            db: Db::connect(url)?,
+            new_users: Vec::new(),
+            server: true,
         })
     }
 }
 
 impl Side for Ours {
     fn reset(&mut self, script: &str) -> anyhow::Result<()> {
-        self.db = Db::open_in_memory()?;
+        if !self.server {
+            self.db = Db::open_in_memory()?;
+        }
         self.db.execute_batch(script)?;
         self.new_users.clear();
         Ok(())
@@ -84,9 +100,7 @@ impl Side for Ours {
                         Some(p.user_id)
                     });
                 let tree: Vec<UserTree> = users.into_iter().zip(posts_by_user).collect();
-                tree.iter()
-                    .map(|(_, ps)| 1 + ps.iter().map(|(_, cs)| 1 + cs.len()).sum::<usize>())
-                    .sum()
+                tree_size(tree)
             }
         })
     }

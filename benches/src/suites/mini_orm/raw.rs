@@ -5,32 +5,32 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, params_from_iter};
 
-use super::{Side, Workload};
+use super::{Side, Workload, tree_size};
 
 #[allow(dead_code)] // fields are read back to prove the rows were mapped
 pub(crate) struct User {
-    id: i64,
-    name: String,
-    hair_color: Option<String>,
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) hair_color: Option<String>,
 }
 
 #[allow(dead_code)]
 pub(crate) struct Post {
-    id: i64,
-    user_id: i64,
-    title: String,
-    body: Option<String>,
+    pub(crate) id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) title: String,
+    pub(crate) body: Option<String>,
 }
 
 #[allow(dead_code)]
 pub(crate) struct Comment {
-    id: i64,
-    post_id: i64,
-    text: String,
+    pub(crate) id: i64,
+    pub(crate) post_id: i64,
+    pub(crate) text: String,
 }
 
 /// A user with their posts, each with its comments.
-type UserTree = (User, Vec<(Post, Vec<Comment>)>);
+pub(crate) type UserTree = (User, Vec<(Post, Vec<Comment>)>);
 
 pub(crate) struct Raw {
     conn: Connection,
@@ -63,7 +63,7 @@ fn post(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Post> {
     })
 }
 
-fn in_list(n: usize) -> String {
+pub(crate) fn in_list(n: usize) -> String {
     let mut s = String::with_capacity(n * 3);
     for i in 0..n {
         s.push_str(if i == 0 { "?" } else { ", ?" });
@@ -71,8 +71,43 @@ fn in_list(n: usize) -> String {
     s
 }
 
+/// The `n` rows of `insert` and the multi-row INSERT binding them, built
+/// once per case outside the timer.
+pub(crate) fn insert_rows(n: usize) -> (Vec<(String, Option<String>)>, String) {
+    let users = (0..n)
+        .map(|i| (format!("User {i}"), Some("hair_color".to_owned())))
+        .collect();
+    let rows = vec!["(?, ?)"; n].join(", ");
+    (
+        users,
+        format!("INSERT INTO users (name, hair_color) VALUES {rows}"),
+    )
+}
+
+/// Users with their posts with their comments, grouped by hand (the raw
+/// sides' `grouped_by`).
+pub(crate) fn build_tree(
+    users: Vec<User>,
+    posts: Vec<Post>,
+    comments: Vec<Comment>,
+    user_ids: &[i64],
+    post_ids: &[i64],
+) -> Vec<UserTree> {
+    let comments = group(comments, post_ids, |c| c.post_id);
+    let posts_by_user = group(
+        posts.into_iter().zip(comments).collect(),
+        user_ids,
+        |(p, _)| p.user_id,
+    );
+    users.into_iter().zip(posts_by_user).collect()
+}
+
 /// Groups `children` under `parents` by id, aligned with `parents`.
-fn group<C>(children: Vec<C>, parent_ids: &[i64], key: impl Fn(&C) -> i64) -> Vec<Vec<C>> {
+pub(crate) fn group<C>(
+    children: Vec<C>,
+    parent_ids: &[i64],
+    key: impl Fn(&C) -> i64,
+) -> Vec<Vec<C>> {
     let slot: HashMap<i64, usize> = parent_ids
         .iter()
         .enumerate()
@@ -134,11 +169,7 @@ impl Side for Raw {
             }
             Workload::Insert => {
                 if self.new_users.len() != n {
-                    self.new_users = (0..n)
-                        .map(|i| (format!("User {i}"), Some("hair_color".to_owned())))
-                        .collect();
-                    let rows = vec!["(?, ?)"; n].join(", ");
-                    self.insert_sql = format!("INSERT INTO users (name, hair_color) VALUES {rows}");
+                    (self.new_users, self.insert_sql) = insert_rows(n);
                 }
                 let mut stmt = conn.prepare_cached(&self.insert_sql)?;
                 let params = self.new_users.iter().flat_map(|(name, hair)| {
@@ -178,16 +209,7 @@ impl Side for Raw {
                     })?
                     .collect::<rusqlite::Result<Vec<Comment>>>()?
                 };
-                let comments = group(comments, &post_ids, |c| c.post_id);
-                let posts_by_user = group(
-                    posts.into_iter().zip(comments).collect(),
-                    &user_ids,
-                    |(p, _)| p.user_id,
-                );
-                let tree: Vec<UserTree> = users.into_iter().zip(posts_by_user).collect();
-                tree.iter()
-                    .map(|(_, ps)| 1 + ps.iter().map(|(_, cs)| 1 + cs.len()).sum::<usize>())
-                    .sum()
+                tree_size(build_tree(users, posts, comments, &user_ids, &post_ids))
             }
         })
     }
