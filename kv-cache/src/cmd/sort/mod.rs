@@ -179,21 +179,22 @@ fn score(ctx: &mut Ctx<'_>, items: &mut [Item], by: Option<Pattern<'_>>, alpha: 
     let db = ctx.db();
     let mut ok = true;
     for it in items.iter_mut() {
-        let found = match by {
+        let w = match by {
             Some(p) => match p.lookup(&mut ctx.srv.ks, db, &it.elem) {
-                Some(v) => v,
+                Some(v) if alpha => {
+                    it.by = Some(v);
+                    continue;
+                }
+                Some(v) => weight(&v),
                 None => continue,
             },
             None if alpha => continue,
-            None => it.elem.clone(),
+            // The element itself, read in place.
+            None => weight(&it.elem),
         };
-        if alpha {
-            it.by = Some(found);
-        } else {
-            match weight(&found) {
-                Some(w) => it.score = w,
-                None => ok = false,
-            }
+        match w {
+            Some(w) => it.score = w,
+            None => ok = false,
         }
     }
     ok
