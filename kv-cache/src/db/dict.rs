@@ -387,13 +387,17 @@ impl<V> Dict<V> {
     }
 
     fn next_random(&mut self) -> u64 {
-        // xorshift64: good enough to pick buckets; not for secrets.
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
+        // splitmix64: every output bit depends on every bit of the state,
+        // and consecutive outputs are unrelated. The fair pick below draws
+        // a slot and then an acceptance from two outputs in a row; with
+        // xorshift64 the low bits of the second are a fixed function of the
+        // first's low bits, so a lone entry in some slots could never be
+        // accepted and SPOP spun forever. Not for secrets.
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
 
     /// Bucket `h` of the two tables seen as one array (`ht0`, then `ht1`).
@@ -465,11 +469,19 @@ impl<V> Dict<V> {
         if self.is_empty() {
             return None;
         }
+        // Past this many refusals any non-empty slot is taken, as
+        // `random_entry` takes it: a bound on the work of one pick whatever
+        // the generator does (80 tries are expected at the sparsest).
+        const MAX_TRIES: u32 = 1 << 16;
         self.rehash_step();
+        let mut tries = 0;
         let (h, len) = loop {
             let h = self.random_slot();
             let len = self.chain_len(h);
-            let accept = len >= CHAIN_BOUND || (self.next_random() as usize % CHAIN_BOUND) < len;
+            tries += 1;
+            let accept = len >= CHAIN_BOUND
+                || tries > MAX_TRIES
+                || (self.next_random() as usize % CHAIN_BOUND) < len;
             if len > 0 && accept {
                 break (h, len);
             }
@@ -568,6 +580,27 @@ fn unlink<V>(bucket: &mut Bucket<V>, key: &[u8]) -> Option<Box<Entry<V>>> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The lone entry left in every possible slot of a big table (no
+    /// shrink in between) is found: the fair pick must not depend on a
+    /// correlation between the slot drawn and the acceptance drawn after it.
+    #[test]
+    fn a_lone_entry_is_found_in_any_slot() {
+        for keep in 0..64u32 {
+            let mut d: Dict<()> = Dict::with_seed(7);
+            for i in 0..4096u32 {
+                d.insert(&i.to_be_bytes(), ());
+            }
+            while d.rehash(100) {}
+            for i in (0..4096u32).filter(|&i| i != keep) {
+                d.remove(&i.to_be_bytes());
+            }
+            assert_eq!(d.len(), 1);
+            let found = d.fair_random_entry().map(|e| e.key().to_vec());
+            assert_eq!(found, Some(keep.to_be_bytes().to_vec()), "key {keep}");
+        }
+    }
+
     use super::*;
     use std::collections::HashSet;
 
