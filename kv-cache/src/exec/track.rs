@@ -19,8 +19,9 @@
 //! All of it is reached only while some client tracks
 //! ([`Tracking::clients`](crate::tracking::Tracking::clients)).
 
-use crate::cmd::{Command, F_MOVABLE_KEYS, F_PUBSUB, F_READONLY};
-use crate::protocol::{Argv, Reply, parse_i64};
+use crate::cmd::keyspec;
+use crate::cmd::{Command, F_PUBSUB, F_READONLY};
+use crate::protocol::{Argv, Reply};
 use crate::state::{S_IN_EXEC, S_MULTI, S_TRACKING, Server, Session};
 
 /// The Pub/Sub channel of RESP2 redirect connections (Redis `TrackingChannelName`).
@@ -93,35 +94,11 @@ fn remember(srv: &mut Server, id: u64, cmd: &Command, argv: &Argv<'_>) {
     if cmd.flags & F_PUBSUB != 0 || !srv.tracking.get(id).is_some_and(|t| t.remembers()) {
         return;
     }
-    for pos in key_positions(cmd, argv) {
-        srv.tracking.remember(id, argv.get(pos));
+    let args: Vec<&[u8]> = argv.iter().collect();
+    // COMMAND GETKEYS's extraction: key specs, or the command's own.
+    for k in keyspec::keys(cmd, &args) {
+        srv.tracking.remember(id, argv.get(k.pos));
     }
-}
-
-/// Positions of the key arguments: the table's `first_key`/`last_key`/
-/// `step` (a negative last counts from the end), or for the movable-key
-/// read commands without them (`ZUNION`, `ZINTER`, `ZDIFF`, `SINTERCARD`,
-/// `ZINTERCARD`: `0 0 0` in the table) the `numkeys` keys that follow the
-/// count. `SORT_RO` has `1 1 1`: its `BY`/`GET` patterns are not keys read
-/// as such. `COMMAND GETKEYS`'s extraction, once there, can replace this.
-fn key_positions(cmd: &Command, argv: &Argv<'_>) -> std::iter::StepBy<std::ops::Range<usize>> {
-    let argc = argv.len();
-    if cmd.flags & F_MOVABLE_KEYS != 0 && cmd.first_key <= 0 {
-        let n = argv.iter().nth(1).and_then(parse_i64).unwrap_or(0);
-        let n = n.clamp(0, argc as i64) as usize;
-        return (2..(2 + n).min(argc)).step_by(1);
-    }
-    if cmd.first_key <= 0 {
-        return (0..0).step_by(1);
-    }
-    let first = cmd.first_key as usize;
-    let last = if cmd.last_key < 0 {
-        argc as i64 + i64::from(cmd.last_key)
-    } else {
-        i64::from(cmd.last_key)
-    };
-    let end = (last.max(0) as usize + 1).min(argc);
-    (first..end.max(first)).step_by(cmd.step.max(1) as usize)
 }
 
 /// Over `tracking-table-max-keys`, keys picked at random are invalidated
