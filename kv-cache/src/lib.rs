@@ -19,6 +19,7 @@
 //! - [`pubsub`]: the subscription registry; [`tracking`]: the client-side caching
 //!   registry (who read which key, BCAST prefixes); [`idmap`]: maps keyed by client id;
 //!   [`latency`]: the latency monitor's events and the per-command histograms.
+//! - [`persist`]: what survives a restart — the forked child that background saves run in.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
 //! - [`notify`]: the keyspace notification classes (`notify-keyspace-events`); the
@@ -46,6 +47,7 @@ pub mod exec;
 pub mod idmap;
 pub mod latency;
 pub mod notify;
+pub mod persist;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;
