@@ -1,6 +1,7 @@
 //! Strings as numbers: INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT. Redis:
 //! `incrDecrCommand` and `incrbyfloatCommand` in `src/t_string.c`.
 
+use super::lookup::{Str, Typed, WrongType};
 use super::numeric::ld::{self, Ld, NAN_OR_INF, NOT_A_FLOAT, Parsed, Range};
 use super::{Ctx, int_arg};
 use crate::db::{Sds, Val};
@@ -11,9 +12,9 @@ use crate::protocol::{Argv, parse_i64};
 /// Redis: `incrDecrCommand`.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) {
     let db = ctx.db();
-    match ctx.srv.ks.get_for_write(db, key) {
-        Some(v) if !v.is_string() => ctx.wrong_type(),
-        Some(v) => {
+    match ctx.srv.ks.write_as::<Str>(db, key) {
+        Err(WrongType) => ctx.wrong_type(),
+        Ok(Some(v)) => {
             let cur = match &*v {
                 Val::Int(n) => *n,
                 other => {
@@ -33,7 +34,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) {
                 None => ctx.out.error("ERR increment or decrement would overflow"),
             }
         }
-        None => {
+        Ok(None) => {
             ctx.srv.ks.set(db, key, Val::Int(by), false);
             ctx.notify(STRING, "incrby", key);
             ctx.out.int(by);
@@ -77,10 +78,10 @@ pub fn decrby(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 pub fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let key = argv.get(1);
-    let cur = match ctx.srv.ks.get_for_write(db, key) {
-        Some(v) if !v.is_string() => return ctx.wrong_type(),
-        Some(v) => v.with_bytes(ld::parse),
-        None => Parsed::Num(Ld::ZERO),
+    let cur = match ctx.srv.ks.write_as::<Str>(db, key) {
+        Ok(Some(v)) => v.with_bytes(ld::parse),
+        Ok(None) => Parsed::Num(Ld::ZERO),
+        Err(WrongType) => return ctx.wrong_type(),
     };
     // Both operands are read before either is judged, as Redis reads them.
     let (cur, by) = match (cur, ld::parse(argv.get(2))) {

@@ -1,5 +1,5 @@
 //! Keys looked up as a type, and what follows a change — the two steps
-//! every collection command takes, written once. Redis: `lookupKeyRead`/
+//! every command on a typed value takes, written once. Redis: `lookupKeyRead`/
 //! `lookupKeyWrite` with `checkType` (`src/db.c`, `src/object.c`), and the
 //! `signalModifiedKey` + `server.dirty++` (or `dbDelete` of an emptied
 //! collection) that ends each write.
@@ -39,15 +39,34 @@ pub struct WrongType;
 
 /// What a typed lookup found: the value, `None` for a missing key, or
 /// [`WrongType`].
-pub type Found<'a, T> = Result<Option<&'a mut T>, WrongType>;
+pub type Found<'a, T> = Result<Option<&'a mut <T as Kind>::Out>, WrongType>;
 
-/// A collection type a key can hold, as `checkType` tells them apart.
+/// A type a key can hold, as `checkType` tells them apart.
 pub trait Kind {
+    /// What the command gets to work on: the collection itself, or for
+    /// [`Str`] the value with its encoding.
+    type Out;
     /// The value as this type, or `None` when it is another one.
-    fn cast(v: &mut Val) -> Option<&mut Self>;
+    fn cast(v: &mut Val) -> Option<&mut Self::Out>;
+}
+
+/// The string type. Redis keeps one type with several encodings (`int`,
+/// `embstr`, `raw`) and so does [`Val`] (`Int`, `Str`, `Buf`, `Big`);
+/// string commands get the value and read it through its encoding
+/// ([`Val::with_bytes`], [`Val::make_buf`]).
+#[derive(Debug)]
+pub struct Str;
+
+impl Kind for Str {
+    type Out = Val;
+    #[inline(always)]
+    fn cast(v: &mut Val) -> Option<&mut Val> {
+        v.is_string().then_some(v)
+    }
 }
 
 impl Kind for List {
+    type Out = List;
     #[inline]
     fn cast(v: &mut Val) -> Option<&mut List> {
         match v {
@@ -58,6 +77,7 @@ impl Kind for List {
 }
 
 impl Kind for Hash {
+    type Out = Hash;
     #[inline]
     fn cast(v: &mut Val) -> Option<&mut Hash> {
         match v {
@@ -68,6 +88,7 @@ impl Kind for Hash {
 }
 
 impl Kind for Set {
+    type Out = Set;
     #[inline]
     fn cast(v: &mut Val) -> Option<&mut Set> {
         match v {
@@ -78,6 +99,7 @@ impl Kind for Set {
 }
 
 impl Kind for ZSet {
+    type Out = ZSet;
     #[inline]
     fn cast(v: &mut Val) -> Option<&mut ZSet> {
         match v {
@@ -117,12 +139,12 @@ pub trait Typed {
 impl Typed for Keyspace {
     #[inline]
     fn read_as<T: Kind>(&mut self, db: usize, key: &[u8]) -> Found<'_, T> {
-        typed(self.get(db, key))
+        typed::<T>(self.get(db, key))
     }
 
     #[inline]
     fn write_as<T: Kind>(&mut self, db: usize, key: &[u8]) -> Found<'_, T> {
-        typed(self.get_for_write(db, key))
+        typed::<T>(self.get_for_write(db, key))
     }
 
     #[inline]
