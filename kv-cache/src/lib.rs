@@ -19,6 +19,8 @@
 //! - [`pubsub`]: the subscription registry; [`tracking`]: the client-side caching
 //!   registry (who read which key, BCAST prefixes); [`idmap`]: maps keyed by client id;
 //!   [`latency`]: the latency monitor's events and the per-command histograms.
+//! - [`repl`]: replication's building blocks — the backlog of the stream and the
+//!   replication ids with the PSYNC decision.
 //! - [`persist`]: what survives a restart — the forked child that background saves run in.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
@@ -50,6 +52,7 @@ pub mod notify;
 pub mod persist;
 pub mod protocol;
 pub mod pubsub;
+pub mod repl;
 pub mod server;
 pub mod state;
 pub mod tracking;

@@ -1,0 +1,20 @@
+//! Replication's building blocks: the history a master keeps for replicas
+//! that reconnect, and the ids that name that history.
+//!
+//! # Layout
+//!
+//! - [`backlog`]: the replication backlog — the last `repl-backlog-size`
+//!   bytes of the replication stream, as shared blocks, addressed by
+//!   stream offset. Redis: `repl_backlog` and the shared replication
+//!   buffer of 7.0 (`replication.c`: `feedReplicationBuffer`,
+//!   `addReplyReplicationBacklog`).
+//! - [`id`]: the replication id pair (`replid`, `replid2` with the offset
+//!   up to which the second is valid) and the PSYNC decision — continue
+//!   from the backlog, or start over with a full sync. Redis:
+//!   `masterTryPartialResynchronization`, `shiftReplicationId`.
+//!
+//! These are data structures with their rules, tested on their own; the
+//! master and replica roles that use them are built on top.
+
+pub mod backlog;
+pub mod id;
