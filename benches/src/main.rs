@@ -4,6 +4,7 @@
 //! cargo run --release -p benches                       # every crate against its counterpart
 //! cargo run --release -p benches -- event-loop --quick # one crate, short
 //! cargo run --release -p benches -- stress http --url http://127.0.0.1:8080/plaintext -c 64 -d 10
+//! cargo run --release -p benches -- stress http --url http://127.0.0.1:8080/plaintext -c 8 -d 10 --rate 20000
 //! cargo run --release -p benches -- stress resp --addr 127.0.0.1:6380 \
 //!     --mix '90:GET key:__rand_int__' --mix '10:SET key:__rand_int__ __data__' --keyspace 1000000 --zipf 0.99
 //! ```
@@ -56,7 +57,7 @@ struct RunArgs {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// The closed-loop load generator.
+    /// The load generator: closed loop, or open loop with --rate.
     Stress {
         #[command(subcommand)]
         protocol: StressProtocol,
@@ -87,6 +88,11 @@ struct LoadArgs {
     /// Client threads.
     #[arg(short = 't', long, default_value_t = 2)]
     threads: usize,
+    /// Open loop: send this many requests per second in all, whatever the
+    /// server does, and measure latency from each request's due time
+    /// (wrk2's correction for coordinated omission). Ignores --pipeline.
+    #[arg(long)]
+    rate: Option<f64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -211,7 +217,10 @@ fn stress_command(protocol: StressProtocol) -> anyhow::Result<()> {
         } => {
             let (addr, host, path) = stress::http::parse_url(&url)?;
             let request = stress::http::request(&method, &host, &path, body.as_bytes());
-            stress::http::run(&load.config(addr), &request)?
+            match load.rate {
+                Some(rate) => stress::http::run_open(&load.config(addr), rate, &request)?,
+                None => stress::http::run(&load.config(addr), &request)?,
+            }
         }
         StressProtocol::Resp {
             addr,
@@ -231,7 +240,10 @@ fn stress_command(protocol: StressProtocol) -> anyhow::Result<()> {
                 dist: zipf.map_or(KeyDist::Uniform, KeyDist::Zipf),
                 seed: 42,
             };
-            stress::resp::run(&load.config(addr), &workload)?
+            match load.rate {
+                Some(rate) => stress::resp::run_open(&load.config(addr), rate, &workload)?,
+                None => stress::resp::run(&load.config(addr), &workload)?,
+            }
         }
     };
     println!(

@@ -13,6 +13,7 @@
 //! response ends; everything about timing lives here.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -34,11 +35,26 @@ pub trait Protocol: Send + 'static {
 }
 
 /// Per-connection tallies, merged at the end.
-struct Tally {
-    histogram: Histogram<u64>,
-    requests: u64,
-    answered: u64,
-    errors: u64,
+pub(super) struct Tally {
+    /// Latencies of the measured responses, microseconds.
+    pub(super) histogram: Histogram<u64>,
+    /// Responses measured.
+    pub(super) requests: u64,
+    /// Every response received.
+    pub(super) answered: u64,
+    /// Error responses and requests lost to a closed connection.
+    pub(super) errors: u64,
+}
+
+impl Tally {
+    pub(super) fn new() -> anyhow::Result<Tally> {
+        Ok(Tally {
+            histogram: new_histogram()?,
+            requests: 0,
+            answered: 0,
+            errors: 0,
+        })
+    }
 }
 
 /// An empty latency histogram in microseconds, as every latency in the
@@ -55,28 +71,43 @@ pub fn drive<P: Protocol>(
     cfg: &LoadConfig,
     make: impl Fn(usize) -> P,
 ) -> anyhow::Result<LoadReport> {
+    let start = Instant::now() + cfg.warmup;
+    let end = start + cfg.duration;
+    let (addr, pipeline) = (cfg.addr, cfg.pipeline.max(1));
+    run_connections(cfg, |i| connection(addr, make(i), pipeline, start, end))
+}
+
+/// Runs one task per connection of `cfg` (made by `task` from the
+/// connection's index) on a runtime of `cfg.threads` threads, and merges
+/// what they measured.
+pub(super) fn run_connections<F>(
+    cfg: &LoadConfig,
+    mut task: impl FnMut(usize) -> F,
+) -> anyhow::Result<LoadReport>
+where
+    F: Future<Output = anyhow::Result<Tally>> + Send + 'static,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cfg.threads.max(1))
         .enable_all()
         .build()
         .context("building the load generator's runtime")?;
-    let start = Instant::now() + cfg.warmup;
-    let end = start + cfg.duration;
     let tallies = runtime.block_on(async {
-        let mut tasks = Vec::with_capacity(cfg.connections);
-        for i in 0..cfg.connections {
-            let proto = make(i);
-            let addr = cfg.addr;
-            let pipeline = cfg.pipeline.max(1);
-            tasks.push(tokio::spawn(connection(addr, proto, pipeline, start, end)));
-        }
+        let tasks: Vec<_> = (0..cfg.connections)
+            .map(|i| tokio::spawn(task(i)))
+            .collect();
         let mut tallies = Vec::with_capacity(tasks.len());
         for t in tasks {
             tallies.push(t.await.context("connection task panicked")??);
         }
         anyhow::Ok(tallies)
     })?;
+    report(cfg, tallies)
+}
 
+/// Merges the connections' tallies into the report of the window `cfg`
+/// measured.
+pub(super) fn report(cfg: &LoadConfig, tallies: Vec<Tally>) -> anyhow::Result<LoadReport> {
     let mut histogram = new_histogram()?;
     let (mut requests, mut answered, mut errors) = (0, 0, 0);
     for t in tallies {
@@ -105,12 +136,7 @@ async fn connection<P: Protocol>(
     start: Instant,
     end: Instant,
 ) -> anyhow::Result<Tally> {
-    let mut tally = Tally {
-        histogram: new_histogram()?,
-        requests: 0,
-        answered: 0,
-        errors: 0,
-    };
+    let mut tally = Tally::new()?;
     let mut stream = TcpStream::connect(addr)
         .await
         .with_context(|| format!("connecting to {addr}"))?;

@@ -15,6 +15,15 @@ pub fn run(cfg: &LoadConfig, request: &[u8]) -> anyhow::Result<LoadReport> {
     })
 }
 
+/// Sends `request` open loop at `rate` requests per second in all
+/// (`--rate`; see [`open_loop`](super::open_loop)).
+pub fn run_open(cfg: &LoadConfig, rate: f64, request: &[u8]) -> anyhow::Result<LoadReport> {
+    let request = request.to_vec();
+    super::open_loop::drive_open(cfg, rate, move |_| Http {
+        request: request.clone(),
+    })
+}
+
 /// The bytes of a `GET path` (or any method, with an optional body) request.
 pub fn request(method: &str, host: &str, path: &str, body: &[u8]) -> Vec<u8> {
     let mut r = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\n").into_bytes();

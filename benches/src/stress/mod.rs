@@ -1,16 +1,22 @@
 //! The workspace's stress tool: a closed-loop load generator speaking
 //! HTTP/1.1 and RESP, with pipelining and latency histograms.
 //!
-//! Closed loop: each connection keeps `pipeline` requests in flight and sends
-//! the next one only when a response comes back, the way wrk and
-//! redis-benchmark drive a server. Latency is measured per request, from the
-//! moment its bytes are written to the moment its response is complete.
+//! Closed loop (the default, [`engine`]): each connection keeps `pipeline`
+//! requests in flight and sends the next one only when a response comes
+//! back, the way wrk and redis-benchmark drive a server. Latency is measured
+//! per request, from the moment its bytes are written to the moment its
+//! response is complete.
+//!
+//! Open loop (`--rate R`, [`open_loop`]): requests leave at a constant rate
+//! whatever the server does, and latency runs from each request's due time,
+//! as wrk2 measures — the correction for coordinated omission.
 //!
 //! Used by the runner (as a library) and from the command line:
 //! `cargo run --release -p benches -- stress http --url http://127.0.0.1:8080/plaintext -c 64 -d 10s`.
 
 pub mod engine;
 pub mod http;
+pub mod open_loop;
 pub mod resp;
 
 use std::net::SocketAddr;

@@ -36,13 +36,29 @@ pub struct RespWorkload {
     pub seed: u64,
 }
 
-/// Runs `workload` under `cfg`.
+/// Runs `workload` under `cfg`, closed loop.
 pub fn run(cfg: &LoadConfig, workload: &RespWorkload) -> anyhow::Result<LoadReport> {
+    engine::drive(cfg, connections(workload)?)
+}
+
+/// Runs `workload` open loop at `rate` requests per second in all
+/// (`--rate`; see [`open_loop`](super::open_loop)).
+pub fn run_open(
+    cfg: &LoadConfig,
+    rate: f64,
+    workload: &RespWorkload,
+) -> anyhow::Result<LoadReport> {
+    super::open_loop::drive_open(cfg, rate, connections(workload)?)
+}
+
+/// Makes connection `i`'s protocol: the same command sequence for the same
+/// seed and connection, whichever server it drives.
+fn connections(workload: &RespWorkload) -> anyhow::Result<impl Fn(usize) -> Resp + use<>> {
     if workload.mix.is_empty() || workload.mix.iter().all(|(w, _)| *w == 0) {
         bail!("a RESP workload needs at least one command with a non-zero weight");
     }
     let shared = Arc::new(Shared::new(workload)?);
-    engine::drive(cfg, move |i| Resp {
+    Ok(move |i: usize| Resp {
         shared: Arc::clone(&shared),
         rng: Rng::new(shared.seed.wrapping_add(i as u64 * 7919)),
     })
