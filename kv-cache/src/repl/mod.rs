@@ -12,9 +12,13 @@
 //!   up to which the second is valid) and the PSYNC decision — continue
 //!   from the backlog, or start over with a full sync. Redis:
 //!   `masterTryPartialResynchronization`, `shiftReplicationId`.
+//! - [`transfer`]: what a replica reads after `PSYNC` — the master's reply,
+//!   then the RDB payload in its two framings (`$<len>` from disk,
+//!   `$EOF:<mark>` diskless). Redis: `readSyncBulkPayload`.
 //!
 //! These are data structures with their rules, tested on their own; the
 //! master and replica roles that use them are built on top.
 
 pub mod backlog;
 pub mod id;
+pub mod transfer;
