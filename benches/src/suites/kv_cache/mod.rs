@@ -15,6 +15,8 @@
 //! - `fairness` ([`fairness`]): one client pipelines a million `GET`s and
 //!   never reads; the latency the other clients see meanwhile, and RSS.
 //! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
+//! - `coordinated-omission` ([`stall`]): the same periodic server stalls
+//!   measured by the stress tool closed loop and open loop.
 //!
 //! Both servers run as child processes on free loopback ports with
 //! persistence off (`redis-server --save '' --appendonly no`; kv-cache has
@@ -30,6 +32,7 @@
 //! - [`fairness`]: other clients' latency beside a client that never reads.
 //! - [`parser`]: request parsing vs the redis crate's parser, in-process,
 //!   over the functions in [`parsing`].
+//! - [`stall`]: closed vs open loop under injected stalls.
 
 mod bench;
 mod fairness;
@@ -39,6 +42,7 @@ mod parser;
 mod parsing;
 mod per_request;
 mod servers;
+mod stall;
 
 use crate::runner::Comparison;
 
@@ -50,5 +54,6 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
         Box::new(mix::Mix::default()),
         Box::new(fairness::Fairness::default()),
         Box::new(parser::Parser::default()),
+        Box::new(stall::Stall::default()),
     ]
 }
