@@ -67,13 +67,17 @@ pub fn rerender(dir: &Path) -> anyhow::Result<Vec<String>> {
             written.push(name);
         }
     }
+    // Comparisons sharing a name share a chart file, the last one written
+    // wins, as when the run wrote them.
     for o in &outcomes {
         let name = format!("{}-{}.svg", o.crate_name, o.bench);
         let path = dir.join(&name);
         if path.is_file() {
             let title = format!("{} / {} — {date}", o.crate_name, o.bench);
             std::fs::write(&path, svg::chart(&title, &table::lines(o)))?;
-            written.push(name);
+            if !written.contains(&name) {
+                written.push(name);
+            }
         }
     }
     Ok(written)
@@ -91,8 +95,8 @@ fn intern(s: &str, pool: &mut Vec<&'static str>) -> &'static str {
     leaked
 }
 
-/// The outcomes of a `raw.csv`, one per `(crate, bench)` in the order they
-/// first appear, with their rows (nothing else: prose stays in the files).
+/// The outcomes of a `raw.csv`, one per run of rows of one `(crate, bench)`,
+/// in order, with their rows (nothing else: prose stays in the files).
 pub fn outcomes_of(csv: &str) -> anyhow::Result<Vec<Outcome>> {
     let mut pool = Vec::new();
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -118,27 +122,27 @@ pub fn outcomes_of(csv: &str) -> anyhow::Result<Vec<Outcome>> {
                 .with_context(|| format!("raw.csv line {}: value {value:?}", i + 1))?,
             unit: intern(unit, &mut pool),
         };
-        let at = outcomes
-            .iter()
-            .position(|o| o.crate_name == row.crate_name && o.bench == row.bench);
-        let o = match at {
-            Some(at) => &mut outcomes[at],
-            None => {
-                outcomes.push(Outcome {
-                    crate_name: row.crate_name,
-                    bench: row.bench,
-                    description: String::new(),
-                    impls: Vec::new(),
-                    skips: Vec::new(),
-                    targets: Vec::new(),
-                    rows: Vec::new(),
-                    provenance: Provenance::default(),
-                    error: None,
-                    seconds: 0.0,
-                });
-                outcomes.last_mut().context("just pushed")?
-            }
-        };
+        // `raw.csv` holds one comparison's rows after another; two
+        // comparisons may share a bench name (mini-orm's per database), so
+        // a new one starts wherever the name changes.
+        let same = outcomes
+            .last()
+            .is_some_and(|o| o.crate_name == row.crate_name && o.bench == row.bench);
+        if !same {
+            outcomes.push(Outcome {
+                crate_name: row.crate_name,
+                bench: row.bench,
+                description: String::new(),
+                impls: Vec::new(),
+                skips: Vec::new(),
+                targets: Vec::new(),
+                rows: Vec::new(),
+                provenance: Provenance::default(),
+                error: None,
+                seconds: 0.0,
+            });
+        }
+        let o = outcomes.last_mut().context("an outcome was just pushed")?;
         o.rows.push(row);
     }
     Ok(outcomes)
@@ -246,6 +250,9 @@ fn rewrite(old: &str, outcomes: &[Outcome]) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut lines = old.lines().peekable();
     let mut heading: Option<(String, String)> = None;
+    // How many tables of each `(crate, bench)` came before: the n-th table
+    // under a heading is the n-th comparison of that name.
+    let mut seen: Vec<(String, String)> = Vec::new();
     let mut fence_open = false;
     while let Some(line) = lines.next() {
         if fence_open {
@@ -279,7 +286,14 @@ fn rewrite(old: &str, outcomes: &[Outcome]) -> String {
             }
             let lines_now = heading
                 .as_ref()
-                .and_then(|(k, b)| outcomes.iter().find(|o| o.crate_name == k && o.bench == b))
+                .and_then(|(k, b)| {
+                    let nth = seen.iter().filter(|h| (&h.0, &h.1) == (k, b)).count();
+                    seen.push((k.clone(), b.clone()));
+                    outcomes
+                        .iter()
+                        .filter(|o| o.crate_name == k && o.bench == b)
+                        .nth(nth)
+                })
                 .map(table::lines)
                 .unwrap_or_default();
             out.extend(table::markdown(&lines_now).lines().map(String::from));
@@ -340,6 +354,18 @@ mod tests {
         assert!(new.contains("rss (bytes) ↓"));
         assert!(new.contains("`<port>` and &lt;port&gt;."));
         assert!(new.contains("```sh\nredis-server --port $PORT --save '' --appendonly no\n```"));
+    }
+
+    #[test]
+    fn comparisons_sharing_a_bench_name_stay_apart() {
+        let csv = "crate,bench,case,impl,round,metric,value,unit\n\
+            mini-orm,insert,n=1,ours,1,time,2,us\n\
+            mini-orm,insert,n=1,raw,1,time,1,us\n\
+            mini-orm,query,n=1,ours,1,time,1,us\n\
+            mini-orm,insert,n=1 mysql,ours,1,time,3,us\n";
+        let o = outcomes_of(csv).expect("csv");
+        let shape: Vec<(&str, usize)> = o.iter().map(|o| (o.bench, o.rows.len())).collect();
+        assert_eq!(shape, [("insert", 2), ("query", 1), ("insert", 1)]);
     }
 
     #[test]
