@@ -5,6 +5,7 @@
 //! cargo run --release -p benches -- event-loop --quick # one crate, short
 //! cargo run --release -p benches -- stress http --url http://127.0.0.1:8080/plaintext -c 64 -d 10
 //! cargo run --release -p benches -- stress http --url http://127.0.0.1:8080/plaintext -c 8 -d 10 --rate 20000
+//! cargo run --release -p benches -- report notes/src/results/2026-11-25-vm  # re-render, offline
 //! cargo run --release -p benches -- stress resp --addr 127.0.0.1:6380 \
 //!     --mix '90:GET key:__rand_int__' --mix '10:SET key:__rand_int__ __data__' --keyspace 1000000 --zipf 0.99
 //! ```
@@ -13,7 +14,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
-use benches::runner::{machine::Machine, report, run};
+use benches::runner::machine::{Checkout, Machine};
+use benches::runner::{report, run};
 use benches::stress::{self, LoadConfig, resp::KeyDist};
 use clap::{Args, Parser, Subcommand};
 
@@ -61,6 +63,12 @@ enum Command {
     Stress {
         #[command(subcommand)]
         protocol: StressProtocol,
+    },
+    /// Re-render results folders from their raw.csv (tables, charts, escaping), measuring nothing.
+    Report {
+        /// Results folders, e.g. `notes/src/results/2026-11-25-vm`.
+        #[arg(required = true)]
+        folders: Vec<PathBuf>,
     },
     /// Internal: a measurement that must run in its own process (e.g. under strace).
     #[command(name = "__child", hide = true)]
@@ -151,6 +159,13 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Stress { protocol }) => stress_command(protocol),
         Some(Command::Child { args }) => benches::suites::child(&args),
+        Some(Command::Report { folders }) => {
+            for dir in folders {
+                let written = benches::runner::regen::rerender(&dir)?;
+                println!("{}: rewrote {}", dir.display(), written.join(", "));
+            }
+            Ok(())
+        }
         None => run_command(cli.run),
     }
 }
@@ -196,12 +211,28 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
         let root = args
             .out
             .unwrap_or_else(|| workspace.join("notes/src/results"));
+        // The checkout is read before the folder is written, so the new
+        // results never count as a change of the tree they measured.
+        let checkout = Checkout::detect(&workspace);
         let dir = report::new_run_dir(&root, &machine)?;
-        let command = std::iter::once("cargo run --release -p benches --".to_string())
-            .chain(std::env::args().skip(1))
-            .collect::<Vec<_>>()
-            .join(" ");
-        report::write_run(&dir, &outcomes, &machine, &command, &workspace)?;
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let args_given: Vec<String> = std::env::args().skip(1).collect();
+        let mut flags = Vec::new();
+        if args.quick {
+            flags.push("--quick".to_string());
+        }
+        if let Some(r) = args.rounds {
+            flags.extend(["--rounds".to_string(), r.to_string()]);
+        }
+        for c in &args.cases {
+            flags.extend(["--case".to_string(), c.clone()]);
+        }
+        let invocation = report::Invocation {
+            command: report::command_line(&env, &args_given),
+            checkout,
+            flags,
+        };
+        report::write_run(&dir, &outcomes, &machine, &invocation, &workspace)?;
         println!("\nresults: {}", dir.display());
     }
     Ok(())

@@ -3,8 +3,10 @@
 
 use benches::runner::report::{self, CSV_HEADER};
 use benches::runner::run::{RunOptions, run_comparison};
+use benches::runner::shell;
 use benches::runner::{
-    Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target, machine::Machine,
+    Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target,
+    machine::{Checkout, Machine},
 };
 
 /// Records the order in which impls are measured; "ours" is twice as fast.
@@ -168,14 +170,15 @@ fn a_run_folder_holds_summary_csv_and_chart() {
     let second = report::new_run_dir(&root, &machine).expect("second run dir");
     assert_ne!(dir, second, "a second run the same day gets its own folder");
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    report::write_run(
-        &dir,
-        &outcomes,
-        &machine,
-        "cargo run --release -p benches -- demo",
-        &workspace,
-    )
-    .expect("write run");
+    let run = report::Invocation {
+        command: report::command_line(
+            &[("KV_CACHE_SERVER_BIN".into(), "/tmp/old build".into())],
+            &["demo".into(), "--case".into(), "n=1".into()],
+        ),
+        checkout: Checkout::detect(&workspace),
+        flags: vec!["--quick".into()],
+    };
+    report::write_run(&dir, &outcomes, &machine, &run, &workspace).expect("write run");
     let csv = std::fs::read_to_string(dir.join("raw.csv")).expect("raw.csv");
     assert!(csv.starts_with(CSV_HEADER));
     assert_eq!(csv.lines().count(), 1 + 4 + 1);
@@ -183,10 +186,159 @@ fn a_run_folder_holds_summary_csv_and_chart() {
     assert!(summary.contains("| nproc |"));
     assert!(summary.contains("demo --run"));
     assert!(summary.contains("skipped: absent not found"));
+    assert!(summary.contains(
+        "KV_CACHE_SERVER_BIN='/tmp/old build' cargo run --release -p benches -- demo --case n=1\n"
+    ));
+    assert!(summary.contains("Commit: `"));
+    assert!(summary.contains(
+        "rerun this comparison alone: `cargo run --release -p benches -- demo --bench work --quick`"
+    ));
     assert!(
         std::fs::read_to_string(dir.join("demo-work.svg"))
             .expect("svg")
             .starts_with("<svg")
     );
     std::fs::remove_dir_all(&root).expect("cleanup");
+}
+
+/// A comparison like the kv-cache ones: sizes settled in `prepare`, prose
+/// with `<n>` placeholders, and a server command with an empty argument.
+struct Sized {
+    keys: u64,
+}
+
+impl Comparison for Sized {
+    fn crate_name(&self) -> &'static str {
+        "kv-cache"
+    }
+    fn bench(&self) -> &'static str {
+        "memory"
+    }
+    fn describe(&self) -> String {
+        format!(
+            "{} keys `key:<n>` -> 10-byte values; ours: kv-cache-server --port <port>",
+            self.keys
+        )
+    }
+    fn cases(&self, _quick: bool) -> Vec<String> {
+        vec!["strings 1M".into()]
+    }
+    fn rounds(&self, _quick: bool) -> usize {
+        1
+    }
+    fn prepare(
+        &mut self,
+        quick: bool,
+        prov: &mut Provenance,
+    ) -> anyhow::Result<(Vec<Impl>, Vec<Skip>)> {
+        self.keys = if quick { 100_000 } else { 1_000_000 };
+        let words = [
+            "redis-server",
+            "--port",
+            "34567",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ];
+        prov.command(shell::join_with(&words, &[(shell::PORT, "34567")]));
+        Ok((
+            vec![
+                Impl {
+                    name: "ours",
+                    config: "`kv-cache-server --port $PORT` (release)".into(),
+                },
+                Impl {
+                    name: "redis",
+                    config: "redis-server --save '' <defaults>".into(),
+                },
+            ],
+            Vec::new(),
+        ))
+    }
+    fn measure(
+        &mut self,
+        _case: &str,
+        imp: &str,
+        _prov: &mut Provenance,
+    ) -> anyhow::Result<Vec<Sample>> {
+        let rss = if imp == "ours" { 773.0 } else { 1000.0 };
+        Ok(vec![Sample::new("rss", rss, "bytes")])
+    }
+}
+
+/// The text of a Markdown page outside fenced blocks and code spans
+/// (simple spans of one backtick are all the summaries use).
+fn prose(md: &str) -> String {
+    let mut out = String::new();
+    let mut fenced = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if !fenced {
+            let parts: Vec<&str> = line.split('`').collect();
+            out.extend(parts.iter().step_by(2).copied());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn a_summary_prints_commands_as_they_ran_and_no_bare_tags() {
+    let mut outcomes = vec![run_comparison(
+        &mut Sized { keys: 0 },
+        &RunOptions::default(),
+    )];
+    // The real comparisons' prose too, through the same renderer (not
+    // prepared here: preparing builds and starts servers).
+    for cmp in benches::suites::all() {
+        let mut o = run_comparison(
+            &mut Sized { keys: 0 },
+            &RunOptions {
+                rounds: Some(1),
+                ..RunOptions::default()
+            },
+        );
+        o.description = cmp.describe();
+        outcomes.push(o);
+    }
+    let run = report::Invocation {
+        command: report::command_line(&[], &["kv-cache".into()]),
+        checkout: Checkout {
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            changes: vec!["?? notes/src/results/x/".into()],
+        },
+        flags: Vec::new(),
+    };
+    let sized = report::summary(&outcomes[..1], &Machine::detect(), &run, &[]);
+    assert!(
+        sized.contains("\n1000000 keys `key:<n>`"),
+        "described after prepare"
+    );
+    assert!(!sized.contains("\n0 keys"));
+    let summary = report::summary(&outcomes, &Machine::detect(), &run, &[]);
+    assert!(summary.contains("redis-server --port $PORT --save '' --appendonly no\n"));
+    assert!(!summary.contains("--save  "));
+    assert!(
+        summary.contains("`0123456789abcdef0123456789abcdef01234567` **plus uncommitted changes**")
+    );
+    assert!(summary.contains("```sh\ncargo run --release -p benches -- kv-cache\n```"));
+    assert!(summary.contains("| rss (bytes) ↓ |"));
+    // No `<word>` outside code: mdBook would take it for an HTML tag.
+    let text = prose(&summary);
+    let bare: Vec<String> = text
+        .match_indices('<')
+        .map(|(i, _)| text[i..].chars().take(12).collect::<String>())
+        .filter(|s| s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/'))
+        .collect();
+    assert!(bare.is_empty(), "bare tags in the summary: {bare:?}");
+    // Every fence is tagged: an untagged one is compiled as Rust by `mdbook test`.
+    let mut fenced = false;
+    for line in summary.lines().filter(|l| l.starts_with("```")) {
+        assert!(fenced || line.len() > 3, "untagged fence in:\n{summary}");
+        fenced = !fenced;
+    }
 }

@@ -25,6 +25,14 @@ impl Better {
             _ => Better::Lower,
         }
     }
+
+    /// The mark the tables and charts put after a metric: `↑` or `↓`.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Better::Higher => "↑",
+            Better::Lower => "↓",
+        }
+    }
 }
 
 /// One measured value of one metric.
@@ -195,7 +203,8 @@ pub struct ExtraRow {
 
 /// One workload, run by `ours` and its counterparts.
 ///
-/// The runner calls, in order: [`prepare`](Comparison::prepare) once, then
+/// The runner calls, in order: [`prepare`](Comparison::prepare) once,
+/// [`describe`](Comparison::describe) once, then
 /// for every case and round [`measure`](Comparison::measure) once per impl in
 /// alternating order, then [`extra`](Comparison::extra) once, then
 /// [`finish`](Comparison::finish) once (also after an error).
@@ -206,7 +215,10 @@ pub trait Comparison {
     /// The bench name, as in `raw.csv` (`pingpong`, `redis-benchmark` ...).
     fn bench(&self) -> &'static str;
 
-    /// One paragraph for the summary: the workload and how both sides are configured.
+    /// One paragraph for the summary: the workload and how both sides are
+    /// configured. Called after [`prepare`](Comparison::prepare), so it may
+    /// print what `prepare` decided (sizes, durations); Markdown, where a
+    /// bare `<word>` outside a code span is escaped by the report.
     fn describe(&self) -> String;
 
     /// The case names for this run (`n=1000`, `SET P16` ...). `quick` asks for a

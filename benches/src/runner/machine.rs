@@ -63,6 +63,56 @@ impl Machine {
     }
 }
 
+/// The source a run measured: the checkout's commit and whether its tree
+/// had changes not in that commit (then the numbers belong to no commit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkout {
+    /// `git rev-parse HEAD`, or `unknown` outside a git checkout.
+    pub commit: String,
+    /// The lines of `git status --porcelain`: files changed, added or
+    /// unknown to git; empty for a clean tree.
+    pub changes: Vec<String>,
+}
+
+impl Checkout {
+    /// Asks git about the checkout at `workspace` (best effort: without
+    /// git the commit is `unknown`).
+    pub fn detect(workspace: &Path) -> Checkout {
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(workspace)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        };
+        let commit = git(&["rev-parse", "HEAD"]).map(|s| s.trim().to_string());
+        let changes = git(&["status", "--porcelain"])
+            .map(|s| s.lines().map(String::from).collect())
+            .unwrap_or_default();
+        Checkout {
+            commit: commit
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| "unknown".into()),
+            changes,
+        }
+    }
+
+    /// The summary's line: the commit, and `clean` or how many paths differ.
+    pub fn describe(&self) -> String {
+        match self.changes.len() {
+            0 => format!("`{}` (clean tree)", self.commit),
+            n => format!(
+                "`{}` **plus uncommitted changes** ({n} path{} in `git status --porcelain`)",
+                self.commit,
+                if n == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
 /// `(YYYY-MM-DD, HH:MM)` in UTC for seconds since the Unix epoch
 /// (the civil-from-days algorithm, to avoid a date crate for one line).
 pub fn utc(secs: u64) -> (String, String) {
@@ -107,6 +157,29 @@ pub fn locked_versions(lock: &Path, wanted: &[&str]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn this_checkout_has_a_commit() {
+        let here = Checkout::detect(Path::new(env!("CARGO_MANIFEST_DIR")));
+        // Built from a git checkout (CI clones one); a source tarball would say `unknown`.
+        if here.commit != "unknown" {
+            assert_eq!(here.commit.len(), 40, "{here:?}");
+            assert!(here.commit.chars().all(|c| c.is_ascii_hexdigit()));
+        }
+        let dirty = Checkout {
+            commit: "abc".into(),
+            changes: vec![" M Cargo.toml".into()],
+        };
+        assert!(dirty.describe().contains("uncommitted changes** (1 path "));
+        assert!(
+            Checkout {
+                changes: Vec::new(),
+                ..dirty
+            }
+            .describe()
+            .ends_with("(clean tree)")
+        );
+    }
 
     #[test]
     fn civil_dates() {

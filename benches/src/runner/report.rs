@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::machine::{Machine, locked_versions};
+use super::machine::{Checkout, Machine, locked_versions};
+use super::markdown;
 use super::run::Outcome;
+use super::shell;
 use super::svg;
 use super::table;
 
@@ -36,8 +38,11 @@ const CRATES_OF_INTEREST: &[&str] = &[
 
 /// What the table columns mean, written above the tables of `summary.md`
 /// and of each `<crate>.md`.
-pub const COLUMNS: &str = "Ratios are ours/counterpart: `ours/theirs` is the median over rounds \
+pub const COLUMNS: &str = "Ratios are ours/counterpart, in the tables and the charts alike: \
+     `ours/theirs` is the median over rounds \
      of the ratio measured within one round (implementations alternate A B, B A, ...); \
+     ↑ after a metric means higher is better (a ratio above 1 favours ours), ↓ lower is \
+     better (a ratio below 1 favours ours); \
      `ours` and `theirs` are each side's median; `spread` is the smallest and largest \
      per-round ratio and `rounds` how many there were. `met` judges the median against \
      the target; \"within noise\" means the per-round ratios fall on both sides of the \
@@ -63,10 +68,10 @@ pub fn crate_tables(outcomes: &[Outcome], crate_name: &str, level: &str) -> Stri
         let _ = writeln!(s, "\n{level} {crate_name} / {}\n", o.bench);
         s.push_str(&table::markdown(&table::lines(o)));
         for skip in &o.skips {
-            let _ = writeln!(s, "\n{skip}");
+            let _ = writeln!(s, "\n{}", markdown::text(&skip.to_string()));
         }
         if let Some(e) = &o.error {
-            let _ = writeln!(s, "\nerror: {e}");
+            let _ = writeln!(s, "\nerror: {}", markdown::text(e));
         }
     }
     s
@@ -128,13 +133,79 @@ pub fn new_run_dir(root: &Path, machine: &Machine) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// How a run was asked for, for the summary's provenance: enough to know
+/// what was measured and to run it again.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    /// The runner's command line, shell-quoted, with the environment
+    /// variables the comparisons read in front (see [`command_line`]).
+    pub command: String,
+    /// The checkout measured.
+    pub checkout: Checkout,
+    /// The options every comparison ran with (`--quick`, `--rounds N`),
+    /// repeated in each comparison's rerun line.
+    pub flags: Vec<String>,
+}
+
+/// Prefixes of the environment variables the comparisons read
+/// (`KV_CACHE_SERVER_BIN`, `MINI_ORM_MYSQL_URL`, `BENCHES_HIDE_LIBEVENT`
+/// ...): the workspace's crate names, so a new one is covered by its name.
+const ENV_PREFIXES: &[&str] = &[
+    "BENCHES_",
+    "EVENT_LOOP_",
+    "KV_CACHE_",
+    "MINI_WEB_",
+    "MINI_RPC_",
+    "MINI_ORM_",
+];
+
+/// The command line that ran: `NAME=value` for each set variable of
+/// [`ENV_PREFIXES`] in `env`, then `cargo run --release -p benches --` and
+/// `args`, every word shell-quoted. A `*_URL` value is shown as `...`: a
+/// database URL carries a password, which a summary must not publish.
+pub fn command_line(env: &[(String, String)], args: &[String]) -> String {
+    let mut vars: Vec<&(String, String)> = env
+        .iter()
+        .filter(|(k, _)| ENV_PREFIXES.iter().any(|p| k.starts_with(p)))
+        .collect();
+    vars.sort();
+    let mut words: Vec<String> = vars
+        .into_iter()
+        .map(|(k, v)| {
+            if k.ends_with("_URL") {
+                format!("{k}=...")
+            } else {
+                format!("{k}={}", shell::quote(v))
+            }
+        })
+        .collect();
+    let runner = ["cargo", "run", "--release", "-p", "benches", "--"];
+    let quoted: Vec<String> = runner
+        .iter()
+        .map(|w| w.to_string())
+        .chain(args.iter().map(|a| shell::quote(a).into_owned()))
+        .collect();
+    words.extend(quoted);
+    words.join(" ")
+}
+
+/// The command that reruns one comparison alone, with the run's options.
+pub fn rerun_command(o: &Outcome, flags: &[String]) -> String {
+    let mut words: Vec<String> = ["cargo", "run", "--release", "-p", "benches", "--"]
+        .map(String::from)
+        .to_vec();
+    words.extend([o.crate_name.to_string(), "--bench".into(), o.bench.into()]);
+    words.extend(flags.iter().cloned());
+    shell::join(&words)
+}
+
 /// Writes `summary.md`, `raw.csv`, a chart per comparison
 /// (`<crate>-<bench>.svg`) and each crate's tables alone (`<crate>.md`) into `dir`.
 pub fn write_run(
     dir: &Path,
     outcomes: &[Outcome],
     machine: &Machine,
-    command: &str,
+    run: &Invocation,
     workspace: &Path,
 ) -> anyhow::Result<()> {
     std::fs::write(dir.join("raw.csv"), raw_csv(outcomes))?;
@@ -168,7 +239,7 @@ pub fn write_run(
     let locked = locked_versions(&workspace.join("Cargo.lock"), CRATES_OF_INTEREST);
     std::fs::write(
         dir.join("summary.md"),
-        summary(outcomes, machine, command, &locked),
+        summary(outcomes, machine, run, &locked),
     )?;
     Ok(())
 }
@@ -177,12 +248,14 @@ pub fn write_run(
 pub fn summary(
     outcomes: &[Outcome],
     m: &Machine,
-    command: &str,
+    run: &Invocation,
     locked: &[(String, String)],
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Run of {} {} UTC on {}\n", m.date, m.time, m.host);
-    let _ = writeln!(s, "Command: `{command}`\n");
+    // `sh`, not a bare fence: mdBook's test runs every untagged block as Rust.
+    let _ = writeln!(s, "Command:\n\n```sh\n{}\n```\n", run.command);
+    let _ = writeln!(s, "Commit: {}\n", run.checkout.describe());
     let _ = writeln!(s, "| machine | |\n|---|---|");
     let _ = writeln!(s, "| nproc | {} |", m.nproc);
     let _ = writeln!(s, "| CPU | {} |", m.cpu);
@@ -206,24 +279,31 @@ pub fn summary(
                 chart_file(o)
             );
             s.push_str(&table::markdown(&table::lines(o)));
-            let _ = writeln!(s, "\n{}\n", o.description);
+            let _ = writeln!(s, "\n{}\n", markdown::text(&o.description));
+            let _ = writeln!(
+                s,
+                "- rerun this comparison alone: `{}`",
+                rerun_command(o, &run.flags)
+            );
             for imp in &o.impls {
-                let _ = writeln!(s, "- `{}`: {}", imp.name, imp.config);
+                let _ = writeln!(s, "- `{}`: {}", imp.name, markdown::text(&imp.config));
             }
             for skip in &o.skips {
-                let _ = writeln!(s, "- {skip}");
+                let _ = writeln!(s, "- {}", markdown::text(&skip.to_string()));
             }
             if let Some(e) = &o.error {
-                let _ = writeln!(s, "- **error**: {e}");
+                let _ = writeln!(s, "- **error**: {}", markdown::text(e));
             }
             for note in &o.provenance.notes {
-                let _ = writeln!(s, "- note: {note}");
+                let _ = writeln!(s, "- note: {}", markdown::text(note));
             }
             for (tool, v) in &o.provenance.versions {
-                let _ = writeln!(s, "- version: {tool}: {v}");
+                let _ = writeln!(s, "- version: {tool}: {}", markdown::text(v));
             }
             if !o.provenance.commands.is_empty() {
-                s.push_str("\nCommands:\n\n```\n");
+                s.push_str(
+                "\nCommands (`$PORT`: the free loopback port the runner picked for that server):\n\n```sh\n",
+            );
                 for cmd in &o.provenance.commands {
                     let _ = writeln!(s, "{cmd}");
                 }

@@ -79,7 +79,10 @@ pub fn run_comparison(cmp: &mut dyn Comparison, opts: &RunOptions) -> Outcome {
     let mut outcome = Outcome {
         crate_name: cmp.crate_name(),
         bench: cmp.bench(),
-        description: cmp.describe(),
+        // Filled in after `prepare`: a description names sizes and
+        // durations that `prepare` settles (`--quick` shrinks them), and one
+        // read before it printed the zeroes of an unprepared comparison.
+        description: String::new(),
         impls: Vec::new(),
         skips: Vec::new(),
         targets: cmp.targets(),
@@ -102,7 +105,9 @@ fn measure_all(
     opts: &RunOptions,
     out: &mut Outcome,
 ) -> anyhow::Result<()> {
-    let (impls, skips) = cmp.prepare(opts.quick, &mut out.provenance)?;
+    let prepared = cmp.prepare(opts.quick, &mut out.provenance);
+    out.description = cmp.describe();
+    let (impls, skips) = prepared?;
     for skip in &skips {
         eprintln!("  {skip}");
     }

@@ -1,15 +1,22 @@
-//! One SVG chart per comparison table: a horizontal bar per line, its length the
-//! advantage of ours over the counterpart (> 1 means ours is better, whatever
-//! the metric's direction), drawn on a log scale around the 1.0 line so that
-//! 2× better and 2× worse are bars of the same length. A thin whisker
-//! across the bar spans the per-round ratios (min–max).
+//! One SVG chart per comparison table: a horizontal bar per line, drawn on a
+//! log scale around the centre line so that 2× better and 2× worse are bars
+//! of the same length, pointing right when ours is better and left when it
+//! is worse, whatever the metric's direction. A thin whisker across the bar
+//! spans the per-round ratios (min–max).
+//!
+//! The number printed beside each bar is the table's: `ours/theirs`, with
+//! the same `↑` (higher is better) or `↓` (lower is better) mark. An
+//! earlier chart printed how many times better ours was, which for a
+//! lower-is-better metric is the table's ratio inverted (a memory table's
+//! 0.773 showed as 1.29×); a reader comparing the two saw two numbers.
 //!
 //! Hand-written SVG rather than a plotting crate: the chart is thirty
 //! rectangles and labels, and the file stays diffable text.
 
 use std::fmt::Write as _;
 
-use super::table::Line;
+use super::comparison::Better;
+use super::table::{Line, ratio_cell};
 
 const ROW_H: f64 = 22.0;
 const LABEL_W: f64 = 360.0;
@@ -20,7 +27,7 @@ const MAX_SPAN: i32 = 4;
 
 /// Renders the chart for `lines` with the given title.
 pub fn chart(title: &str, lines: &[Line]) -> String {
-    let height = TOP + ROW_H * lines.len() as f64 + 40.0;
+    let height = TOP + ROW_H * lines.len() as f64 + 48.0;
     let width = LABEL_W + PLOT_W + 90.0;
     let center = LABEL_W + PLOT_W / 2.0;
     // The axis fits the data: 1/2×..2× when every ratio is within 2×, up to
@@ -46,13 +53,14 @@ pub fn chart(title: &str, lines: &[Line]) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<text x="10" y="38" fill="dimgray">ours vs counterpart: bar right of 1× = ours better (log scale); whisker = per-round min–max</text>"#
+        r#"<text x="10" y="38" fill="dimgray">ours/theirs as in the table (↑ higher is better, ↓ lower is better); bar right of centre = ours better, log scale; whisker = per-round min–max</text>"#
     );
     for (i, line) in lines.iter().enumerate() {
         let y = TOP + ROW_H * i as f64;
         let adv = line.advantage();
+        let marker = Better::of(line.metric).marker();
         let label = format!(
-            "{} {} {} vs {}",
+            "{} {} {} {marker} vs {}",
             line.bench, line.case, line.metric, line.counterpart
         );
         let _ = writeln!(
@@ -91,20 +99,18 @@ pub fn chart(title: &str, lines: &[Line]) -> String {
             }
             let _ = writeln!(
                 s,
-                r#"<text x="{:.1}" y="{}">{adv:.2}×</text>"#,
+                r#"<text x="{:.1}" y="{}">{} {marker}</text>"#,
                 LABEL_W + PLOT_W + 8.0,
-                y + 15.0
+                y + 15.0,
+                ratio_cell(line.ratio)
             );
         }
     }
+    let bottom = TOP + ROW_H * lines.len() as f64;
     for tick in -span..=span {
         let x = center + f64::from(tick) * scale;
-        let label = if tick >= 0 {
-            format!("{}×", 1u32 << tick)
-        } else {
-            format!("1/{}×", 1u32 << -tick)
-        };
-        let bottom = TOP + ROW_H * lines.len() as f64;
+        // Ticks count times better (right) or worse (left), the bars' length.
+        let label = format!("{}×", 1u32 << tick.unsigned_abs());
         let stroke = if tick == 0 { "#000" } else { "#ddd" };
         let _ = writeln!(
             s,
@@ -114,6 +120,16 @@ pub fn chart(title: &str, lines: &[Line]) -> String {
             s,
             r#"<text x="{x:.1}" y="{}" text-anchor="middle" fill="dimgray">{label}</text>"#,
             bottom + 16.0
+        );
+    }
+    for (x, anchor, text) in [
+        (LABEL_W, "start", "← ours worse"),
+        (LABEL_W + PLOT_W, "end", "ours better →"),
+    ] {
+        let _ = writeln!(
+            s,
+            r#"<text x="{x:.1}" y="{}" text-anchor="{anchor}" fill="dimgray">{text}</text>"#,
+            bottom + 32.0
         );
     }
     s.push_str("</svg>\n");
@@ -148,11 +164,66 @@ mod tests {
         };
         let svg = chart("event-loop <test>", &[line]);
         assert!(svg.starts_with("<svg"));
-        assert!(svg.contains("pingpong n=100 time_per_loop vs libevent"));
-        assert!(svg.contains("2.00×"));
+        assert!(svg.contains("pingpong n=100 time_per_loop ↓ vs libevent"));
+        // The table's number, not its inverse: ours takes half the time.
+        assert!(svg.contains(">0.500 ↓</text>"));
         assert!(svg.contains("event-loop &lt;test&gt;"));
         assert!(svg.contains("#2e7d32"));
         // The whisker spans 1/0.6× .. 1/0.4× of a lower-is-better metric.
         assert!(svg.contains(r#"stroke-width="1.5""#));
+    }
+
+    /// The chart and the table of the same lines print the same ratios,
+    /// with the same direction mark, in the same order.
+    #[test]
+    fn chart_and_table_agree_on_every_ratio() {
+        let line = |metric: &'static str, ours: f64, theirs: f64| Line {
+            bench: "b",
+            case: "c".into(),
+            metric,
+            unit: "u",
+            ours,
+            counterpart: "them".into(),
+            theirs,
+            ratio: ours / theirs,
+            low: ours / theirs,
+            high: ours / theirs,
+            rounds: 1,
+            target: None,
+        };
+        let lines = [
+            line("throughput", 150.0, 100.0),
+            line("rss", 773.0, 1000.0),
+            line("p99", 300.0, 100.0),
+        ];
+        let table = crate::runner::table::markdown(&lines);
+        let from_table: Vec<(String, String)> = table
+            .lines()
+            .skip(2)
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                let mark = cells[3].rsplit(' ').next().unwrap_or_default();
+                (cells[7].to_string(), mark.to_string())
+            })
+            .collect();
+        let svg = chart("t", &lines);
+        let from_chart: Vec<(String, String)> = svg
+            .lines()
+            .filter(|l| l.ends_with(" ↑</text>") || l.ends_with(" ↓</text>"))
+            .filter_map(|l| {
+                let text = l.split('>').nth(1)?.strip_suffix("</text")?;
+                let (n, m) = text.split_once(' ')?;
+                n.parse::<f64>().ok()?;
+                Some((n.to_string(), m.to_string()))
+            })
+            .collect();
+        assert_eq!(
+            from_table,
+            [("1.500", "↑"), ("0.773", "↓"), ("3.000", "↓")].map(|(a, b)| (a.into(), b.into()))
+        );
+        assert_eq!(from_chart, from_table);
+        // Better is green whatever the direction: throughput 1.5 and rss 0.773.
+        assert_eq!(svg.matches("#2e7d32").count(), 2);
+        assert_eq!(svg.matches("#c62828").count(), 1);
     }
 }

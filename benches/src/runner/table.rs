@@ -9,6 +9,7 @@
 //! give the other answer.
 
 use super::comparison::{Better, Target};
+use super::markdown;
 use super::run::{Outcome, Row};
 use super::util::median;
 
@@ -201,6 +202,16 @@ fn spread_cell(l: &Line) -> String {
     }
 }
 
+/// The `ours/theirs` cell, and the number the chart prints for the same
+/// line: one function, so the two cannot disagree.
+pub fn ratio_cell(ratio: f64) -> String {
+    if ratio.is_finite() {
+        format!("{ratio:.3}")
+    } else {
+        "—".to_string()
+    }
+}
+
 /// A number for people: 4 significant figures, thousands grouped.
 pub fn human(v: f64) -> String {
     if !v.is_finite() {
@@ -241,15 +252,16 @@ pub fn markdown(lines: &[Line]) -> String {
         let target = l.target.as_ref().map(|t| t.to_string()).unwrap_or_default();
         let met = l.verdict().map_or("", Verdict::cell);
         s.push_str(&format!(
-            "| {} | {} | {} ({}) | {} | {} | {} | {:.3} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} ({}) {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             l.bench,
-            l.case,
+            markdown::cell(&l.case),
             l.metric,
             l.unit,
+            Better::of(l.metric).marker(),
             human(l.ours),
             l.counterpart,
             human(l.theirs),
-            l.ratio,
+            ratio_cell(l.ratio),
             spread_cell(l),
             l.rounds,
             target,

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use super::shell;
+
 /// The full path of `program` if it is on `PATH`.
 pub fn which(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -43,7 +45,7 @@ pub fn wait_for_port(addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> 
 #[derive(Debug)]
 pub struct ChildGuard {
     child: Child,
-    /// The command line it was started with, for the summary.
+    /// The command line it was started with, shell-quoted, for the summary.
     pub command: String,
 }
 
@@ -59,7 +61,7 @@ impl ChildGuard {
             .with_context(|| format!("starting {program}"))?;
         Ok(ChildGuard {
             child,
-            command: format!("{program} {}", args.join(" ")),
+            command: shell::join(&[&[program], args].concat()),
         })
     }
 

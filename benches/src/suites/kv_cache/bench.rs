@@ -22,6 +22,7 @@ use super::memory::send_all;
 use super::per_request;
 use super::servers::{self, Resp, Running};
 use crate::runner::cpu::CpuSample;
+use crate::runner::shell;
 use crate::runner::util::tool_version;
 use crate::runner::{Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target};
 
@@ -312,9 +313,11 @@ impl Comparison for RedisBenchmark {
     }
 
     fn describe(&self) -> String {
-        "redis-benchmark -t <test> -n 200000 (20000 with --quick) -c 50 -P <1|16> [-d 1024] -q --csv, run against \
-         kv-cache-server (release build, single-threaded on event-loop) and redis-server 7 (--save '' --appendonly no), \
-         each on a free 127.0.0.1 port, alternating per round; metric: requests per second as redis-benchmark reports \
+        format!(
+            "`redis-benchmark -p $PORT -n {} -c 50 -P PIPELINE -d SIZE -q --csv -t TEST` (every case's exact \
+         line is under Commands; `$PORT` is the server's port), run against \
+         kv-cache-server (release build, single-threaded on event-loop) and redis-server 7 \
+         (`--save '' --appendonly no`), each on a free 127.0.0.1 port, alternating per round; metric: requests per second as redis-benchmark reports \
          it. GET cases read a key set beforehand with a value of the case's size. Collection cases run on a flushed \
          db 0; LPOP/RPOP/SPOP/ZPOPMIN find their key filled with as many elements as requests. ZRANGEBYSCORE 1M and \
          ZRANK 1M are custom commands (`-r 1000000 --dbnum 9`: `ZRANGEBYSCORE bigz __rand_int__ +inf LIMIT 0 10`, \
@@ -330,8 +333,9 @@ impl Comparison for RedisBenchmark {
          Rounds: 5 (2 with --quick). Once per run, outside the rounds, for SET and GET at P1 and P16: \
          syscalls_per_req (strace -c -f -p attached to each running server) and instructions_per_req, each \
          from two runs of different -n whose difference is divided by the difference in requests, so \
-         connection set-up and attaching cancel out."
-            .to_string()
+         connection set-up and attaching cancel out.",
+            self.requests
+        )
     }
 
     fn cases(&self, _quick: bool) -> Vec<String> {
@@ -373,11 +377,13 @@ impl Comparison for RedisBenchmark {
             vec![
                 Impl {
                     name: "ours",
-                    config: "kv-cache-server --port <port> (release)".into(),
+                    config: "`kv-cache-server --port $PORT` (release)".into(),
                 },
                 Impl {
                     name: "redis",
-                    config: "redis-server --save '' --appendonly no".into(),
+                    config:
+                        "`redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no`"
+                            .into(),
                 },
             ],
             Vec::new(),
@@ -524,10 +530,8 @@ fn run_benchmark(
         }
         None => args.extend(["-t", c.test]),
     }
-    prov.command(format!(
-        "redis-benchmark {}",
-        args.join(" ").replace(&port, "<port>")
-    ));
+    let shown = [&["redis-benchmark"], &args[..]].concat();
+    prov.command(shell::join_with(&shown, &[(shell::PORT, &port)]));
     let out = Command::new("redis-benchmark")
         .args(args)
         .output()

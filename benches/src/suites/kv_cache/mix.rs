@@ -11,6 +11,7 @@ use anyhow::Context;
 use super::memory::load;
 use super::servers::{self, Resp};
 use crate::runner::cpu::CpuSample;
+use crate::runner::shell;
 use crate::runner::{Comparison, Impl, Provenance, Sample, Skip, Target};
 use crate::stress::resp::{KeyDist, RespWorkload};
 use crate::stress::{LoadConfig, resp};
@@ -55,11 +56,12 @@ impl Comparison for Mix {
 
     fn describe(&self) -> String {
         format!(
-            "The stress tool (`cargo run --release -p benches -- stress resp --mix '90:GET key:__rand_int__' \
-             --mix '10:SET key:__rand_int__ __data__' --keyspace {keys} --zipf 0.99 --data-size 10 -c {CONNECTIONS} \
-             -p <P> -t 2 -d {secs}`) against a fresh server preloaded with {keys} keys (`key:<n>` -> 10 bytes, \
+            "The stress tool (`cargo run --release -p benches -- stress resp ...`, every case's exact line \
+             under Commands; `$PORT` is the server's port): 90% GET, 10% SET over {keys} keys with Zipf(0.99) \
+             key popularity and 10-byte values, {CONNECTIONS} connections on 2 client threads, {secs} s measured \
+             after 0.5 s of warm-up, against a fresh server preloaded with {keys} keys (`key:<n>` -> 10 bytes, \
              every other one with a TTL), same key sequence (seed 42) for both. Servers: kv-cache-server \
-             (release) and redis-server --save '' --appendonly no, each a child process on a free loopback port. \
+             (release) and redis-server `--save '' --appendonly no`, each a child process on a free loopback port. \
              cpu_per_req: the server's CPU time (every thread, from /proc) over the whole load run, warm-up \
              included, divided by every request answered in that time. Rounds: 5 (2 with --quick).",
             keys = self.keys,
@@ -111,6 +113,7 @@ impl Comparison for Mix {
             warmup: Duration::from_millis(500),
             threads: 2,
         };
+        prov.command(stress_command(&cfg, &self.workload()));
         let pid = server.child.pid();
         // The server's CPU over the whole load run (warm-up and tail
         // included), divided by every request it answered in that time.
@@ -131,4 +134,36 @@ impl Comparison for Mix {
             Sample::new("p99", report.p99_us, "us"),
         ])
     }
+}
+
+/// The stress tool's command line that runs `cfg` and `workload` as this
+/// comparison does (the CLI's seed is the workload's, 42).
+fn stress_command(cfg: &LoadConfig, w: &RespWorkload) -> String {
+    let port = cfg.addr.port().to_string();
+    let mut words: Vec<String> = "cargo run --release -p benches -- stress resp --addr"
+        .split(' ')
+        .map(String::from)
+        .collect();
+    words.push(cfg.addr.to_string());
+    for (weight, command) in &w.mix {
+        words.extend(["--mix".into(), format!("{weight}:{command}")]);
+    }
+    words.extend(["--keyspace".into(), w.keyspace.to_string()]);
+    if let KeyDist::Zipf(s) = w.dist {
+        words.extend(["--zipf".into(), s.to_string()]);
+    }
+    words.extend(["--data-size".into(), w.value_size.to_string()]);
+    words.extend([
+        "-c".into(),
+        cfg.connections.to_string(),
+        "-p".into(),
+        cfg.pipeline.to_string(),
+        "-t".into(),
+        cfg.threads.to_string(),
+        "-d".into(),
+        cfg.duration.as_secs_f64().to_string(),
+        "--warmup".into(),
+        cfg.warmup.as_secs_f64().to_string(),
+    ]);
+    shell::join_with(&words, &[(shell::PORT, &port)])
 }

@@ -63,7 +63,7 @@ pub(crate) fn syscall_rows(
     }
     let n = STRACE_REQUESTS;
     prov.command(format!(
-        "strace -c -f -o <file> -p <server pid>  # attached for one redis-benchmark run of -n {n}, then one of -n {}",
+        "strace -c -f -o strace.out -p \"$SERVER_PID\"  # attached for one redis-benchmark run of -n {n}, then one of -n {}",
         2 * n
     ));
     let mut rows = Vec::new();

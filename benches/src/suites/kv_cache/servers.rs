@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use crate::runner::shell;
 use crate::runner::util::{ChildGuard, free_port, wait_for_port, which};
 use crate::runner::{Impl, Provenance, Skip};
 
@@ -95,13 +96,13 @@ pub(crate) fn server_impls(
     let ours = ours_binary(prov)?;
     let mut impls = vec![Impl {
         name: "ours",
-        config: "kv-cache-server --port <port> (release)".into(),
+        config: "`kv-cache-server --port $PORT` (release)".into(),
     }];
     let mut skips = Vec::new();
     match redis_tools(&["redis-server"]) {
         Ok(()) => impls.push(Impl {
             name: "redis",
-            config: "redis-server --save '' --appendonly no".into(),
+            config: "`redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no`".into(),
         }),
         Err(s) => skips.push(s),
     }
@@ -178,7 +179,7 @@ pub(crate) fn start_with(
     }
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let child = ChildGuard::spawn(refs[0], &refs[1..])?;
-    prov.command(child.command.replace(&p, "<port>"));
+    prov.command(shell::join_with(&args, &[(shell::PORT, &p)]));
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
     wait_for_port(addr, launch.ready_within.unwrap_or(Duration::from_secs(10)))?;
     Ok(Running { child, addr })

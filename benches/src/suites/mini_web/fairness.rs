@@ -152,7 +152,7 @@ impl Comparison for Fairness {
         let server = start(Which::from_name(imp)?, threads)?;
         let request = http::request("GET", &server.addr.to_string(), "/plaintext", b"");
         prov.command(format!(
-            "in-process: {PIPELINERS} pipelining connections (batches of {BATCH}) + 1 sequential probe on GET /plaintext, {imp} server, {threads} worker thread(s), {}s",
+            "# in-process: {PIPELINERS} pipelining connections (batches of {BATCH}) + 1 sequential probe on GET /plaintext, {imp} server, {threads} worker thread(s), {}s",
             self.duration.as_secs_f64()
         ));
         let stop = Arc::new(AtomicBool::new(false));

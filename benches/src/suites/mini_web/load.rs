@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::servers::{Which, impls, start};
+use crate::runner::shell;
 use crate::runner::util::{tool_version, which};
 use crate::runner::{Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target};
 use crate::stress::{LoadConfig, http};
@@ -124,9 +125,40 @@ impl Comparison for Load {
             threads: GENERATOR_THREADS,
         };
         let request = http::request("GET", &server.addr.to_string(), path, b"");
+        // The load half as the stress tool's command line; the server half
+        // runs in this process (the comment says which), so the whole case
+        // reruns with the summary's `Rerun:` line.
+        let words: Vec<String> = [
+            "cargo",
+            "run",
+            "--release",
+            "-p",
+            "benches",
+            "--",
+            "stress",
+            "http",
+            "--url",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain([
+            format!("http://{}{path}", server.addr),
+            "-c".into(),
+            CONNECTIONS.to_string(),
+            "-p".into(),
+            pipeline.to_string(),
+            "-t".into(),
+            GENERATOR_THREADS.to_string(),
+            "-d".into(),
+            self.duration.as_secs_f64().to_string(),
+            "--warmup".into(),
+            self.warmup.as_secs_f64().to_string(),
+        ])
+        .collect();
+        let port = server.addr.port().to_string();
         prov.command(format!(
-            "benches stress http --url http://127.0.0.1:<port>{path} -c {CONNECTIONS} --pipeline {pipeline} -d {}s (in-process, {imp} server, {threads} worker thread(s))",
-            self.duration.as_secs_f64()
+            "{}  # against the in-process {imp} server, {threads} worker thread(s)",
+            shell::join_with(&words, &[(shell::PORT, &port)])
         ));
         let report = http::run(&cfg, &request)?;
         drop(server);
@@ -158,12 +190,16 @@ impl Comparison for Load {
         }
         let script =
             std::env::temp_dir().join(format!("mini-web-pipeline-{}.lua", std::process::id()));
-        std::fs::write(
-            &script,
-            format!(
-                "init = function(args)\n  local r = {{}}\n  for i = 1, {PIPELINE_DEPTH} do r[i] = wrk.format(nil, \"/plaintext\") end\n  req = table.concat(r)\nend\nrequest = function() return req end\n"
-            ),
-        )?;
+        let lua = format!(
+            "init = function(args)\n  local r = {{}}\n  for i = 1, {PIPELINE_DEPTH} do r[i] = wrk.format(nil, \"/plaintext\") end\n  req = table.concat(r)\nend\nrequest = function() return req end\n"
+        );
+        std::fs::write(&script, &lua)?;
+        // The script is a temporary file: the summary carries its text, as
+        // the command that writes it, so the wrk lines below can be rerun.
+        prov.command(format!(
+            "cat > {} <<'EOF'\n{lua}EOF",
+            shell::quote(&script.to_string_lossy())
+        ));
         let secs = if quick {
             1
         } else {
@@ -186,10 +222,13 @@ impl Comparison for Load {
                     args.push(script.to_string_lossy().into_owned());
                 }
                 args.push(url);
+                let port = server.addr.port().to_string();
                 prov.command(format!(
-                    "wrk {}",
-                    args.join(" ")
-                        .replace(&server.addr.to_string(), "127.0.0.1:<port>")
+                    "{}  # against the in-process {imp} server, {threads} worker thread(s)",
+                    shell::join_with(
+                        &[&["wrk".to_string()], &args[..]].concat(),
+                        &[(shell::PORT, &port)]
+                    )
                 ));
                 let out = Command::new(&wrk)
                     .args(&args)

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, bail};
 
 use super::workload::{Params, Run};
-use crate::runner::Skip;
+use crate::runner::{Skip, shell};
 
 /// The harness source, embedded so the runner needs no source tree at run time.
 const SOURCE: &str = include_str!("../../../../c/pingpong.c");
@@ -116,7 +116,7 @@ pub(crate) fn build(search_path: Option<&OsStr>) -> anyhow::Result<Result<Harnes
     let harness = Harness {
         exe,
         dir,
-        compile_command: format!("{} {}", cc.display(), args.join(" ")),
+        compile_command: shell::join(&[&[cc.display().to_string()], &args[..]].concat()),
         pkg_version,
     };
     if !out.status.success() {

@@ -21,9 +21,9 @@ use anyhow::{Context, bail};
 
 use self::libevent::Harness;
 use self::workload::{Params, Run};
-use crate::runner::strace;
 use crate::runner::util::{median, tool_version, which};
 use crate::runner::{Comparison, ExtraRow, Impl, Provenance, Sample, Skip, Target};
+use crate::runner::{shell, strace};
 
 /// Seeded pairs per loop (`bench.c -a`).
 const ACTIVE: usize = 100;
@@ -124,11 +124,16 @@ impl PingPong {
                 )
             }
         };
-        let shown = match imp {
-            "libevent" => "libevent-pingpong".to_string(),
-            _ => "benches".to_string(),
-        };
-        prov.command(format!("strace -c -f -o <file> {shown} {}", args.join(" ")));
+        let mut shown = vec![
+            "strace".to_string(),
+            "-c".into(),
+            "-f".into(),
+            "-o".into(),
+            "strace.out".into(),
+            program.display().to_string(),
+        ];
+        shown.extend(args.iter().cloned());
+        prov.command(shell::join(&shown));
         let (counts, stdout) = strace::trace(strace_exe, &program, &args)?;
         let callbacks = if imp == "libevent" {
             libevent::parse_report(&stdout)?.run.callbacks
@@ -277,10 +282,9 @@ impl Comparison for PingPong {
                 .as_ref()
                 .context("libevent harness not built")?;
             let report = harness.run(&params, loops)?;
-            prov.command(format!(
-                "libevent-pingpong {}",
-                Harness::args(&params, loops).join(" ")
-            ));
+            let mut shown = vec![harness.exe.display().to_string()];
+            shown.extend(Harness::args(&params, loops));
+            prov.command(shell::join(&shown));
             prov.version(
                 "libevent (runtime)",
                 format!("{} ({} backend)", report.version, report.method),
