@@ -18,6 +18,8 @@ pub fn start_ours(tweak: impl FnOnce(&mut Config)) -> Background {
         ..Config::default()
     };
     config.enable_debug_command = "yes".into();
+    // Persistence off unless a test asks: no dump.rdb in the crate directory.
+    config.save.clear();
     tweak(&mut config);
     Background::start(config).expect("kv-cache starts on a free port")
 }
