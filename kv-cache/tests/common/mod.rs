@@ -2,6 +2,8 @@
 //! real redis-server when one is installed, and a raw RESP connection.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod procs;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};

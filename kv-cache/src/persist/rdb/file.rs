@@ -98,10 +98,10 @@ pub fn write<W: Write>(
             continue;
         }
         out.byte(OP_SELECTDB);
-        out.len(i as u64);
+        out.length(i as u64);
         out.byte(OP_RESIZEDB);
-        out.len(db.dict.len() as u64);
-        out.len(db.expires.len() as u64);
+        out.length(db.dict.len() as u64);
+        out.length(db.expires.len() as u64);
         let mut failed = None;
         crate::db::set::walk(&db.dict, |key, val| {
             if let Some(e) = db.expires.get(key) {
@@ -196,13 +196,13 @@ pub fn read(
                 info.aux.push((k, v));
             }
             OP_RESIZEDB => {
-                inp.len()?;
-                inp.len()?;
+                inp.length()?;
+                inp.length()?;
             }
             OP_EXPIRETIME_MS => expire = Some(i64::from_le_bytes(inp.array()?)),
             OP_EXPIRETIME => expire = Some(i32::from_le_bytes(inp.array()?) as i64 * 1000),
             OP_SELECTDB => {
-                let n = inp.len()?;
+                let n = inp.length()?;
                 db = usize::try_from(n)
                     .ok()
                     .filter(|&n| n < databases)
@@ -212,7 +212,7 @@ pub fn read(
                         ))
                     })?;
             }
-            OP_IDLE => idle = Some(inp.len()?),
+            OP_IDLE => idle = Some(inp.length()?),
             // Without an LFU policy Redis ignores the counter too
             // (`objectSetLRUOrLFU`).
             OP_FREQ => {
@@ -224,7 +224,7 @@ pub fn read(
                 info.skipped.push("function library".into());
             }
             OP_MODULE_AUX => {
-                let id = inp.len()?;
+                let id = inp.length()?;
                 skip_module_value(&mut inp)?;
                 tracing::warn!(
                     module_id = id,
@@ -296,13 +296,13 @@ pub fn read(
 /// `rdbLoadCheckModuleValue`): a `when` opcode and value, then typed
 /// fields up to `RDB_MODULE_OPCODE_EOF`.
 fn skip_module_value(inp: &mut In<'_>) -> Result<(), RdbError> {
-    inp.len()?; // the when-opcode
-    inp.len()?; // when
+    inp.length()?; // the when-opcode
+    inp.length()?; // when
     loop {
-        match inp.len()? {
+        match inp.length()? {
             0 => return Ok(()),
             1 | 2 => {
-                inp.len()?;
+                inp.length()?;
             }
             3 => {
                 inp.take(4)?;

@@ -40,7 +40,7 @@ impl Out {
     }
 
     /// A length in the shortest of its four forms.
-    pub fn len(&mut self, n: u64) {
+    pub fn length(&mut self, n: u64) {
         if n < 1 << 6 {
             self.buf.push(n as u8);
         } else if n < 1 << 14 {
@@ -70,12 +70,12 @@ impl Out {
             && let Some(c) = lzf::compress(s, s.len() - 4)
         {
             self.buf.push(0xC3);
-            self.len(c.len() as u64);
-            self.len(s.len() as u64);
+            self.length(c.len() as u64);
+            self.length(s.len() as u64);
             self.buf.extend_from_slice(&c);
             return;
         }
-        self.len(s.len() as u64);
+        self.length(s.len() as u64);
         self.buf.extend_from_slice(s);
     }
 
@@ -100,7 +100,7 @@ impl Out {
     pub fn int(&mut self, n: i64) {
         if !self.int_string(n) {
             let digits = n.to_string();
-            self.len(digits.len() as u64);
+            self.length(digits.len() as u64);
             self.buf.extend_from_slice(digits.as_bytes());
         }
     }
@@ -189,7 +189,7 @@ impl<'a> In<'a> {
     }
 
     /// A length.
-    pub fn len(&mut self) -> Result<u64, RdbError> {
+    pub fn length(&mut self) -> Result<u64, RdbError> {
         match self.raw_len()? {
             Len::Plain(n) => Ok(n),
             Len::Special(_) => Err(self.error("a string encoding where a length was expected")),
@@ -200,7 +200,7 @@ impl<'a> In<'a> {
     /// left: a corrupt count cannot make the loader reserve memory for
     /// items the file cannot hold.
     pub fn count(&mut self, min_bytes: usize) -> Result<usize, RdbError> {
-        let n = self.len()?;
+        let n = self.length()?;
         let left = (self.buf.len() - self.pos) as u64;
         if n.saturating_mul(min_bytes as u64) > left {
             return Err(self.error(format!("count {n} larger than the rest of the file")));
@@ -218,8 +218,8 @@ impl<'a> In<'a> {
             Len::Special(1) => Ok(i16::from_le_bytes(self.array()?).to_string().into_bytes()),
             Len::Special(2) => Ok(i32::from_le_bytes(self.array()?).to_string().into_bytes()),
             Len::Special(3) => {
-                let clen = self.len()?;
-                let len = self.len()?;
+                let clen = self.length()?;
+                let len = self.length()?;
                 let at = self.pos;
                 let data = self.take(usize::try_from(clen).unwrap_or(usize::MAX))?;
                 let len = usize::try_from(len).unwrap_or(usize::MAX);
@@ -285,11 +285,11 @@ mod tests {
         #[test]
         fn lengths_and_strings_round_trip(n in any::<u64>(), s in proptest::collection::vec(any::<u8>(), 0..100), c in any::<bool>()) {
             let mut o = Out::new(c);
-            o.len(n);
+            o.length(n);
             o.string(&s);
             o.double(1.5);
             let mut i = In::new(&o.buf);
-            prop_assert_eq!(i.len().unwrap(), n);
+            prop_assert_eq!(i.length().unwrap(), n);
             prop_assert_eq!(i.string().unwrap(), s);
             prop_assert_eq!(i.double().unwrap(), 1.5);
             prop_assert!(i.at_end());
@@ -299,7 +299,7 @@ mod tests {
         fn arbitrary_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..64)) {
             let mut i = In::new(&b);
             let _ = i.string();
-            let _ = i.len();
+            let _ = i.length();
             let _ = i.text_double();
         }
     }

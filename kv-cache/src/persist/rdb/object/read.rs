@@ -172,7 +172,11 @@ fn list(inp: &mut In<'_>, t: u8, shape: &Shape) -> Result<Option<Val>, RdbError>
     let nodes = if t == LIST_ZIPLIST { 1 } else { inp.count(1)? };
     for _ in 0..nodes {
         let at = inp.pos;
-        let container = if t == LIST_QUICKLIST_2 { inp.len()? } else { 2 };
+        let container = if t == LIST_QUICKLIST_2 {
+            inp.length()?
+        } else {
+            2
+        };
         match container {
             // QUICKLIST_NODE_CONTAINER_PLAIN: one big element as it is.
             1 => l.push_back(&inp.string()?),

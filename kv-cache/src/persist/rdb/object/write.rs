@@ -101,11 +101,11 @@ fn list(out: &mut Out, l: &List) {
     if node.count() > 0 {
         nodes.push(node.finish());
     }
-    out.len(nodes.len() as u64);
+    out.length(nodes.len() as u64);
     for n in nodes {
         // QUICKLIST_NODE_CONTAINER_PACKED; nodes are never LZF-compressed
         // in memory here (`list-compress-depth 0`).
-        out.len(2);
+        out.length(2);
         out.string(&n);
     }
 }
@@ -114,7 +114,7 @@ fn set(out: &mut Out, s: &Set) {
     match s {
         Set::Ints(i) => out.string(&write_intset(i.width(), i.iter())),
         Set::Table(_) => {
-            out.len(s.len() as u64);
+            out.length(s.len() as u64);
             s.for_each(|m| match m {
                 Member::Int(n) => out.int(n),
                 Member::Str(b) => out.string(b),
@@ -134,7 +134,7 @@ fn hash(out: &mut Out, h: &Hash) {
             out.string(&lp.finish());
         }
         Hash::Table(_) => {
-            out.len(h.len() as u64);
+            out.length(h.len() as u64);
             h.for_each(|f, v| {
                 out.string(f);
                 out.string(v);
@@ -159,7 +159,7 @@ fn zset(out: &mut Out, z: &ZSet) {
             out.string(&lp.finish());
         }
         ZSet::Big(_) => {
-            out.len(z.len() as u64);
+            out.length(z.len() as u64);
             // From the highest score down, as Redis walks its skiplist from
             // the tail: loading then inserts each member at the head.
             let mut at = z.end(true);
