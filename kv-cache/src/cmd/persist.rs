@@ -151,6 +151,30 @@ pub fn before_exit(srv: &mut Server, save: Option<bool>) -> bool {
     save_now(srv).is_ok()
 }
 
+/// After `FLUSHALL` (`flushAllDataAndResetRDB`): a running `BGSAVE` would
+/// write the old data, so it is stopped; with save points configured the
+/// empty dataset is saved at once.
+pub fn after_flushall(srv: &mut Server) {
+    if srv.child.busy() == Some(Purpose::Rdb) {
+        let pid = srv.child.pid();
+        if let Some(done) = srv.child.kill() {
+            bgsave_done(srv, done, pid);
+        }
+    }
+    if !srv.config.save.is_empty() {
+        let _ = save_now(srv);
+    }
+}
+
+/// `DEBUG RELOAD`: save, empty the dataset, load the file back.
+pub fn debug_reload(srv: &mut Server) -> Result<(), &'static str> {
+    save_now(srv).map_err(|_| "ERR")?;
+    load_at_startup(srv).map_err(|e| {
+        tracing::warn!(error = %e, "DEBUG RELOAD could not load the file");
+        "ERR Error trying to load the RDB dump, check server logs."
+    })
+}
+
 /// Loads `dir/dbfilename` at startup if it exists; a bad file is refused
 /// whole, with what was wrong and at which offset.
 pub fn load_at_startup(srv: &mut Server) -> Result<(), disk::LoadError> {
@@ -166,8 +190,13 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), disk::LoadError> {
         srv.config.rdbchecksum,
     )?;
     if let Some((mut ks, info)) = loaded {
-        ks.logging = srv.ks.logging;
+        // The databases are replaced whole; WATCHers of keys that change
+        // see it (a no-op at startup, where nobody watches yet).
+        for i in 0..srv.ks.dbs.len() {
+            srv.ks.flush(i);
+        }
         srv.ks.dbs = std::mem::take(&mut ks.dbs);
+        srv.rdb.dirty_at_save = srv.ks.dirty;
         srv.rdb.loaded_keys = info.keys;
         srv.rdb.loaded_expired = info.expired;
         tracing::info!(

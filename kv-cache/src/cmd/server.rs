@@ -1,5 +1,5 @@
 //! Server commands: DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, TIME, SHUTDOWN,
-//! DEBUG SLEEP, SLOWLOG, FUNCTION FLUSH, SCRIPT FLUSH.
+//! DEBUG SLEEP/RELOAD, SLOWLOG, FUNCTION FLUSH, SCRIPT FLUSH.
 //! Redis: `src/server.c`, `src/db.c`, `src/slowlog.c`, `src/debug.c`.
 
 use super::args::range_arg;
@@ -58,6 +58,7 @@ pub fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         for i in 0..ctx.srv.ks.dbs.len() {
             ctx.srv.ks.flush(i);
         }
+        super::persist::after_flushall(ctx.srv);
         ctx.force_propagation(TO_ALL);
         ctx.out.ok();
     }
@@ -152,6 +153,12 @@ pub fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             std::thread::sleep(d);
         }
         return ctx.out.ok();
+    }
+    if is(argv.get(1), "reload") && argv.len() == 2 {
+        return match super::persist::debug_reload(ctx.srv) {
+            Ok(()) => ctx.out.ok(),
+            Err(e) => ctx.out.error(e),
+        };
     }
     if is(argv.get(1), "set-active-expire") && argv.len() == 3 {
         // Redis: `server.active_expire_enabled = atoi(argv[2])`.

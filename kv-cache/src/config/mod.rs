@@ -878,6 +878,21 @@ mod tests {
     }
 
     #[test]
+    fn save_lines_of_a_file_add_up_and_an_empty_one_clears() {
+        let mut c = Config::default();
+        assert_eq!(c.save, DEFAULT_SAVE);
+        c.apply_file("save 900 1\nport 7000\nsave 300 10 60 5\n")
+            .unwrap();
+        assert_eq!(c.save, [(900, 1), (300, 10), (60, 5)]);
+        c.apply_file("save 900 1\nsave \"\"\n").unwrap();
+        assert!(c.save.is_empty());
+        assert_eq!(
+            c.apply("save", "1 -1", true).unwrap_err().to_string(),
+            "CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"
+        );
+    }
+
+    #[test]
     fn redis_error_texts() {
         let mut c = Config::default();
         assert_eq!(

@@ -22,21 +22,24 @@ const MAX_LITERAL: usize = 32;
 const MAX_MATCH: usize = 264;
 /// Farthest back-reference: 13 bits of offset, + 1.
 const MAX_OFFSET: usize = 8192;
-/// Hash table size (log2).
-const HASH_LOG: u32 = 14;
+/// Largest hash table (log2 of its slots). The table is sized to the
+/// input, down to 2^8 slots: it is allocated and zeroed per call, and most
+/// strings a save compresses are short.
+const HASH_LOG_MAX: u32 = 14;
 
 /// Compresses `input`; `None` if the result would not be shorter than
 /// `limit` bytes (the caller then stores the string as it is).
 pub fn compress(input: &[u8], limit: usize) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(limit);
-    let mut table = vec![0usize; 1 << HASH_LOG]; // position + 1; 0 = empty
+    let log = (usize::BITS - input.len().leading_zeros()).clamp(8, HASH_LOG_MAX);
+    let mut table = vec![0u32; 1 << log]; // position + 1; 0 = empty
     let mut lit_start = 0;
     let mut i = 0;
     let n = input.len();
     while i + 2 < n {
-        let h = hash(&input[i..i + 3]);
-        let candidate = table[h];
-        table[h] = i + 1;
+        let h = hash(&input[i..i + 3], log);
+        let candidate = table[h] as usize;
+        table[h] = (i + 1) as u32;
         if candidate != 0 {
             let r = candidate - 1;
             let off = i - r;
@@ -54,6 +57,11 @@ pub fn compress(input: &[u8], limit: usize) -> Option<Vec<u8>> {
                     out.push((l - 7) as u8);
                 }
                 out.push((o & 0xff) as u8);
+                // Remember the positions inside the match too, so that
+                // the next repetition of them is found.
+                for p in i + 1..(i + len).min(n - 2) {
+                    table[hash(&input[p..p + 3], log)] = (p + 1) as u32;
+                }
                 i += len;
                 lit_start = i;
                 if out.len() >= limit {
@@ -68,9 +76,9 @@ pub fn compress(input: &[u8], limit: usize) -> Option<Vec<u8>> {
     (out.len() < limit && !out.is_empty()).then_some(out)
 }
 
-fn hash(b: &[u8]) -> usize {
+fn hash(b: &[u8], log: u32) -> usize {
     let v = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-    (v.wrapping_mul(2654435761) >> (32 - HASH_LOG)) as usize
+    (v.wrapping_mul(2654435761) >> (32 - log)) as usize
 }
 
 fn flush_literals(out: &mut Vec<u8>, mut lits: &[u8]) {

@@ -17,6 +17,7 @@ pub fn temp_path(dir: &Path, pid: u32) -> PathBuf {
     dir.join(format!("temp-{pid}.rdb"))
 }
 
+// ANCHOR: save
 /// Writes `ks` to `path` through a temp file in the same directory.
 pub fn save(
     ks: &Keyspace,
@@ -47,6 +48,7 @@ pub fn save(
     }
     result
 }
+// ANCHOR_END: save
 
 /// Why loading at startup failed.
 #[derive(Debug, thiserror::Error)]
