@@ -19,7 +19,8 @@
 //! - [`pubsub`]: the subscription registry; [`tracking`]: the client-side caching
 //!   registry (who read which key, BCAST prefixes); [`idmap`]: maps keyed by client id;
 //!   [`latency`]: the latency monitor's events and the per-command histograms.
-//! - [`persist`]: what survives a restart — the forked child that background saves run in.
+//! - [`persist`]: what survives a restart — RDB files Redis can read (and `DUMP`
+//!   payloads), written by `SAVE` or by a forked `BGSAVE` child.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
 //! - [`notify`]: the keyspace notification classes (`notify-keyspace-events`); the

@@ -15,10 +15,12 @@
 //! - `fairness` ([`fairness`]): one client pipelines a million `GET`s and
 //!   never reads; the latency the other clients see meanwhile, and RSS.
 //! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
+//! - `persistence` ([`snapshot`]): `BGSAVE` of a million mixed keys (time,
+//!   GET p99 meanwhile, peak RSS, file size) and loading the file at start.
 //!
 //! Both servers run as child processes on free loopback ports with
-//! persistence off (`redis-server --save '' --appendonly no`; kv-cache has
-//! none), so the only difference is the server.
+//! persistence off (`--save ''`, and `--appendonly no` for redis-server),
+//! so the only difference is the server; `persistence` sets a `dir`.
 //!
 //! # Layout
 //!
@@ -30,6 +32,7 @@
 //! - [`fairness`]: other clients' latency beside a client that never reads.
 //! - [`parser`]: request parsing vs the redis crate's parser, in-process,
 //!   over the functions in [`parsing`].
+//! - [`snapshot`]: RDB `BGSAVE` and load times.
 
 mod bench;
 mod fairness;
@@ -39,6 +42,7 @@ mod parser;
 mod parsing;
 mod per_request;
 mod servers;
+mod snapshot;
 
 use crate::runner::Comparison;
 
@@ -50,5 +54,6 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
         Box::new(mix::Mix::default()),
         Box::new(fairness::Fairness::default()),
         Box::new(parser::Parser::default()),
+        Box::new(snapshot::Snapshot::default()),
     ]
 }
