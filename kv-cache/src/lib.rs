@@ -21,7 +21,8 @@
 //!   [`latency`]: the latency monitor's events and the per-command histograms.
 //! - [`repl`]: replication's building blocks — the backlog of the stream and the
 //!   replication ids with the PSYNC decision.
-//! - [`persist`]: what survives a restart — the forked child that background saves run in.
+//! - [`persist`]: what survives a restart — RDB files Redis can read (and `DUMP`
+//!   payloads), written by `SAVE` or by a forked `BGSAVE` child.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
 //!   expiry, WATCHed and waited keys; it imports nothing above it.
 //! - [`notify`]: the keyspace notification classes (`notify-keyspace-events`); the

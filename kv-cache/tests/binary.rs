@@ -36,6 +36,9 @@ fn spawn(args: &[&str]) -> Guard {
     Guard(
         Command::new(env!("CARGO_BIN_EXE_kv-cache-server"))
             .args(args)
+            // No save points: a SIGTERM would otherwise write dump.rdb
+            // into the test's working directory (Redis's default points).
+            .args(["--save", ""])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -76,7 +76,11 @@ fn all_params(c: &mut Conn) -> Vec<(String, String)> {
 
 /// Parameters Redis 7.0 marks immutable (`CONFIG SET` refuses them whatever
 /// the value).
-const IMMUTABLE: &[&str] = &["databases", "enable-debug-command"];
+const IMMUTABLE: &[&str] = &["databases", "enable-debug-command", "rdbchecksum"];
+
+/// Parameters `CONFIG SET` refuses while `enable-protected-configs` is at
+/// Redis 7.0's default, `no`.
+const PROTECTED: &[&str] = &["dir", "dbfilename"];
 
 #[test]
 fn every_value_config_get_prints_can_be_set_back() {
@@ -91,6 +95,15 @@ fn every_value_config_get_prints_can_be_set_back() {
                 reply,
                 Value::Error(format!(
                     "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"
+                ))
+            );
+            continue;
+        }
+        if PROTECTED.contains(&name.as_str()) {
+            assert_eq!(
+                reply,
+                Value::Error(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - can't set protected config"
                 ))
             );
             continue;

@@ -41,10 +41,12 @@ FAMILIES = [
         ("keys", "rename renamenx keys scan randomkey touch copy move object object|encoding"
                  " object|refcount object|freq object|idletime object|help"),
         ("sort", "sort sort_ro"),
+        ("persist", "dump restore"),
     ]),
     ("server", "server", [
-        ("server", "dbsize flushdb flushall swapdb time shutdown lastsave debug"
+        ("server", "dbsize flushdb flushall swapdb time shutdown debug"
                    " slowlog slowlog|get slowlog|len slowlog|reset slowlog|help"),
+        ("persist", "save bgsave lastsave"),
         ("info", "info"),
         ("monitor", "monitor"),
         ("config", "config config|get config|set config|resetstat config|rewrite config|help"),

@@ -122,18 +122,14 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
         );
     }
     if has("persistence") {
-        let _ = write!(
-            o,
-            "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n\r\n",
-            (now_us / 1_000_000) as u64 - uptime
-        );
+        super::persist::info(srv, &mut o);
     }
     if has("stats") {
         let s = srv.stats;
         let k = srv.ks.stats;
         let _ = write!(
             o,
-            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n\r\n",
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n\r\n",
             s.total_connections_received,
             s.total_commands_processed,
             s.net_input_bytes,
@@ -145,6 +141,7 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
             srv.pubsub.channel_count(),
             srv.pubsub.pattern_count(),
             srv.pubsub.shard_channel_count(),
+            srv.child.latest_fork.as_micros(),
             srv.tracking.total_keys(),
             srv.tracking.total_items(),
             srv.tracking.total_prefixes(),

@@ -56,6 +56,7 @@ pub mod monitor;
 pub mod multi;
 pub mod notify;
 pub mod numeric;
+pub mod persist;
 pub mod pubsub;
 pub mod scan;
 pub mod server;

@@ -1,12 +1,11 @@
 //! Server commands: DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, TIME, SHUTDOWN,
-//! LASTSAVE, DEBUG SLEEP, SLOWLOG, FUNCTION FLUSH, SCRIPT FLUSH.
+//! DEBUG SLEEP/RELOAD, SLOWLOG, FUNCTION FLUSH, SCRIPT FLUSH.
 //! Redis: `src/server.c`, `src/db.c`, `src/slowlog.c`, `src/debug.c`.
 
 use super::args::range_arg;
 use super::{Ctx, is};
 use crate::protocol::Argv;
 use crate::state::propagation::TO_ALL;
-use crate::state::unix_ms;
 
 /// Replies a `HELP` listing: the header line, `lines`, then `HELP`.
 pub fn help(ctx: &mut Ctx<'_>, container: &str, lines: &[&str]) {
@@ -59,6 +58,7 @@ pub fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         for i in 0..ctx.srv.ks.dbs.len() {
             ctx.srv.ks.flush(i);
         }
+        super::persist::after_flushall(ctx.srv);
         ctx.force_propagation(TO_ALL);
         ctx.out.ok();
     }
@@ -94,14 +94,22 @@ pub fn time(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.out.bulk_int(now.subsec_micros() as i64);
 }
 
-/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: stops the server after
-/// this event-loop iteration. With no persistence, SAVE has nothing to do.
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: saves (when save
+/// points are configured, or with `SAVE`; never with `NOSAVE`), then stops
+/// the server after this event-loop iteration. A failed save keeps the
+/// server up unless `FORCE`, as in Redis.
 pub fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let mut abort = false;
+    let (mut abort, mut save, mut force) = (false, None, false);
     for a in argv.iter().skip(1) {
         if is(a, "abort") {
             abort = true;
-        } else if !(is(a, "nosave") || is(a, "save") || is(a, "now") || is(a, "force")) {
+        } else if is(a, "nosave") {
+            save = Some(false);
+        } else if is(a, "save") {
+            save = Some(true);
+        } else if is(a, "force") {
+            force = true;
+        } else if !is(a, "now") {
             return ctx.syntax_error();
         }
     }
@@ -112,16 +120,12 @@ pub fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return ctx.out.error("ERR No shutdown in progress.");
     }
     tracing::warn!("User requested shutdown...");
+    if !super::persist::before_exit(ctx.srv, save) && !force {
+        return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
     ctx.srv.shutdown_requested = true;
     // Redis closes the connection without a reply when it goes down.
     ctx.client.close_after_reply = true;
-}
-
-/// `LASTSAVE`: no save ever happens; Redis reports its start time then.
-pub fn lastsave(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let _ = argv;
-    let started_ms = unix_ms() - ctx.srv.started.elapsed().as_millis() as i64;
-    ctx.out.int(started_ms / 1000);
 }
 
 /// `DEBUG SLEEP seconds` (blocks the whole server, as in Redis). Allowed
@@ -149,6 +153,12 @@ pub fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             std::thread::sleep(d);
         }
         return ctx.out.ok();
+    }
+    if is(argv.get(1), "reload") && argv.len() == 2 {
+        return match super::persist::debug_reload(ctx.srv) {
+            Ok(()) => ctx.out.ok(),
+            Err(e) => ctx.out.error(e),
+        };
     }
     if is(argv.get(1), "set-active-expire") && argv.len() == 3 {
         // Redis: `server.active_expire_enabled = atoi(argv[2])`.

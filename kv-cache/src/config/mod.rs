@@ -5,9 +5,9 @@
 //! `CONFIG GET/SET`.
 //!
 //! Parameters kv-cache does not act on are listed only where a client asks
-//! for them (`redis-benchmark` reads `save` and `appendonly`): they accept
-//! exactly the value that describes what kv-cache really does — no
-//! persistence, no eviction — and refuse any other, so nobody is misled.
+//! for them (`redis-benchmark` reads `appendonly`): they accept exactly the
+//! value that describes what kv-cache really does — no AOF, no eviction —
+//! and refuse any other, so nobody is misled.
 //!
 //! # Layout
 //!
@@ -105,10 +105,33 @@ pub struct Config {
     /// `latency-tracking-info-percentiles`: the percentiles `INFO
     /// latencystats` prints. `50 99 99.9`.
     pub latency_tracking_info_percentiles: Vec<f64>,
+    /// `save`: RDB save points, (seconds, changes): a `BGSAVE` starts when
+    /// at least `changes` writes happened and `seconds` passed since the
+    /// last save. Redis 7.0's default `3600 1 300 100 60 10000`; empty: off.
+    pub save: Vec<(u64, u64)>,
+    /// `dir`: where the RDB file lives, as an absolute path. Redis's default
+    /// is the working directory it started in, and so is ours; unlike Redis
+    /// we do not `chdir` into it, since the server may share its process
+    /// (tests, benches) with other threads that rely on their cwd.
+    pub dir: std::path::PathBuf,
+    /// `dbfilename`: the RDB file's name in `dir`. `dump.rdb`.
+    pub dbfilename: String,
+    /// `rdbcompression`: LZF-compress strings over 20 bytes in RDB files and
+    /// `DUMP` payloads. yes.
+    pub rdbcompression: bool,
+    /// `rdbchecksum`: write (and check) the CRC-64 at the end of RDB files. yes.
+    pub rdbchecksum: bool,
     /// Not a parameter: the config file the server was started with, as an
     /// absolute path (`CONFIG REWRITE` writes it back); none by default.
     pub config_file: Option<std::path::PathBuf>,
 }
+
+/// Redis 7.0's default save points.
+pub const DEFAULT_SAVE: [(u64, u64); 3] = [(3600, 1), (300, 100), (60, 10000)];
+
+/// Parameters `CONFIG SET` refuses while `enable-protected-configs` is
+/// `no`, Redis 7.0's default (and the only mode kv-cache has).
+const PROTECTED: &[&str] = &["dir", "dbfilename"];
 
 impl Default for Config {
     fn default() -> Self {
@@ -148,9 +171,44 @@ impl Default for Config {
             latency_monitor_threshold: 0,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            save: DEFAULT_SAVE.to_vec(),
+            dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+            dbfilename: "dump.rdb".into(),
+            rdbcompression: true,
+            rdbchecksum: true,
             config_file: None,
         }
     }
+}
+
+impl Config {
+    /// Where the RDB file is: `dir`/`dbfilename`.
+    pub fn rdb_path(&self) -> std::path::PathBuf {
+        self.dir.join(&self.dbfilename)
+    }
+}
+
+/// `save <seconds> <changes> ...` (`setConfigSaveOption`): pairs of
+/// non-negative integers; an empty value means no save points.
+fn parse_save(v: &str) -> Result<Vec<(u64, u64)>, String> {
+    const BAD: &str = "Invalid save parameters";
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if !words.len().is_multiple_of(2) {
+        return Err(BAD.into());
+    }
+    words
+        .chunks(2)
+        .map(|w| match (w[0].parse::<u64>(), w[1].parse::<u64>()) {
+            (Ok(s), Ok(c)) if s <= i64::MAX as u64 && c <= i32::MAX as u64 => Ok((s, c)),
+            _ => Err(BAD.into()),
+        })
+        .collect()
+}
+
+/// How `CONFIG GET save` prints the points.
+fn save_text(points: &[(u64, u64)]) -> String {
+    let words: Vec<String> = points.iter().map(|(s, c)| format!("{s} {c}")).collect();
+    words.join(" ")
 }
 
 /// A rejected parameter value, with the reason Redis gives.
@@ -489,19 +547,59 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
-    // Accepted only with the values that say what kv-cache does.
     Param {
         name: "save",
         mutable: true,
-        get: |_| String::new(),
-        set: |_, v| {
-            if v.trim().is_empty() {
-                Ok(())
-            } else {
-                Err("kv-cache has no persistence; only save \"\" is accepted".into())
-            }
+        get: |c| save_text(&c.save),
+        set: |c, v| {
+            c.save = parse_save(v)?;
+            Ok(())
         },
     },
+    Param {
+        name: "dir",
+        mutable: true,
+        get: |c| c.dir.display().to_string(),
+        set: |c, v| {
+            let p = std::path::absolute(v).map_err(|e| e.to_string())?;
+            if !p.is_dir() {
+                return Err(format!("Can't chdir to '{v}': No such file or directory"));
+            }
+            c.dir = p;
+            Ok(())
+        },
+    },
+    Param {
+        name: "dbfilename",
+        mutable: true,
+        get: |c| c.dbfilename.clone(),
+        set: |c, v| {
+            if v.contains('/') || v.is_empty() {
+                return Err("dbfilename can't be a path, just a filename".into());
+            }
+            c.dbfilename = v.into();
+            Ok(())
+        },
+    },
+    Param {
+        name: "rdbcompression",
+        mutable: true,
+        get: |c| yes_no_text(c.rdbcompression),
+        set: |c, v| {
+            c.rdbcompression = yes_no(v)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "rdbchecksum",
+        mutable: false,
+        get: |c| yes_no_text(c.rdbchecksum),
+        set: |c, v| {
+            c.rdbchecksum = yes_no(v)?;
+            Ok(())
+        },
+    },
+    // Accepted only with the values that say what kv-cache does.
     Param {
         name: "appendonly",
         mutable: true,
@@ -598,6 +696,9 @@ impl Config {
         if at_runtime && !p.mutable {
             return Err(invalid("can't set immutable config".into()));
         }
+        if at_runtime && PROTECTED.contains(&p.name) {
+            return Err(invalid("can't set protected config".into()));
+        }
         (p.set)(self, value).map_err(invalid)
     }
 
@@ -618,6 +719,9 @@ impl Config {
             let p = Config::param(name).ok_or_else(|| ConfigError::Unknown(name.to_string()))?;
             if !p.mutable {
                 return Err(typed("can't set immutable config"));
+            }
+            if PROTECTED.contains(&p.name) {
+                return Err(typed("can't set protected config"));
             }
             // Aliases are parameters of their own, as in Redis 7.0:
             // `hash-max-ziplist-entries 1 hash-max-listpack-entries 2` is accepted.
@@ -642,6 +746,7 @@ impl Config {
     /// comments, values may be quoted (`save ""`). Returns the first error
     /// with its line number.
     pub fn apply_file(&mut self, text: &str) -> Result<(), String> {
+        let mut saw_save = false;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -658,8 +763,17 @@ impl Config {
             let Some((key, rest)) = words.split_first() else {
                 continue;
             };
+            // Each `save` line after a file's first adds its points (Redis
+            // reads `save 3600 1` and `save 300 100` as two points).
+            let earlier = std::mem::take(&mut self.save);
             self.apply(key, &rest.join(" "), false)
                 .map_err(|e| format!("line {}: {e}", n + 1))?;
+            if key.eq_ignore_ascii_case("save") && saw_save && !self.save.is_empty() {
+                self.save.splice(0..0, earlier);
+            } else if !key.eq_ignore_ascii_case("save") {
+                self.save = earlier;
+            }
+            saw_save |= key.eq_ignore_ascii_case("save");
         }
         Ok(())
     }
@@ -761,6 +875,21 @@ mod tests {
         assert_eq!(c.output_limit_normal.hard, 1024 * 1024);
         assert!(c.apply_file("appendonly yes").is_err());
         assert!(c.apply_file("nosuch 1").unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn save_lines_of_a_file_add_up_and_an_empty_one_clears() {
+        let mut c = Config::default();
+        assert_eq!(c.save, DEFAULT_SAVE);
+        c.apply_file("save 900 1\nport 7000\nsave 300 10 60 5\n")
+            .unwrap();
+        assert_eq!(c.save, [(900, 1), (300, 10), (60, 5)]);
+        c.apply_file("save 900 1\nsave \"\"\n").unwrap();
+        assert!(c.save.is_empty());
+        assert_eq!(
+            c.apply("save", "1 -1", true).unwrap_err().to_string(),
+            "CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"
+        );
     }
 
     #[test]

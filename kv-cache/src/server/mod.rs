@@ -50,6 +50,9 @@ pub enum ServerError {
     /// The event loop failed.
     #[error("event loop: {0}")]
     Loop(#[from] event_loop::Error),
+    /// The RDB file at `dir`/`dbfilename` could not be loaded.
+    #[error("{0}")]
+    Load(#[from] crate::persist::rdb::save::LoadError),
 }
 
 /// The state every callback of the loop gets: the server (whose client
@@ -226,6 +229,8 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         .deferred_writes(true)
         .build()?;
     let mut srv = Server::new(config);
+    // Before listening: no client sees a dataset that is still loading.
+    crate::cmd::persist::load_at_startup(&mut srv)?;
     let mut listeners = Vec::new();
     start_listening(&mut ev, &mut srv, &mut listeners, plan);
     let hz = srv.config.hz;
@@ -235,10 +240,15 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         event_loop::signal::consts::SIGTERM,
         event_loop::signal::consts::SIGINT,
     ] {
-        ev.signal(sig, |ev, _rt, sig| {
-            // Redis answers SIGTERM/SIGINT with a graceful shutdown.
+        ev.signal(sig, |ev, rt, sig| {
+            // Redis answers SIGTERM/SIGINT with a graceful shutdown,
+            // saving first when save points are configured.
             tracing::warn!(signal = sig, "Received signal, scheduling shutdown...");
-            ev.stop();
+            if crate::cmd::persist::before_exit(&mut rt.srv, None) {
+                ev.stop();
+            } else {
+                tracing::warn!("Error trying to save the DB, can't exit.");
+            }
         })?;
     }
     let rt = Runtime {
@@ -477,6 +487,7 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
             }
         }
     }
+    crate::cmd::persist::cron(&mut rt.srv);
     querybuf::tick(ev, rt);
     ev.timer(period(hz), cron);
 }

@@ -27,6 +27,8 @@ use crate::config::listen::Listeners;
 use crate::db::Keyspace;
 use crate::idmap::IdMap;
 use crate::latency::{Histogram, Monitor};
+use crate::persist::child::ChildSlot;
+use crate::persist::rdb;
 use crate::protocol::OwnedArgv;
 use crate::pubsub::PubSub;
 use crate::tracking::Tracking;
@@ -305,6 +307,10 @@ pub struct Server {
     pub listeners: Listeners,
     /// The latency monitor's events (`LATENCY LATEST/HISTORY/...`).
     pub latency: Monitor,
+    /// The background child (`BGSAVE`, AOF rewrite), at most one.
+    pub child: ChildSlot,
+    /// What the RDB saves did so far (`LASTSAVE`, `INFO persistence`).
+    pub rdb: rdb::save::Status,
 }
 
 /// Current Unix time in milliseconds.
@@ -353,6 +359,8 @@ impl Server {
             pause: Pause::default(),
             listeners: Listeners::default(),
             latency: Monitor::default(),
+            child: ChildSlot::default(),
+            rdb: rdb::save::Status::new(unix_ms() / 1000),
         }
     }
 

@@ -2,6 +2,8 @@
 //! real redis-server when one is installed, and a raw RESP connection.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod procs;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -18,6 +20,8 @@ pub fn start_ours(tweak: impl FnOnce(&mut Config)) -> Background {
         ..Config::default()
     };
     config.enable_debug_command = "yes".into();
+    // Persistence off unless a test asks: no dump.rdb in the crate directory.
+    config.save.clear();
     tweak(&mut config);
     Background::start(config).expect("kv-cache starts on a free port")
 }

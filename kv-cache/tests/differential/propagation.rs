@@ -335,3 +335,27 @@ fn spop_propagates_the_members_it_took() {
         ],
     );
 }
+
+#[test]
+fn restore_propagates_its_deadline_as_absttl_and_an_expired_replace_as_del() {
+    assert_streams(
+        |addr| {
+            let mut c = Conn::connect(addr);
+            c.cmds(&["SET", "src", "hello"]);
+            let Value::Bulk(p) = c.cmds(&["DUMP", "src"]) else {
+                panic!("DUMP gave no payload");
+            };
+            c.cmd(&[b"RESTORE", b"dst", b"5000", &p]);
+            c.cmd(&[b"RESTORE", b"dst2", b"0", &p]);
+            // A deadline long past: the old key goes, as a DEL.
+            c.cmd(&[b"RESTORE", b"src", b"1", &p, b"REPLACE", b"ABSTTL"]);
+        },
+        &[
+            "SELECT 0",
+            "SET src hello",
+            "RESTORE dst * * ABSTTL",
+            "RESTORE dst2 0 *",
+            "DEL src",
+        ],
+    );
+}

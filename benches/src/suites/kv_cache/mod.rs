@@ -17,10 +17,12 @@
 //! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
 //! - `coordinated-omission` ([`stall`]): the same periodic server stalls
 //!   measured by the stress tool closed loop and open loop.
+//! - `persistence` ([`snapshot`]): `BGSAVE` of a million mixed keys (time,
+//!   GET p99 meanwhile, peak RSS, file size) and loading the file at start.
 //!
 //! Both servers run as child processes on free loopback ports with
-//! persistence off (`redis-server --save '' --appendonly no`; kv-cache has
-//! none), so the only difference is the server.
+//! persistence off (`--save ''`, and `--appendonly no` for redis-server),
+//! so the only difference is the server; `persistence` sets a `dir`.
 //!
 //! # Layout
 //!
@@ -33,6 +35,7 @@
 //! - [`parser`]: request parsing vs the redis crate's parser, in-process,
 //!   over the functions in [`parsing`].
 //! - [`stall`]: closed vs open loop under injected stalls.
+//! - [`snapshot`]: RDB `BGSAVE` and load times.
 
 mod bench;
 mod fairness;
@@ -43,6 +46,7 @@ mod parsing;
 mod per_request;
 mod servers;
 mod stall;
+mod snapshot;
 
 use crate::runner::Comparison;
 
@@ -55,5 +59,6 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
         Box::new(fairness::Fairness::default()),
         Box::new(parser::Parser::default()),
         Box::new(stall::Stall::default()),
+        Box::new(snapshot::Snapshot::default()),
     ]
 }

@@ -96,7 +96,7 @@ pub(crate) fn server_impls(
     let ours = ours_binary(prov)?;
     let mut impls = vec![Impl {
         name: "ours",
-        config: "`kv-cache-server --port $PORT` (release)".into(),
+        config: "`kv-cache-server --port $PORT --save ''` (release)".into(),
     }];
     let mut skips = Vec::new();
     match redis_tools(&["redis-server"]) {
@@ -151,7 +151,15 @@ pub(crate) fn start_with(
     let mut args: Vec<String> = launch.wrapper.to_vec();
     match imp {
         "ours" => {
-            args.extend([ours.display().to_string(), "--port".into(), p.clone()]);
+            // Persistence off, as redis-server's below: ours saves with
+            // Redis's default save points otherwise.
+            args.extend([
+                ours.display().to_string(),
+                "--port".into(),
+                p.clone(),
+                "--save".into(),
+                String::new(),
+            ]);
             for (name, value) in launch.settings {
                 args.extend(["--set".into(), format!("{name}={value}")]);
             }

@@ -113,6 +113,11 @@ impl List {
         "quicklist"
     }
 
+    /// `list-max-listpack-size` as it was when the list was created.
+    pub fn fill(&self) -> i64 {
+        self.fill as i64
+    }
+
     /// Number of elements.
     #[inline]
     pub fn len(&self) -> usize {
