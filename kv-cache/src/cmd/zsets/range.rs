@@ -260,7 +260,8 @@ fn zrange_generic(
         Range::Rank(a, b) => {
             let sel = select_ranks(z, a, b, rev);
             if let Some(dst) = store {
-                let mut out = ZSet::new();
+                // The count is known: the encoding is chosen from it.
+                let mut out = ZSet::for_len(sel.count, limits);
                 sel.walk(z, |m, s| out.insert_new(s, m, limits));
                 return store_result(ctx, dst, Some(out));
             }

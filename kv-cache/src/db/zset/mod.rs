@@ -220,6 +220,18 @@ impl ZSet {
         }
     }
 
+    /// An empty set about to receive `len` members: a skiplist from the
+    /// start when more than a listpack holds, as Redis's
+    /// `zrangeResultBeginStore` picks by the result's length. It shows:
+    /// a `-0` score survives in a skiplist but becomes `0` in a listpack.
+    pub fn for_len(len: usize, limits: Limits) -> ZSet {
+        if len > limits.max_entries {
+            ZSet::Big(Box::new(BigZSet::new()))
+        } else {
+            ZSet::new()
+        }
+    }
+
     /// Inserts a member known to be absent, converting first if the
     /// listpack would break `limits`.
     pub fn insert_new(&mut self, score: f64, member: &[u8], limits: Limits) {
