@@ -21,7 +21,8 @@
 //!   [`latency`]: the latency monitor's events and the per-command histograms.
 //! - [`persist`]: what survives a restart — the forked child that background saves run in.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
-//!   expiry, WATCHed and waited keys; it imports nothing above it.
+//!   expiry, eviction under `maxmemory`, lazy free, WATCHed and waited keys; it
+//!   imports nothing above it.
 //! - [`notify`]: the keyspace notification classes (`notify-keyspace-events`); the
 //!   events are published by [`cmd::notify`].
 //! - [`config`]: parameters by their Redis names (config files, redis-server's command line,

@@ -14,6 +14,10 @@
 //! on Redis's 24-bit LRU clock ([`clock`]), in the key's header; [`Keyspace::peek`]
 //! looks without stamping, and [`Keyspace::idle_ms`] reads the stamp.
 //!
+//! Under an LFU `maxmemory-policy` the same 24 bits hold the LFU counter
+//! instead ([`evict::access`]); [`evict`] deletes keys to stay under
+//! `maxmemory`, and [`lazyfree`] frees big values on a background thread.
+//!
 //! Two registries ride along, as in Redis's `redisDb`: the keys `WATCH`ed
 //! by transactions ([`watch::Watched`], fed by [`Keyspace::touch`]) and the
 //! keys blocked clients wait on ([`WaitedKeys`], fed by key creation in
@@ -21,7 +25,7 @@
 //!
 //! The keyspace reports upward only through its fields: [`Keyspace::dirty`]
 //! counts changes and [`Keyspace::log`] lists what happened to keys on the
-//! way — removed by expiry, created, missed by a read — for the layers
+//! way — removed by expiry or eviction, created, missed by a read — for the layers
 //! above to turn into `DEL`s to propagate and into keyspace notifications;
 //! [`Keyspace::changed_log`] lists the keys changed at all while clients
 //! track keys for client-side caching; nothing here imports the layers

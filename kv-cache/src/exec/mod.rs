@@ -3,7 +3,8 @@
 //!
 //! ```text
 //!  Argv ─► resolve (table lookup, subcommand, arity)
-//!       ─► checks (auth; gate: MULTI queueing, RESP2 subscribed mode)
+//!       ─► checks (auth; oom: evict under maxmemory, -OOM;
+//!                  gate: MULTI queueing, RESP2 subscribed mode)
 //!       ─► call: handler(Ctx) → reply bytes, Keyspace changes
 //!                counters, slow log
 //!                propagate::after_call   ← the PROPAGATION POINT

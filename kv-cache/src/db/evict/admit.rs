@@ -83,9 +83,11 @@ impl Window {
 /// both estimates. Ties refuse the newcomer, as TinyLFU does: a key must
 /// be *more* popular than what it replaces.
 #[inline]
+// ANCHOR: duel
 pub fn admitted(candidate: u8, victim: u8) -> bool {
     candidate > victim
 }
+// ANCHOR_END: duel
 
 #[cfg(test)]
 mod tests {

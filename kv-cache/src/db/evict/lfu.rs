@@ -51,6 +51,7 @@ pub fn pack(now: u32, counter: u8) -> u32 {
     ((now & 0xFFFF) << 8) | u32::from(counter)
 }
 
+// ANCHOR: morris
 /// The counter of the header `meta` after the decay owed at minute `now`
 /// (Redis `LFUDecrAndReturn`); `decay_time` 0 never decays.
 #[inline]
@@ -74,6 +75,7 @@ pub fn log_incr(counter: u8, log_factor: u32, r: f64) -> u8 {
     let p = 1.0 / (base * f64::from(log_factor) + 1.0);
     if r < p { counter + 1 } else { counter }
 }
+// ANCHOR_END: morris
 
 /// The header after one hit at minute `now` (Redis `updateLFU`).
 #[inline]

@@ -87,6 +87,9 @@ pub fn time_limit(tenacity: u32) -> Option<Duration> {
     Some(Duration::from_micros(us))
 }
 
+/// Sampling rounds one pick may take before giving up.
+const MAX_ROUNDS: usize = 1000;
+
 /// The eviction state kept between calls.
 #[derive(Debug, Default)]
 pub struct Evictor {
@@ -96,8 +99,9 @@ pub struct Evictor {
     next_db: usize,
     /// New keys waiting for their duel (`allkeys-tinylfu`).
     pub window: Window,
-    /// The last call found memory over the limit: keys created now must
-    /// win a duel to stay (while it is false they are admitted freely).
+    /// The last call found memory at (or within 1/32 of) the limit: keys
+    /// created now must win a duel to stay; while it is false they are
+    /// admitted freely.
     pub pressure: bool,
     /// The victim's name.
     key: Vec<u8>,
@@ -112,6 +116,7 @@ impl Evictor {
 }
 
 impl Keyspace {
+    // ANCHOR: perform
     /// Evicts keys until `used` reads at most `lim.maxmemory`, or the
     /// time limit passes, or nothing can go. Redis: `performEvictions`.
     /// `used` is the memory figure; it gets the keyspace so that a model
@@ -123,8 +128,11 @@ impl Keyspace {
     ) -> Outcome {
         let over = |u: usize| lim.maxmemory != 0 && u as u64 > lim.maxmemory;
         let now = used(self);
-        self.evictor.pressure = over(now);
-        if !self.evictor.pressure {
+        // Within 1/32 of the limit counts as full: one eviction frees more
+        // than one write adds, so "over" alone would flicker between writes.
+        let near = lim.maxmemory - lim.maxmemory / 32;
+        self.evictor.pressure = lim.maxmemory != 0 && now as u64 > near;
+        if !over(now) {
             return Outcome::Ok;
         }
         let Some(rank) = lim.policy.rank() else {
@@ -153,6 +161,7 @@ impl Keyspace {
         }
         Outcome::Ok
     }
+    // ANCHOR_END: perform
 
     /// Nothing left to evict: if the lazyfree thread is still freeing,
     /// give it up to the time limit (Redis does the same short wait).
@@ -242,7 +251,9 @@ impl Keyspace {
     /// (Redis `evictionPoolPopulate` over all dbs, then the pool's best
     /// entry that still exists); its database and score.
     fn pick_pooled(&mut self, rank: Rank, volatile: bool, samples: usize) -> Option<(usize, u64)> {
-        loop {
+        // Rounds are cheap and one almost always finds a key; the bound
+        // only keeps an inconsistent keyspace from spinning forever.
+        for _ in 0..MAX_ROUNDS {
             let mut total = 0;
             for i in 0..self.dbs.len() {
                 total += self.populate(i, rank, volatile, samples);
@@ -263,6 +274,7 @@ impl Keyspace {
             }
             // Every candidate was a ghost: sample again.
         }
+        None
     }
 
     /// Offers `samples` keys of database `i` to the pool; returns how many

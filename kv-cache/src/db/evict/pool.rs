@@ -43,6 +43,7 @@ pub struct Pool {
 }
 
 impl Pool {
+    // ANCHOR: offer
     /// Offers a sampled key. It enters if the pool has room or if it beats
     /// the worst candidate; a key already in the pool is not added twice.
     pub fn offer(&mut self, score: u64, db: usize, key: &[u8]) {
@@ -72,6 +73,7 @@ impl Pool {
         slot.key.clear();
         slot.key.extend_from_slice(key);
     }
+    // ANCHOR_END: offer
 
     /// Takes the best candidate out into `key` and returns its database
     /// and score.
