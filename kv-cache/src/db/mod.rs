@@ -242,7 +242,7 @@ impl Keyspace {
     /// not go through [`Keyspace::get`] (Redis: `keymiss` from `lookupKey`).
     #[inline]
     pub fn missed(&mut self, i: usize, key: &[u8]) {
-        self.access.missed(key);
+        self.access.requested(key);
         self.record(LOG_MISSED, Happened::Missed, i, key);
     }
 
@@ -258,14 +258,14 @@ impl Keyspace {
         match self.dbs[i].dict.get_mut(key).filter(|_| !dead) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
-                let meta = self.access.hit(key, e.key().meta(), self.now_ms);
+                let meta = self.access.read(key, e.key().meta(), self.now_ms);
                 e.set_key_meta(meta);
                 Some(&mut e.value)
             }
             None => {
                 self.stats.keyspace_misses += 1;
                 if self.logging & LOG_MISSED == 0 {
-                    self.access.missed(key);
+                    self.access.requested(key);
                 }
                 None
             }
@@ -278,7 +278,7 @@ impl Keyspace {
     pub fn get_for_write(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
         let dead = self.expire_if_needed(i, key) && self.expire_paused;
         let e = self.dbs[i].dict.get_mut(key).filter(|_| !dead)?;
-        let meta = self.access.hit(key, e.key().meta(), self.now_ms);
+        let meta = self.access.hit(e.key().meta(), self.now_ms);
         e.set_key_meta(meta);
         Some(&mut e.value)
     }
@@ -335,7 +335,7 @@ impl Keyspace {
                 // An overwrite keeps the key's history, as Redis's
                 // `dbSetValue` keeps the old object's LFU bits; its write
                 // lookup counted as an access.
-                let meta = self.access.hit(key, e.key().meta(), self.now_ms);
+                let meta = self.access.hit(e.key().meta(), self.now_ms);
                 e.set_key_meta(meta);
                 let old = std::mem::replace(&mut e.value, val);
                 if self.lazy.on.server_del {
@@ -343,7 +343,7 @@ impl Keyspace {
                 }
             }
             None => {
-                let meta = self.access.created(key, self.now_ms);
+                let meta = self.access.created(self.now_ms);
                 db.dict.insert_new(Sds::new(key), val).set_key_meta(meta);
                 if self.evictor.pressure && self.access.sketch.is_some() {
                     self.evictor.window.push(i, key);

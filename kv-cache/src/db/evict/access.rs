@@ -1,6 +1,7 @@
 //! What a key's access leaves behind: the 24 header bits every read and
-//! write restamps, and, under `allkeys-tinylfu`, one count in the
-//! frequency sketch. Redis: the `LOOKUP_NOTOUCH` test and the LRU/LFU
+//! write restamps, and, under `allkeys-tinylfu`, one count per read (hit
+//! or miss) in the frequency sketch — reads are the requests a cache
+//! serves; the write that follows a miss is the same request. Redis: the `LOOKUP_NOTOUCH` test and the LRU/LFU
 //! update in `lookupKey` (`src/db.c`), `updateLFU` (`src/evict.c`).
 //!
 //! The same bits mean the LRU clock ([`crate::db::clock`]) or the LFU
@@ -42,42 +43,30 @@ impl Default for Access {
 }
 
 impl Access {
-    /// The header of a key found by a read or write lookup, whose header
-    /// was `old`, at `now_ms`.
+    /// The header of a key found by a read lookup, whose header was
+    /// `old`, at `now_ms`; the read is counted in the sketch.
     #[inline(always)]
-    pub fn hit(&mut self, key: &[u8], old: u32, now_ms: i64) -> u32 {
-        if !self.lfu && self.sketch.is_none() {
-            return clock::lru_clock(now_ms);
-        }
-        self.hit_slow(key, old, now_ms)
+    pub fn read(&mut self, key: &[u8], old: u32, now_ms: i64) -> u32 {
+        self.requested(key);
+        self.hit(old, now_ms)
     }
 
-    #[inline(never)]
-    fn hit_slow(&mut self, key: &[u8], old: u32, now_ms: i64) -> u32 {
-        if let Some(s) = self.sketch.as_mut() {
-            s.add(key);
+    /// The header of a key found by a write lookup, whose header was
+    /// `old`, at `now_ms`.
+    #[inline(always)]
+    pub fn hit(&mut self, old: u32, now_ms: i64) -> u32 {
+        if !self.lfu {
+            return clock::lru_clock(now_ms);
         }
-        if self.lfu {
-            let r = self.coin();
-            lfu::hit(
-                old,
-                lfu::minutes(now_ms),
-                self.log_factor,
-                self.decay_time,
-                r,
-            )
-        } else {
-            clock::lru_clock(now_ms)
-        }
+        let r = self.coin();
+        let now = lfu::minutes(now_ms);
+        lfu::hit(old, now, self.log_factor, self.decay_time, r)
     }
 
     /// The header of a key just created (Redis `createObject`: the clock,
     /// or `LFU_INIT_VAL` stamped now).
     #[inline(always)]
-    pub fn created(&mut self, key: &[u8], now_ms: i64) -> u32 {
-        if let Some(s) = self.sketch.as_mut() {
-            s.add(key);
-        }
+    pub fn created(&mut self, now_ms: i64) -> u32 {
         if self.lfu {
             lfu::pack(lfu::minutes(now_ms), lfu::INIT_VAL)
         } else {
@@ -85,10 +74,10 @@ impl Access {
         }
     }
 
-    /// A read that found nothing: the sketch still counts the request, so
-    /// a key asked for often is admitted when it is written back.
+    /// A read of `key`, found or not: one count in the sketch, so that a
+    /// key asked for often is admitted when it is written back.
     #[inline(always)]
-    pub fn missed(&mut self, key: &[u8]) {
+    pub fn requested(&mut self, key: &[u8]) {
         if let Some(s) = self.sketch.as_mut() {
             s.add(key);
         }

@@ -8,7 +8,7 @@
 //! question before a new key may displace an old one: *was it requested
 //! more often lately than the key it would replace?* The answer comes
 //! from a [`Sketch`](super::sketch::Sketch) that counts requests of every
-//! key, cached or not (hits, misses, writes).
+//! key, cached or not (every read, hit or miss).
 //!
 //! ```text
 //!   SET new key ──► window (FIFO of keys created while memory is full,
@@ -16,18 +16,23 @@
 //!                      │ when the window is over its share, its oldest key
 //!                      ▼ is the candidate
 //!   eviction:  candidate ─┐
-//!              LRU victim ┴─► estimate(candidate) > estimate(victim) ?
+//!              victim ────┴─► estimate(candidate) > estimate(victim) ?
 //!                             yes: evict the victim, the candidate stays
 //!                             no:  evict the candidate (not admitted)
 //! ```
+//!
+//! The victim comes from Redis's sampling and pool, ranked by the sketch
+//! (least requested lately first, the idlest among equals) rather than by
+//! idle time alone: an LRU victim is cold by construction, so a scanned
+//! key with two requests would beat it and scans would still get in.
 //!
 //! The window is W-TinyLFU's (Einziger et al.; Caffeine): a new key gets a
 //! short stay in which it can be hit before it must win a duel, so bursts
 //! of recency are not refused outright. Compared with Redis's policies on
 //! skewed traffic with scans: a scanned key has an estimate of 1 or 2 and
 //! loses to any warm victim, so scans pass through a window of ~1% of the
-//! cache instead of through all of it. Costs: one sketch update per key
-//! access (four counters), `4 × width` bytes of sketch (one byte per
+//! cache instead of through all of it. Costs: one sketch update per read
+//! (four counters), `4 × width` bytes of sketch (one byte per
 //! counter, width the keys rounded up to a power of two, at most 4 MB),
 //! and the window's key names.
 

@@ -283,14 +283,23 @@ impl Keyspace {
         let lru_now = clock::lru_clock(self.now_ms);
         let lfu_now = lfu::minutes(self.now_ms);
         let decay = self.access.decay_time;
+        let sketch = self.access.sketch.as_deref();
         let pool = &mut self.evictor.pool;
         let Db { dict, expires, .. } = &mut self.dbs[i];
-        let score = |meta: u32| match rank {
-            Rank::Lfu => 255 - u64::from(lfu::decayed(meta, lfu_now, decay)),
+        let score = |key: &[u8], meta: u32| match (rank, sketch) {
+            (Rank::Lfu, _) => 255 - u64::from(lfu::decayed(meta, lfu_now, decay)),
+            // allkeys-tinylfu: the least requested lately first (by the
+            // sketch), the idlest among equals.
+            (_, Some(s)) => {
+                let idle = clock::idle_ms(lru_now, meta).min((1 << 40) - 1);
+                (u64::from(sketch::MAX - s.estimate(key)) << 40) | idle
+            }
             _ => clock::idle_ms(lru_now, meta),
         };
         if !volatile {
-            dict.sample(samples, |e| pool.offer(score(e.key().meta()), i, e.key()));
+            dict.sample(samples, |e| {
+                pool.offer(score(e.key(), e.key().meta()), i, e.key())
+            });
             return dict.len();
         }
         expires.sample(samples, |e| {
@@ -298,7 +307,7 @@ impl Keyspace {
                 // Nearest deadline first.
                 Rank::Ttl => u64::MAX - e.value.max(0) as u64,
                 _ => match dict.get(e.key()) {
-                    Some(v) => score(v.key().meta()),
+                    Some(v) => score(e.key(), v.key().meta()),
                     None => return,
                 },
             };

@@ -28,8 +28,9 @@ pub enum Policy {
     AllkeysLfu,
     /// Any key.
     AllkeysRandom,
-    /// Sampled LRU among all keys, a new key admitted only if the sketch
-    /// says it is used more often than the victim it would displace.
+    /// Sampled eviction ranked by a frequency sketch, a new key admitted
+    /// only if the sketch says it is requested more often than the victim
+    /// it would displace.
     AllkeysTinyLfu,
 }
 

@@ -22,7 +22,7 @@ use crate::db::dict::hash_bytes;
 /// Rows (independent hash functions).
 const DEPTH: usize = 4;
 /// A counter's ceiling.
-const MAX: u8 = 15;
+pub const MAX: u8 = 15;
 /// Smallest and largest width (counters per row).
 pub const MIN_WIDTH: usize = 1 << 10;
 /// See [`MIN_WIDTH`]: 4 × 2^20 bytes at most.
