@@ -28,7 +28,7 @@ pub const MIN_WIDTH: usize = 1 << 10;
 /// See [`MIN_WIDTH`]: 4 × 2^20 bytes at most.
 pub const MAX_WIDTH: usize = 1 << 20;
 /// Hash seed (fixed: estimates need not differ between processes).
-const SEED: u64 = 0x7469_6e79_6c66_75;
+const SEED: u64 = 0x0074_696e_796c_6675;
 
 /// The sketch.
 #[derive(Debug, Clone)]
