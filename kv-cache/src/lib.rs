@@ -24,7 +24,8 @@
 //! - [`persist`]: what survives a restart — RDB files Redis can read (and `DUMP`
 //!   payloads), written by `SAVE` or by a forked `BGSAVE` child.
 //! - [`db`]: the keyspace — 16 databases on our own incrementally rehashed dict, with
-//!   expiry, WATCHed and waited keys; it imports nothing above it.
+//!   expiry, eviction under `maxmemory`, lazy free, WATCHed and waited keys; it
+//!   imports nothing above it.
 //! - [`notify`]: the keyspace notification classes (`notify-keyspace-events`); the
 //!   events are published by [`cmd::notify`].
 //! - [`config`]: parameters by their Redis names (config files, redis-server's command line,

@@ -57,6 +57,24 @@ pub fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return ctx.out.error(&format!("ERR {e}"));
     }
     ctx.srv.sync_logging();
+    ctx.srv.sync_eviction();
+    let max = ctx.srv.config.maxmemory;
+    if max != 0
+        && pairs
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("maxmemory"))
+    {
+        let used = ctx.srv.used_for_evict() as u64;
+        if max < used {
+            tracing::warn!(
+                maxmemory = max,
+                used,
+                "the new maxmemory value is smaller than the current memory usage: keys will be evicted, or writes refused under the maxmemory-policy"
+            );
+        }
+        // Evict now rather than at the next command (Redis `updateMaxmemory`).
+        ctx.srv.evicting = true;
+    }
     let config = &ctx.srv.config;
     if (config.bind.as_str(), config.port) != (before.0.as_str(), before.1) {
         let bound = &ctx.srv.listeners.bound;

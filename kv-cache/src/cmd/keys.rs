@@ -8,23 +8,34 @@ use crate::db::glob;
 use crate::notify::GENERIC;
 use crate::protocol::Argv;
 
-/// `DEL key...`: how many existed.
+/// `DEL key...`: how many existed. Values are freed here, unless
+/// `lazyfree-lazy-user-del` makes it `UNLINK` (Redis `delCommand`).
 pub fn del(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let lazily = ctx.srv.config.lazyfree.user_del;
+    delete_keys(ctx, argv, lazily);
+}
+
+/// `UNLINK key...`: as `DEL`, but a big value is freed on the lazyfree
+/// thread ([`crate::db::lazyfree`]): the key is gone at once, the reply
+/// does not wait for the memory.
+pub fn unlink(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    delete_keys(ctx, argv, true);
+}
+
+/// Deletes the keys of `argv`, freeing big values lazily if `lazily`.
+fn delete_keys(ctx: &mut Ctx<'_>, argv: &Argv<'_>, lazily: bool) {
     let db = ctx.db();
     let mut n = 0;
     for k in argv.iter().skip(1) {
-        if ctx.srv.ks.remove(db, k).is_some() {
+        if let Some((v, _)) = ctx.srv.ks.remove(db, k) {
+            if lazily {
+                ctx.srv.ks.lazy.free(v);
+            }
             ctx.notify(GENERIC, "del", k);
             n += 1;
         }
     }
     ctx.out.int(n);
-}
-
-/// `UNLINK key...`: as `DEL`. Redis frees large values in a background
-/// thread; our values are freed inline (there is no background thread).
-pub fn unlink(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    del(ctx, argv);
 }
 
 /// `EXISTS key...`: a key named twice counts twice; a missing one is a
@@ -43,9 +54,18 @@ pub fn exists(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.out.int(n);
 }
 
-/// `TOUCH key...`: as `EXISTS` (we keep no access times to update).
+/// `TOUCH key...`: how many exist, each found one counted as a read
+/// access (its LRU clock or LFU counter moves; Redis `lookupKeyRead`),
+/// where `EXISTS` leaves them alone.
 pub fn touch(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    exists(ctx, argv);
+    let db = ctx.db();
+    let ks = &mut ctx.srv.ks;
+    let n = argv
+        .iter()
+        .skip(1)
+        .filter(|k| ks.get(db, k).is_some())
+        .count();
+    ctx.out.int(n as i64);
 }
 
 /// `TYPE key`
@@ -291,26 +311,33 @@ pub fn object_refcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// `OBJECT FREQ key`: only meaningful under an LFU policy, which kv-cache
-/// does not have — Redis's own error for that case.
+/// `OBJECT FREQ key`: the key's LFU counter after its decay (see
+/// [`crate::db::evict::lfu`]); refused unless an LFU policy is in force,
+/// with Redis's text. A missing key is a null either way.
 pub fn object_freq(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
-    if !ctx.srv.ks.exists(db, argv.get(2)) {
-        return ctx.out.null();
+    let lfu = ctx.srv.ks.access.lfu;
+    match ctx.srv.ks.freq(db, argv.get(2)) {
+        None => ctx.out.null(),
+        Some(n) if lfu => ctx.out.int(i64::from(n)),
+        Some(_) => ctx.out.error(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ),
     }
-    ctx.out.error(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-    );
 }
 
 /// `OBJECT IDLETIME key`: seconds since the key was last read or written,
-/// from its access clock (see [`crate::db::clock`]). Redis refuses it under
-/// an LFU policy; kv-cache's policy is always `noeviction`.
+/// from its access clock (see [`crate::db::clock`]); refused under an LFU
+/// policy, whose keys hold a counter instead, with Redis's text.
 pub fn object_idletime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
+    let lfu = ctx.srv.ks.access.lfu;
     match ctx.srv.ks.idle_ms(db, argv.get(2)) {
-        Some(ms) => ctx.out.int((ms / 1000) as i64),
         None => ctx.out.null(),
+        Some(ms) if !lfu => ctx.out.int((ms / 1000) as i64),
+        Some(_) => ctx.out.error(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ),
     }
 }
 

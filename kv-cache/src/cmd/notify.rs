@@ -10,6 +10,7 @@
 //!                 │    Expired ─► DEL to propagate + "expired"   (class x)
 //!                 │    Created ─► "new"                          (class n)
 //!                 │    Missed  ─► "keymiss"                      (class m)
+//!                 │    Evicted ─► DEL to propagate + "evicted"   (class e)
 //!                 └─ send: K ─► __keyspace@<db>__:<key>    message "lpush"
 //!                          E ─► __keyevent@<db>__:lpush    message <key>
 //!  after the handler (exec::call), a served blocked client, the cron's
@@ -29,7 +30,7 @@
 
 use crate::config::Config;
 use crate::db::Happened;
-use crate::notify::{self, EXPIRED, KEY_MISS, KEYEVENT, KEYSPACE, NEW};
+use crate::notify::{self, EVICTED, EXPIRED, KEY_MISS, KEYEVENT, KEYSPACE, NEW};
 use crate::protocol::Argv;
 use crate::protocol::reply::fmt_i64;
 use crate::state::Server;
@@ -52,9 +53,10 @@ pub fn publish(
 }
 
 /// Turns what the keyspace logged into its consequences, in order: a key
-/// removed by expiry is propagated as `DEL` (Redis `propagateDeletion`;
-/// never `UNLINK`, nothing is freed lazily here) and sent as `expired`; a
-/// key created is sent as `new`, a read miss as `keymiss`.
+/// removed by expiry or eviction is propagated as `DEL`, or as `UNLINK`
+/// when `lazyfree-lazy-expire` / `lazyfree-lazy-eviction` freed it lazily
+/// (Redis `propagateDeletion`), and sent as `expired` / `evicted`; a key
+/// created is sent as `new`, a read miss as `keymiss`.
 // ANCHOR: collect
 pub fn collect(srv: &mut Server, (me, own): (u64, &mut Vec<u8>)) {
     if srv.ks.log.is_empty() {
@@ -64,10 +66,12 @@ pub fn collect(srv: &mut Server, (me, own): (u64, &mut Vec<u8>)) {
     for (what, db, key) in &log {
         let (class, event): (u32, &[u8]) = match what {
             Happened::Expired => {
-                if srv.prop.listening() != 0 {
-                    srv.prop.push(*db, owned(&[b"DEL", key]), TO_ALL);
-                }
+                propagate_deletion(srv, *db, key, srv.config.lazyfree.expire);
                 (EXPIRED, b"expired")
+            }
+            Happened::Evicted => {
+                propagate_deletion(srv, *db, key, srv.config.lazyfree.eviction);
+                (EVICTED, b"evicted")
             }
             Happened::Created => (NEW, b"new"),
             Happened::Missed => (KEY_MISS, b"keymiss"),
@@ -81,6 +85,15 @@ pub fn collect(srv: &mut Server, (me, own): (u64, &mut Vec<u8>)) {
     }
 }
 // ANCHOR_END: collect
+
+/// A deletion the server made on its own, in the form a replica replays
+/// (Redis `propagateDeletion`).
+fn propagate_deletion(srv: &mut Server, db: usize, key: &[u8], lazily: bool) {
+    if srv.prop.listening() != 0 {
+        let verb: &[u8] = if lazily { b"UNLINK" } else { b"DEL" };
+        srv.prop.push(db, owned(&[verb, key]), TO_ALL);
+    }
+}
 
 /// [`collect`] outside any client's command (the cron, serving blocked
 /// clients between their retries): every message goes to the outbox.

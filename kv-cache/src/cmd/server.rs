@@ -27,24 +27,27 @@ pub fn dbsize(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.out.int(n as i64);
 }
 
-/// Checks the optional `ASYNC|SYNC` of the flush commands. There is no
-/// background thread: both flush synchronously (as Redis's SYNC).
-fn flush_mode_ok(ctx: &mut Ctx<'_>, argv: &Argv<'_>, from: usize) -> bool {
+/// The optional `ASYNC|SYNC` of the flush commands: whether to free the
+/// old contents on the lazyfree thread (without one,
+/// `lazyfree-lazy-user-flush` decides; Redis `getFlushCommandFlags`), or
+/// `None` after a syntax error.
+fn flush_mode(ctx: &mut Ctx<'_>, argv: &Argv<'_>, from: usize) -> Option<bool> {
     match argv.len() - from {
-        0 => true,
-        1 if is(argv.get(from), "async") || is(argv.get(from), "sync") => true,
+        0 => Some(ctx.srv.config.lazyfree.user_flush),
+        1 if is(argv.get(from), "async") => Some(true),
+        1 if is(argv.get(from), "sync") => Some(false),
         _ => {
             ctx.syntax_error();
-            false
+            None
         }
     }
 }
 
 /// `FLUSHDB [ASYNC|SYNC]`
 pub fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    if flush_mode_ok(ctx, argv, 1) {
+    if let Some(lazily) = flush_mode(ctx, argv, 1) {
         let db = ctx.db();
-        ctx.srv.ks.flush(db);
+        ctx.srv.ks.flush_with(db, lazily);
         // Replayed even when there was nothing to flush (Redis
         // `forceCommandPropagation` in `flushdbCommand`).
         ctx.force_propagation(TO_ALL);
@@ -54,9 +57,9 @@ pub fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `FLUSHALL [ASYNC|SYNC]`
 pub fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    if flush_mode_ok(ctx, argv, 1) {
+    if let Some(lazily) = flush_mode(ctx, argv, 1) {
         for i in 0..ctx.srv.ks.dbs.len() {
-            ctx.srv.ks.flush(i);
+            ctx.srv.ks.flush_with(i, lazily);
         }
         super::persist::after_flushall(ctx.srv);
         ctx.force_propagation(TO_ALL);
@@ -244,7 +247,7 @@ pub fn function(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `FUNCTION FLUSH [ASYNC|SYNC]`: there are no functions; OK.
 pub fn function_flush(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    if flush_mode_ok(ctx, argv, 2) {
+    if flush_mode(ctx, argv, 2).is_some() {
         // Redis counts it as a change (`server.dirty++`): replicas flush too.
         ctx.force_propagation(TO_ALL);
         ctx.out.ok();
@@ -259,7 +262,7 @@ pub fn script(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `SCRIPT FLUSH [ASYNC|SYNC]`: there are no scripts; OK.
 pub fn script_flush(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    if flush_mode_ok(ctx, argv, 2) {
+    if flush_mode(ctx, argv, 2).is_some() {
         ctx.out.ok();
     }
 }

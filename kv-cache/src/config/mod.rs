@@ -6,8 +6,8 @@
 //!
 //! Parameters kv-cache does not act on are listed only where a client asks
 //! for them (`redis-benchmark` reads `appendonly`): they accept exactly the
-//! value that describes what kv-cache really does — no AOF, no eviction —
-//! and refuse any other, so nobody is misled.
+//! value that describes what kv-cache really does — no AOF — and refuse
+//! any other, so nobody is misled.
 //!
 //! # Layout
 //!
@@ -29,6 +29,8 @@ pub mod rewrite;
 pub use bounds::parse_memory;
 use bounds::{int_in, memory_in, yes_no, yes_no_text};
 
+use crate::db::evict::Policy;
+use crate::db::lazyfree::Switches;
 use crate::protocol::DEFAULT_PROTO_MAX_BULK_LEN;
 
 /// Output buffer limits of one client class (`client-output-buffer-limit`).
@@ -121,6 +123,22 @@ pub struct Config {
     pub rdbcompression: bool,
     /// `rdbchecksum`: write (and check) the CRC-64 at the end of RDB files. yes.
     pub rdbchecksum: bool,
+    /// `maxmemory`: bytes the dataset and client buffers may use before
+    /// eviction (0: no limit). 0.
+    pub maxmemory: u64,
+    /// `maxmemory-policy`. `noeviction`.
+    pub maxmemory_policy: Policy,
+    /// `maxmemory-samples`: keys sampled per database per eviction. 5.
+    pub maxmemory_samples: usize,
+    /// `maxmemory-eviction-tenacity`: how long one call may evict, 0..=100. 10.
+    pub maxmemory_eviction_tenacity: u32,
+    /// `lfu-log-factor`: how slowly the LFU counter grows. 10.
+    pub lfu_log_factor: u32,
+    /// `lfu-decay-time`: minutes per decrement of an idle key's counter. 1.
+    pub lfu_decay_time: u32,
+    /// `lazyfree-lazy-*`: which deletions free big values on the lazyfree
+    /// thread (eviction, expire, server-del, user-del, user-flush). All no.
+    pub lazyfree: Switches,
     /// Not a parameter: the config file the server was started with, as an
     /// absolute path (`CONFIG REWRITE` writes it back); none by default.
     pub config_file: Option<std::path::PathBuf>,
@@ -176,6 +194,13 @@ impl Default for Config {
             dbfilename: "dump.rdb".into(),
             rdbcompression: true,
             rdbchecksum: true,
+            maxmemory: 0,
+            maxmemory_policy: Policy::NoEviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            lazyfree: Switches::default(),
             config_file: None,
         }
     }
@@ -238,6 +263,36 @@ pub struct Param {
     pub get: fn(&Config) -> String,
     /// Parses and stores a value; `Err` holds Redis's reason text.
     pub set: fn(&mut Config, &str) -> Result<(), String>,
+}
+
+/// An integer parameter in `lo..=hi`, stored in `field` as `ty`.
+macro_rules! int_param {
+    ($name:literal, $field:ident, $lo:expr, $hi:expr, $ty:ty) => {
+        Param {
+            name: $name,
+            mutable: true,
+            get: |c| c.$field.to_string(),
+            set: |c, v| {
+                c.$field = int_in(v, $lo as i64, $hi as i64)? as $ty;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A `lazyfree-lazy-*` boolean, one field of [`Config::lazyfree`].
+macro_rules! lazyfree_param {
+    ($name:literal, $field:ident) => {
+        Param {
+            name: $name,
+            mutable: true,
+            get: |c| yes_no_text(c.lazyfree.$field),
+            set: |c, v| {
+                c.lazyfree.$field = yes_no(v)?;
+                Ok(())
+            },
+        }
+    };
 }
 
 /// Every parameter, in `CONFIG GET *` order.
@@ -615,27 +670,36 @@ pub static PARAMS: &[Param] = &[
     Param {
         name: "maxmemory",
         mutable: true,
-        get: |_| "0".into(),
-        set: |_, v| {
-            if parse_memory(v).ok_or_else(|| bounds::NOT_MEMORY.to_string())? == 0 {
-                Ok(())
-            } else {
-                Err("kv-cache does not evict; only maxmemory 0 is accepted".into())
-            }
+        get: |c| c.maxmemory.to_string(),
+        set: |c, v| {
+            c.maxmemory = parse_memory(v).ok_or_else(|| bounds::NOT_MEMORY.to_string())?;
+            Ok(())
         },
     },
     Param {
         name: "maxmemory-policy",
         mutable: true,
-        get: |_| "noeviction".into(),
-        set: |_, v| {
-            if v.eq_ignore_ascii_case("noeviction") {
-                Ok(())
-            } else {
-                Err("kv-cache does not evict; only noeviction is accepted".into())
-            }
+        get: |c| c.maxmemory_policy.name().into(),
+        set: |c, v| {
+            c.maxmemory_policy = Policy::parse(v).ok_or_else(Policy::error_text)?;
+            Ok(())
         },
     },
+    int_param!("maxmemory-samples", maxmemory_samples, 1, i32::MAX, usize),
+    int_param!(
+        "maxmemory-eviction-tenacity",
+        maxmemory_eviction_tenacity,
+        0,
+        100,
+        u32
+    ),
+    int_param!("lfu-log-factor", lfu_log_factor, 0, i32::MAX, u32),
+    int_param!("lfu-decay-time", lfu_decay_time, 0, i32::MAX, u32),
+    lazyfree_param!("lazyfree-lazy-eviction", eviction),
+    lazyfree_param!("lazyfree-lazy-expire", expire),
+    lazyfree_param!("lazyfree-lazy-server-del", server_del),
+    lazyfree_param!("lazyfree-lazy-user-del", user_del),
+    lazyfree_param!("lazyfree-lazy-user-flush", user_flush),
 ];
 
 /// `client-output-buffer-limit <class> <hard> <soft> <seconds> ...`:

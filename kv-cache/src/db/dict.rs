@@ -140,6 +140,17 @@ pub fn hash_bytes(seed: u64, b: &[u8]) -> u64 {
     fold(h, K1)
 }
 
+/// The next output of the splitmix64 generator whose state is `state`.
+/// Not for secrets.
+#[inline]
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 impl<V> Dict<V> {
     /// An empty dict with a random seed.
     pub fn new() -> Dict<V> {
@@ -393,11 +404,7 @@ impl<V> Dict<V> {
         // xorshift64 the low bits of the second are a fixed function of the
         // first's low bits, so a lone entry in some slots could never be
         // accepted and SPOP spun forever. Not for secrets.
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix64(&mut self.rng)
     }
 
     /// Bucket `h` of the two tables seen as one array (`ht0`, then `ht1`).
@@ -444,6 +451,38 @@ impl<V> Dict<V> {
         };
         let len = self.chain_len(h);
         self.pick_in_chain(h, len)
+    }
+
+    /// Visits up to `count` entries found by walking consecutive buckets
+    /// from a random one (wrapping), looking at no more than `10 * count`
+    /// buckets, and returns how many it visited. Redis: `dictGetSomeKeys`,
+    /// which eviction samples with: entries close together in the table
+    /// come out together, which is random enough for picking candidates
+    /// and far cheaper than `count` independent picks.
+    pub fn sample(&mut self, count: usize, mut f: impl FnMut(&Entry<V>)) -> usize {
+        let count = count.min(self.len());
+        if count == 0 {
+            return 0;
+        }
+        self.rehash_step();
+        let (s0, s1) = self.sizes();
+        let from = self.rehash_idx.unwrap_or(0);
+        let span = s0 + s1 - from;
+        let mut h = self.random_slot() - from;
+        let mut seen = 0;
+        for _ in 0..span.min(count.saturating_mul(10)) {
+            let mut cur = self.slot(from + h);
+            while let Some(e) = cur {
+                f(e);
+                seen += 1;
+                if seen == count {
+                    return seen;
+                }
+                cur = e.next.as_deref();
+            }
+            h = (h + 1) % span;
+        }
+        seen
     }
 
     /// A uniformly random entry. [`Dict::random_entry`] (Redis's

@@ -14,6 +14,10 @@
 //! on Redis's 24-bit LRU clock ([`clock`]), in the key's header; [`Keyspace::peek`]
 //! looks without stamping, and [`Keyspace::idle_ms`] reads the stamp.
 //!
+//! Under an LFU `maxmemory-policy` the same 24 bits hold the LFU counter
+//! instead ([`evict::access`]); [`evict`] deletes keys to stay under
+//! `maxmemory`, and [`lazyfree`] frees big values on a background thread.
+//!
 //! Two registries ride along, as in Redis's `redisDb`: the keys `WATCH`ed
 //! by transactions ([`watch::Watched`], fed by [`Keyspace::touch`]) and the
 //! keys blocked clients wait on ([`WaitedKeys`], fed by key creation in
@@ -21,7 +25,7 @@
 //!
 //! The keyspace reports upward only through its fields: [`Keyspace::dirty`]
 //! counts changes and [`Keyspace::log`] lists what happened to keys on the
-//! way — removed by expiry, created, missed by a read — for the layers
+//! way — removed by expiry or eviction, created, missed by a read — for the layers
 //! above to turn into `DEL`s to propagate and into keyspace notifications;
 //! [`Keyspace::changed_log`] lists the keys changed at all while clients
 //! track keys for client-side caching; nothing here imports the layers
@@ -29,10 +33,12 @@
 
 pub mod clock;
 pub mod dict;
+pub mod evict;
 pub mod expire;
 pub mod glob;
 pub mod hash;
 pub mod intset;
+pub mod lazyfree;
 pub mod list;
 pub mod listpack;
 pub mod sds;
@@ -61,6 +67,8 @@ pub enum Happened {
     Created,
     /// Looked up for reading and not found (Redis `lookupKey`'s `keymiss`).
     Missed,
+    /// Removed to stay under `maxmemory` ([`evict`]).
+    Evicted,
 }
 
 /// [`Keyspace::logging`] bit: record [`Happened::Expired`].
@@ -69,6 +77,8 @@ pub const LOG_EXPIRED: u8 = 1;
 pub const LOG_CREATED: u8 = 1 << 1;
 /// [`Keyspace::logging`] bit: record [`Happened::Missed`].
 pub const LOG_MISSED: u8 = 1 << 2;
+/// [`Keyspace::logging`] bit: record [`Happened::Evicted`].
+pub const LOG_EVICTED: u8 = 1 << 3;
 
 /// One database (`SELECT n`). Redis: `redisDb`.
 #[derive(Debug, Default)]
@@ -90,6 +100,8 @@ pub struct Stats {
     pub keyspace_hits: u64,
     /// Read lookups that did not.
     pub keyspace_misses: u64,
+    /// Keys evicted to stay under `maxmemory`.
+    pub evicted_keys: u64,
 }
 
 /// All databases plus the cached clock.
@@ -135,6 +147,13 @@ pub struct Keyspace {
     /// deadline reads as missing but is not deleted (Redis's
     /// `expireIfNeeded` while clients are paused).
     pub expire_paused: bool,
+    /// What an access leaves in a key's header (LRU clock or LFU counter)
+    /// and the frequency sketch of `allkeys-tinylfu`.
+    pub access: evict::Access,
+    /// The eviction pool and admission window, kept between evictions.
+    pub evictor: evict::Evictor,
+    /// The background freer and the `lazyfree-lazy-*` switches.
+    pub lazy: lazyfree::LazyFree,
 }
 
 impl Keyspace {
@@ -154,6 +173,9 @@ impl Keyspace {
             log_changes: false,
             active_expire: true,
             expire_paused: false,
+            access: evict::Access::default(),
+            evictor: evict::Evictor::default(),
+            lazy: lazyfree::LazyFree::default(),
         }
     }
 
@@ -171,7 +193,11 @@ impl Keyspace {
             Some(e) if e.value <= self.now_ms && self.expire_paused => true,
             Some(e) if e.value <= self.now_ms => {
                 db.expires.remove(key);
-                db.dict.remove(key);
+                if let Some((_, v)) = db.dict.remove(key)
+                    && self.lazy.on.expire
+                {
+                    self.lazy.free(v);
+                }
                 self.stats.expired_keys += 1;
                 self.record(LOG_EXPIRED, Happened::Expired, i, key);
                 // Redis signals the deletion (WATCHers of the key see it).
@@ -187,7 +213,7 @@ impl Keyspace {
     /// propagated or notified, created keys and read misses when those
     /// classes are notified (`notify_flags`: the [`crate::notify`] bits).
     pub fn set_logging(&mut self, notify_flags: u32, propagating: bool) {
-        use crate::notify::{EXPIRED, KEY_MISS, NEW, wanted};
+        use crate::notify::{EVICTED, EXPIRED, KEY_MISS, NEW, wanted};
         let mut bits = 0;
         if propagating || wanted(notify_flags, EXPIRED) {
             bits |= LOG_EXPIRED;
@@ -197,6 +223,9 @@ impl Keyspace {
         }
         if wanted(notify_flags, KEY_MISS) {
             bits |= LOG_MISSED;
+        }
+        if propagating || wanted(notify_flags, EVICTED) {
+            bits |= LOG_EVICTED;
         }
         self.logging = bits;
     }
@@ -213,6 +242,7 @@ impl Keyspace {
     /// not go through [`Keyspace::get`] (Redis: `keymiss` from `lookupKey`).
     #[inline]
     pub fn missed(&mut self, i: usize, key: &[u8]) {
+        self.access.requested(key);
         self.record(LOG_MISSED, Happened::Missed, i, key);
     }
 
@@ -228,11 +258,15 @@ impl Keyspace {
         match self.dbs[i].dict.get_mut(key).filter(|_| !dead) {
             Some(e) => {
                 self.stats.keyspace_hits += 1;
-                e.set_key_meta(clock::lru_clock(self.now_ms));
+                let meta = self.access.read(key, e.key().meta(), self.now_ms);
+                e.set_key_meta(meta);
                 Some(&mut e.value)
             }
             None => {
                 self.stats.keyspace_misses += 1;
+                if self.logging & LOG_MISSED == 0 {
+                    self.access.requested(key);
+                }
                 None
             }
         }
@@ -243,9 +277,9 @@ impl Keyspace {
     #[inline]
     pub fn get_for_write(&mut self, i: usize, key: &[u8]) -> Option<&mut Val> {
         let dead = self.expire_if_needed(i, key) && self.expire_paused;
-        let now = clock::lru_clock(self.now_ms);
         let e = self.dbs[i].dict.get_mut(key).filter(|_| !dead)?;
-        e.set_key_meta(now);
+        let meta = self.access.hit(e.key().meta(), self.now_ms);
+        e.set_key_meta(meta);
         Some(&mut e.value)
     }
 
@@ -269,6 +303,16 @@ impl Keyspace {
         Some(clock::idle_ms(clock::lru_clock(self.now_ms), stamp))
     }
 
+    /// The LFU counter of `key` after the decay owed now (after lazy
+    /// expiry), without counting an access (`OBJECT FREQ`, Redis
+    /// `LFUDecrAndReturn`). Meaningful under an LFU policy only.
+    pub fn freq(&mut self, i: usize, key: &[u8]) -> Option<u8> {
+        self.expire_if_needed(i, key);
+        let meta = self.dbs[i].dict.get(key)?.key().meta();
+        let now = evict::lfu::minutes(self.now_ms);
+        Some(evict::lfu::decayed(meta, now, self.access.decay_time))
+    }
+
     /// Whether `key` exists (after lazy expiry), without touching counters.
     pub fn exists(&mut self, i: usize, key: &[u8]) -> bool {
         let dead = self.expire_if_needed(i, key) && self.expire_paused;
@@ -286,14 +330,24 @@ impl Keyspace {
             self.expire_if_needed(i, key);
         }
         let db = &mut self.dbs[i];
-        let now = clock::lru_clock(self.now_ms);
         match db.dict.get_mut(key) {
             Some(e) => {
-                e.value = val;
-                e.set_key_meta(now);
+                // An overwrite keeps the key's history, as Redis's
+                // `dbSetValue` keeps the old object's LFU bits; its write
+                // lookup counted as an access.
+                let meta = self.access.hit(e.key().meta(), self.now_ms);
+                e.set_key_meta(meta);
+                let old = std::mem::replace(&mut e.value, val);
+                if self.lazy.on.server_del {
+                    self.lazy.free(old);
+                }
             }
             None => {
-                db.dict.insert_new(Sds::new(key), val).set_key_meta(now);
+                let meta = self.access.created(self.now_ms);
+                db.dict.insert_new(Sds::new(key), val).set_key_meta(meta);
+                if self.evictor.pressure && self.access.sketch.is_some() {
+                    self.evictor.window.push(i, key);
+                }
                 if !self.waited.is_empty() {
                     self.waited.signal(i, key);
                 }
@@ -369,10 +423,20 @@ impl Keyspace {
     /// Empties database `i`; watchers of keys it held fail their `EXEC`
     /// (Redis `signalFlushedDb`).
     pub fn flush(&mut self, i: usize) {
+        self.flush_with(i, false);
+    }
+
+    /// [`Keyspace::flush`], the old contents freed on the lazyfree thread
+    /// if `lazily` (`FLUSHDB ASYNC`; Redis `emptyDbAsync`).
+    pub fn flush_with(&mut self, i: usize, lazily: bool) {
         self.dirty = self.dirty.wrapping_add(1);
         self.flushed |= self.log_changes;
         self.touch_all_watched(i, None);
-        self.dbs[i] = Db::default();
+        self.evictor.clear();
+        let old = std::mem::take(&mut self.dbs[i]);
+        if lazily {
+            self.lazy.free_db(old);
+        }
     }
 
     /// Swaps the contents of databases `a` and `b` (`SWAPDB`). Watchers and
@@ -387,6 +451,7 @@ impl Keyspace {
         self.touch_all_watched(a, Some(b));
         self.touch_all_watched(b, Some(a));
         self.dbs.swap(a, b);
+        self.evictor.clear();
         if !self.waited.is_empty() {
             for db in [a, b] {
                 for key in self.waited.keys_in(db) {

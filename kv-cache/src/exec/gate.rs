@@ -97,20 +97,26 @@ fn paused(srv: &Server, session: &Session, top: &Command, sub: &Command) -> bool
     match srv.pause.mode {
         PauseMode::Off => false,
         PauseMode::All => true,
-        PauseMode::Write if top.name == "exec" => session.multi.as_ref().is_some_and(|m| {
-            m.queue.iter().any(|q| {
-                let argv = q.argv();
-                cmd::lookup(argv.get(0)).is_some_and(|(_, c)| {
-                    let c = match argv.iter().nth(1) {
-                        Some(name) => cmd::lookup_sub(c, name).unwrap_or(c),
-                        None => c,
-                    };
-                    writes(c, c.name)
-                })
-            })
-        }),
+        PauseMode::Write if top.name == "exec" => queue_has(session, |c| writes(c, c.name)),
         PauseMode::Write => writes(sub, top.name),
     }
+}
+
+/// Whether the transaction `session` queues holds a command (or
+/// subcommand) for which `f` holds (Redis reads `c->mstate.cmd_flags`).
+pub(super) fn queue_has(session: &Session, f: impl Fn(&Command) -> bool) -> bool {
+    session.multi.as_ref().is_some_and(|m| {
+        m.queue.iter().any(|q| {
+            let argv = q.argv();
+            cmd::lookup(argv.get(0)).is_some_and(|(_, c)| {
+                let c = match argv.iter().nth(1) {
+                    Some(name) => cmd::lookup_sub(c, name).unwrap_or(c),
+                    None => c,
+                };
+                f(c)
+            })
+        })
+    })
 }
 
 /// Holds the command until the pause ends: its bytes stay in the query

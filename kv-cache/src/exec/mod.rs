@@ -3,7 +3,8 @@
 //!
 //! ```text
 //!  Argv ─► resolve (table lookup, subcommand, arity)
-//!       ─► checks (auth; gate: MULTI queueing, RESP2 subscribed mode)
+//!       ─► checks (auth; oom: evict under maxmemory, -OOM;
+//!                  gate: MULTI queueing, RESP2 subscribed mode)
 //!       ─► call: handler(Ctx) → reply bytes, Keyspace changes
 //!                counters, slow log
 //!                propagate::after_call   ← the PROPAGATION POINT
@@ -20,6 +21,7 @@
 //! # Layout
 //!
 //! - this file: resolve, reject, call, the entry points;
+//! - [`oom`]: `maxmemory` — eviction before the command, `-OOM` when nothing can go;
 //! - [`gate`]: what a connection in `MULTI`, RESP2 subscribed or `MONITOR` mode may run,
 //!   and what `CLIENT PAUSE` holds;
 //! - [`propagate`]: the propagation point — what reaches the AOF and the replicas;
@@ -31,6 +33,7 @@
 
 pub mod gate;
 mod monitor;
+pub mod oom;
 pub mod propagate;
 mod quiet;
 mod slowlog;
@@ -100,6 +103,10 @@ fn dispatch(
     if !session.authenticated && srv.config.requirepass.is_some() && top.flags & F_NO_AUTH == 0 {
         let msg = "NOAUTH Authentication required.";
         return reject(srv, session, resolved, out, msg);
+    }
+    // Redis checks memory after authentication and before the modes.
+    if srv.config.maxmemory != 0 && !oom::admit(srv, session, resolved, out) {
+        return;
     }
     // MULTI queues, subscribed RESP2 and MONITOR connections are
     // restricted, a pause holds commands.

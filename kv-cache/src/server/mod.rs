@@ -71,6 +71,9 @@ pub struct Runtime {
     listeners: Vec<(SocketAddr, IoId)>,
     /// The cron's round over the clients' query buffers.
     qbuf_rotation: querybuf::Rotation,
+    /// The eviction timer, while eviction has work left (Redis's
+    /// eviction time proc).
+    evict_timer: Option<TimerId>,
 }
 
 /// Longest a blocked-client timer sleeps before looking again (deadlines
@@ -87,6 +90,9 @@ impl Runtime {
         }
         if !self.srv.blocked.is_empty() {
             self.arm_block_timer(ev);
+        }
+        if self.srv.evicting {
+            self.arm_evict_timer(ev);
         }
         for id in std::mem::take(&mut self.srv.kill_requests) {
             if let Some(conn) = self.conn_of(id).and_then(|io| ev.conn_mut(io)) {
@@ -197,6 +203,22 @@ impl Runtime {
         self.block_timer = Some((timer, next));
     }
 
+    /// Arms the eviction timer unless it is armed: eviction runs again on
+    /// the next turn of the loop, between clients' commands, until memory
+    /// is under the limit (Redis `startEvictionTimeProc`, a 0 ms timer).
+    fn arm_evict_timer(&mut self, ev: &mut EventLoop<Runtime>) {
+        if self.evict_timer.is_some_and(|t| ev.timer_pending(t)) {
+            return;
+        }
+        let timer = ev.timer(Duration::ZERO, |ev, rt, _| {
+            rt.evict_timer = None;
+            rt.srv.refresh_clock();
+            crate::exec::oom::cron(&mut rt.srv);
+            rt.after_commands(ev, None);
+        });
+        self.evict_timer = Some(timer);
+    }
+
     /// The blocked clients' timer: time out whoever is due, re-arm.
     fn block_timer_fired(&mut self, ev: &mut EventLoop<Runtime>) {
         self.block_timer = None;
@@ -257,6 +279,7 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         listeners,
         block_timer: None,
         qbuf_rotation: querybuf::Rotation::default(),
+        evict_timer: None,
     };
     Ok((ev, rt))
 }
@@ -448,6 +471,13 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
         if !srv.outbox.is_empty() {
             rt.deliver(ev, None);
         }
+    }
+    let srv = &mut rt.srv;
+    // What commands left over the limit (Redis's eviction time proc),
+    // and a `maxmemory` just lowered.
+    crate::exec::oom::cron(srv);
+    if srv.evicting {
+        rt.arm_evict_timer(ev);
     }
     let srv = &mut rt.srv;
     if srv.config.activerehashing {

@@ -311,6 +311,15 @@ pub struct Server {
     pub child: ChildSlot,
     /// What the RDB saves did so far (`LASTSAVE`, `INFO persistence`).
     pub rdb: rdb::save::Status,
+    /// Eviction ran out of time with memory still over `maxmemory` (or
+    /// `maxmemory` was just lowered): the network layer runs it again soon.
+    pub evicting: bool,
+}
+
+/// `used_memory`: what the counting allocator holds, or the process's
+/// RSS where it is not installed (in-process tests).
+pub fn used_memory_now() -> usize {
+    crate::alloc::used_memory().unwrap_or_else(crate::alloc::rss_bytes)
 }
 
 /// Current Unix time in milliseconds.
@@ -331,7 +340,7 @@ impl Server {
         let seed2 =
             std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 2u8);
         ks.set_logging(config.notify_keyspace_events, false);
-        Server {
+        let mut srv = Server {
             ks,
             config,
             clients: IdMap::default(),
@@ -361,7 +370,63 @@ impl Server {
             latency: Monitor::default(),
             child: ChildSlot::default(),
             rdb: rdb::save::Status::new(unix_ms() / 1000),
+            evicting: false,
+        };
+        srv.sync_eviction();
+        srv
+    }
+
+    /// Hands the eviction parameters to the keyspace (the LRU or LFU
+    /// layout of key headers, the LFU factors, the sketch of
+    /// `allkeys-tinylfu`, the lazyfree switches); call after the config
+    /// changes.
+    pub fn sync_eviction(&mut self) {
+        use crate::db::evict::{Policy, sketch::Sketch};
+        let c = &self.config;
+        let a = &mut self.ks.access;
+        a.lfu = c.maxmemory_policy.lfu();
+        a.log_factor = c.lfu_log_factor;
+        a.decay_time = c.lfu_decay_time;
+        match (
+            c.maxmemory_policy == Policy::AllkeysTinyLfu,
+            a.sketch.is_some(),
+        ) {
+            (true, false) => {
+                let keys = self.ks.dbs.iter().map(|d| d.dict.len()).sum();
+                a.sketch = Some(Box::new(Sketch::new(keys)));
+            }
+            (false, true) => {
+                a.sketch = None;
+                self.ks.evictor.window.clear();
+            }
+            _ => {}
         }
+        self.ks.lazy.on = c.lazyfree;
+    }
+
+    /// The eviction parameters in force.
+    pub fn evict_limits(&self) -> crate::db::evict::Limits {
+        let c = &self.config;
+        crate::db::evict::Limits {
+            maxmemory: c.maxmemory,
+            policy: c.maxmemory_policy,
+            samples: c.maxmemory_samples,
+            tenacity: c.maxmemory_eviction_tenacity,
+        }
+    }
+
+    /// Memory that does not count toward `maxmemory` (Redis
+    /// `freeMemoryGetNotCountedMemory`: replica output buffers and the AOF
+    /// buffer, neither of which exists here yet).
+    pub fn mem_not_counted_for_evict(&self) -> usize {
+        0
+    }
+
+    /// The memory eviction compares with `maxmemory`: what the counting
+    /// allocator holds (the process's RSS where it is not installed, as in
+    /// in-process tests), less [`Server::mem_not_counted_for_evict`].
+    pub fn used_for_evict(&self) -> usize {
+        used_memory_now().saturating_sub(self.mem_not_counted_for_evict())
     }
 
     /// Adds a consumer of the propagated stream (the AOF, a replica's feed,

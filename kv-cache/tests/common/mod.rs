@@ -219,7 +219,12 @@ pub fn on_both(scenario: fn(SocketAddr) -> Vec<Value>) -> Vec<Value> {
 
 /// `INFO clients` field `name` as a number.
 pub fn info_field(c: &mut Conn, name: &str) -> i64 {
-    let Value::Bulk(text) = c.cmds(&["INFO", "clients"]) else {
+    info_in(c, "clients", name)
+}
+
+/// Field `name` of `INFO <section>` as a number.
+pub fn info_in(c: &mut Conn, section: &str, name: &str) -> i64 {
+    let Value::Bulk(text) = c.cmds(&["INFO", section]) else {
         panic!("INFO is a bulk string")
     };
     let text = String::from_utf8_lossy(&text).into_owned();

@@ -124,6 +124,11 @@ impl List {
         self.len
     }
 
+    /// Number of listpack nodes (Redis `quicklist.len`).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     /// Whether there are no elements.
     #[inline]
     pub fn is_empty(&self) -> bool {
