@@ -48,6 +48,8 @@ pub(crate) struct Deflate {
     compress: Option<Compress>,
     /// The client's messages' decompressor, likewise.
     decompress: Option<Decompress>,
+    /// Compressed bytes of the message being received, so far.
+    received: usize,
 }
 
 impl std::fmt::Debug for Deflate {
@@ -66,6 +68,7 @@ impl Deflate {
             agreed,
             compress: None,
             decompress: None,
+            received: 0,
         })
     }
 
@@ -98,6 +101,13 @@ impl Deflate {
         if out.ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());
         }
+        // An empty message right after another flush makes zlib write
+        // nothing at all; an empty payload would leave the receiver's
+        // appended tail misaligned, so send the one byte RFC 7692 §7.2.3.6
+        // gives for it (an empty stored block's header).
+        if out.is_empty() {
+            out.push(0x00);
+        }
         if self.agreed.server_no_context_takeover {
             self.compress = None;
         }
@@ -116,6 +126,7 @@ impl Deflate {
         let d = self
             .decompress
             .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
+        self.received += input.len();
         let mut step = vec![0u8; STEP];
         let mut used = 0;
         loop {
@@ -148,9 +159,12 @@ impl Deflate {
         out: &mut BytesMut,
         limit: usize,
     ) -> Result<(), WsError> {
-        if self.decompress.is_some() {
+        // A peer that sent an empty compressed payload sent an empty message:
+        // the tail alone would be read as the start of a stored block.
+        if self.decompress.is_some() && self.received > 0 {
             self.decompress(&TAIL, out, limit)?;
         }
+        self.received = 0;
         if self.agreed.client_no_context_takeover {
             self.decompress = None;
         }
@@ -241,8 +255,21 @@ mod tests {
             fresh.finish_message(&mut out, 1 << 20).unwrap();
             assert_eq!(out, text, "cut at {cut}");
         }
-        let empty = server.compress(b"").unwrap();
-        assert_eq!(inflate(&mut client, &empty, 10).unwrap(), b"");
+        // `client` keeps context with `server` from here on.
+        assert_eq!(inflate(&mut client, &wire, 1 << 20).unwrap(), text);
+        // Empty messages, twice in a row (the second makes zlib write
+        // nothing), then a real one: the stream must stay in step.
+        for _ in 0..2 {
+            let empty = server.compress(b"").unwrap();
+            assert!(!empty.is_empty());
+            assert_eq!(inflate(&mut client, &empty, 10).unwrap(), b"");
+        }
+        let wire = server.compress(&text).unwrap();
+        assert_eq!(inflate(&mut client, &wire, 1 << 20).unwrap(), text);
+        // A peer's empty compressed payload is an empty message too.
+        assert_eq!(inflate(&mut client, b"", 10).unwrap(), b"");
+        let wire = server.compress(b"after").unwrap();
+        assert_eq!(inflate(&mut client, &wire, 100).unwrap(), b"after");
     }
 
     #[test]
