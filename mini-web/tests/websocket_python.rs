@@ -12,10 +12,10 @@ mod common;
 use std::time::Duration;
 
 use common::spawn;
+use mini_web::Router;
 use mini_web::http::Limits;
 use mini_web::router::get;
 use mini_web::ws::{DeflateConfig, Message, WebSocket, WebSocketConfig, WebSocketUpgrade};
-use mini_web::Router;
 
 /// Sends back every data message until the peer closes.
 async fn echo(mut socket: WebSocket) {
