@@ -120,12 +120,13 @@ fn autobahn_sections_1_to_10_pass() {
 /// the Python 2 client). CI runs the smallest case of every data set and of
 /// every parameter combination, and one auto-fragmented case (8 KiB
 /// messages in 256-byte frames) in each section: 14 cases.
-/// `MINI_WEB_AUTOBAHN_FULL=1` runs all 216.
+/// `MINI_WEB_AUTOBAHN_FULL=1` runs all 216 (allowed 3 hours: a debug
+/// build on a busy 2-core machine did not finish them in one).
 #[test]
 fn autobahn_sections_12_13_permessage_deflate_pass() {
     let full = std::env::var_os("MINI_WEB_AUTOBAHN_FULL").is_some_and(|v| v == "1");
     let (cases, min, limit): (Vec<String>, usize, u64) = if full {
-        (vec!["12.*".into(), "13.*".into()], 216, 3600)
+        (vec!["12.*".into(), "13.*".into()], 216, 10_800)
     } else {
         let smallest = (1..=5)
             .map(|g| format!("12.{g}.1"))
