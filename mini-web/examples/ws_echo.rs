@@ -1,6 +1,7 @@
 //! A WebSocket echo server: every text and binary message comes back as it
-//! was sent; pings are answered; a close is echoed. The server Autobahn's
-//! fuzzing client is run against (`tests/autobahn.rs`).
+//! was sent; pings are answered; a close is echoed; `permessage-deflate`
+//! is agreed when the client offers it (browsers and Python `websockets`
+//! do). The server Autobahn's fuzzing client is run against (`tests/autobahn.rs`).
 //!
 //! ```text
 //! cargo run --release -p mini-web --example ws_echo -- --port 8080
@@ -11,7 +12,7 @@
 
 use clap::Parser;
 use mini_web::router::get;
-use mini_web::ws::{Message, WebSocket, WebSocketUpgrade};
+use mini_web::ws::{DeflateConfig, Message, WebSocket, WebSocketUpgrade};
 use mini_web::{Response, Router, Server, runtime};
 
 #[derive(Parser)]
@@ -26,7 +27,9 @@ struct Args {
 }
 
 async fn upgrade(ws: WebSocketUpgrade) -> Response {
-    ws.protocols(["echo"]).on_upgrade(echo)
+    ws.protocols(["echo"])
+        .deflate(DeflateConfig::default())
+        .on_upgrade(echo)
 }
 
 /// Sends back every data message until the peer closes or breaks the protocol.

@@ -25,7 +25,8 @@
 //! - [`stream`]: a response body sent as it is produced, from a channel.
 //! - [`sse`]: Server-Sent Events over a streamed body; `Last-Event-ID`.
 //! - [`upgrade`]: a `101` response hands the connection to a callback.
-//! - [`ws`]: WebSocket (RFC 6455): the upgrade extractor, frames, the socket.
+//! - [`ws`]: WebSocket (RFC 6455): the upgrade extractor, frames, the socket,
+//!   `permessage-deflate` (RFC 7692).
 //!
 //! # Example
 //!

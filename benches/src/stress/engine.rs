@@ -32,6 +32,12 @@ pub trait Protocol: Send + 'static {
     /// more bytes are needed, `Ok(Some((len, is_error)))` when the first `len`
     /// bytes are a response; `Err` when the bytes are not the protocol at all.
     fn parse_response(&mut self, buf: &[u8]) -> anyhow::Result<Option<(usize, bool)>>;
+
+    /// An HTTP request to send once, before the load, whose answer must be
+    /// `101 Switching Protocols` (a WebSocket upgrade); `None` for none.
+    fn upgrade_request(&mut self) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// Per-connection tallies, merged at the end.
@@ -145,6 +151,9 @@ async fn connection<P: Protocol>(
     let mut inbuf = vec![0u8; 64 * 1024];
     let (mut filled, mut consumed) = (0usize, 0usize);
     let mut sent: VecDeque<Instant> = VecDeque::with_capacity(pipeline);
+    if let Some(request) = proto.upgrade_request() {
+        filled = upgrade(&mut stream, &request, &mut inbuf).await?;
+    }
 
     let mut to_send = pipeline;
     loop {
@@ -193,6 +202,35 @@ async fn connection<P: Protocol>(
         if filled == inbuf.len() {
             inbuf.resize(inbuf.len() * 2, 0);
         }
+    }
+}
+
+/// Sends `request` and reads its `101` answer; the bytes after the head
+/// (the first frames, if the server was quick) are left at the start of
+/// `inbuf`, and their count is returned.
+async fn upgrade(
+    stream: &mut TcpStream,
+    request: &[u8],
+    inbuf: &mut [u8],
+) -> anyhow::Result<usize> {
+    stream.write_all(request).await?;
+    let mut filled = 0;
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut inbuf[filled..]))
+            .await
+            .context("no upgrade answer within 10 s")??;
+        anyhow::ensure!(n > 0, "the server closed during the upgrade");
+        filled += n;
+        if let Some(end) = inbuf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+            anyhow::ensure!(
+                inbuf.starts_with(b"HTTP/1.1 101"),
+                "upgrade refused: {}",
+                String::from_utf8_lossy(&inbuf[..end])
+            );
+            inbuf.copy_within(end + 4..filled, 0);
+            return Ok(filled - end - 4);
+        }
+        anyhow::ensure!(filled < inbuf.len(), "upgrade answer head too long");
     }
 }
 

@@ -1,5 +1,6 @@
 //! The workspace's stress tool: a closed-loop load generator speaking
-//! HTTP/1.1 and RESP, with pipelining and latency histograms.
+//! HTTP/1.1, RESP and WebSocket (echoed messages), with pipelining and
+//! latency histograms.
 //!
 //! Closed loop (the default, [`engine`]): each connection keeps `pipeline`
 //! requests in flight and sends the next one only when a response comes
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod http;
 pub mod open_loop;
 pub mod resp;
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -19,10 +19,12 @@
 //!
 //! The parser reads only the header: the payload can be megabytes, and the
 //! socket layer decides when it has arrived. It checks everything a header
-//! alone can break (reserved bits, unknown opcodes, control frames that are
-//! fragmented or longer than 125 bytes, a 64-bit length with its top bit
-//! set); the rules that need state (continuations, masking per role) belong
-//! to the socket.
+//! alone can break (RSV2/RSV3, RSV1 on a control frame, unknown opcodes,
+//! control frames that are fragmented or longer than 125 bytes, a 64-bit
+//! length with its top bit set); the rules that need state (continuations,
+//! masking per role, RSV1 — "compressed", RFC 7692 — only where
+//! `permessage-deflate` was agreed, and only on a message's first frame)
+//! belong to the socket.
 
 use super::error::WsError;
 
@@ -83,6 +85,8 @@ pub const MAX_CONTROL_PAYLOAD: usize = 125;
 pub struct FrameHeader {
     /// FIN: the last frame of its message.
     pub fin: bool,
+    /// RSV1: with `permessage-deflate`, "this message is compressed" (RFC 7692 §6).
+    pub rsv1: bool,
     /// The opcode.
     pub opcode: Opcode,
     /// The masking key, present on every client-to-server frame.
@@ -97,12 +101,17 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, WsError>
     let [b0, b1, ..] = *buf else {
         return Ok(None);
     };
-    // No extension is negotiated, so every RSV bit must be clear (§5.2).
-    if b0 & 0x70 != 0 {
+    // No extension we speak defines RSV2 or RSV3 (§5.2).
+    if b0 & 0x30 != 0 {
         return Err(WsError::Protocol("reserved bit set"));
     }
     let fin = b0 & 0x80 != 0;
+    let rsv1 = b0 & 0x40 != 0;
     let opcode = Opcode::from_bits(b0 & 0x0F)?;
+    // Control frames are never compressed (RFC 7692 §6.1).
+    if rsv1 && opcode.is_control() {
+        return Err(WsError::Protocol("reserved bit set"));
+    }
     let masked = b1 & 0x80 != 0;
     let (len, mut at) = match b1 & 0x7F {
         126 => match buf.get(2..4) {
@@ -143,6 +152,7 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, WsError>
     Ok(Some((
         FrameHeader {
             fin,
+            rsv1,
             opcode,
             mask,
             len,
@@ -161,7 +171,20 @@ pub fn write_frame(
     mask: Option<[u8; 4]>,
     payload: &[u8],
 ) {
-    out.push(u8::from(fin) << 7 | opcode.bits());
+    write_frame_rsv1(out, fin, false, opcode, mask, payload);
+}
+
+/// [`write_frame`] with RSV1 given: set on the first frame of a message
+/// compressed with `permessage-deflate`.
+pub fn write_frame_rsv1(
+    out: &mut Vec<u8>,
+    fin: bool,
+    rsv1: bool,
+    opcode: Opcode,
+    mask: Option<[u8; 4]>,
+    payload: &[u8],
+) {
+    out.push(u8::from(fin) << 7 | u8::from(rsv1) << 6 | opcode.bits());
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
     match payload.len() {
         n @ 0..=125 => out.push(mask_bit | n as u8),
@@ -238,10 +261,11 @@ mod tests {
         assert_eq!(parse_header(&[0x81]).unwrap(), None);
         assert_eq!(parse_header(&[0x82, 0x7E, 0x01]).unwrap(), None);
         assert_eq!(parse_header(&[0x81, 0x85, 1, 2]).unwrap(), None);
-        assert!(
-            parse_header(&[0xC1, 0x00]).is_err(),
-            "RSV1 without an extension"
-        );
+        // RSV1 is the socket's to judge on a data frame; never allowed on a control frame.
+        assert!(parse_header(&[0xC1, 0x00]).unwrap().unwrap().0.rsv1);
+        assert!(parse_header(&[0xC9, 0x00]).is_err(), "RSV1 on a ping");
+        assert!(parse_header(&[0xA1, 0x00]).is_err(), "RSV2");
+        assert!(parse_header(&[0x91, 0x00]).is_err(), "RSV3");
         assert!(parse_header(&[0x83, 0x00]).is_err(), "reserved opcode 3");
         assert!(parse_header(&[0x09, 0x00]).is_err(), "fragmented ping");
         assert!(

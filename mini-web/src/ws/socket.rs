@@ -22,8 +22,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
 
 use super::close::{self, CloseFrame};
+use super::deflate::Deflate;
 use super::error::WsError;
-use super::frame::{FrameHeader, Opcode, apply_mask, parse_header, write_frame};
+use super::frame::{FrameHeader, Opcode, apply_mask, parse_header, write_frame, write_frame_rsv1};
 use super::message::{Message, WebSocketConfig};
 use super::utf8::Utf8Validator;
 use crate::upgrade::Upgraded;
@@ -43,7 +44,9 @@ enum State {
 struct Partial {
     /// Text or binary, from the first frame.
     opcode: Opcode,
-    /// The fragments so far.
+    /// RSV1 on the first frame: compressed with `permessage-deflate`.
+    compressed: bool,
+    /// The fragments so far (inflated, if compressed).
     data: BytesMut,
 }
 
@@ -63,6 +66,8 @@ pub struct WebSocket {
     utf8: Utf8Validator,
     /// The closing handshake.
     state: State,
+    /// `permessage-deflate`, when the handshake agreed it.
+    deflate: Option<Deflate>,
 }
 
 impl std::fmt::Debug for WebSocket {
@@ -79,13 +84,25 @@ impl WebSocket {
     /// side (mirrors `tungstenite::WebSocket::from_raw_socket`). The upgrade
     /// extractor does this for handlers; tests and custom upgrades call it.
     pub fn from_raw(conn: Upgraded, config: WebSocketConfig) -> WebSocket {
-        WebSocket::new(conn, config, None)
+        WebSocket::new(conn, config, None, None)
+    }
+
+    /// [`from_raw`](Self::from_raw) with `permessage-deflate` as `agreed`
+    /// (what [`negotiate`](super::negotiate) returned for the handshake);
+    /// without the `ws-deflate` feature the socket stays uncompressed.
+    pub fn from_raw_with_deflate(
+        conn: Upgraded,
+        config: WebSocketConfig,
+        agreed: super::Agreed,
+    ) -> WebSocket {
+        WebSocket::new(conn, config, None, Deflate::new(agreed))
     }
 
     pub(crate) fn new(
         conn: Upgraded,
         config: WebSocketConfig,
         protocol: Option<String>,
+        deflate: Option<Deflate>,
     ) -> WebSocket {
         WebSocket {
             conn,
@@ -95,6 +112,7 @@ impl WebSocket {
             partial: None,
             utf8: Utf8Validator::default(),
             state: State::Open,
+            deflate,
         }
     }
 
@@ -141,7 +159,14 @@ impl WebSocket {
                 (Opcode::Close, &close_payload)
             }
         };
-        write_frame(&mut self.write, true, opcode, None, payload);
+        match &mut self.deflate {
+            // Data messages are compressed whole, into one frame with RSV1.
+            Some(d) if !opcode.is_control() => {
+                let compressed = d.compress(payload)?;
+                write_frame_rsv1(&mut self.write, true, true, opcode, None, &compressed);
+            }
+            _ => write_frame(&mut self.write, true, opcode, None, payload),
+        }
         self.flush().await
     }
 
@@ -206,6 +231,11 @@ impl WebSocket {
         if header.len > self.config.max_frame_size as u64 {
             return Err(WsError::TooBig("frame"));
         }
+        // RSV1 means "compressed" only where permessage-deflate was agreed,
+        // and only on a message's first frame (RFC 7692 §6).
+        if header.rsv1 && (self.deflate.is_none() || header.opcode == Opcode::Continuation) {
+            return Err(WsError::Protocol("reserved bit set"));
+        }
         match (header.opcode, &self.partial) {
             (Opcode::Continuation, None) => {
                 return Err(WsError::Protocol(
@@ -217,8 +247,12 @@ impl WebSocket {
             }
             _ => {}
         }
+        // A compressed message's size is checked as it inflates, not here.
+        let compressed = header.rsv1 || self.partial.as_ref().is_some_and(|p| p.compressed);
         let so_far = self.partial.as_ref().map_or(0, |p| p.data.len()) as u64;
-        if !header.opcode.is_control() && so_far + header.len > self.config.max_message_size as u64
+        if !header.opcode.is_control()
+            && !compressed
+            && so_far + header.len > self.config.max_message_size as u64
         {
             return Err(WsError::TooBig("message"));
         }
@@ -231,12 +265,13 @@ impl WebSocket {
     /// time (cheap next to the read) on a copy, since unmasking in place
     /// would need to track how much was unmasked already.
     fn check_text_so_far(&self, header: &FrameHeader, header_len: usize) -> Result<(), WsError> {
+        // Compressed text is checked as it inflates, frame by frame.
         let is_text = match header.opcode {
-            Opcode::Text => true,
+            Opcode::Text => !header.rsv1,
             Opcode::Continuation => self
                 .partial
                 .as_ref()
-                .is_some_and(|p| p.opcode == Opcode::Text),
+                .is_some_and(|p| p.opcode == Opcode::Text && !p.compressed),
             _ => false,
         };
         // Bounded work: only frames up to 64 KiB are checked early.
@@ -291,6 +326,7 @@ impl WebSocket {
                     self.utf8 = Utf8Validator::default();
                     self.partial = Some(Partial {
                         opcode: header.opcode,
+                        compressed: header.rsv1,
                         data: BytesMut::new(),
                     });
                 }
@@ -299,18 +335,36 @@ impl WebSocket {
                         "continuation without a message to continue",
                     ));
                 };
-                if partial.opcode == Opcode::Text && !self.utf8.feed(&payload) {
-                    return Err(WsError::InvalidUtf8);
-                }
-                if partial.data.is_empty() {
-                    partial.data = payload; // the common case: one frame, no copy
-                } else {
-                    partial.data.extend_from_slice(&payload);
+                match (&mut self.deflate, partial.compressed) {
+                    (Some(deflate), true) => {
+                        // Inflated fragment by fragment, so the size limit and
+                        // UTF-8 fail fast on what has arrived so far.
+                        let (limit, before) = (self.config.max_message_size, partial.data.len());
+                        deflate.decompress(&payload, &mut partial.data, limit)?;
+                        if header.fin {
+                            deflate.finish_message(&mut partial.data, limit)?;
+                        }
+                        if partial.opcode == Opcode::Text
+                            && !self.utf8.feed(&partial.data[before..])
+                        {
+                            return Err(WsError::InvalidUtf8);
+                        }
+                    }
+                    _ => {
+                        if partial.opcode == Opcode::Text && !self.utf8.feed(&payload) {
+                            return Err(WsError::InvalidUtf8);
+                        }
+                        if partial.data.is_empty() {
+                            partial.data = payload; // the common case: one frame, no copy
+                        } else {
+                            partial.data.extend_from_slice(&payload);
+                        }
+                    }
                 }
                 if !header.fin {
                     return Ok(None);
                 }
-                let Some(Partial { opcode, data }) = self.partial.take() else {
+                let Some(Partial { opcode, data, .. }) = self.partial.take() else {
                     return Ok(None);
                 };
                 if opcode == Opcode::Binary {

@@ -26,6 +26,8 @@
 use std::future::Future;
 
 use super::accept::{accept_key, valid_key};
+use super::deflate::Deflate;
+use super::extension::{DeflateConfig, negotiate};
 use super::message::WebSocketConfig;
 use super::socket::WebSocket;
 use crate::Request;
@@ -45,6 +47,10 @@ pub struct WebSocketUpgrade {
     selected: Option<String>,
     /// The socket's limits.
     config: WebSocketConfig,
+    /// Every `Sec-WebSocket-Extensions` value the client sent, in order.
+    extensions: Vec<String>,
+    /// What we agree to if the client offers `permessage-deflate`; `None`: decline.
+    deflate: Option<DeflateConfig>,
 }
 
 /// Why the handshake was refused: the status and the header that says what
@@ -136,11 +142,19 @@ impl<S> FromRequestParts<S> for WebSocketUpgrade {
             .filter(|p| !p.is_empty())
             .map(String::from)
             .collect();
+        let extensions = req
+            .headers()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(b"sec-websocket-extensions"))
+            .filter_map(|(_, v)| std::str::from_utf8(v).ok())
+            .map(String::from)
+            .collect();
         Ok(WebSocketUpgrade {
             accept: accept_key(key),
             offered,
             selected: None,
             config: WebSocketConfig::default(),
+            extensions,
+            deflate: None,
         })
     }
 }
@@ -168,6 +182,15 @@ impl WebSocketUpgrade {
         &self.offered
     }
 
+    /// Agrees to `permessage-deflate` (RFC 7692) within `config` if the
+    /// client offers it; off unless called, since each compressing
+    /// connection holds zlib state (see `ws::deflate`). The message-size
+    /// limit applies to the inflated size.
+    pub fn deflate(mut self, config: DeflateConfig) -> WebSocketUpgrade {
+        self.deflate = Some(config);
+        self
+    }
+
     /// Replaces the socket's limits.
     pub fn config(mut self, config: WebSocketConfig) -> WebSocketUpgrade {
         self.config = config;
@@ -185,6 +208,8 @@ impl WebSocketUpgrade {
             accept,
             selected,
             config,
+            extensions,
+            deflate,
             ..
         } = self;
         let mut res = Response::new(StatusCode::SWITCHING_PROTOCOLS)
@@ -193,8 +218,14 @@ impl WebSocketUpgrade {
         if let Some(p) = &selected {
             res.set_header("sec-websocket-protocol", p.clone());
         }
+        let codec = deflate
+            .and_then(|d| negotiate(extensions.iter().map(String::as_str), &d))
+            .and_then(Deflate::new);
+        if let Some(c) = &codec {
+            res.set_header("sec-websocket-extensions", c.agreed().response.clone());
+        }
         res.upgrade = Some(OnUpgrade::new(move |upgraded| {
-            f(WebSocket::new(upgraded, config, selected))
+            f(WebSocket::new(upgraded, config, selected, codec))
         }));
         res
     }

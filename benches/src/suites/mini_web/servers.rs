@@ -1,4 +1,5 @@
-//! The two servers under load, built the same way: the same four routes,
+//! The two servers under load, built the same way: the same four routes
+//! (and the WebSocket/SSE ones of `live_routes`),
 //! the same tokio runtime flavour and worker count, on their own thread in
 //! this process, `TCP_NODELAY` on accepted sockets, 1 MiB body limit on
 //! `/echo`, stopped by a graceful-shutdown signal.
@@ -136,6 +137,7 @@ async fn serve_ours(
             get(|Path(id): Path<String>| async move { id }),
         )
         .route("/echo", post(|body: bytes::Bytes| async move { body }));
+    let app = super::live_routes::ours(app);
     let limits = mini_web::http::Limits {
         max_body_bytes: 1024 * 1024,
         ..Default::default()
@@ -170,6 +172,7 @@ async fn serve_axum(
         )
         .route("/echo", post(|body: bytes::Bytes| async move { body }))
         .layer(DefaultBodyLimit::max(1024 * 1024));
+    let app = super::live_routes::axum(app);
     // axum::serve leaves Nagle on; its documented way to turn it off, as ours does.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
