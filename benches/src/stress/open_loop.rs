@@ -93,6 +93,11 @@ async fn connection<P: Protocol>(
     mut reader: P,
     when: Schedule,
 ) -> anyhow::Result<Tally> {
+    // Upgraded protocols (WebSocket) are driven closed loop only.
+    anyhow::ensure!(
+        reader.upgrade_request().is_none(),
+        "the open loop does not drive connections that upgrade first"
+    );
     let stream = TcpStream::connect(addr)
         .await
         .with_context(|| format!("connecting to {addr}"))?;
