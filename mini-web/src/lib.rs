@@ -15,6 +15,7 @@
 //! - [`http`]: the wire — request-head parser, body framing and smuggling
 //!   rules, chunked decoder, limits, response writer, cached `Date`.
 //! - [`request`]: the [`Request`] handlers see: spans into the read buffer plus the body.
+//! - [`body`]: the request body — whole, or a stream the handler pulls, with backpressure.
 //! - [`router`]: radix tree per method, groups, nesting, 404/405.
 //! - [`middleware`]: the onion (`next.run(req).await`) and built-in layers.
 //! - [`service`]: an endpoint with state and layers bound — what the router stores.
@@ -48,6 +49,7 @@
 //! # }
 //! ```
 
+pub mod body;
 pub mod extract;
 pub mod handler;
 pub mod http;
@@ -63,6 +65,7 @@ pub mod stream;
 pub mod upgrade;
 pub mod ws;
 
+pub use body::Body;
 pub use request::Request;
 pub use response::{IntoResponse, Response};
 pub use router::Router;
