@@ -16,8 +16,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
+
+/// Bytes read per chunk by [`BodyStream::from_reader`].
+const READ_CHUNK: usize = 64 * 1024;
 
 /// The receiving end of a streamed body, carried by a [`Response`](crate::Response).
 /// Cloning a response shares it; whichever copy the server writes takes it.
@@ -41,6 +45,35 @@ impl BodyStream {
         let (tx, mut body) = BodyStream::channel(capacity);
         body.len = Some(len);
         (tx, body)
+    }
+
+    /// The first `len` bytes of `reader`, read a chunk at a time as the
+    /// client takes them (a task does the reading, and stops when the client
+    /// is gone). Mirrors `tokio_util::io::ReaderStream` under axum's
+    /// `Body::from_stream`. A reader that ends early ends the stream short,
+    /// and the connection closes (see the module docs).
+    pub fn from_reader(reader: impl AsyncRead + Send + Unpin + 'static, len: u64) -> BodyStream {
+        // Two chunks in flight: one being written, one read ahead.
+        let (tx, body) = BodyStream::sized(2, len);
+        tokio::spawn(async move {
+            let mut reader = reader.take(len);
+            loop {
+                let mut buf = BytesMut::with_capacity(READ_CHUNK);
+                match reader.read_buf(&mut buf).await {
+                    Ok(0) => return,
+                    Ok(_) => {
+                        if tx.send(buf.freeze()).await.is_err() {
+                            return; // the client is gone
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading a streamed body failed");
+                        return;
+                    }
+                }
+            }
+        });
+        body
     }
 
     /// Wraps a receiver the caller made (length unknown).
