@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod example;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
