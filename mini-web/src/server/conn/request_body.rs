@@ -123,6 +123,7 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
         Ok((body, Some(feed)))
     }
 
+    // ANCHOR: feed_step
     /// Sends the next piece of a streamed body once the handler has room
     /// for it, reading the socket if nothing is buffered. Cancel-safe: the
     /// handler may answer while this waits, and the select drops it.
@@ -164,6 +165,7 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
         permit.send(piece);
         Ok(())
     }
+    // ANCHOR_END: feed_step
 
     /// After the handler answered: skips what is left of the body if it is
     /// all buffered. Returns whether the connection can carry another request.

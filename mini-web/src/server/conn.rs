@@ -263,6 +263,7 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
         }
     }
 
+    // ANCHOR: dispatch_feeding
     /// Runs the handler while feeding it its streamed body; returns its response.
     async fn dispatch_feeding(
         &mut self,
@@ -281,6 +282,7 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
             }
         }
     }
+    // ANCHOR_END: dispatch_feeding
 
     async fn send_continue(&mut self) -> std::io::Result<()> {
         write_continue(&mut self.write);
