@@ -22,8 +22,8 @@
 //! - [`handler`]: async functions of extractors, and the signature rules.
 //! - [`extract`]: `Path`, `Query`, `Json`, `Form`, `State`, headers, body; rejections.
 //! - [`response`]: [`Response`] and [`IntoResponse`].
-//! - [`static_files`]: a directory as a handler (ETag, Range, no traversal).
-//! - [`stream`]: a response body sent as it is produced, from a channel.
+//! - [`static_files`]: a directory as a handler (ETag, Range, no traversal; large files streamed).
+//! - [`stream`]: a response body sent as it is produced, from a channel or a reader.
 //! - [`sse`]: Server-Sent Events over a streamed body; `Last-Event-ID`.
 //! - [`upgrade`]: a `101` response hands the connection to a callback.
 //! - [`ws`]: WebSocket (RFC 6455): the upgrade extractor, frames, the socket.

@@ -20,7 +20,8 @@
 //!
 //! The request body ([`request_body`]) is handed over whole when it is
 //! already buffered, else streamed while the handler runs; a streamed
-//! response ([`response_body`]) is written chunk by chunk after the head.
+//! response ([`response_body`]) is written chunk by chunk after the head;
+//! every read goes through [`read`], under one lazily re-armed timer.
 
 mod read;
 mod request_body;

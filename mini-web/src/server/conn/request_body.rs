@@ -129,7 +129,14 @@ impl<IO: AsyncRead + AsyncWrite + Send + Unpin + 'static> Conn<IO> {
     /// handler may answer while this waits, and the select drops it.
     pub(super) async fn feed_step(&mut self, feed: &mut Feed) -> std::io::Result<()> {
         if !feed.started {
-            feed.sender.wanted.notified().await;
+            tokio::select! {
+                () = feed.sender.wanted.notified() => {}
+                // Dropped unpulled: stop waiting (and let the socket be watched again).
+                () = feed.sender.tx.closed() => {
+                    feed.state = FeedState::Abandoned;
+                    return Ok(());
+                }
+            }
             feed.started = true;
             if feed.expect_continue {
                 self.send_continue().await?;
