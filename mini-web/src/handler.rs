@@ -12,9 +12,10 @@
 //! implemented for fn item ..."; check the argument types first, then that the
 //! future is `Send` (no `Rc` or `RefCell` borrow held across an `.await`).
 //!
-//! Extraction is synchronous here, unlike axum: the server reads the body in
-//! full (within `Limits::max_body_bytes`) before dispatching, so every
-//! extractor works on bytes already in memory, and a handler costs one boxed
+//! The arguments before the last borrow the request and are extracted
+//! synchronously (the head is in memory); the last may consume it and
+//! await its body ([`Bytes`](bytes::Bytes), `Json`, or the streaming
+//! [`Body`](crate::body::Body)). Either way a handler costs one boxed
 //! future, not one per extractor.
 
 use std::future::Future;
@@ -58,7 +59,7 @@ macro_rules! impl_handler {
             F: Fn($($ty,)* $last) -> Fut + Clone + Send + Sync + 'static,
             Fut: Future<Output = R> + Send + 'static,
             R: IntoResponse,
-            $($ty: FromRequestParts<S>,)*
+            $($ty: FromRequestParts<S> + Send + 'static,)*
             $last: FromRequest<S, M>,
         {
             fn call(&self, req: Request, state: &S) -> BoxFuture {
@@ -68,12 +69,16 @@ macro_rules! impl_handler {
                         Err(rejection) => return respond(rejection.into_response()),
                     };
                 )*
-                let $last = match $last::from_request(req, state) {
-                    Ok(v) => v,
-                    Err(rejection) => return respond(rejection.into_response()),
-                };
-                let fut = self($($ty,)* $last);
-                Box::pin(async move { fut.await.into_response() })
+                let $last = $last::from_request(req, state);
+                // Cloned like axum's router clones a handler per call: free for fn items.
+                let handler = self.clone();
+                Box::pin(async move {
+                    let $last = match $last.await {
+                        Ok(v) => v,
+                        Err(rejection) => return rejection.into_response(),
+                    };
+                    handler($($ty,)* $last).await.into_response()
+                })
             }
         }
     };

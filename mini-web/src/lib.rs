@@ -15,14 +15,15 @@
 //! - [`http`]: the wire — request-head parser, body framing and smuggling
 //!   rules, chunked decoder, limits, response writer, cached `Date`.
 //! - [`request`]: the [`Request`] handlers see: spans into the read buffer plus the body.
+//! - [`body`]: the request body — whole, or a stream the handler pulls, with backpressure.
 //! - [`router`]: radix tree per method, groups, nesting, 404/405.
 //! - [`middleware`]: the onion (`next.run(req).await`) and built-in layers.
 //! - [`service`]: an endpoint with state and layers bound — what the router stores.
 //! - [`handler`]: async functions of extractors, and the signature rules.
 //! - [`extract`]: `Path`, `Query`, `Json`, `Form`, `State`, headers, body; rejections.
 //! - [`response`]: [`Response`] and [`IntoResponse`].
-//! - [`static_files`]: a directory as a handler (ETag, Range, no traversal).
-//! - [`stream`]: a response body sent as it is produced, from a channel.
+//! - [`static_files`]: a directory as a handler (ETag, Range, no traversal; large files streamed).
+//! - [`stream`]: a response body sent as it is produced, from a channel or a reader.
 //! - [`sse`]: Server-Sent Events over a streamed body; `Last-Event-ID`.
 //! - [`upgrade`]: a `101` response hands the connection to a callback.
 //! - [`ws`]: WebSocket (RFC 6455): the upgrade extractor, frames, the socket,
@@ -49,6 +50,7 @@
 //! # }
 //! ```
 
+pub mod body;
 pub mod extract;
 pub mod handler;
 pub mod http;
@@ -64,6 +66,7 @@ pub mod stream;
 pub mod upgrade;
 pub mod ws;
 
+pub use body::Body;
 pub use request::Request;
 pub use response::{IntoResponse, Response};
 pub use router::Router;

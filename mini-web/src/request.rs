@@ -1,5 +1,6 @@
 //! The request a handler sees: the parsed head kept as byte ranges into the
-//! bytes that came off the socket, plus the decoded body.
+//! bytes that came off the socket, plus the body (whole, or streaming in:
+//! see [`crate::body`]).
 //!
 //! Mirrors `http::Request<Body>` as axum hands it out, with one difference in
 //! representation: header names and values are not copied into a map; they
@@ -12,6 +13,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
+
+use crate::body::Body;
 
 use crate::http::Limits;
 use crate::http::{
@@ -40,8 +43,8 @@ pub struct Request {
     headers: Vec<HeaderSpan>,
     /// Header fields added after parsing (e.g. by the request-id middleware).
     added: Vec<(Bytes, Bytes)>,
-    /// The decoded body (already read in full, within `Limits::max_body_bytes`).
-    body: Bytes,
+    /// The body: in memory, or pulled from the connection piece by piece.
+    body: Body,
     /// Path parameters captured by the router: name and span within `head`.
     params: Vec<(Arc<str>, Span)>,
     /// Typed values attached by middleware for handlers (mirrors `http::Extensions`).
@@ -55,7 +58,7 @@ impl Request {
         head: Bytes,
         parsed: &RequestHead,
         headers: Vec<HeaderSpan>,
-        body: Bytes,
+        body: Body,
     ) -> Request {
         let target = parsed.target;
         let t = target.of(&head);
@@ -90,7 +93,12 @@ impl Request {
         let all = Bytes::copy_from_slice(raw);
         let head = all.slice(..parsed.len);
         let body = all.slice(parsed.len..);
-        Ok(Request::from_parts(head, &parsed, headers, body))
+        Ok(Request::from_parts(
+            head,
+            &parsed,
+            headers,
+            Body::full(body),
+        ))
     }
 
     /// The method.
@@ -165,12 +173,17 @@ impl Request {
     }
 
     /// The body.
-    pub fn body(&self) -> &Bytes {
+    pub fn body(&self) -> &Body {
         &self.body
     }
 
+    /// The body, to pull from (see [`Body::chunk`]).
+    pub fn body_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+
     /// Takes the body out, leaving it empty.
-    pub fn take_body(&mut self) -> Bytes {
+    pub fn take_body(&mut self) -> Body {
         std::mem::take(&mut self.body)
     }
 
@@ -249,7 +262,7 @@ mod tests {
         assert_eq!(r.header("nope"), None);
         r.insert_header("x-request-id", "42");
         assert_eq!(r.header_str("X-Request-Id"), Some("42"));
-        assert_eq!(&r.body()[..], b"body");
+        assert_eq!(r.body().as_bytes().map(|b| &b[..]), Some(&b"body"[..]));
         r.insert_extension(7u32);
         let abs =
             Request::parse(b"GET http://example.com/a/b?q=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")

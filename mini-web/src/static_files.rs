@@ -11,7 +11,13 @@
 //! Path traversal is refused twice: lexically (a `..`, `.`, backslash, NUL or
 //! empty segment in the decoded path → 404), then physically (the resolved
 //! file must lie under the canonical root, so a symlink cannot lead out).
-//! Files are read whole into memory: fine for assets, not for large media.
+//! Files up to [`BUFFER_UP_TO`] are read whole (one read, and the gzip layer
+//! can compress them in place); larger ones are streamed in 64 KiB chunks
+//! as the client takes them ([`BodyStream::from_reader`]), so serving a
+//! 1 GB file to ten clients holds a few chunks each, not ten gigabytes.
+//! `sendfile(2)` would save the copy through user space; it is not used
+//! (tokio has no portable zero-copy path, and nothing measured here yet
+//! says the copy matters next to the rest of a request).
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +28,10 @@ use crate::extract::percent_decode;
 use crate::handler::BoxFuture;
 use crate::http::StatusCode;
 use crate::response::Response;
+use crate::stream::BodyStream;
+
+/// Files (or ranges) up to this size are read whole; larger ones stream.
+pub const BUFFER_UP_TO: u64 = 64 * 1024;
 
 /// A handler serving files under `root`; mount it on a route ending in `{*path}`.
 pub fn serve_dir(
@@ -96,27 +106,50 @@ async fn serve(root: &Path, req: &Request) -> Response {
     {
         return Response::new(StatusCode::NOT_MODIFIED).with_header("etag", etag);
     }
-    let Ok(body) = tokio::fs::read(&real).await else {
-        return not_found();
-    };
+    let len = meta.len();
     let mut res = Response::new(StatusCode::OK)
         .with_header("content-type", content_type(&real))
         .with_header("etag", etag)
         .with_header("accept-ranges", "bytes");
-    let len = body.len() as u64;
-    match req.header_str("range").map(|r| parse_range(r, len)) {
+    let (start, end) = match req.header_str("range").map(|r| parse_range(r, len)) {
         Some(Range::Satisfiable(start, end)) => {
             res.status = StatusCode::PARTIAL_CONTENT;
             res.set_header("content-range", format!("bytes {start}-{end}/{len}"));
-            res.body = bytes::Bytes::from(body).slice(start as usize..=end as usize);
+            (start, end + 1)
         }
         Some(Range::Unsatisfiable) => {
             return Response::new(StatusCode::RANGE_NOT_SATISFIABLE)
                 .with_header("content-range", format!("bytes */{len}"));
         }
-        Some(Range::Ignored) | None => res.body = body.into(),
+        Some(Range::Ignored) | None => (0, len),
+    };
+    match body_of(&real, start, end - start).await {
+        Ok(Body::Whole(bytes)) => res.body = bytes,
+        Ok(Body::Stream(stream)) => res.stream = Some(stream),
+        Err(_) => return not_found(),
     }
     res
+}
+
+/// A file's bytes, in hand or to stream.
+enum Body {
+    Whole(bytes::Bytes),
+    Stream(BodyStream),
+}
+
+/// Bytes `start..start + n` of the file at `path`.
+async fn body_of(path: &Path, start: u64, n: u64) -> std::io::Result<Body> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let mut file = tokio::fs::File::open(path).await?;
+    if start > 0 {
+        file.seek(std::io::SeekFrom::Start(start)).await?;
+    }
+    if n > BUFFER_UP_TO {
+        return Ok(Body::Stream(BodyStream::from_reader(file, n)));
+    }
+    let mut buf = Vec::with_capacity(n as usize);
+    file.take(n).read_to_end(&mut buf).await?;
+    Ok(Body::Whole(buf.into()))
 }
 
 /// How a `Range` header applies to a representation of `len` bytes.

@@ -4,8 +4,8 @@
 
 use bytes::BytesMut;
 use mini_web::http::{
-    BodyKind, ChunkedDecoder, Framing, HeaderSpan, Limits, Method, ParseError, parse_head,
-    valid_host,
+    BodyDecoder, BodyKind, ChunkedDecoder, Decoded as Piece, Framing, HeaderSpan, Limits, Method,
+    ParseError, Version, parse_head, valid_host, write_chunk, write_last_chunk,
 };
 use proptest::prelude::*;
 
@@ -41,30 +41,19 @@ fn decode_in_reads(chunks: &[&[u8]]) -> Result<Option<Decoded>, ParseError> {
         .collect();
     let target = head.target.of(&buf).to_vec();
     let _ = buf.split_to(head.len);
-    let body = match framing.body {
-        BodyKind::Empty => Vec::new(),
-        BodyKind::Length(n) => {
-            let n = n as usize;
-            while buf.len() < n {
-                match feed.next() {
-                    Some(c) => buf.extend_from_slice(c),
-                    None => return Ok(None),
-                }
-            }
-            buf.split_to(n).to_vec()
+    // The server's own path: the body decoder, fed one read at a time.
+    let mut dec = BodyDecoder::new(framing.body);
+    let mut body = Vec::new();
+    loop {
+        match dec.next(&mut buf, &limits)? {
+            Piece::Data(d) => body.extend_from_slice(&d),
+            Piece::End => break,
+            Piece::NeedMore => match feed.next() {
+                Some(c) => buf.extend_from_slice(c),
+                None => return Ok(None),
+            },
         }
-        BodyKind::Chunked => {
-            let mut dec = ChunkedDecoder::new();
-            let mut out = BytesMut::new();
-            while !dec.decode(&mut buf, &mut out, &limits)? {
-                match feed.next() {
-                    Some(c) => buf.extend_from_slice(c),
-                    None => return Ok(None),
-                }
-            }
-            out.to_vec()
-        }
-    };
+    }
     Ok(Some(Decoded {
         method: head.method,
         target,
@@ -160,6 +149,14 @@ proptest! {
         let _ = decode_in_reads(&[&bytes]);
         let mut buf = BytesMut::from(&bytes[..]);
         let _ = ChunkedDecoder::new().decode(&mut buf, &mut BytesMut::new(), &Limits::default());
+        let mut buf = BytesMut::from(&bytes[..]);
+        let mut dec = BodyDecoder::new(BodyKind::Chunked);
+        // Bounded: every call consumes input or ends.
+        for _ in 0..=bytes.len() + 2 {
+            if !matches!(dec.next(&mut buf, &Limits::default()), Ok(Piece::Data(_))) {
+                break;
+            }
+        }
         let _ = valid_host(&bytes);
     }
 
@@ -211,5 +208,41 @@ proptest! {
         let bytes = g.to_bytes();
         let ones: Vec<&[u8]> = bytes.chunks(1).collect();
         prop_assert_eq!(decode_in_reads(&ones), decode_in_reads(&[&bytes]));
+    }
+
+    #[test]
+    fn chunked_round_trip_in_any_reads(
+        pieces in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 0..8),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+    ) {
+        // Our encoder (the response writer's) against our decoder.
+        let mut wire = Vec::new();
+        for p in &pieces {
+            write_chunk(&mut wire, p, Version::Http11);
+        }
+        write_last_chunk(&mut wire, Version::Http11);
+        wire.extend_from_slice(b"NEXT");
+        let mut points: Vec<usize> = cuts.iter().map(|c| c.index(wire.len() + 1)).collect();
+        points.sort_unstable();
+        points.dedup();
+        let mut dec = BodyDecoder::new(BodyKind::Chunked);
+        let mut buf = BytesMut::new();
+        let mut body = Vec::new();
+        let mut last = 0;
+        let mut ended = false;
+        for p in points.into_iter().chain([wire.len()]) {
+            buf.extend_from_slice(&wire[last..p]);
+            last = p;
+            while !ended {
+                match dec.next(&mut buf, &Limits::default()).unwrap() {
+                    Piece::Data(d) => body.extend_from_slice(&d),
+                    Piece::End => ended = true,
+                    Piece::NeedMore => break,
+                }
+            }
+        }
+        prop_assert!(ended);
+        prop_assert_eq!(body, pieces.concat());
+        prop_assert_eq!(&buf[..], b"NEXT", "bytes after the body stay for the next request");
     }
 }

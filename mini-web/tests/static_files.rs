@@ -70,3 +70,44 @@ async fn serves_files_and_refuses_traversal() {
     }
     let _ = std::fs::remove_dir_all(&base);
 }
+
+#[tokio::test]
+async fn large_files_stream_with_their_length_ranges_and_head() {
+    let root = std::env::temp_dir().join(format!("mini-web-static-big-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    // 1 MiB of text, so that the lossy string comparison below is exact.
+    let text: String = (0..1 << 20)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    std::fs::write(root.join("big.txt"), &text).unwrap();
+    let app = Router::new().route("/static/{*path}", get(serve_dir(root.clone())));
+    let (addr, _stop, _h) = spawn(app, Limits::default()).await;
+    let req = |method: &str, extra: &str| {
+        format!("{method} /static/big.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n{extra}\r\n")
+    };
+
+    let out = exchange(addr, req("GET", "").as_bytes()).await;
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    assert!(head.contains("content-length: 1048576\r\n"), "{head}");
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    assert!(body == text, "the whole file, in order");
+
+    let out = exchange(
+        addr,
+        req("GET", "Range: bytes=100000-900000\r\n").as_bytes(),
+    )
+    .await;
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    assert_eq!(status_of(head), 206, "{head}");
+    assert!(
+        head.contains("content-range: bytes 100000-900000/1048576\r\n"),
+        "{head}"
+    );
+    assert!(head.contains("content-length: 800001\r\n"), "{head}");
+    assert!(body == &text[100000..=900000], "the range, exactly");
+
+    let out = exchange(addr, req("HEAD", "").as_bytes()).await;
+    assert!(out.contains("content-length: 1048576\r\n"), "{out}");
+    assert!(out.ends_with("\r\n\r\n"), "no body: {out}");
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -389,6 +389,35 @@ async fn slowloris_gets_408_and_idle_connections_close() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn the_idle_timeout_counts_from_the_last_request() {
+    // One timer per connection, armed at accept and re-armed when it fires
+    // early: requests every 2 s keep a 3 s idle timeout from closing, and
+    // silence then closes within it.
+    let limits = Limits {
+        keep_alive_timeout: Duration::from_secs(3),
+        ..Limits::default()
+    };
+    let (addr, _stop, _h) = spawn(app(), limits).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let start = tokio::time::Instant::now();
+    for _ in 0..4 {
+        s.write_all(b"GET /plaintext HTTP/1.1\r\nHost: h\r\n\r\n")
+            .await
+            .unwrap();
+        let r = read_responses(&mut s, 1).await;
+        assert!(r[0].ends_with("Hello, World!"), "{}", r[0]);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let out = read_to_close(&mut s).await;
+    assert!(out.is_empty(), "{out}");
+    let open_for = start.elapsed();
+    assert!(
+        open_for >= Duration::from_secs(9) && open_for < Duration::from_secs(12),
+        "closed {open_for:?} after the first request; the last came at 6 s"
+    );
+}
+
 #[tokio::test]
 async fn graceful_shutdown_finishes_in_flight_requests() {
     let (addr, stop, handle) = spawn(app(), limits()).await;

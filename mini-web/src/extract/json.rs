@@ -3,7 +3,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{FromRequestParts, Rejection, content_type_is};
+use std::future::Future;
+
+use super::{FromRequest, Rejection, buffer_body, require_type};
 use crate::Request;
 use crate::http::StatusCode;
 use crate::response::{IntoResponse, Response};
@@ -13,26 +15,27 @@ use crate::response::{IntoResponse, Response};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
-impl<S, T: DeserializeOwned> FromRequestParts<S> for Json<T> {
+impl<S, T: DeserializeOwned + Send> FromRequest<S> for Json<T> {
     type Rejection = Rejection;
 
-    fn from_request_parts(req: &Request, _state: &S) -> Result<Self, Rejection> {
-        if !content_type_is(req, "application/json", Some("+json")) {
-            return Err(Rejection::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "JSON body",
-                "expected `content-type: application/json`",
-            ));
+    fn from_request(
+        req: Request,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send + 'static {
+        let typed = require_type(&req, "JSON body", "application/json", Some("+json"));
+        async move {
+            typed?;
+            let body = buffer_body(req).await?;
+            serde_json::from_slice(&body).map(Json).map_err(|e| {
+                // Like axum: malformed JSON is 400, well-formed JSON of the wrong shape is 422.
+                let status = if e.is_data() {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                Rejection::new(status, "JSON body", e.to_string())
+            })
         }
-        serde_json::from_slice(req.body()).map(Json).map_err(|e| {
-            // Like axum: malformed JSON is 400, well-formed JSON of the wrong shape is 422.
-            let status = if e.is_data() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            Rejection::new(status, "JSON body", e.to_string())
-        })
     }
 }
 
@@ -68,11 +71,15 @@ mod tests {
         Request::parse(raw.as_bytes()).unwrap()
     }
 
-    #[test]
-    fn rejections_name_the_problem() {
-        let ok: Json<User> =
-            Json::from_request_parts(&req("application/json", r#"{"name":"a","age":3}"#), &())
-                .unwrap();
+    async fn extract(ct: &str, body: &str) -> Result<Json<User>, Rejection> {
+        <Json<User> as FromRequest<()>>::from_request(req(ct, body), &()).await
+    }
+
+    #[tokio::test]
+    async fn rejections_name_the_problem() {
+        let ok = extract("application/json", r#"{"name":"a","age":3}"#)
+            .await
+            .unwrap();
         assert_eq!(
             ok.0,
             User {
@@ -80,22 +87,14 @@ mod tests {
                 age: 3
             }
         );
-        let e =
-            <Json<User> as FromRequestParts<()>>::from_request_parts(&req("text/plain", "{}"), &())
-                .unwrap_err();
+        let e = extract("text/plain", "{}").await.unwrap_err();
         assert_eq!(e.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        let e = <Json<User> as FromRequestParts<()>>::from_request_parts(
-            &req("application/json", r#"{"name":"a"}"#),
-            &(),
-        )
-        .unwrap_err();
+        let e = extract("application/json", r#"{"name":"a"}"#)
+            .await
+            .unwrap_err();
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(e.to_string().contains("missing field `age`"), "{e}");
-        let e = <Json<User> as FromRequestParts<()>>::from_request_parts(
-            &req("application/json", "{"),
-            &(),
-        )
-        .unwrap_err();
+        let e = extract("application/json", "{").await.unwrap_err();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
     }
 }

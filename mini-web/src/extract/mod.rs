@@ -14,14 +14,17 @@ pub use json::Json;
 pub use path::{Path, percent_decode};
 pub use query::{Form, Query};
 
+use std::future::{Future, ready};
+
 use bytes::Bytes;
 
 use crate::Request;
+use crate::body::Body;
 use crate::http::{Method, StatusCode};
 use crate::response::{IntoResponse, Response};
 
 /// A value built from a borrowed request. Mirrors `axum::extract::FromRequestParts`
-/// (synchronous here: the body is already in memory).
+/// (synchronous here: the head is in memory, and the body is not touched).
 pub trait FromRequestParts<S>: Sized {
     /// What the client gets when extraction fails.
     type Rejection: IntoResponse;
@@ -38,25 +41,79 @@ pub enum ViaParts {}
 
 /// A value built by consuming the request; only the last handler argument.
 /// Mirrors `axum::extract::FromRequest`; `M` separates the two blanket impls.
-pub trait FromRequest<S, M = ViaRequest>: Sized {
+/// Asynchronous, because it may read the body ([`Bytes`], [`String`],
+/// [`Json`], [`Form`] buffer it; [`Body`] streams it).
+pub trait FromRequest<S, M = ViaRequest>: Sized + Send {
     /// What the client gets when extraction fails.
-    type Rejection: IntoResponse;
-    /// Builds the value.
-    fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection>;
+    type Rejection: IntoResponse + Send;
+    /// Builds the value. The future owns what it needs (it outlives `state`'s borrow).
+    fn from_request(
+        req: Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send + 'static;
 }
 
-impl<S, T: FromRequestParts<S>> FromRequest<S, ViaParts> for T {
+impl<S, T: FromRequestParts<S> + Send + 'static> FromRequest<S, ViaParts> for T
+where
+    T::Rejection: Send + 'static,
+{
     type Rejection = T::Rejection;
-    fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        T::from_request_parts(&req, state)
+    fn from_request(
+        req: Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send + 'static {
+        ready(T::from_request_parts(&req, state))
     }
 }
 
 impl<S> FromRequest<S, ViaRequest> for Request {
     type Rejection = std::convert::Infallible;
-    fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(req)
+    fn from_request(
+        req: Request,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send + 'static {
+        ready(Ok(req))
     }
+}
+
+/// The body as a stream to pull (`body.chunk().await`), for uploads too large
+/// to hold in memory. Mirrors taking `axum::body::Body`.
+impl<S> FromRequest<S, ViaRequest> for Body {
+    type Rejection = std::convert::Infallible;
+    fn from_request(
+        mut req: Request,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send + 'static {
+        ready(Ok(req.take_body()))
+    }
+}
+
+/// Reads the whole body (within `Limits::max_body_bytes`); a body that
+/// breaks off is refused with the status its error names (413, 400 ...).
+pub(crate) async fn buffer_body(mut req: Request) -> Result<Bytes, Rejection> {
+    req.take_body()
+        .to_bytes()
+        .await
+        .map_err(|e| Rejection::new(e.status(), "body", e.to_string()))
+}
+
+/// `Ok` if the request's content type is `want` (or ends in `suffix`), else
+/// the 415 naming `part`. Checked on the head, before the body is read: a
+/// wrong type costs no upload.
+pub(crate) fn require_type(
+    req: &Request,
+    part: &'static str,
+    want: &'static str,
+    suffix: Option<&str>,
+) -> Result<(), Rejection> {
+    if content_type_is(req, want, suffix) {
+        return Ok(());
+    }
+    Err(Rejection::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        part,
+        format!("expected `content-type: {want}`"),
+    ))
 }
 
 impl IntoResponse for std::convert::Infallible {
@@ -109,25 +166,38 @@ impl<S: Clone> FromRequestParts<S> for State<S> {
     }
 }
 
-/// The raw body (cheap: a reference-counted view of the bytes read).
-impl<S> FromRequestParts<S> for Bytes {
-    type Rejection = std::convert::Infallible;
-    fn from_request_parts(req: &Request, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(req.body().clone())
+/// The raw body, read whole (cheap when it arrived with the head: a
+/// reference-counted view of the bytes read).
+impl<S> FromRequest<S, ViaRequest> for Bytes {
+    type Rejection = Rejection;
+    fn from_request(
+        req: Request,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send + 'static {
+        buffer_body(req)
     }
 }
 
-/// The body as UTF-8 text.
-impl<S> FromRequestParts<S> for String {
+/// The body as UTF-8 text, read whole.
+impl<S> FromRequest<S, ViaRequest> for String {
     type Rejection = Rejection;
-    fn from_request_parts(req: &Request, _state: &S) -> Result<Self, Self::Rejection> {
-        String::from_utf8(req.body().to_vec()).map_err(|e| {
-            Rejection::new(
-                StatusCode::BAD_REQUEST,
-                "body",
-                format!("not valid UTF-8: {e}"),
-            )
-        })
+    // Not an `async fn`: that would borrow `state`, and the future must be `'static`.
+    #[allow(clippy::manual_async_fn)]
+    fn from_request(
+        req: Request,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send + 'static {
+        let body = buffer_body(req);
+        async move {
+            let bytes = body.await?;
+            String::from_utf8(bytes.to_vec()).map_err(|e| {
+                Rejection::new(
+                    StatusCode::BAD_REQUEST,
+                    "body",
+                    format!("not valid UTF-8: {e}"),
+                )
+            })
+        }
     }
 }
 

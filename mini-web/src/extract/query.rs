@@ -1,9 +1,11 @@
 //! `Query<T>` and `Form<T>`: `application/x-www-form-urlencoded` from the
 //! query string or the body. Mirror `axum::extract::Query` and `axum::Form`.
 
+use std::future::Future;
+
 use serde::de::DeserializeOwned;
 
-use super::{FromRequestParts, Rejection, content_type_is};
+use super::{FromRequest, FromRequestParts, Rejection, buffer_body, require_type};
 use crate::Request;
 use crate::http::StatusCode;
 
@@ -25,22 +27,21 @@ impl<S, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Form<T>(pub T);
 
-impl<S, T: DeserializeOwned> FromRequestParts<S> for Form<T> {
+impl<S, T: DeserializeOwned + Send> FromRequest<S> for Form<T> {
     type Rejection = Rejection;
 
-    fn from_request_parts(req: &Request, _state: &S) -> Result<Self, Rejection> {
-        if !content_type_is(req, "application/x-www-form-urlencoded", None) {
-            return Err(Rejection::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "form body",
-                "expected `content-type: application/x-www-form-urlencoded`",
-            ));
-        }
-        serde_urlencoded::from_bytes(req.body())
-            .map(Form)
-            .map_err(|e| {
+    fn from_request(
+        req: Request,
+        _state: &S,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send + 'static {
+        let typed = require_type(&req, "form body", "application/x-www-form-urlencoded", None);
+        async move {
+            typed?;
+            let body = buffer_body(req).await?;
+            serde_urlencoded::from_bytes(&body).map(Form).map_err(|e| {
                 Rejection::new(StatusCode::UNPROCESSABLE_ENTITY, "form body", e.to_string())
             })
+        }
     }
 }
 
@@ -54,8 +55,8 @@ mod tests {
         q: Option<String>,
     }
 
-    #[test]
-    fn query_and_form() {
+    #[tokio::test]
+    async fn query_and_form() {
         let r = Request::parse(b"GET /?page=2&q=a%20b HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
         let Query(p): Query<Page> = Query::from_request_parts(&r, &()).unwrap();
         assert_eq!(
@@ -72,7 +73,9 @@ mod tests {
             b"POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\npage=7",
         )
         .unwrap();
-        let Form(p): Form<Page> = Form::from_request_parts(&r, &()).unwrap();
+        let Form(p): Form<Page> = <Form<Page> as FromRequest<()>>::from_request(r, &())
+            .await
+            .unwrap();
         assert_eq!(p.page, 7);
     }
 }

@@ -1,9 +1,10 @@
-//! The wire: our own HTTP/1.1 request parser, body framing, chunked decoder
+//! The wire: our own HTTP/1.1 request parser, body framing, body decoders
 //! and response writer (RFC 9112). Mirrors the roles of `httparse` and
 //! hyper's `proto::h1`.
 
 mod chunked;
 mod date;
+mod decode;
 mod error;
 mod framing;
 mod host;
@@ -15,6 +16,7 @@ mod write;
 
 pub use chunked::ChunkedDecoder;
 pub use date::{DATE_LEN, append_date, format_imf};
+pub use decode::{BodyDecoder, Decoded};
 pub use error::ParseError;
 pub use framing::{BodyKind, Framing, name_is};
 pub use host::valid_host;

@@ -25,8 +25,12 @@ pub struct WriteOptions {
     /// A `101` that switches protocols: say `connection: upgrade`.
     pub upgrade: bool,
     /// The body is streamed after the head: `transfer-encoding: chunked` on
-    /// HTTP/1.1, no length at all on 1.0 (the close ends it; `close` must be set).
+    /// HTTP/1.1, no length at all on 1.0 (the close ends it; `close` must be
+    /// set) — unless `stream_len` gives its length.
     pub streamed: bool,
+    /// A streamed body's length, when known: sent as `content-length` (also
+    /// for `HEAD`, which sends no body), and the chunks go out unframed.
+    pub stream_len: Option<u64>,
 }
 
 /// Appends one chunk of a streamed body (RFC 9112 §7.1); empty data writes
@@ -106,7 +110,11 @@ pub fn write_response(out: &mut Vec<u8>, res: &Response, opts: WriteOptions) {
         out.extend_from_slice(b"\r\n");
     }
     let has_body = !res.status.forbids_body();
-    if has_body && opts.streamed {
+    if let (true, Some(len)) = (has_body, opts.stream_len) {
+        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(len.to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+    } else if has_body && opts.streamed {
         if opts.version == Version::Http11 {
             out.extend_from_slice(b"transfer-encoding: chunked\r\n");
         }
@@ -149,6 +157,7 @@ mod tests {
                 close: true,
                 upgrade: false,
                 streamed: false,
+                stream_len: None,
             },
         );
         let text = String::from_utf8(out).unwrap();
@@ -175,6 +184,7 @@ mod tests {
                 close: false,
                 upgrade: false,
                 streamed: false,
+                stream_len: None,
             },
         );
         let text = String::from_utf8(out).unwrap();

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod example;
 pub(crate) mod process;
 
 use std::net::SocketAddr;
