@@ -76,7 +76,12 @@ fn all_params(c: &mut Conn) -> Vec<(String, String)> {
 
 /// Parameters Redis 7.0 marks immutable (`CONFIG SET` refuses them whatever
 /// the value).
-const IMMUTABLE: &[&str] = &["databases", "enable-debug-command"];
+const IMMUTABLE: &[&str] = &[
+    "databases",
+    "enable-debug-command",
+    "appendfilename",
+    "appenddirname",
+];
 
 #[test]
 fn every_value_config_get_prints_can_be_set_back() {

@@ -124,9 +124,11 @@ pub fn render(srv: &mut Server, wanted: &[String]) -> String {
     if has("persistence") {
         let _ = write!(
             o,
-            "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n\r\n",
+            "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\n",
             (now_us / 1_000_000) as u64 - uptime
         );
+        srv.aof.info(&mut o);
+        o.push_str("\r\n");
     }
     if has("stats") {
         let s = srv.stats;

@@ -7,6 +7,10 @@
 //!   the kernel shares page by page until either side writes (copy-on-write),
 //!   as Redis's `redisFork` does.
 //!
-//! The RDB and AOF formats sit beside it as they land.
+//! - [`aof`]: the append-only file, Redis 7.0's multi-part layout (a
+//!   manifest, a base, increments), fed by the propagation point.
+//!
+//! The RDB format sits beside them as it lands.
 
+pub mod aof;
 pub mod fork;

@@ -27,6 +27,7 @@ use crate::config::listen::Listeners;
 use crate::db::Keyspace;
 use crate::idmap::IdMap;
 use crate::latency::{Histogram, Monitor};
+use crate::persist::aof::Aof;
 use crate::protocol::OwnedArgv;
 use crate::pubsub::PubSub;
 use crate::tracking::Tracking;
@@ -305,6 +306,9 @@ pub struct Server {
     pub listeners: Listeners,
     /// The latency monitor's events (`LATENCY LATEST/HISTORY/...`).
     pub latency: Monitor,
+    /// The append-only file: its files, buffer, fsync policy state and
+    /// rewrite child.
+    pub aof: Aof,
 }
 
 /// Current Unix time in milliseconds.
@@ -353,6 +357,7 @@ impl Server {
             pause: Pause::default(),
             listeners: Listeners::default(),
             latency: Monitor::default(),
+            aof: Aof::default(),
         }
     }
 
@@ -361,6 +366,19 @@ impl Server {
     /// form, and keys removed by expiry too.
     pub fn add_feed(&mut self, feed: Box<dyn Feed>) {
         self.prop.add_feed(feed);
+        self.sync_logging();
+    }
+
+    /// Whether a background child runs (Redis `hasActiveChildProcess`):
+    /// only one at a time. Today the AOF rewrite's ([`Aof::child`]) is the
+    /// only kind; an RDB save's child joins this test.
+    pub fn has_active_child(&self) -> bool {
+        self.aof.child.is_some()
+    }
+
+    /// Removes the consumers called `name` (see [`Feed::name`]).
+    pub fn remove_feed(&mut self, name: &str) {
+        self.prop.remove_feed(name);
         self.sync_logging();
     }
 
