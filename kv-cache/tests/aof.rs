@@ -26,6 +26,19 @@ fn start_in(dir: &Path) -> Background {
     start_ours(|c| aof_config(dir, c))
 }
 
+/// Starting on `dir` (with `tweak`) must fail: the error's text.
+fn refused_start(dir: &Path, tweak: impl FnOnce(&mut Config)) -> String {
+    let mut c = Config {
+        port: 0,
+        ..Config::default()
+    };
+    aof_config(dir, &mut c);
+    tweak(&mut c);
+    Background::start(c)
+        .expect_err("the server refuses to start")
+        .to_string()
+}
+
 /// A deadline an hour ahead, whole seconds (EXPIREAT keeps seconds).
 fn an_hour_ahead() -> i64 {
     let now = std::time::SystemTime::now()
@@ -133,16 +146,7 @@ fn a_torn_tail_is_cut_off_only_with_aof_load_truncated() {
     let torn = b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$5\r\nab";
     let incr = append_to_incr(dir.path(), torn);
     let whole = std::fs::metadata(&incr).unwrap().len() - torn.len() as u64;
-    let refused = Background::start(Config {
-        port: 0,
-        aof_load_truncated: false,
-        ..{
-            let mut c = Config::default();
-            aof_config(dir.path(), &mut c);
-            c
-        }
-    });
-    let e = refused.err().expect("a torn tail is refused").to_string();
+    let e = refused_start(dir.path(), |c| c.aof_load_truncated = false);
     assert!(
         e.contains("Unexpected end of file reading the append only file appendonly.aof.1.incr.aof"),
         "{e}"
@@ -172,17 +176,7 @@ fn a_corrupt_middle_is_refused_with_the_file_and_offset() {
     let bad = b"garbage\r\n*1\r\n$4\r\nPING\r\n";
     let incr = append_to_incr(dir.path(), bad);
     let at = std::fs::metadata(&incr).unwrap().len() - bad.len() as u64;
-    let e = Background::start({
-        let mut c = Config {
-            port: 0,
-            ..Config::default()
-        };
-        aof_config(dir.path(), &mut c);
-        c
-    })
-    .err()
-    .expect("refused")
-    .to_string();
+    let e = refused_start(dir.path(), |_| {});
     assert!(
         e.contains(&format!(
             "Bad file format reading the append only file appendonly.aof.1.incr.aof at offset {at}"
@@ -193,17 +187,7 @@ fn a_corrupt_middle_is_refused_with_the_file_and_offset() {
     let dir = TempDir::new("unknown");
     drop(start_in(dir.path()));
     append_to_incr(dir.path(), b"*1\r\n$7\r\nNOSUCHC\r\n");
-    let e = Background::start({
-        let mut c = Config {
-            port: 0,
-            ..Config::default()
-        };
-        aof_config(dir.path(), &mut c);
-        c
-    })
-    .err()
-    .expect("refused")
-    .to_string();
+    let e = refused_start(dir.path(), |_| {});
     assert!(
         e.contains("Unknown command 'NOSUCHC' reading the append only file"),
         "{e}"
