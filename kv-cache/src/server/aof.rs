@@ -89,6 +89,7 @@ pub fn open_at_start(srv: &mut Server) -> Result<(), String> {
     tracing::info!("Opening AOF incr file {name} on server start");
     let feed = srv.aof.feed();
     srv.add_feed(Box::new(feed));
+    sync_annotations(srv);
     Ok(())
 }
 
@@ -126,6 +127,9 @@ pub fn cron(srv: &mut Server) {
 /// `startAppendOnly` / `stopAppendOnly`).
 pub fn apply_config(srv: &mut Server) {
     let on = srv.aof.state != State::Off;
+    if on {
+        sync_annotations(srv);
+    }
     if srv.config.appendonly == on {
         return;
     }
@@ -152,6 +156,7 @@ pub fn apply_config(srv: &mut Server) {
     aof.last_write_ok = true;
     let feed = aof.feed();
     srv.add_feed(Box::new(feed));
+    sync_annotations(srv);
     if child_running(srv) {
         srv.aof.kill_child();
     }
@@ -162,6 +167,14 @@ pub fn apply_config(srv: &mut Server) {
         srv.aof.state = State::Off;
         srv.config.appendonly = false;
         srv.remove_feed("aof");
+    }
+}
+
+/// `aof-timestamp-enabled`: the feed writes `#TS:` lines while it is on.
+fn sync_annotations(srv: &mut Server) {
+    let mut p = lock(&srv.aof.pending);
+    if srv.config.aof_timestamp_enabled != p.annotate_from.is_some() {
+        p.annotate_from = srv.config.aof_timestamp_enabled.then_some(0);
     }
 }
 

@@ -378,6 +378,7 @@ fn accept(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, mut stream: TcpStream, 
 /// Before the loop sleeps (Redis `beforeSleep`): the BCAST invalidations
 /// collected this turn go out, one array per prefix and client; then the
 /// AOF is written.
+// ANCHOR: before_sleep
 fn before_sleep(ev: &mut EventLoop<Runtime>, rt: &mut Runtime) {
     if rt.srv.tracking.clients() != 0 {
         crate::exec::track::broadcast(&mut rt.srv);
@@ -389,6 +390,7 @@ fn before_sleep(ev: &mut EventLoop<Runtime>, rt: &mut Runtime) {
     // loop writes replies after the hooks), Redis `flushAppendOnlyFile`.
     aof::before_sleep(&mut rt.srv);
 }
+// ANCHOR_END: before_sleep
 
 /// Accepts on the new sockets of `plan`; records every address of it as
 /// listening.

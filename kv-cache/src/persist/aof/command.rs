@@ -15,18 +15,22 @@
 
 use std::io::{self, BufRead, Read};
 
+use crate::protocol::reply::fmt_i64;
+
 /// Longest header line read (`*<argc>`, `$<len>`, an annotation), newline
 /// included. Redis `AOF_ANNOTATION_LINE_MAX_LEN`.
 pub const MAX_LINE: usize = 1024;
 
-/// Appends one command in RESP form.
+/// Appends one command in RESP form. Runs for every write: the lengths
+/// are formatted on the stack, not allocated.
 pub fn append<'a>(buf: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+    let mut tmp = [0u8; 20];
     buf.push(b'*');
-    buf.extend_from_slice(args.len().to_string().as_bytes());
+    buf.extend_from_slice(fmt_i64(args.len() as i64, &mut tmp));
     buf.extend_from_slice(b"\r\n");
     for a in args {
         buf.push(b'$');
-        buf.extend_from_slice(a.len().to_string().as_bytes());
+        buf.extend_from_slice(fmt_i64(a.len() as i64, &mut tmp));
         buf.extend_from_slice(b"\r\n");
         buf.extend_from_slice(a);
         buf.extend_from_slice(b"\r\n");

@@ -100,8 +100,9 @@ impl AofFeed {
             }
         }
         if p.selected != Some(db) {
-            let n = db.to_string();
-            command::append(&mut p.bytes, [&b"SELECT"[..], n.as_bytes()].into_iter());
+            let mut tmp = [0u8; 20];
+            let n = crate::protocol::reply::fmt_i64(db as i64, &mut tmp);
+            command::append(&mut p.bytes, [&b"SELECT"[..], n].into_iter());
             p.selected = Some(db);
         }
         command::append(&mut p.bytes, args);
@@ -174,6 +175,8 @@ pub struct Aof {
     pub last_bgrewrite_ok: bool,
     /// Failed rewrites in a row (`stat_aofrw_consecutive_failures`).
     pub consecutive_failures: u32,
+    /// When the last rewrite failed (the automatic rewrite backs off).
+    pub last_failure: Option<Instant>,
 }
 
 impl Default for Aof {
@@ -200,6 +203,7 @@ impl Default for Aof {
             last_rewrite_secs: -1,
             last_bgrewrite_ok: true,
             consecutive_failures: 0,
+            last_failure: None,
         }
     }
 }

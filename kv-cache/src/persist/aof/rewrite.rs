@@ -237,6 +237,7 @@ impl Aof {
             tracing::info!("Background AOF rewrite finished successfully");
         } else {
             self.consecutive_failures += 1;
+            self.last_failure = Some(std::time::Instant::now());
         }
         self.after_rewrite();
     }
@@ -311,6 +312,18 @@ impl Aof {
         }
     }
 
+    /// After 3 failed rewrites in a row the automatic one waits 1 minute,
+    /// then 2, 4 ... up to 60 between attempts, so a full disk does not
+    /// get a new increment file ten times a second (Redis
+    /// `aofRewriteLimited`). `BGREWRITEAOF` is never held back.
+    fn backing_off(&self) -> bool {
+        let (Some(at), n @ 3..) = (self.last_failure, self.consecutive_failures) else {
+            return false;
+        };
+        let minutes = (1u64 << (n - 3).min(6)).min(60);
+        at.elapsed() < Duration::from_secs(minutes * 60)
+    }
+
     /// Whether the cron should start a rewrite by `auto-aof-rewrite-*`
     /// (Redis `serverCron`): grown by the percentage over the size after
     /// the last rewrite, and at least the minimum size.
@@ -318,7 +331,7 @@ impl Aof {
         if self.state != State::On || self.child.is_some() || c.auto_aof_rewrite_percentage == 0 {
             return false;
         }
-        if self.current_size <= c.auto_aof_rewrite_min_size {
+        if self.current_size <= c.auto_aof_rewrite_min_size || self.backing_off() {
             return false;
         }
         let base = self.rewrite_base_size.max(1);

@@ -75,6 +75,7 @@ impl Aof {
         if c.no_appendfsync_on_rewrite && child_running {
             return;
         }
+        // ANCHOR: policy
         match policy {
             Appendfsync::Always => {
                 if let Err(e) = file.sync_data() {
@@ -96,6 +97,7 @@ impl Aof {
             }
             Appendfsync::Everysec | Appendfsync::No => {}
         }
+        // ANCHOR_END: policy
     }
 
     /// Puts unwritten bytes back in front of whatever was fed meanwhile.
