@@ -15,10 +15,13 @@
 //! - `fairness` ([`fairness`]): one client pipelines a million `GET`s and
 //!   never reads; the latency the other clients see meanwhile, and RSS.
 //! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
+//! - `persistence` ([`persistence`]): SET and INCR with the AOF on
+//!   (`appendfsync everysec` and `always`), the same config on both.
 //!
 //! Both servers run as child processes on free loopback ports with
-//! persistence off (`redis-server --save '' --appendonly no`; kv-cache has
-//! none), so the only difference is the server.
+//! persistence off (`redis-server --save '' --appendonly no`, kv-cache's
+//! default), except in `persistence`, where both get the same AOF
+//! settings; so the only difference is the server.
 //!
 //! # Layout
 //!
@@ -30,6 +33,7 @@
 //! - [`fairness`]: other clients' latency beside a client that never reads.
 //! - [`parser`]: request parsing vs the redis crate's parser, in-process,
 //!   over the functions in [`parsing`].
+//! - [`persistence`]: the AOF's cost under load.
 
 mod bench;
 mod fairness;
@@ -38,6 +42,7 @@ mod mix;
 mod parser;
 mod parsing;
 mod per_request;
+mod persistence;
 mod servers;
 
 use crate::runner::Comparison;
@@ -50,5 +55,6 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
         Box::new(mix::Mix::default()),
         Box::new(fairness::Fairness::default()),
         Box::new(parser::Parser::default()),
+        Box::new(persistence::Persistence::default()),
     ]
 }
