@@ -118,7 +118,7 @@ fn bad_config_is_refused_at_startup() {
         "--port",
         &free_port().to_string(),
         "--set",
-        "appendonly=yes",
+        "appendfsync=sometimes",
     ]);
     assert!(!wait_exit(&mut child).success());
 }

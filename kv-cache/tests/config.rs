@@ -76,7 +76,13 @@ fn all_params(c: &mut Conn) -> Vec<(String, String)> {
 
 /// Parameters Redis 7.0 marks immutable (`CONFIG SET` refuses them whatever
 /// the value).
-const IMMUTABLE: &[&str] = &["databases", "enable-debug-command", "rdbchecksum"];
+const IMMUTABLE: &[&str] = &[
+    "databases",
+    "enable-debug-command",
+    "rdbchecksum",
+    "appendfilename",
+    "appenddirname",
+];
 
 /// Parameters `CONFIG SET` refuses while `enable-protected-configs` is at
 /// Redis 7.0's default, `no`.

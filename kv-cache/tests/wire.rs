@@ -428,9 +428,9 @@ fn config_set_changes_behaviour_and_refuses_what_kv_cache_does_not_do() {
         simple("OK")
     );
     assert_eq!(
-        c.cmds(&["CONFIG", "SET", "appendonly", "yes"]),
+        c.cmds(&["CONFIG", "SET", "appendonly", "maybe"]),
         err(
-            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - kv-cache has no persistence; only appendonly no is accepted"
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'"
         )
     );
     assert_eq!(

@@ -58,6 +58,7 @@ FAMILIES = [
         ("module", "module module|list module|load module|loadex module|unload module|help"),
         ("memory", "memory memory|doctor memory|help memory|malloc-stats memory|purge memory|stats"
                    " memory|usage"),
+        ("aof", "bgrewriteaof"),
     ]),
     ("scripting", "scripting", [
         ("server", "function function|flush function|help script script|flush script|help"),

@@ -2,6 +2,7 @@
 //! themselves are in [`crate::config`].
 
 use super::Ctx;
+use crate::config::bounds::os_error_text;
 use crate::config::{ConfigError, PARAMS, listen, rewrite};
 use crate::db::glob;
 use crate::protocol::Argv;
@@ -129,16 +130,6 @@ pub fn config_rewrite(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             ctx.out
                 .error(&format!("ERR Rewriting config file: {}", os_error_text(&e)));
         }
-    }
-}
-
-/// The C library's text for an I/O error (`strerror`), as Redis prints it:
-/// Rust's `Display` adds ` (os error N)`.
-fn os_error_text(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
     }
 }
 

@@ -22,7 +22,7 @@
 //!   [`counters`], [`keys`], [`expire`], [`server`] (with [`info`], [`config`],
 //!   [`latency`] and [`introspect`] for the larger server commands), [`lists`], [`hashes`],
 //!   [`sets`], [`zsets`], [`sort`] (SORT, SORT_RO), [`multi`] (transactions), [`pubsub`],
-//!   [`monitor`], [`lolwut`], [`module`] (MODULE, with no modules), [`memory`];
+//!   [`monitor`], [`lolwut`], [`module`] (MODULE, with no modules), [`memory`], [`aof`] (BGREWRITEAOF);
 //! - [`notify`](mod@notify): keyspace notifications, sent by handlers through [`Ctx::notify`];
 //! - [`keyspec`]: which arguments are keys (Redis 7 key specs and the
 //!   commands' own extractions), for `COMMAND GETKEYS` and whoever routes by key;
@@ -33,6 +33,7 @@
 //!   HINCRBYFLOAT and timeouts), [`blocking`] (the timeout argument, parking
 //!   a client on keys).
 
+pub mod aof;
 pub mod args;
 pub mod blocking;
 pub mod client;

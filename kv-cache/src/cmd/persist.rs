@@ -112,7 +112,7 @@ pub fn cron(srv: &mut Server) {
             Purpose::Aof => {}
         }
     }
-    if srv.child.busy().is_some() {
+    if srv.has_active_child() {
         return;
     }
     if srv.rdb.scheduled {
@@ -222,7 +222,7 @@ pub fn info(srv: &Server, o: &mut String) {
     };
     let _ = write!(
         o,
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n\r\n",
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{current}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n",
         srv.ks.dirty.wrapping_sub(r.dirty_at_save),
         bg as u8,
         r.last_save_s,
@@ -232,6 +232,10 @@ pub fn info(srv: &Server, o: &mut String) {
         r.last_cow_bytes,
         r.loaded_expired,
         r.loaded_keys,
+    );
+    srv.aof.info(o);
+    o.push_str(
+        "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n\r\n",
     );
 }
 
@@ -256,7 +260,7 @@ pub fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         2 if is(argv.get(1), "schedule") => true,
         _ => return ctx.syntax_error(),
     };
-    match ctx.srv.child.busy() {
+    match ctx.srv.busy_child() {
         Some(Purpose::Rdb) => ctx.out.error(IN_PROGRESS),
         Some(Purpose::Aof) if schedule => {
             ctx.srv.rdb.scheduled = true;

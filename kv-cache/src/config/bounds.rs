@@ -112,6 +112,16 @@ pub fn parse_memory(v: &str) -> Option<u64> {
     Some(n.wrapping_mul(mul))
 }
 
+/// The C library's text for an I/O error (`strerror`), as Redis prints it:
+/// Rust's `Display` adds ` (os error N)`.
+pub fn os_error_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,9 @@
 //! (redis.conf line syntax), command-line `--key value` options, and
 //! `CONFIG GET/SET`.
 //!
-//! Parameters kv-cache does not act on are listed only where a client asks
-//! for them (`redis-benchmark` reads `appendonly`): they accept exactly the
-//! value that describes what kv-cache really does — no AOF — and refuse
-//! any other, so nobody is misled.
+//! A parameter kv-cache does not act on would be listed only where a client
+//! asks for it, accepting exactly the value that describes what kv-cache
+//! really does and refusing any other, so nobody is misled.
 //!
 //! # Layout
 //!
@@ -139,6 +138,31 @@ pub struct Config {
     /// `lazyfree-lazy-*`: which deletions free big values on the lazyfree
     /// thread (eviction, expire, server-del, user-del, user-flush). All no.
     pub lazyfree: Switches,
+    /// `appendonly`: log every change to the append-only file. no.
+    pub appendonly: bool,
+    /// `appendfilename`: the base name of the AOF files. `appendonly.aof`.
+    pub appendfilename: String,
+    /// `appenddirname`: the directory under `dir` holding them. `appendonlydir`.
+    pub appenddirname: String,
+    /// `appendfsync`: when the AOF reaches the disk. everysec.
+    pub appendfsync: Appendfsync,
+    /// `no-appendfsync-on-rewrite`: skip fsyncs while a child writes. no.
+    pub no_appendfsync_on_rewrite: bool,
+    /// `aof-load-truncated`: load an AOF whose last command is torn, cutting it off. yes.
+    pub aof_load_truncated: bool,
+    /// `aof-use-rdb-preamble`: write the rewritten base as RDB. yes (see
+    /// [`crate::persist::aof::base`]: until the RDB writer lands the base is
+    /// written as commands either way).
+    pub aof_use_rdb_preamble: bool,
+    /// `aof-timestamp-enabled`: `#TS:` annotations in the AOF. no.
+    pub aof_timestamp_enabled: bool,
+    /// `aof-rewrite-incremental-fsync`: fsync the rewritten base every 4 MB. yes.
+    pub aof_rewrite_incremental_fsync: bool,
+    /// `auto-aof-rewrite-percentage`: rewrite when the AOF grew by this
+    /// percent over its size after the last rewrite (0: never). 100.
+    pub auto_aof_rewrite_percentage: u64,
+    /// `auto-aof-rewrite-min-size`: ... and is at least this big. 64mb.
+    pub auto_aof_rewrite_min_size: u64,
     /// Not a parameter: the config file the server was started with, as an
     /// absolute path (`CONFIG REWRITE` writes it back); none by default.
     pub config_file: Option<std::path::PathBuf>,
@@ -201,6 +225,17 @@ impl Default for Config {
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             lazyfree: Switches::default(),
+            appendonly: false,
+            appendfilename: "appendonly.aof".into(),
+            appenddirname: "appendonlydir".into(),
+            appendfsync: Appendfsync::Everysec,
+            no_appendfsync_on_rewrite: false,
+            aof_load_truncated: true,
+            aof_use_rdb_preamble: true,
+            aof_timestamp_enabled: false,
+            aof_rewrite_incremental_fsync: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             config_file: None,
         }
     }
@@ -228,6 +263,54 @@ fn parse_save(v: &str) -> Result<Vec<(u64, u64)>, String> {
             _ => Err(BAD.into()),
         })
         .collect()
+}
+
+/// `appendfsync`: when the AOF is fsynced. Redis `AOF_FSYNC_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appendfsync {
+    /// After every event-loop turn, before its replies are sent.
+    Always,
+    /// Once a second, on a background thread.
+    Everysec,
+    /// Never: the kernel writes back when it likes.
+    No,
+}
+
+impl Appendfsync {
+    /// The name `CONFIG GET` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Appendfsync::Always => "always",
+            Appendfsync::Everysec => "everysec",
+            Appendfsync::No => "no",
+        }
+    }
+}
+
+/// A file or directory name that must not be a path (Redis `pathIsBaseName`).
+fn base_name(v: &str, param: &str, what: &str) -> Result<String, String> {
+    if v.is_empty() {
+        return Err(format!("{param} can't be empty"));
+    }
+    if v.contains('/') {
+        return Err(format!("{param} can't be a path, just a {what}"));
+    }
+    Ok(v.to_string())
+}
+
+/// A boolean parameter's get/set entry.
+macro_rules! bool_param {
+    ($name:literal, $field:ident) => {
+        Param {
+            name: $name,
+            mutable: true,
+            get: |c| yes_no_text(c.$field),
+            set: |c, v| {
+                c.$field = yes_no(v)?;
+                Ok(())
+            },
+        }
+    };
 }
 
 /// How `CONFIG GET save` prints the points.
@@ -654,17 +737,68 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
-    // Accepted only with the values that say what kv-cache does.
+    // The server applies a change at its next turn (`persist::aof`).
+    bool_param!("appendonly", appendonly),
     Param {
-        name: "appendonly",
+        name: "appendfilename",
+        mutable: false,
+        get: |c| c.appendfilename.clone(),
+        set: |c, v| {
+            c.appendfilename = base_name(v, "appendfilename", "filename")?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "appenddirname",
+        mutable: false,
+        get: |c| c.appenddirname.clone(),
+        set: |c, v| {
+            c.appenddirname = base_name(v, "appenddirname", "dirname")?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "appendfsync",
         mutable: true,
-        get: |_| "no".into(),
-        set: |_, v| {
-            if yes_no(v)? {
-                Err("kv-cache has no persistence; only appendonly no is accepted".into())
-            } else {
-                Ok(())
-            }
+        get: |c| c.appendfsync.name().into(),
+        set: |c, v| {
+            c.appendfsync = match v.to_ascii_lowercase().as_str() {
+                "everysec" => Appendfsync::Everysec,
+                "always" => Appendfsync::Always,
+                "no" => Appendfsync::No,
+                _ => {
+                    return Err(
+                        "argument(s) must be one of the following: everysec, always, no".into(),
+                    );
+                }
+            };
+            Ok(())
+        },
+    },
+    bool_param!("no-appendfsync-on-rewrite", no_appendfsync_on_rewrite),
+    bool_param!("aof-load-truncated", aof_load_truncated),
+    bool_param!("aof-use-rdb-preamble", aof_use_rdb_preamble),
+    bool_param!("aof-timestamp-enabled", aof_timestamp_enabled),
+    bool_param!(
+        "aof-rewrite-incremental-fsync",
+        aof_rewrite_incremental_fsync
+    ),
+    Param {
+        name: "auto-aof-rewrite-percentage",
+        mutable: true,
+        get: |c| c.auto_aof_rewrite_percentage.to_string(),
+        set: |c, v| {
+            c.auto_aof_rewrite_percentage = int_in(v, 0, i32::MAX as i64)? as u64;
+            Ok(())
+        },
+    },
+    Param {
+        name: "auto-aof-rewrite-min-size",
+        mutable: true,
+        get: |c| c.auto_aof_rewrite_min_size.to_string(),
+        set: |c, v| {
+            c.auto_aof_rewrite_min_size = memory_in(v, 0, i64::MAX)?;
+            Ok(())
         },
     },
     Param {
@@ -937,7 +1071,15 @@ mod tests {
         assert_eq!(c.port, 7000);
         assert_eq!(c.requirepass.as_deref(), Some(&b"s3 cret"[..]));
         assert_eq!(c.output_limit_normal.hard, 1024 * 1024);
-        assert!(c.apply_file("appendonly yes").is_err());
+        assert!(c.apply_file("appendonly maybe").is_err());
+        c.apply_file("appendonly yes\nappendfsync always").unwrap();
+        assert!(c.appendonly && c.appendfsync == Appendfsync::Always);
+        assert_eq!(
+            c.apply("appenddirname", "a/b", false)
+                .unwrap_err()
+                .to_string(),
+            "CONFIG SET failed (possibly related to argument 'appenddirname') - appenddirname can't be a path, just a dirname"
+        );
         assert!(c.apply_file("nosuch 1").unwrap_err().contains("line 1"));
     }
 

@@ -69,7 +69,7 @@ fn memory_text(bytes: u64) -> String {
 
 /// A string quoted as Redis's `sdscatrepr`: `"..."` with `\\`, `\"`,
 /// `\n`, `\r`, `\t`, `\a`, `\b` and `\xHH` for other unprintable bytes.
-fn quoted(s: &[u8]) -> String {
+pub fn quoted(s: &[u8]) -> String {
     let mut out = String::from("\"");
     for &b in s {
         match b {

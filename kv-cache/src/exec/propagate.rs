@@ -39,8 +39,9 @@
 //! - Nothing is recorded while nobody listens (Redis `shouldPropagate`).
 
 use crate::cmd::{self, Command};
+use crate::persist::aof::AofFeed;
 use crate::protocol::{Argv, OwnedArgv};
-use crate::state::propagation::{Feed, TO_ALL, owned};
+use crate::state::propagation::{Feed, TO_ALL, TO_AOF, owned};
 use crate::state::{Server, Session};
 
 /// After a command ran: moves the keys expiry removed into the unit, then
@@ -159,5 +160,21 @@ impl<W: std::io::Write + std::fmt::Debug + Send> Feed for RespFeed<W> {
             self.selected = Some(db);
         }
         self.write_command(argv);
+    }
+}
+
+/// The AOF's consumer: commands for the append-only file, buffered until
+/// the loop's before-sleep flush ([`crate::persist::aof`]).
+impl Feed for AofFeed {
+    fn targets(&self) -> u8 {
+        TO_AOF
+    }
+
+    fn feed(&mut self, db: usize, argv: &Argv<'_>) {
+        self.append(db, argv.iter());
+    }
+
+    fn name(&self) -> &'static str {
+        "aof"
     }
 }

@@ -18,8 +18,11 @@
 //! - this file: [`Runtime`], building the loop, accepting, the listeners
 //!   (moved by `CONFIG SET bind/port`), the cron;
 //! - [`client`]: one connection — read, parse, execute, reply;
+//! - [`aof`]: the AOF's hooks — load at start, flush before sleep, the
+//!   cron's rewrites, `CONFIG SET appendonly`, the last flush;
 //! - `querybuf`: the cron's round giving back idle clients' read buffers.
 
+pub mod aof;
 pub mod client;
 mod querybuf;
 
@@ -53,6 +56,9 @@ pub enum ServerError {
     /// The RDB file at `dir`/`dbfilename` could not be loaded.
     #[error("{0}")]
     Load(#[from] crate::persist::rdb::save::LoadError),
+    /// The AOF could not be loaded or opened.
+    #[error("{0}")]
+    Aof(String),
 }
 
 /// The state every callback of the loop gets: the server (whose client
@@ -102,6 +108,7 @@ impl Runtime {
         if let Some(plan) = self.srv.listeners.rebind.take() {
             self.rebind(ev, plan);
         }
+        aof::apply_config(&mut self.srv);
         if self.srv.shutdown_requested {
             ev.stop();
         }
@@ -252,7 +259,13 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
         .build()?;
     let mut srv = Server::new(config);
     // Before listening: no client sees a dataset that is still loading.
-    crate::cmd::persist::load_at_startup(&mut srv)?;
+    // With the AOF on, it is the dataset (Redis `loadDataFromDisk`);
+    // otherwise the RDB file is.
+    if srv.config.appendonly {
+        aof::open_at_start(&mut srv).map_err(ServerError::Aof)?;
+    } else {
+        crate::cmd::persist::load_at_startup(&mut srv)?;
+    }
     let mut listeners = Vec::new();
     start_listening(&mut ev, &mut srv, &mut listeners, plan);
     let hz = srv.config.hz;
@@ -288,7 +301,9 @@ pub fn build(config: Config) -> Result<(EventLoop<Runtime>, Runtime), ServerErro
 pub fn run(config: Config) -> Result<(), ServerError> {
     let (mut ev, mut rt) = build(config)?;
     tracing::info!(addr = %rt.local_addr, "Ready to accept connections");
-    ev.run(&mut rt)?;
+    let result = ev.run(&mut rt);
+    aof::shutdown(&mut rt.srv);
+    result?;
     tracing::warn!("kv-cache is now ready to exit, bye bye...");
     Ok(())
 }
@@ -313,6 +328,7 @@ impl Background {
                 if let Err(e) = ev.run(&mut rt) {
                     tracing::error!(error = %e, "event loop failed");
                 }
+                aof::shutdown(&mut rt.srv);
             }
             Err(e) => {
                 let _ = tx.send(Err(e));
@@ -398,7 +414,9 @@ fn accept(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, mut stream: TcpStream, 
 }
 
 /// Before the loop sleeps (Redis `beforeSleep`): the BCAST invalidations
-/// collected this turn go out, one array per prefix and client.
+/// collected this turn go out, one array per prefix and client; then the
+/// AOF is written.
+// ANCHOR: before_sleep
 fn before_sleep(ev: &mut EventLoop<Runtime>, rt: &mut Runtime) {
     if rt.srv.tracking.clients() != 0 {
         crate::exec::track::broadcast(&mut rt.srv);
@@ -406,7 +424,11 @@ fn before_sleep(ev: &mut EventLoop<Runtime>, rt: &mut Runtime) {
             rt.deliver(ev, None);
         }
     }
+    // Last: the AOF gets this turn's changes before any reply leaves (the
+    // loop writes replies after the hooks), Redis `flushAppendOnlyFile`.
+    aof::before_sleep(&mut rt.srv);
 }
+// ANCHOR_END: before_sleep
 
 /// Accepts on the new sockets of `plan`; records every address of it as
 /// listening.
@@ -519,5 +541,6 @@ fn cron(ev: &mut EventLoop<Runtime>, rt: &mut Runtime, _id: TimerId) {
     }
     crate::cmd::persist::cron(&mut rt.srv);
     querybuf::tick(ev, rt);
+    aof::cron(&mut rt.srv);
     ev.timer(period(hz), cron);
 }

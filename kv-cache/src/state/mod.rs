@@ -27,6 +27,7 @@ use crate::config::listen::Listeners;
 use crate::db::Keyspace;
 use crate::idmap::IdMap;
 use crate::latency::{Histogram, Monitor};
+use crate::persist::aof::Aof;
 use crate::persist::child::ChildSlot;
 use crate::persist::rdb;
 use crate::protocol::OwnedArgv;
@@ -314,6 +315,9 @@ pub struct Server {
     /// Eviction ran out of time with memory still over `maxmemory` (or
     /// `maxmemory` was just lowered): the network layer runs it again soon.
     pub evicting: bool,
+    /// The append-only file: its files, buffer, fsync policy state and
+    /// rewrite child.
+    pub aof: Aof,
 }
 
 /// `used_memory`: what the counting allocator holds, or the process's
@@ -371,6 +375,7 @@ impl Server {
             child: ChildSlot::default(),
             rdb: rdb::save::Status::new(unix_ms() / 1000),
             evicting: false,
+            aof: Aof::default(),
         };
         srv.sync_eviction();
         srv
@@ -434,6 +439,31 @@ impl Server {
     /// form, and keys removed by expiry too.
     pub fn add_feed(&mut self, feed: Box<dyn Feed>) {
         self.prop.add_feed(feed);
+        self.sync_logging();
+    }
+
+    /// Whether a background child runs (Redis `hasActiveChildProcess`):
+    /// only one at a time. Today the AOF rewrite's ([`Aof::child`]) is the
+    /// only kind; an RDB save's child joins this test.
+    pub fn has_active_child(&self) -> bool {
+        self.busy_child().is_some()
+    }
+
+    /// Which background child runs, if any: at most one does, as in Redis
+    /// (`hasActiveChildProcess`). A `BGSAVE` lives in [`Server::child`],
+    /// an AOF rewrite in [`Aof`]'s own handle.
+    pub fn busy_child(&self) -> Option<crate::persist::child::Purpose> {
+        use crate::persist::child::Purpose;
+        if self.aof.child.is_some() {
+            Some(Purpose::Aof)
+        } else {
+            self.child.busy()
+        }
+    }
+
+    /// Removes the consumers called `name` (see [`Feed::name`]).
+    pub fn remove_feed(&mut self, name: &str) {
+        self.prop.remove_feed(name);
         self.sync_logging();
     }
 

@@ -32,8 +32,8 @@ pub struct Op {
     pub target: u8,
 }
 
-/// A consumer of the propagated stream: later the AOF writer and the
-/// replicas' feed; today the test hook. Redis: `feedAppendOnlyFile` and
+/// A consumer of the propagated stream: the AOF writer, later the
+/// replicas' feed, and the test hook. Redis: `feedAppendOnlyFile` and
 /// `replicationFeedSlaves`, which each track the database they last
 /// selected.
 pub trait Feed: std::fmt::Debug + Send {
@@ -41,6 +41,10 @@ pub trait Feed: std::fmt::Debug + Send {
     fn targets(&self) -> u8;
     /// Receives one command for database `db`, in stream order.
     fn feed(&mut self, db: usize, argv: &Argv<'_>);
+    /// A name to remove the consumer by (`appendonly no` removes `aof`).
+    fn name(&self) -> &'static str {
+        "feed"
+    }
 }
 
 /// The propagation state of the server: consumers, the running execution
@@ -78,6 +82,13 @@ impl Propagation {
     pub fn add_feed(&mut self, feed: Box<dyn Feed>) {
         self.listening |= feed.targets();
         self.feeds.push(feed);
+    }
+
+    /// Removes the consumers called `name`; the targets listened to shrink
+    /// to those of the rest.
+    pub fn remove_feed(&mut self, name: &str) {
+        self.feeds.retain(|f| f.name() != name);
+        self.listening = self.feeds.iter().fold(0, |t, f| t | f.targets());
     }
 
     /// Clears the per-command instructions before a command runs.

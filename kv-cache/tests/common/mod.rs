@@ -13,6 +13,8 @@ use kv_cache::config::Config;
 use kv_cache::protocol::Value;
 use kv_cache::server::Background;
 
+pub mod dataset;
+
 /// A kv-cache server on a free port with `tweak` applied to its config.
 pub fn start_ours(tweak: impl FnOnce(&mut Config)) -> Background {
     let mut config = Config {

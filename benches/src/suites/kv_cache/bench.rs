@@ -557,7 +557,7 @@ fn run_benchmark(
 }
 
 /// The `rps` column of the row named `test` in redis-benchmark's `--csv`.
-fn parse_csv(text: &str, test: &str) -> Option<f64> {
+pub(super) fn parse_csv(text: &str, test: &str) -> Option<f64> {
     text.lines().find_map(|line| {
         let mut cols = line.split("\",\"").map(|c| c.trim_matches('"'));
         (cols.next()? == test).then_some(())?;

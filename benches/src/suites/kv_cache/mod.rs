@@ -17,12 +17,15 @@
 //! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
 //! - `coordinated-omission` ([`stall`]): the same periodic server stalls
 //!   measured by the stress tool closed loop and open loop.
-//! - `persistence` ([`snapshot`]): `BGSAVE` of a million mixed keys (time,
-//!   GET p99 meanwhile, peak RSS, file size) and loading the file at start.
+//! - `persistence` ([`snapshot`], [`persistence`]): `BGSAVE` of a million
+//!   mixed keys (time, GET p99 meanwhile, peak RSS, file size) and loading
+//!   the file at start; SET and INCR with the AOF on (`appendfsync everysec`
+//!   and `always`), the same config on both.
 //!
 //! Both servers run as child processes on free loopback ports with
 //! persistence off (`--save ''`, and `--appendonly no` for redis-server),
-//! so the only difference is the server; `persistence` sets a `dir`.
+//! so the only difference is the server; in `persistence` both get the
+//! same `dir` and the same save or AOF settings.
 //!
 //! # Layout
 //!
@@ -36,6 +39,7 @@
 //!   over the functions in [`parsing`].
 //! - [`stall`]: closed vs open loop under injected stalls.
 //! - [`snapshot`]: RDB `BGSAVE` and load times.
+//! - [`persistence`]: the AOF's cost under load.
 
 mod bench;
 mod fairness;
@@ -44,9 +48,10 @@ mod mix;
 mod parser;
 mod parsing;
 mod per_request;
+mod persistence;
 mod servers;
-mod stall;
 mod snapshot;
+mod stall;
 
 use crate::runner::Comparison;
 
@@ -60,5 +65,6 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
         Box::new(parser::Parser::default()),
         Box::new(stall::Stall::default()),
         Box::new(snapshot::Snapshot::default()),
+        Box::new(persistence::Persistence::default()),
     ]
 }
