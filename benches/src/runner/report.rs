@@ -228,11 +228,14 @@ pub fn write_run(
         )?;
     }
     for o in outcomes {
+        // The chart draws ratios; report-only lines have none.
+        let mut lines = table::lines(o);
+        lines.retain(|l| l.ratio.is_finite());
         std::fs::write(
             dir.join(chart_file(o)),
             svg::chart(
                 &format!("{} / {} — {}", o.crate_name, o.bench, machine.date),
-                &table::lines(o),
+                &lines,
             ),
         )?;
     }

@@ -141,6 +141,7 @@ pub fn lines(outcome: &Outcome) -> Vec<Line> {
         if ours.is_empty() {
             continue;
         }
+        let before = lines.len();
         for &cp in &counterparts {
             let theirs = pick(cp);
             if theirs.is_empty() {
@@ -167,6 +168,25 @@ pub fn lines(outcome: &Outcome) -> Vec<Line> {
                     .iter()
                     .find(|t| t.counterpart == cp && t.metric == metric)
                     .cloned(),
+            });
+        }
+        // A report-only row (no counterpart measured it, e.g. discovery
+        // timings) still gets its line: ours alone, no ratio.
+        if lines.len() == before {
+            let values: Vec<f64> = ours.iter().map(|r| r.value).collect();
+            lines.push(Line {
+                bench: outcome.bench,
+                case: case.to_string(),
+                metric,
+                unit: ours[0].unit,
+                ours: median(&values),
+                counterpart: "—".to_string(),
+                theirs: f64::NAN,
+                ratio: f64::NAN,
+                low: f64::NAN,
+                high: f64::NAN,
+                rounds: ours.len(),
+                target: None,
             });
         }
     }
@@ -302,6 +322,22 @@ mod tests {
             error: None,
             seconds: 0.0,
         }
+    }
+
+    #[test]
+    fn a_row_only_ours_measured_gets_a_line_without_a_ratio() {
+        let rows = vec![
+            row("ours", 1, 30.0),
+            row("ours", 2, 10.0),
+            row("ours", 3, 20.0),
+        ];
+        let lines = lines(&outcome(rows));
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].ours, 20.0);
+        assert_eq!(lines[0].rounds, 3);
+        assert!(lines[0].ratio.is_nan());
+        assert_eq!(lines[0].verdict(), None);
+        assert!(markdown(&lines).contains("| 20.00 | — | — | — | — | 3 |  |  |"));
     }
 
     #[test]

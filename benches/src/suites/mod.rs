@@ -31,6 +31,7 @@ pub fn all() -> Vec<Box<dyn Comparison>> {
 pub fn child(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("event-loop") => event_loop::child(&args[1..]),
+        Some("mini-rpc") => mini_rpc::child(&args[1..]),
         other => anyhow::bail!("no child entry for {other:?}"),
     }
 }

@@ -9,11 +9,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tokio::runtime::Runtime;
 
-use super::load::{LoadResult, closed_loop};
+use super::load::{LoadResult, closed_loop, windows};
+use super::runtimes::{Servers, one_worker, serve_ours, serve_tonic};
 use super::services::{self, OursEcho, TonicEcho, pb};
-use crate::runner::util::free_port;
 use crate::runner::{Comparison, Impl, Provenance, Sample, Skip, Target};
 
 /// The payload: 1 KiB of ASCII.
@@ -25,31 +24,16 @@ const CASES: [(usize, usize); 4] = [(1, 1), (64, 1), (256, 1), (256, 8)];
 pub(crate) struct EchoBench {
     quick: bool,
     /// One runtime per server, alive for the whole comparison.
-    servers: Vec<(&'static str, SocketAddr, Runtime)>,
+    servers: Servers,
 }
 
 impl EchoBench {
     pub(crate) fn new() -> EchoBench {
         EchoBench {
             quick: false,
-            servers: Vec::new(),
+            servers: Servers::default(),
         }
     }
-
-    fn addr(&self, imp: &str) -> anyhow::Result<SocketAddr> {
-        self.servers
-            .iter()
-            .find(|(name, _, _)| *name == imp)
-            .map(|(_, addr, _)| *addr)
-            .with_context(|| format!("no server for {imp}"))
-    }
-}
-
-fn one_worker() -> anyhow::Result<Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?)
 }
 
 fn parse_case(case: &str) -> anyhow::Result<(usize, usize)> {
@@ -121,18 +105,11 @@ impl Comparison for EchoBench {
         prov.version("tarpc", "0.38 (serde-transport-bincode)");
         prov.version("tonic", "0.14 (prost 0.14)");
 
-        let rt = one_worker()?;
-        let addr = rt.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            let addr = listener.local_addr()?;
-            let server = mini_rpc::Server::builder()
-                .max_concurrent_requests(4096)
-                .add_service(services::EchoServer::new(OursEcho))
-                .build();
-            tokio::spawn(async move { server.serve(listener).await });
-            anyhow::Ok(addr)
-        })?;
-        self.servers.push(("ours", addr, rt));
+        let ours = mini_rpc::Server::builder()
+            .max_concurrent_requests(4096)
+            .add_service(services::EchoServer::new(OursEcho))
+            .build();
+        self.servers.add("ours", serve_ours(ours)?);
 
         let rt = one_worker()?;
         let addr = rt.block_on(async {
@@ -141,22 +118,15 @@ impl Comparison for EchoBench {
             tokio::spawn(services::serve_tarpc(listener));
             anyhow::Ok(addr)
         })?;
-        self.servers.push(("tarpc", addr, rt));
+        self.servers.add("tarpc", (addr, rt));
 
-        let rt = one_worker()?;
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
-        rt.spawn(async move {
-            let result = tonic::transport::Server::builder()
+        let tonic = serve_tonic(|addr| {
+            tonic::transport::Server::builder()
                 .tcp_nodelay(true)
                 .add_service(pb::echo_server::EchoServer::new(TonicEcho))
                 .serve(addr)
-                .await;
-            if let Err(e) = result {
-                eprintln!("tonic server: {e}");
-            }
-        });
-        crate::runner::util::wait_for_port(addr, Duration::from_secs(5))?;
-        self.servers.push(("tonic", addr, rt));
+        })?;
+        self.servers.add("tonic", tonic);
 
         let cfg = "1-worker tokio runtime per side, TCP_NODELAY, release".to_string();
         Ok((
@@ -185,12 +155,8 @@ impl Comparison for EchoBench {
         _prov: &mut Provenance,
     ) -> anyhow::Result<Vec<Sample>> {
         let (c, conns) = parse_case(case)?;
-        let addr = self.addr(imp)?;
-        let (warmup, window) = if self.quick {
-            (Duration::from_millis(100), Duration::from_millis(400))
-        } else {
-            (Duration::from_millis(300), Duration::from_secs(2))
-        };
+        let addr = self.servers.addr(imp)?;
+        let (warmup, window) = windows(self.quick);
         let rt = one_worker()?;
         let result = rt.block_on(run(imp, addr, c, conns, warmup, window))?;
         Ok(vec![
@@ -201,9 +167,7 @@ impl Comparison for EchoBench {
     }
 
     fn finish(&mut self) {
-        for (_, _, rt) in self.servers.drain(..) {
-            rt.shutdown_background();
-        }
+        self.servers.stop();
     }
 }
 

@@ -7,6 +7,15 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
+/// The warm-up and the measured window of one run.
+pub(crate) fn windows(quick: bool) -> (Duration, Duration) {
+    if quick {
+        (Duration::from_millis(100), Duration::from_millis(400))
+    } else {
+        (Duration::from_millis(300), Duration::from_secs(2))
+    }
+}
+
 /// What one run measured.
 pub(crate) struct LoadResult {
     /// Calls completed per second in the measured window.
