@@ -12,6 +12,7 @@
 pub mod engine;
 pub mod http;
 pub mod resp;
+pub mod zipf;
 
 use std::net::SocketAddr;
 use std::time::Duration;
