@@ -11,7 +11,8 @@ use std::fmt;
 /// Whether a bigger or a smaller value of a metric is the better one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Better {
-    /// Throughput-like metrics (`ops/s`, `req/s`, `bytes/s`).
+    /// Throughput-like metrics (`ops/s`, `req/s`, `bytes/s`), a cache's
+    /// hit ratio and the keys it holds in a given memory.
     Higher,
     /// Time-like metrics (`us`, `ns`), memory (`bytes`) and counts of work.
     Lower,
@@ -21,7 +22,7 @@ impl Better {
     /// The direction of a metric, by its stable name (see ARCHITECTURE.md).
     pub fn of(metric: &str) -> Better {
         match metric {
-            "throughput" => Better::Higher,
+            "throughput" | "hit_ratio" | "keys_held" => Better::Higher,
             _ => Better::Lower,
         }
     }

@@ -20,6 +20,7 @@ pub mod http;
 pub mod open_loop;
 pub mod resp;
 pub mod ws;
+pub mod zipf;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 
 use super::engine::{self, Protocol, Rng};
+use super::zipf::Zipf;
 use super::{LoadConfig, LoadReport};
 
 /// Which keys a workload touches.
@@ -82,8 +83,8 @@ struct Shared {
     cumulative: Vec<u32>,
     keyspace: u64,
     value: Vec<u8>,
-    /// Zipf cumulative distribution over key ranks (empty for uniform).
-    zipf_cdf: Vec<f64>,
+    /// The Zipf distribution over key ranks (`None` for uniform).
+    zipf: Option<Zipf>,
     seed: u64,
 }
 
@@ -96,21 +97,9 @@ impl Shared {
             cumulative.push(total);
         }
         let keyspace = w.keyspace.max(1);
-        let zipf_cdf = match w.dist {
-            KeyDist::Uniform => Vec::new(),
-            KeyDist::Zipf(s) => {
-                if keyspace > 50_000_000 {
-                    bail!("a Zipf key space is limited to 50,000,000 keys");
-                }
-                let mut cdf = Vec::with_capacity(keyspace as usize);
-                let mut sum = 0.0;
-                for k in 1..=keyspace {
-                    sum += 1.0 / (k as f64).powf(s);
-                    cdf.push(sum);
-                }
-                cdf.iter_mut().for_each(|c| *c /= sum);
-                cdf
-            }
+        let zipf = match w.dist {
+            KeyDist::Uniform => None,
+            KeyDist::Zipf(s) => Some(Zipf::new(keyspace, s)?),
         };
         Ok(Shared {
             templates: w
@@ -121,7 +110,7 @@ impl Shared {
             cumulative,
             keyspace,
             value: vec![b'x'; w.value_size],
-            zipf_cdf,
+            zipf,
             seed: w.seed,
         })
     }
@@ -135,11 +124,9 @@ struct Resp {
 impl Resp {
     fn key(&mut self) -> u64 {
         let s = &self.shared;
-        if s.zipf_cdf.is_empty() {
-            self.rng.below(s.keyspace)
-        } else {
-            let u = self.rng.unit();
-            s.zipf_cdf.partition_point(|&c| c < u) as u64
+        match &s.zipf {
+            None => self.rng.below(s.keyspace),
+            Some(zipf) => zipf.sample(&mut self.rng),
         }
     }
 }

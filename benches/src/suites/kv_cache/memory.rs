@@ -91,8 +91,8 @@ fn load_zsets(resp: &mut Resp, n: u64) -> anyhow::Result<()> {
     )
 }
 
-/// Loads one sorted set of `n` members, 1000 per `ZADD`.
-fn load_big_zset(resp: &mut Resp, n: u64) -> anyhow::Result<()> {
+/// Loads one sorted set `bigzset` of `n` members, 1000 per `ZADD`.
+pub(crate) fn load_big_zset(resp: &mut Resp, n: u64) -> anyhow::Result<()> {
     send_all(
         resp,
         |c, buf| {
@@ -189,14 +189,7 @@ impl Comparison for Memory {
         self.keys = if quick { 100_000 } else { 1_000_000 };
         let (ours, mut impls, skips) = servers::server_impls(prov)?;
         self.ours = Some(ours);
-        // The allocators differ and matter for RSS: say so beside the numbers.
-        for imp in &mut impls {
-            imp.config += if imp.name == "ours" {
-                ", system allocator"
-            } else {
-                ", jemalloc"
-            };
-        }
+        servers::name_allocators(&mut impls);
         Ok((impls, skips))
     }
 

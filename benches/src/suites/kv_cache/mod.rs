@@ -14,6 +14,10 @@
 //!   million keys with Zipf-distributed keys, P1 and P16.
 //! - `fairness` ([`fairness`]): one client pipelines a million `GET`s and
 //!   never reads; the latency the other clients see meanwhile, and RSS.
+//! - `eviction` ([`eviction`]): both servers as caches under the same
+//!   `maxmemory` and policy — hit ratio of replayed traces, throughput
+//!   with eviction active, RSS after a write flood, and the stall of
+//!   `DEL` vs `UNLINK` on a big sorted set.
 //! - `parser` ([`parser`]): parsing a pipelined buffer, ours vs `redis-rs`.
 //! - `coordinated-omission` ([`stall`]): the same periodic server stalls
 //!   measured by the stress tool closed loop and open loop.
@@ -35,6 +39,7 @@
 //! - [`memory`]: the memory comparison.
 //! - [`mix`]: the stress tool's cache-shaped mix.
 //! - [`fairness`]: other clients' latency beside a client that never reads.
+//! - [`eviction`]: caches under `maxmemory`: traces, flood, DEL/UNLINK.
 //! - [`parser`]: request parsing vs the redis crate's parser, in-process,
 //!   over the functions in [`parsing`].
 //! - [`stall`]: closed vs open loop under injected stalls.
@@ -42,6 +47,7 @@
 //! - [`persistence`]: the AOF's cost under load.
 
 mod bench;
+mod eviction;
 mod fairness;
 mod memory;
 mod mix;
@@ -62,6 +68,7 @@ pub(crate) fn comparisons() -> Vec<Box<dyn Comparison>> {
         Box::new(memory::Memory::default()),
         Box::new(mix::Mix::default()),
         Box::new(fairness::Fairness::default()),
+        Box::new(eviction::Eviction::default()),
         Box::new(parser::Parser::default()),
         Box::new(stall::Stall::default()),
         Box::new(snapshot::Snapshot::default()),

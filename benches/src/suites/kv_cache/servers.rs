@@ -109,6 +109,18 @@ pub(crate) fn server_impls(
     Ok((ours, impls, skips))
 }
 
+/// Adds each server's allocator to its configuration line: the
+/// allocators differ and matter wherever RSS is measured.
+pub(crate) fn name_allocators(impls: &mut [Impl]) {
+    for imp in impls {
+        imp.config += if imp.name == "ours" {
+            ", system allocator"
+        } else {
+            ", jemalloc"
+        };
+    }
+}
+
 /// A running server and where it listens.
 pub(crate) struct Running {
     /// The process (killed on drop).
