@@ -85,22 +85,43 @@ fn option() -> impl Strategy<Value = Vec<String>> {
     ]
 }
 
+/// The options of a SORT as Redis's `sortCommandGeneric` reads its words
+/// (after the key): a keyword takes its arguments only when they are there,
+/// so `BY BY` is a BY with the pattern `BY`. Returns the BY patterns,
+/// whether LIMIT and STORE were given, and the last STORE's destination.
+fn parse(words: &[String]) -> (Vec<&str>, bool, Option<&str>) {
+    let (mut bys, mut limit, mut store) = (Vec::new(), false, None);
+    let mut j = 0;
+    while j < words.len() {
+        let left = words.len() - j - 1;
+        let w = words[j].as_str();
+        if w.eq_ignore_ascii_case("LIMIT") && left >= 2 {
+            limit = true;
+            j += 2;
+        } else if w.eq_ignore_ascii_case("STORE") && left >= 1 {
+            store = Some(words[j + 1].as_str());
+            j += 1;
+        } else if w.eq_ignore_ascii_case("BY") && left >= 1 {
+            bys.push(words[j + 1].as_str());
+            j += 1;
+        } else if w.eq_ignore_ascii_case("GET") && left >= 1 {
+            j += 1;
+        }
+        j += 1;
+    }
+    (bys, limit, store)
+}
+
 /// How a SORT's reply is compared, from its words (see the module doc).
-fn kind(key: &str, opts: &[Vec<String>], cmd: Vec<String>) -> Step {
-    let has = |w: &str| opts.iter().any(|o| o[0].eq_ignore_ascii_case(w));
-    let bys: Vec<&str> = opts
-        .iter()
-        .filter(|o| o[0] == "BY" && o.len() == 2)
-        .map(|o| o[1].as_str())
-        .collect();
-    let limit = has("LIMIT");
-    let store = has("STORE");
+fn kind(key: &str, cmd: Vec<String>) -> Step {
+    let (bys, limit, store) = parse(&cmd[2..]);
+    let alpha = cmd[2..].iter().any(|w| w.eq_ignore_ascii_case("ALPHA"));
     // Any BY without `*` means no sorting (Redis never clears it); the last
     // BY is the one sorted by.
     let loose = if bys.iter().any(|p| !p.contains('*')) {
-        key != "sl" && key != "sz" && !store
+        key != "sl" && key != "sz" && store.is_none()
     } else {
-        !bys.is_empty() && has("ALPHA") && (key != "sl" || limit)
+        !bys.is_empty() && alpha && (key != "sl" || limit)
     };
     match (loose, limit) {
         (false, _) => Step::Cmd(cmd),
@@ -118,14 +139,14 @@ fn sort() -> impl Strategy<Value = Vec<Step>> {
     let name = prop::sample::select(&["SORT", "SORT", "SORT_RO"][..]);
     (name, key, prop::collection::vec(option(), 0..4)).prop_map(|(name, key, opts)| {
         let cmd = [v(&[name, key]), opts.concat()].concat();
-        let step = kind(key, &opts, cmd);
-        let dst = opts.iter().rev().find(|o| o[0] == "STORE" && o.len() == 2);
+        let dst = parse(&cmd[2..]).2.map(str::to_string);
+        let step = kind(key, cmd);
         let mut steps = vec![
             Step::Cmd(v(&["ZADD", "errno:reset", "XX", "0", "m"])),
             step.clone(),
         ];
         if let Some(d) = dst {
-            let range = v(&["LRANGE", &d[1], "0", "-1"]);
+            let range = v(&["LRANGE", &d, "0", "-1"]);
             steps.push(match step {
                 Step::Unordered(_) => Step::Unordered(range),
                 Step::Shape(_) => Step::Shape(range),
@@ -133,7 +154,7 @@ fn sort() -> impl Strategy<Value = Vec<Step>> {
             });
             // A loosely compared store leaves different lists: start over.
             if !matches!(steps[2], Step::Cmd(_)) {
-                steps.push(Step::Cmd(v(&["DEL", &d[1]])));
+                steps.push(Step::Cmd(v(&["DEL", &d])));
             }
         }
         steps
