@@ -151,8 +151,8 @@ pub struct Config {
     /// `aof-load-truncated`: load an AOF whose last command is torn, cutting it off. yes.
     pub aof_load_truncated: bool,
     /// `aof-use-rdb-preamble`: write the rewritten base as RDB. yes (see
-    /// [`crate::persist::aof::base`]: until the RDB writer lands the base is
-    /// written as commands either way).
+    /// [`crate::persist::aof::base`]: until the RDB writer is wired in there,
+    /// the base is written as commands either way).
     pub aof_use_rdb_preamble: bool,
     /// `aof-timestamp-enabled`: `#TS:` annotations in the AOF. no.
     pub aof_timestamp_enabled: bool,

@@ -6,11 +6,12 @@
 //! # The RDB seam
 //!
 //! With `aof-use-rdb-preamble yes` (Redis's default) Redis writes the base
-//! as an RDB file instead, named `.base.rdb`. kv-cache's RDB writer lands
-//! separately; until then [`write`] is the one place a base is produced,
-//! and it writes the command form whatever the setting says, naming the
-//! file `.base.aof` so that the name never lies about the content. When
-//! the RDB writer exists, [`write`] picks it for `preamble == true`.
+//! as an RDB file instead, named `.base.rdb`. kv-cache's RDB writer
+//! ([`crate::persist::rdb`]) is not wired in here yet: [`write`] is the one
+//! place a base is produced, and it writes the command form whatever the
+//! setting says, naming the file `.base.aof` so that the name never lies
+//! about the content. Wiring it means [`write`] calling the RDB writer for
+//! `preamble == true` and [`is_rdb`] answering so.
 
 use std::io::{self, Write};
 
@@ -23,7 +24,7 @@ use crate::protocol::reply::fmt_i64;
 pub const ITEMS_PER_CMD: usize = 64;
 
 /// Whether a base written for `preamble` is RDB (decides the file name).
-/// Always false until the RDB writer lands (see the module doc).
+/// Always false until the RDB writer is wired in (see the module doc).
 pub fn is_rdb(preamble: bool) -> bool {
     let _ = preamble;
     false

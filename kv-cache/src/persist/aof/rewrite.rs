@@ -188,7 +188,10 @@ impl Aof {
                 Exit::Signal(0)
             }
         };
-        let rc = self.child.take().expect("checked above");
+        // Present: it was borrowed just above.
+        let Some(rc) = self.child.take() else {
+            return false;
+        };
         self.rewrite_done(exit, &rc);
         true
     }
